@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from municipality.views import PasswordResetView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("portal/", include("municipality.urls")),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]

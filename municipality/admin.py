@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
+from auditlog.models import LogEntry
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
+from .scoping import ScopedQuerySet
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """An admin page that shows only what the user's scope allows (see scoping.py).
+
+    An object outside the scope answers 404, exactly as in the portal; choices of
+    related objects are limited the same way.
+    """
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        queryset = super().get_queryset(request)
+        if isinstance(queryset, ScopedQuerySet):
+            queryset = queryset.visible_to(request.user)
+        return queryset
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+        raise Http404("ページが見つかりません。")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        self._limit_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        self._limit_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @staticmethod
+    def _limit_choices(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:
+        if "queryset" in kwargs:
+            return
+        queryset = db_field.remote_field.model._default_manager.all()
+        if isinstance(queryset, ScopedQuerySet):
+            kwargs["queryset"] = queryset.visible_to(request.user)
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    """One row: the list opens the settings themselves; nobody adds or deletes it."""
+
+    fieldsets = [
+        (None, {"fields": ["name", "mayor_title", "certificate_department"]}),
+        ("コーディネーターと区域", {"fields": ["coordinator_term", "second_layer_basis"]}),
+        ("計画", {"fields": ["plan_name"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        return HttpResponseRedirect(
+            reverse("admin:municipality_municipality_change", args=[Municipality.SINGLETON_PK])
+        )
+
+
+@admin.register(PlanPeriod)
+class PlanPeriodAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "start", "end"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "layer_label", "parent", "boundary_basis", "support_center", "is_active"]
+    list_display_links = ["code", "name"]
+    list_filter = ["layer", "is_active", "parent"]
+    search_fields = ["code", "name", "support_center"]
+    list_select_related = ["parent"]
+    ordering = ["layer", "sort_order", "code"]
+
+    @admin.display(description="層", ordering="layer")
+    def layer_label(self, obj: Area) -> str:
+        return obj.layer_label
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Areas are referenced by history (who covered which area when); retire with 使用中.
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ScopedModelAdmin):
+    list_display = ["name", "legal_form", "is_city_department", "representative_title", "representative_name"]
+    list_filter = ["legal_form", "is_city_department"]
+    search_fields = ["name", "name_kana", "address"]
+    fieldsets = [
+        (None, {"fields": ["name", "name_kana", "legal_form", "is_city_department"]}),
+        ("所在地・代表者", {"fields": ["address", "representative_title", "representative_name"]}),
+        ("連絡先", {"fields": ["phone", "email"]}),
+    ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
+    list_display = ["username", "name", "organisation", "role_labels", "is_staff", "is_active"]
+    list_filter = ["groups", "is_active", "is_staff", "organisation"]
+    search_fields = ["username", "name", "name_kana", "email"]
+    list_select_related = ["organisation"]
+    filter_horizontal = ["groups", "areas"]
+    ordering = ["username"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("本人", {"fields": ["name", "name_kana", "email", "job_title"]}),
+        ("所属と役割", {"fields": ["organisation", "areas", "groups"]}),
+        ("権限", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("記録", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "name", "email", "password1", "password2"]}),
+        ("所属と役割", {"fields": ["organisation", "areas", "groups"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="役割")
+    def role_labels(self, obj: User) -> str:
+        return "、".join(group.name for group in obj.groups.all())
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Only a superuser may hand out superuser rights.
+            fields.append("is_superuser")
+        return fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # People are referenced by history and the audit log: deactivate instead.
+        return False
+
+
+# Roles are groups whose permissions are declared in code (roles.py) and set by
+# sync_roles after every migrate: editing them here would be silently undone.
+admin.site.unregister(Group)
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(AuditlogLogEntryAdmin):
+    """The audit log: viewable with auditlog.view_logentry (the 監査 role), editable by no one."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return {}
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["hostname", "last_seen"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,26 @@
+from django.http import HttpRequest
+from django.urls import reverse
+
+from config.admin_site import SYSTEM_NAME
+
+from .models import Municipality
+
+
+def portal(request: HttpRequest) -> dict:
+    """The municipality's name and the navigation of the signed-in user, for every page."""
+    context = {"system_name": SYSTEM_NAME, "municipality": Municipality.objects.current()}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        context["nav_items"] = []
+        return context
+    items = [("ホーム", reverse("portal:home"))]
+    if user.organisation_id:
+        items.append(("所属団体", reverse("portal:organisation", args=[user.organisation_id])))
+    if user.is_staff:
+        items.append(("管理サイト", reverse("admin:index")))
+    items.append(("利用ガイド", reverse("portal:guide")))
+    items.append(("パスワード変更", reverse("password_change")))
+    context["nav_items"] = [
+        {"label": label, "url": url, "current": request.path == url} for label, url in items
+    ]
+    return context

@@ -1,0 +1,105 @@
+"""The one scoping mechanism: which objects a user may see.
+
+Every queryset of data that belongs to an organisation, an area or a person derives
+from ``ScopedQuerySet`` and states, in a ``ScopeRule``, how its rows reach those.
+Views, downloads and admin pages all ask ``Model.objects.visible_to(user)`` (or the
+helpers below, which do), so a page cannot forget the rule, and an object outside a
+user's scope answers 404: its id reveals nothing.
+
+* City-wide users (市職員, 監査, superusers) see every row, unless the rule says
+  ``city_wide=False`` (need-to-know data such as case records).
+* Everyone else sees the rows whose organisation is theirs, whose area is one of
+  theirs (or lies below one of theirs), or that name them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class ScopeRule:
+    """How a row reaches the things a user belongs to; each is a lookup path or None."""
+
+    organisation: str | None = None
+    area: str | None = None
+    user: str | None = None
+    city_wide: bool = True  # False: city-wide roles get no blanket access (need-to-know data)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user belongs to."""
+
+    user_id: int | None
+    everything: bool
+    organisation_ids: frozenset[int]
+    area_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, user: AbstractBaseUser | AnonymousUser) -> Scope:
+        cached = getattr(user, "_scope_cache", None)
+        if cached is not None:
+            return cached
+        if not user.is_authenticated or not user.is_active:
+            scope = cls(None, False, frozenset(), frozenset())
+        else:
+            area_ids: set[int] = set()
+            for area in user.areas.all():
+                area_ids |= area.descendant_ids()
+            org_ids = frozenset({user.organisation_id} if user.organisation_id else set())
+            scope = cls(user.pk, user.is_city_wide, org_ids, frozenset(area_ids))
+        user._scope_cache = scope
+        return scope
+
+
+class ScopedQuerySet(models.QuerySet):
+    scope_rule: ClassVar[ScopeRule] = ScopeRule()
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> ScopedQuerySet:
+        scope = Scope.of(user)
+        rule = self.scope_rule
+        if scope.user_id is None:
+            return self.none()
+        if scope.everything and rule.city_wide:
+            return self
+        condition = Q(pk__in=[])
+        if rule.organisation and scope.organisation_ids:
+            condition |= Q(**{f"{rule.organisation}__in": scope.organisation_ids})
+        if rule.area and scope.area_ids:
+            condition |= Q(**{f"{rule.area}__in": scope.area_ids})
+        if rule.user:
+            condition |= Q(**{rule.user: scope.user_id})
+        # Paths through many-to-many relations can repeat a row; a subquery keeps the
+        # queryset free of DISTINCT, so callers may still order and annotate it.
+        return self.filter(pk__in=self.model._base_manager.filter(condition).values("pk"))
+
+
+def visible(model_or_queryset: type[M] | models.QuerySet[M], user: Any) -> models.QuerySet[M]:
+    queryset = (
+        model_or_queryset._default_manager.all()
+        if isinstance(model_or_queryset, type)
+        else model_or_queryset
+    )
+    if not isinstance(queryset, ScopedQuerySet):
+        raise TypeError(f"{queryset.model.__name__} has no scope rule; give it a ScopedQuerySet")
+    return queryset.visible_to(user)
+
+
+def get_visible_or_404(model_or_queryset: type[M] | models.QuerySet[M], user: Any, **lookup: Any) -> M:
+    """The object if the user may see it; otherwise 404, whether it exists or not."""
+    try:
+        return visible(model_or_queryset, user).get(**lookup)
+    except (models.ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("ページが見つかりません。") from exc

@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def record_worker_heartbeat() -> None:
+    """Beat schedules this every minute; the admin shows when a worker last ran it."""
+    from celery import current_task
+
+    services.worker_heartbeat_record(hostname=current_task.request.hostname or "unknown")

@@ -1,0 +1,54 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from config.admin_site import SYSTEM_NAME
+
+from . import selectors, wareki
+from .models import Municipality, Organisation
+from .roles import ROLE_SLUGS, Role
+from .scoping import get_visible_or_404
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: one section for each role the user holds."""
+    user = request.user
+    today = timezone.localdate()
+    roles = [role for role in Role if role in user.roles]
+    context = {
+        "today": today,
+        "fiscal_year_label": wareki.fiscal_year_label(wareki.fiscal_year(today)),
+        "plan_period": selectors.plan_period_on(today),
+        "role_sections": [
+            {"role": role, "template": f"portal/roles/{ROLE_SLUGS[role]}.html"} for role in roles
+        ],
+        "areas": user.areas.select_related("parent"),
+    }
+    if Role.CITY_STAFF in roles:
+        context["overview"] = selectors.city_overview()
+    return render(request, "portal/home.html", context)
+
+
+@login_required
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_visible_or_404(Organisation, request.user, pk=pk)
+    return render(request, "portal/organisation_detail.html", {"organisation": organisation})
+
+
+@login_required
+def guide(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/guide.html")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, with the municipality's name in the mail."""
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        self.extra_email_context = {
+            "municipality_name": Municipality.objects.current().name,
+            "system_name": SYSTEM_NAME,
+        }
+        return super().form_valid(form)
