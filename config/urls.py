@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from municipality.views import PasswordResetView
 
 urlpatterns = [
+    path("favicon.ico", lambda request: redirect(static("img/favicon.svg"))),
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("portal/", include("municipality.urls")),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),

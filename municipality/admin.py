@@ -78,11 +78,25 @@ class PlanPeriodAdmin(admin.ModelAdmin):
         return False
 
 
+class UpperAreaFilter(admin.SimpleListFilter):
+    """Filter by an upper area of 第1層 or 第2層 (deeper areas are too many to list)."""
+
+    title = "上位の区域"
+    parameter_name = "parent"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+        return [(area.pk, str(area)) for area in Area.objects.filter(layer__lte=2)]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.filter(parent_id=self.value()) if self.value() else queryset
+
+
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "layer_label", "parent", "boundary_basis", "support_center", "is_active"]
     list_display_links = ["code", "name"]
-    list_filter = ["layer", "is_active", "parent"]
+    list_filter = ["layer", "is_active", UpperAreaFilter]
+    autocomplete_fields = ["parent"]
     search_fields = ["code", "name", "support_center"]
     list_select_related = ["parent"]
     ordering = ["layer", "sort_order", "code"]
@@ -114,10 +128,12 @@ class OrganisationAdmin(ScopedModelAdmin):
 @admin.register(User)
 class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
     list_display = ["username", "name", "organisation", "role_labels", "is_staff", "is_active"]
-    list_filter = ["groups", "is_active", "is_staff", "organisation"]
-    search_fields = ["username", "name", "name_kana", "email"]
+    # No filter by organisation: with thousands of them a list of links helps nobody; search instead.
+    list_filter = ["groups", "is_active", "is_staff"]
+    search_fields = ["username", "name", "name_kana", "email", "organisation__name"]
     list_select_related = ["organisation"]
-    filter_horizontal = ["groups", "areas"]
+    filter_horizontal = ["groups"]
+    autocomplete_fields = ["organisation", "areas"]
     ordering = ["username"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),

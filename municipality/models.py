@@ -17,10 +17,22 @@ class CoordinatorTerm(models.TextChoices):
     SASAEAI = "地域支え合い推進員", "地域支え合い推進員"
 
 
+# Until the city fills in its settings, forms show the usual 〇〇 placeholders.
+PLACEHOLDER_SETTINGS = {
+    "name": "〇〇市",
+    "mayor_title": "〇〇市長",
+    "certificate_department": "〇〇市福祉部高齢福祉介護課",
+    "coordinator_term": "生活支援コーディネーター",
+    "second_layer_basis": "日常生活圏域",
+    "plan_name": "〇〇市高齢者福祉計画・介護保険事業計画",
+}
+
+
 class MunicipalityQuerySet(models.QuerySet):
     def current(self) -> Municipality:
-        """The municipality this installation serves (one row, created by the first migration)."""
-        return self.get(pk=Municipality.SINGLETON_PK)
+        """The municipality this installation serves: one row, created with placeholders on first use."""
+        municipality, _ = self.get_or_create(pk=Municipality.SINGLETON_PK, defaults=PLACEHOLDER_SETTINGS)
+        return municipality
 
 
 class Municipality(models.Model):

@@ -17,7 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if env.bool("DJANGO_READ_DOT_ENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Only for the embedded configuration; production.py demands a real one.
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-default-do-not-deploy")
@@ -36,7 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "csp",
-    "django_celery_beat",
+    "config.apps.CeleryBeatConfig",
     "municipality",
     "coordinators",
     "councils",
@@ -196,7 +197,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "contenttypes",
     "admin",
     "axes",
-    "django_celery_beat",
+    "config.apps.CeleryBeatConfig",
     "municipality.workerheartbeat",
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login",)

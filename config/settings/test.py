@@ -14,4 +14,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SECRET_KEY = env("SECRET_KEY", default="test-secret-key-not-for-deployment-0123456789abcdef")
+# Static files straight from the source folders: tests need no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# The folder broker of the embedded configuration gets a folder of its own for tests,
+# so a test run never eats tasks queued by a running development server.
+if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
+    import tempfile
+    from pathlib import Path
+
+    _queue = Path(tempfile.mkdtemp(prefix="celery-test-"))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "queue"),
+        "data_folder_out": str(_queue / "queue"),
+        "processed_folder": str(_queue / "processed"),
+        "store_processed": False,
+    }

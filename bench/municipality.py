@@ -1,0 +1,63 @@
+"""The shared part: start pages, scoping and the admin lists over a large municipality.
+
+5,000 organisations, 50,000 users, 13 第2層 and 2,000 第3層 areas.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from bench._util import measure_page, timed
+from municipality.models import Area, Organisation, User
+from municipality.roles import Role
+
+ORGANISATIONS = 5_000
+USERS = 50_000
+THIRD_LAYER = 2_000
+
+
+def build() -> None:
+    city = Area.objects.create(code="L1", name="市全域", layer=1)
+    seconds = Area.objects.bulk_create(
+        Area(code=f"L2-{i:02d}", name=f"地区{i}", layer=2, parent=city, sort_order=i) for i in range(1, 14)
+    )
+    Area.objects.bulk_create(
+        Area(code=f"L3-{i:05d}", name=f"町内会{i}", layer=3, parent=seconds[i % 13]) for i in range(THIRD_LAYER)
+    )
+    organisations = Organisation.objects.bulk_create(
+        Organisation(name=f"団体{i:05d}", legal_form="社会福祉法人") for i in range(ORGANISATIONS)
+    )
+    User.objects.bulk_create(
+        User(username=f"user{i:06d}", name=f"利用者{i}", organisation=organisations[i % ORGANISATIONS], password="!")
+        for i in range(USERS)
+    )
+
+
+def run(report) -> None:
+    report("municipality.build", timed(build), "s")
+    city_staff = User.objects.create_user("bench-city", password="x", name="市職員", is_staff=True)
+    city_staff.groups.set([Group.objects.get(name=Role.CITY_STAFF.value)])
+    contractor = User.objects.create_user(
+        "bench-contractor", password="x", name="受託団体", organisation=Organisation.objects.first()
+    )
+    contractor.groups.set([Group.objects.get(name=Role.CONTRACTOR.value)])
+    contractor.areas.set(Area.objects.filter(layer=2)[:2])
+
+    for who, user in [("city_staff", city_staff), ("contractor", contractor)]:
+        client = Client()
+        client.force_login(user)
+        median, queries = measure_page(client, "/portal/")
+        report(f"municipality.home.{who}.median", median, "ms")
+        report(f"municipality.home.{who}.queries", queries, "queries")
+
+    client = Client()
+    client.force_login(city_staff)
+    for name, url in [
+        ("admin_organisations", "/admin/municipality/organisation/"),
+        ("admin_users", "/admin/municipality/user/"),
+        ("admin_areas", "/admin/municipality/area/"),
+    ]:
+        median, queries = measure_page(client, url, repeat=15)
+        report(f"municipality.{name}.median", median, "ms")
+        report(f"municipality.{name}.queries", queries, "queries")

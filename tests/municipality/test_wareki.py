@@ -1,0 +1,96 @@
+import datetime as dt
+
+import pytest
+
+from municipality import wareki
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2019, 4, 30), "平成31年4月30日"),
+        (dt.date(2019, 5, 1), "令和元年5月1日"),
+        (dt.date(2020, 1, 1), "令和2年1月1日"),
+        (dt.date(1989, 1, 7), "昭和64年1月7日"),
+        (dt.date(1989, 1, 8), "平成元年1月8日"),
+        (dt.date(1926, 12, 24), "大正15年12月24日"),
+        (dt.date(1926, 12, 25), "昭和元年12月25日"),
+        (dt.date(1912, 7, 30), "大正元年7月30日"),
+        (dt.date(2026, 11, 23), "令和8年11月23日"),
+    ],
+)
+def test_era_boundaries(day, expected):
+    assert wareki.format_wareki(day) == expected
+
+
+def test_western_year_can_stand_beside():
+    assert wareki.format_wareki(dt.date(2026, 11, 23), with_western=True) == "令和8年11月23日（2026年）"
+
+
+def test_blank_date_prints_the_form_placeholder():
+    assert wareki.format_wareki(None) == "令和　　年　　月　　日"
+
+
+def test_date_before_meiji_is_refused_in_japanese():
+    with pytest.raises(ValueError, match="明治より前"):
+        wareki.to_wareki(dt.date(1868, 1, 1))
+
+
+def test_datetime_is_refused_so_that_time_zones_are_not_lost():
+    with pytest.raises(TypeError):
+        wareki.format_wareki(dt.datetime(2026, 1, 1, 0, 30))
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (dt.date(2026, 3, 31), 2025),
+        (dt.date(2026, 4, 1), 2026),
+        (dt.date(2027, 3, 31), 2026),
+        (dt.date(2026, 12, 31), 2026),
+        (dt.date(2027, 1, 1), 2026),
+    ],
+)
+def test_fiscal_year_turns_on_april_first(day, year):
+    assert wareki.fiscal_year(day) == year
+
+
+@pytest.mark.parametrize(
+    ("year", "label"),
+    [
+        (2026, "令和8年度"),
+        (2019, "令和元年度"),
+        (2018, "平成30年度"),
+        (1989, "平成元年度"),
+        (1988, "昭和63年度"),
+    ],
+)
+def test_fiscal_year_label(year, label):
+    assert wareki.fiscal_year_label(year) == label
+
+
+def test_fiscal_year_bounds():
+    assert wareki.fiscal_year_bounds(2026) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+
+
+@pytest.mark.parametrize(
+    ("day", "number", "start", "end"),
+    [
+        (dt.date(2024, 3, 31), 8, dt.date(2021, 4, 1), dt.date(2024, 3, 31)),
+        (dt.date(2024, 4, 1), 9, dt.date(2024, 4, 1), dt.date(2027, 3, 31)),
+        (dt.date(2026, 11, 23), 9, dt.date(2024, 4, 1), dt.date(2027, 3, 31)),
+        (dt.date(2027, 3, 31), 9, dt.date(2024, 4, 1), dt.date(2027, 3, 31)),
+        (dt.date(2027, 4, 1), 10, dt.date(2027, 4, 1), dt.date(2030, 3, 31)),
+    ],
+)
+def test_plan_period_is_three_fiscal_years(day, number, start, end):
+    term = wareki.plan_term_for(day)
+    assert (term.number, term.start, term.end) == (number, start, end)
+
+
+@pytest.mark.parametrize(
+    ("number", "label"),
+    [(9, "令和6〜8年度"), (10, "令和9〜11年度"), (7, "平成30〜令和2年度")],
+)
+def test_plan_period_label_in_fiscal_years(number, label):
+    assert wareki.plan_term(number).fiscal_years_label == label
