@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
+from .roles import Role
 from .scoping import ScopedQuerySet
 
 
@@ -165,7 +166,24 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
         if not request.user.is_superuser:
             # Only a superuser may hand out superuser rights.
             fields.append("is_superuser")
+            if obj is not None and obj.pk == request.user.pk:
+                # Nobody widens their own rights.
+                fields += ["groups", "is_staff", "is_active"]
         return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Auditors and superusers watch the others: only a superuser may change them.
+        if obj is not None and not request.user.is_superuser and (obj.is_superuser or obj.has_role(Role.AUDITOR)):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "groups":
+            queryset = Group.objects.order_by("name")
+            if not request.user.is_superuser:
+                queryset = queryset.exclude(name=Role.AUDITOR.value)
+            kwargs.update(queryset=queryset, label="役割", help_text="")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # People are referenced by history and the audit log: deactivate instead.

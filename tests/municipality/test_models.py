@@ -118,3 +118,23 @@ class TestAdmin:
         client.force_login(city_staff)
         body = client.get(reverse("admin:municipality_user_change", args=[city_staff.pk])).content.decode()
         assert 'name="is_superuser"' not in body
+
+    def test_city_staff_cannot_widen_their_own_rights(self, client, city_staff):
+        client.force_login(city_staff)
+        body = client.get(reverse("admin:municipality_user_change", args=[city_staff.pk])).content.decode()
+        assert 'name="groups"' not in body
+        assert 'name="is_staff"' not in body
+
+    def test_city_staff_cannot_grant_the_auditor_role(self, client, city_staff, contractor_a):
+        client.force_login(city_staff)
+        body = client.get(reverse("admin:municipality_user_change", args=[contractor_a.pk])).content.decode()
+        assert ">受託団体</option>" in body
+        assert ">監査</option>" not in body
+
+    def test_city_staff_cannot_change_an_auditor(self, client, city_staff, auditor):
+        client.force_login(city_staff)
+        url = reverse("admin:municipality_user_change", args=[auditor.pk])
+        response = client.post(url, {"username": auditor.username, "name": "変更", "email": "x@example.jp"})
+        assert response.status_code == 403
+        auditor.refresh_from_db()
+        assert auditor.name != "変更"
