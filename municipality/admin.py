@@ -7,6 +7,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -196,9 +197,46 @@ admin.site.unregister(Group)
 admin.site.unregister(LogEntry)
 
 
+class ResourceTypeFilter(admin.SimpleListFilter):
+    """Filter by the kind of record, named in Japanese."""
+
+    title = "記録の種類"
+    parameter_name = "resource_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+        types = ContentType.objects.filter(
+            pk__in=LogEntry.objects.values("content_type_id").distinct()
+        )
+        named = [(ct.pk, str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model) for ct in types]
+        return sorted(named, key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.filter(content_type_id=self.value()) if self.value() else queryset
+
+
 @admin.register(LogEntry)
 class LogEntryAdmin(AuditlogLogEntryAdmin):
     """The audit log: viewable with auditlog.view_logentry (the 監査 role), editable by no one."""
+
+    list_filter = ["action", ResourceTypeFilter]
+
+    @admin.display(description="操作した人")
+    def user_url(self, obj: LogEntry) -> str:
+        return super().user_url(obj) if obj.actor_id else "システム（コマンド・定期処理）"
+
+    @admin.display(description="変更した項目")
+    def msg_short(self, obj: LogEntry) -> str:
+        if obj.action in (LogEntry.Action.DELETE, LogEntry.Action.ACCESS):
+            return ""
+        model = obj.content_type.model_class()
+        labels = []
+        for name in obj.changes_dict:
+            try:
+                labels.append(str(model._meta.get_field(name).verbose_name))
+            except Exception:
+                labels.append(name)
+        text = "、".join(labels)
+        return f"{len(labels)}項目：{text[:60]}{'…' if len(text) > 60 else ''}"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
