@@ -10,6 +10,8 @@ urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("img/favicon.svg"))),
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("portal/", include("municipality.urls")),
+    path("portal/coordinators/", include("coordinators.urls")),
+    path("portal/documents/", include("forms_pdf.urls")),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -56,7 +56,9 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["name", "mayor_title", "certificate_department"]}),
-        ("コーディネーターと区域", {"fields": ["coordinator_term", "second_layer_basis"]}),
+        ("コーディネーターと区域", {
+            "fields": ["coordinator_term", "second_layer_basis", "required_training_within_days"],
+        }),
         ("計画", {"fields": ["plan_name"]}),
     ]
 

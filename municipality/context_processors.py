@@ -4,6 +4,7 @@ from django.urls import reverse
 from config.admin_site import SYSTEM_NAME
 
 from .models import Municipality
+from .roles import Role
 
 
 def portal(request: HttpRequest) -> dict:
@@ -14,12 +15,17 @@ def portal(request: HttpRequest) -> dict:
         context["nav_items"] = []
         return context
     items = [("ホーム", reverse("portal:home"))]
+    if user.has_role(Role.CONTRACTOR, Role.COORDINATOR):
+        items.append((context["municipality"].coordinator_term, reverse("coordinators:list")))
+    if user.has_role(Role.CONTRACTOR):
+        items.append(("届出", reverse("coordinators:notices")))
     if user.organisation_id:
         items.append(("所属団体", reverse("portal:organisation", args=[user.organisation_id])))
     if user.is_staff:
         items.append(("管理サイト", reverse("admin:index")))
     items.append(("利用ガイド", reverse("portal:guide")))
     items.append(("パスワード変更", reverse("password_change")))
+    context["user_role_names"] = [role.value for role in user.roles]
     context["nav_items"] = [
         {"label": label, "url": url, "current": request.path == url} for label, url in items
     ]

@@ -61,6 +61,10 @@ class Municipality(models.Model):
     plan_name = models.CharField(
         "計画の名称", max_length=100, help_text="例：茅ヶ崎市高齢者福祉計画・介護保険事業計画"
     )
+    required_training_within_days = models.PositiveIntegerField(
+        "必須研修の受講期限（選任からの日数）", default=365,
+        help_text="選任からこの日数を過ぎても必須研修の受講記録がないコーディネーターを一覧に示します。",
+    )
 
     objects = MunicipalityQuerySet.as_manager()
 

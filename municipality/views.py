@@ -28,7 +28,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "areas": user.areas.select_related("parent"),
     }
     if Role.CITY_STAFF in roles:
+        from coordinators.selectors import waiting_counts
+
         context["overview"] = selectors.city_overview()
+        context["waiting"] = waiting_counts(day=today)
     return render(request, "portal/home.html", context)
 
 

@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from forms_pdf.views import pdf_response
+from municipality.admin import ScopedModelAdmin
+from municipality.errors import DomainError
+from municipality.models import Area
+
+from . import certificates_print, selectors, services
+from .models import (
+    Appointment,
+    AppointmentNotice,
+    Certificate,
+    Contract,
+    Coordinator,
+    DismissalNotice,
+    TrainingCourse,
+    TrainingRecord,
+)
+from .photos import clean_photo
+
+
+def _run(request: HttpRequest, objects: QuerySet, call, done: str) -> None:
+    """Call a service for each selected object; report each refusal with its Japanese message."""
+    succeeded = 0
+    for obj in objects:
+        try:
+            call(obj)
+            succeeded += 1
+        except DomainError as error:
+            messages.error(request, f"{obj}：{error.message}")
+    if succeeded:
+        messages.success(request, f"{succeeded}件を{done}。")
+
+
+def _text_action(modeladmin, request, queryset, *, title: str, label: str, call, done: str):
+    """An admin action that first asks for a text (a reason or a comment) on a page of its own."""
+    if "apply" in request.POST:
+        text = request.POST.get("text", "").strip()
+        if text:
+            _run(request, queryset, lambda obj: call(obj, text), done)
+            return None
+        messages.error(request, f"{label}を入力してください。")
+    return TemplateResponse(request, "admin/coordinators/text_action.html", {
+        **modeladmin.admin_site.each_context(request),
+        "title": title, "label": label, "objects": queryset, "opts": modeladmin.model._meta,
+        "action": request.POST.get("action"), "text": request.POST.get("text", ""),
+    })
+
+
+def _pdf_link(document_id: int | None) -> str:
+    if not document_id:
+        return "—"
+    return format_html('<a href="{}">PDF</a>', reverse("documents:pdf", args=[document_id]))
+
+
+# --- 委託契約 ---------------------------------------------------------------------------
+
+def _awaiting_successor_annotation(day) -> Exists:
+    through = Appointment.areas.through
+    current = through.objects.filter(area_id=OuterRef("pk"), appointment__start__lte=day).filter(
+        Q(appointment__end__isnull=True) | Q(appointment__end__gte=day)
+    )
+    past = through.objects.filter(area_id=OuterRef("pk"), appointment__end__lt=day)
+    return Exists(Area.objects.filter(contracts=OuterRef("pk")).filter(Exists(past)).exclude(Exists(current)))
+
+
+@admin.register(Contract)
+class ContractAdmin(ScopedModelAdmin):
+    list_display = ["title", "organisation", "layer", "start", "end", "status", "coverage"]
+    list_filter = ["status", "layer", "organisation"]
+    search_fields = ["title", "organisation__name"]
+    list_select_related = ["organisation"]
+    filter_horizontal = ["areas"]
+    autocomplete_fields = ["organisation"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(
+            awaiting_successor=_awaiting_successor_annotation(timezone.localdate())
+        )
+
+    @admin.display(description="配置状況", boolean=False)
+    def coverage(self, obj: Contract) -> str:
+        if getattr(obj, "awaiting_successor", False):
+            return format_html('<strong style="color:#b00020">{}</strong>', "後任未選任の区域あり")
+        return "—"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- コーディネーター -------------------------------------------------------------------
+
+class CoordinatorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Coordinator
+        fields = ["name", "name_kana", "birth_date", "job_title", "layer", "employer", "photo", "user"]
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and hasattr(photo, "content_type"):  # a new upload, not the stored file
+            return clean_photo(photo)
+        return photo
+
+
+class AppointmentInline(admin.TabularInline):
+    model = Appointment
+    fields = ["layer", "contract", "start", "end"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CertificateInline(admin.TabularInline):
+    model = Certificate
+    fk_name = "coordinator"
+    fields = ["number", "issued_on", "valid_from", "valid_until", "status", "invalidated_on"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TrainingRecordInline(admin.TabularInline):
+    model = TrainingRecord
+    fields = ["course", "completed_on", "note"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Coordinator)
+class CoordinatorAdmin(ScopedModelAdmin):
+    form = CoordinatorAdminForm
+    list_display = ["name", "name_kana", "employer", "layer", "has_photo"]
+    list_filter = ["layer", "employer"]
+    search_fields = ["name", "name_kana", "employer__name"]
+    list_select_related = ["employer"]
+    autocomplete_fields = ["employer", "user"]
+    inlines = [AppointmentInline, CertificateInline, TrainingRecordInline]
+
+    @admin.display(description="写真", boolean=True)
+    def has_photo(self, obj: Coordinator) -> bool:
+        return bool(obj.photo)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- 選任届 -----------------------------------------------------------------------------
+
+class ReadOnlyHistoryAdmin(ScopedModelAdmin):
+    """History and notices change only through the lifecycle's services."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AppointmentNotice)
+class AppointmentNoticeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["filed_on", "organisation", "coordinator", "appointed_on", "area_names", "status", "pdf"]
+    list_filter = ["status", "organisation"]
+    search_fields = ["coordinator__name", "coordinator__name_kana", "organisation__name"]
+    list_select_related = ["organisation", "coordinator"]
+    actions = ["accept", "send_back"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("areas")
+
+    def get_urls(self):
+        return [
+            path("waiting/", self.admin_site.admin_view(self.waiting_view), name="coordinators_waiting"),
+            *super().get_urls(),
+        ]
+
+    def waiting_view(self, request: HttpRequest) -> HttpResponse:
+        """The city's list of what waits for it."""
+        if not request.user.has_perm("coordinators.accept_appointmentnotice"):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        today = timezone.localdate()
+        return render(request, "admin/coordinators/waiting.html", {
+            **self.admin_site.each_context(request),
+            "title": "処理待ちの一覧",
+            "waiting": selectors.waiting_for_city(),
+            "awaiting_successor": selectors.areas_awaiting_successor(day=today),
+            "missing_training": selectors.coordinators_missing_required_training(day=today),
+        })
+
+    @admin.display(description="担当区域")
+    def area_names(self, obj: AppointmentNotice) -> str:
+        return "、".join(area.name for area in obj.areas.all())
+
+    @admin.display(description="様式第1号")
+    def pdf(self, obj: AppointmentNotice) -> str:
+        return _pdf_link(obj.document_id)
+
+    @admin.action(description="選択した選任届を受理する", permissions=["accept"])
+    def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, lambda n: services.appointment_notice_accept(notice=n, accepted_by=request.user),
+             "受理しました")
+
+    @admin.action(description="選択した選任届を差し戻す（理由を入力）", permissions=["accept"])
+    def send_back(self, request: HttpRequest, queryset: QuerySet):
+        return _text_action(
+            self, request, queryset, title="選任届の差戻し", label="差戻しの理由",
+            call=lambda n, text: services.appointment_notice_return(notice=n, returned_by=request.user, comment=text),
+            done="差し戻しました",
+        )
+
+    def has_accept_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("coordinators.accept_appointmentnotice")
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["coordinator", "layer", "contract", "start", "end", "area_names"]
+    list_filter = ["layer", ("end", admin.EmptyFieldListFilter)]
+    search_fields = ["coordinator__name", "coordinator__name_kana"]
+    list_select_related = ["coordinator", "contract"]
+    actions = ["issue_certificate"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("areas")
+
+    @admin.display(description="担当区域")
+    def area_names(self, obj: Appointment) -> str:
+        return "、".join(area.name for area in obj.areas.all())
+
+    @admin.action(description="選択した選任にコーディネーター証を交付する", permissions=["issue"])
+    def issue_certificate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, lambda a: services.certificate_issue(appointment=a, issued_by=request.user),
+             "交付しました")
+
+    def has_issue_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("coordinators.add_certificate")
+
+
+@admin.register(DismissalNotice)
+class DismissalNoticeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["filed_on", "organisation", "coordinator", "dismissed_on", "certificate_returned", "status", "pdf"]
+    list_filter = ["status", "organisation"]
+    search_fields = ["appointment__coordinator__name", "organisation__name"]
+    list_select_related = ["organisation", "appointment__coordinator"]
+    actions = ["accept"]
+
+    @admin.display(description="解任した者")
+    def coordinator(self, obj: DismissalNotice) -> str:
+        return obj.appointment.coordinator.name
+
+    @admin.display(description="様式第3号")
+    def pdf(self, obj: DismissalNotice) -> str:
+        return _pdf_link(obj.document_id)
+
+    @admin.action(description="選択した解任届を受理する", permissions=["accept"])
+    def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, lambda n: services.dismissal_notice_accept(notice=n, accepted_by=request.user),
+             "受理しました")
+
+    def has_accept_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("coordinators.accept_dismissalnotice")
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["number", "coordinator", "issued_on", "valid_from", "valid_until", "status", "pdf", "replaces"]
+    list_filter = ["status", "fiscal_year", "layer"]
+    search_fields = ["number", "coordinator__name", "coordinator__name_kana"]
+    list_select_related = ["coordinator", "replaces"]
+    actions = ["print_sheet", "reissue", "mark_returned"]
+
+    @admin.display(description="様式第2号")
+    def pdf(self, obj: Certificate) -> str:
+        return _pdf_link(obj.document_id)
+
+    @admin.action(description="選択した証をA4の台紙（10枚/ページ）で印刷する")
+    def print_sheet(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        rendered = certificates_print.render_sheets(queryset.order_by("fiscal_year", "serial"))
+        return pdf_response(rendered.filename, rendered.content)
+
+    @admin.action(description="選択した証を再交付する（理由を入力）", permissions=["issue"])
+    def reissue(self, request: HttpRequest, queryset: QuerySet):
+        return _text_action(
+            self, request, queryset, title="コーディネーター証の再交付", label="再交付の理由",
+            call=lambda c, text: services.certificate_reissue(certificate=c, reason=text, issued_by=request.user),
+            done="再交付しました",
+        )
+
+    @admin.action(description="選択した未返還の証を返還済みにする", permissions=["issue"])
+    def mark_returned(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, lambda c: services.certificate_mark_returned(certificate=c, received_by=request.user),
+             "返還済みにしました")
+
+    def has_issue_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("coordinators.add_certificate")
+
+
+@admin.register(TrainingCourse)
+class TrainingCourseAdmin(admin.ModelAdmin):
+    list_display = ["name", "provider", "is_required"]
+    list_filter = ["provider", "is_required"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(ScopedModelAdmin):
+    list_display = ["coordinator", "course", "completed_on", "note"]
+    list_filter = ["course"]
+    search_fields = ["coordinator__name", "coordinator__name_kana"]
+    list_select_related = ["coordinator", "course"]
+    autocomplete_fields = ["coordinator"]

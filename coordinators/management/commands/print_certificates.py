@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coordinators.certificates_print import render_sheets
+from coordinators.models import Certificate
+from municipality.wareki import fiscal_year_label
+
+
+class Command(BaseCommand):
+    help = "指定した年度に交付したコーディネーター証を、A4の台紙（10枚/ページ、表面と裏面）のPDFにまとめます。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fiscal-year", type=int, required=True, help="年度（西暦、例：2026 は令和8年度）")
+        parser.add_argument("--output", required=True, help="書き出すPDFファイル")
+
+    def handle(self, *args, fiscal_year: int, output: str, **options) -> None:
+        certificates = Certificate.objects.filter(fiscal_year=fiscal_year).order_by("serial")
+        count = certificates.count()
+        if count == 0:
+            raise CommandError(f"{fiscal_year_label(fiscal_year)}に交付した証はありません。")
+        rendered = render_sheets(certificates, title=f"{fiscal_year_label(fiscal_year)} コーディネーター証")
+        path = Path(output)
+        path.write_bytes(rendered.content)
+        self.stdout.write(self.style.SUCCESS(
+            f"{fiscal_year_label(fiscal_year)}の証 {count}枚を {path} に書き出しました（{len(rendered.content) // 1024} KB）。"
+        ))

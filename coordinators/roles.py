@@ -1,0 +1,36 @@
+from municipality.roles import Role
+
+PERMISSIONS = {
+    Role.CITY_STAFF: [
+        "coordinators.view_contract",
+        "coordinators.add_contract",
+        "coordinators.change_contract",
+        "coordinators.view_coordinator",
+        "coordinators.add_coordinator",
+        "coordinators.change_coordinator",
+        "coordinators.view_appointmentnotice",
+        "coordinators.accept_appointmentnotice",
+        "coordinators.view_appointment",
+        "coordinators.view_dismissalnotice",
+        "coordinators.accept_dismissalnotice",
+        "coordinators.view_certificate",
+        "coordinators.add_certificate",
+        "coordinators.view_trainingcourse",
+        "coordinators.add_trainingcourse",
+        "coordinators.change_trainingcourse",
+        "coordinators.view_trainingrecord",
+        "coordinators.add_trainingrecord",
+        "coordinators.change_trainingrecord",
+        "forms_pdf.view_issueddocument",
+    ],
+    Role.AUDITOR: [
+        "coordinators.view_contract",
+        "coordinators.view_coordinator",
+        "coordinators.view_appointmentnotice",
+        "coordinators.view_appointment",
+        "coordinators.view_dismissalnotice",
+        "coordinators.view_certificate",
+        "coordinators.view_trainingrecord",
+        "forms_pdf.view_issueddocument",
+    ],
+}

@@ -1,0 +1,173 @@
+"""Reads for pages and reminders, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from municipality.models import Area, Municipality
+
+from .models import (
+    Appointment,
+    AppointmentNotice,
+    Certificate,
+    CertificateStatus,
+    Contract,
+    Coordinator,
+    DismissalNotice,
+    NoticeStatus,
+    TrainingCourse,
+)
+
+
+class Coverage:
+    COVERED = "配置済"
+    AWAITING_SUCCESSOR = "後任未選任"
+    NEVER_COVERED = "未配置"
+
+
+@dataclass
+class AreaCoverage:
+    area: Area
+    status: str
+    coordinators: list[Coordinator] = field(default_factory=list)
+    vacant_since: dt.date | None = None
+
+
+def area_coverage(*, day: dt.date, areas: QuerySet[Area] | None = None) -> list[AreaCoverage]:
+    """Who covers each area on a day; an area whose coordinator was dismissed waits for a successor.
+
+    Two queries whatever the number of areas and appointments.
+    """
+    areas = list((areas if areas is not None else Area.objects.filter(layer=2, is_active=True)).order_by(
+        "layer", "sort_order", "code"
+    ))
+    through = Appointment.areas.through
+    rows = (
+        through.objects.filter(area_id__in=[a.pk for a in areas], appointment__start__lte=day)
+        .select_related("appointment__coordinator")
+        .order_by("appointment__start")
+    )
+    current: dict[int, list[Coordinator]] = {}
+    last_end: dict[int, dt.date] = {}
+    for row in rows:
+        appointment = row.appointment
+        if appointment.end is None or appointment.end >= day:
+            current.setdefault(row.area_id, []).append(appointment.coordinator)
+        else:
+            last_end[row.area_id] = max(appointment.end, last_end.get(row.area_id, appointment.end))
+    result = []
+    for area in areas:
+        if area.pk in current:
+            result.append(AreaCoverage(area, Coverage.COVERED, current[area.pk]))
+        elif area.pk in last_end:
+            result.append(AreaCoverage(area, Coverage.AWAITING_SUCCESSOR, vacant_since=last_end[area.pk]))
+        else:
+            result.append(AreaCoverage(area, Coverage.NEVER_COVERED))
+    return result
+
+
+def areas_awaiting_successor(*, day: dt.date, areas: QuerySet[Area] | None = None) -> list[AreaCoverage]:
+    return [c for c in area_coverage(day=day, areas=areas) if c.status == Coverage.AWAITING_SUCCESSOR]
+
+
+def contracts_with_coverage(*, user, day: dt.date) -> list[tuple[Contract, list[AreaCoverage]]]:
+    contracts = list(
+        Contract.objects.visible_to(user).select_related("organisation").prefetch_related("areas").order_by("-start")
+    )
+    area_ids = {area.pk for contract in contracts for area in contract.areas.all()}
+    coverage = {c.area.pk: c for c in area_coverage(day=day, areas=Area.objects.filter(pk__in=area_ids))}
+    return [(contract, [coverage[a.pk] for a in contract.areas.all()]) for contract in contracts]
+
+
+def coordinators_for(user, *, day: dt.date) -> QuerySet[Coordinator]:
+    """The coordinators a user may see, with what the list shows, in a fixed number of queries."""
+    return (
+        Coordinator.objects.visible_to(user)
+        .select_related("employer")
+        .prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.prefetch_related("areas").order_by("-start"),
+            ),
+            Prefetch(
+                "certificates",
+                queryset=Certificate.objects.filter(status=CertificateStatus.VALID),
+                to_attr="valid_certificates",
+            ),
+        )
+        .order_by("name_kana", "pk")
+    )
+
+
+def notices_for(user) -> tuple[QuerySet[AppointmentNotice], QuerySet[DismissalNotice]]:
+    appointments = (
+        AppointmentNotice.objects.visible_to(user)
+        .select_related("coordinator", "contract", "document")
+        .prefetch_related("areas")
+        .defer("document__pdf", "document__snapshot")
+    )
+    dismissals = (
+        DismissalNotice.objects.visible_to(user)
+        .select_related("appointment__coordinator", "document")
+        .defer("document__pdf", "document__snapshot")
+    )
+    return appointments, dismissals
+
+
+def waiting_for_city() -> dict[str, QuerySet]:
+    """What waits for the city: notices to accept, appointments without a certificate, unreturned ones."""
+    today_valid = Certificate.objects.filter(appointment=OuterRef("pk"), status=CertificateStatus.VALID)
+    return {
+        "appointment_notices": AppointmentNotice.objects.filter(status=NoticeStatus.SUBMITTED)
+        .select_related("coordinator", "organisation")
+        .order_by("filed_on"),
+        "dismissal_notices": DismissalNotice.objects.filter(status=NoticeStatus.SUBMITTED)
+        .select_related("appointment__coordinator", "organisation")
+        .order_by("filed_on"),
+        "appointments_without_certificate": Appointment.objects.filter(end__isnull=True)
+        .exclude(Exists(today_valid))
+        .select_related("coordinator__employer")
+        .order_by("start"),
+        "unreturned_certificates": Certificate.objects.filter(status=CertificateStatus.UNRETURNED)
+        .select_related("coordinator__employer")
+        .order_by("invalidated_on"),
+    }
+
+
+def coordinators_missing_required_training(*, day: dt.date) -> QuerySet[Coordinator]:
+    """Coordinators in office longer than the set time who lack a required course."""
+    within = Municipality.objects.current().required_training_within_days
+    cutoff = day - dt.timedelta(days=within)
+    required = TrainingCourse.objects.filter(is_required=True)
+    required_count = required.count()
+    if required_count == 0:
+        return Coordinator.objects.none()
+    in_office_long = Appointment.objects.filter(
+        coordinator=OuterRef("pk"), start__lte=cutoff
+    ).filter(Q(end__isnull=True) | Q(end__gte=day))
+    return (
+        Coordinator.objects.filter(Exists(in_office_long))
+        .annotate(
+            required_done=Count(
+                "training_records__course",
+                filter=Q(training_records__course__is_required=True, training_records__completed_on__lte=day),
+                distinct=True,
+            )
+        )
+        .filter(required_done__lt=required_count)
+        .select_related("employer")
+        .order_by("name_kana")
+    )
+
+
+def waiting_counts(*, day: dt.date) -> dict[str, int]:
+    waiting = waiting_for_city()
+    return {
+        "appointment_notices": waiting["appointment_notices"].count(),
+        "appointments_without_certificate": waiting["appointments_without_certificate"].count(),
+        "dismissal_notices": waiting["dismissal_notices"].count(),
+        "awaiting_successor": len(areas_awaiting_successor(day=day)),
+    }

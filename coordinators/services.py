@@ -1,0 +1,394 @@
+"""The coordinator lifecycle, in one place: 選任届 → 受理 → 証の交付 → 解任届.
+
+Every function is one transaction; a refused action raises DomainError with a
+Japanese message and changes nothing. Views, the admin, commands and tasks call
+these and never change the records themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from auditlog.context import set_actor
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from forms_pdf.models import DocumentKind
+from forms_pdf.services import document_issue
+from municipality.errors import DomainError
+from municipality.models import Area, Organisation, User
+from municipality.wareki import fiscal_year, fiscal_year_bounds, fiscal_year_era, format_wareki
+
+from . import documents
+from .models import (
+    Appointment,
+    AppointmentNotice,
+    Certificate,
+    CertificateSequence,
+    CertificateStatus,
+    Contract,
+    ContractStatus,
+    Coordinator,
+    DismissalNotice,
+    Layer,
+    NoticeStatus,
+)
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """The person named in a 選任届 who is not yet on record."""
+
+    name: str
+    name_kana: str
+    birth_date: dt.date
+    job_title: str = ""
+
+
+def _w(day: dt.date) -> str:
+    return format_wareki(day)
+
+
+# --- 選任届 ---------------------------------------------------------------------------
+
+@transaction.atomic
+def appointment_notice_file(
+    *,
+    organisation: Organisation,
+    contract: Contract,
+    areas: Iterable[Area],
+    appointed_on: dt.date,
+    reason: str,
+    filed_by: User,
+    person: PersonData | None = None,
+    coordinator: Coordinator | None = None,
+    photo: ContentFile | None = None,
+    filed_on: dt.date | None = None,
+    replaces: AppointmentNotice | None = None,
+) -> AppointmentNotice:
+    """The organisation files a 選任届 (様式第1号) for a new or known person."""
+    filed_on = filed_on or timezone.localdate()
+    areas = list(areas)
+    with set_actor(filed_by):
+        if contract.organisation_id != organisation.pk:
+            raise DomainError("選択した委託契約は、届出者の団体の契約ではありません。")
+        if contract.status != ContractStatus.ACTIVE:
+            raise DomainError(f"委託契約が「{contract.get_status_display()}」のため、選任届は出せません。")
+        if not contract.covers(appointed_on):
+            raise DomainError(
+                f"選任年月日（{_w(appointed_on)}）が委託期間（{_w(contract.start)}〜{_w(contract.end)}）の外です。"
+            )
+        if not areas:
+            raise DomainError("担当区域を1つ以上選んでください。")
+        contract_area_ids = set(contract.areas.values_list("pk", flat=True))
+        if any(area.pk not in contract_area_ids for area in areas):
+            raise DomainError("担当区域は委託契約の区域から選んでください。")
+        if not reason.strip():
+            raise DomainError("選任事由を入力してください。")
+        if (person is None) == (coordinator is None):
+            raise DomainError("選任する方を1人指定してください。")
+
+        if coordinator is None:
+            assert person is not None
+            coordinator = Coordinator.objects.create(
+                name=person.name, name_kana=person.name_kana, birth_date=person.birth_date,
+                job_title=person.job_title, layer=contract.layer, employer=organisation,
+            )
+        else:
+            coordinator = Coordinator.objects.select_for_update().get(pk=coordinator.pk)
+            if coordinator.employer_id != organisation.pk:
+                raise DomainError("この方は届出者の団体に所属していません。")
+        if Appointment.objects.filter(coordinator=coordinator, layer=contract.layer, end__isnull=True).exists():
+            raise DomainError(f"{coordinator.name}さんはすでに選任されています。")
+        pending = AppointmentNotice.objects.filter(coordinator=coordinator, status=NoticeStatus.SUBMITTED)
+        if replaces is not None:
+            pending = pending.exclude(pk=replaces.pk)
+        if pending.exists():
+            raise DomainError(f"{coordinator.name}さんの選任届は受理待ちです。訂正する場合は、その届出を訂正してください。")
+        if photo is not None:
+            coordinator.photo.save(f"coordinator-{coordinator.pk}.jpg", photo, save=True)
+
+        if replaces is not None:
+            replaces = AppointmentNotice.objects.select_for_update().get(pk=replaces.pk)
+            if replaces.organisation_id != organisation.pk:
+                raise DomainError("訂正できるのは自団体の届出だけです。")
+            if replaces.status not in (NoticeStatus.SUBMITTED, NoticeStatus.RETURNED):
+                raise DomainError("受理済みの選任届は訂正できません。市の担当課にご相談ください。")
+            replaces.status = NoticeStatus.WITHDRAWN
+            replaces.save(update_fields=["status"])
+
+        notice = AppointmentNotice(
+            organisation=organisation, contract=contract, coordinator=coordinator, appointed_on=appointed_on,
+            reason=reason.strip(), filed_on=filed_on, filed_by=filed_by, replaces=replaces,
+        )
+        # The document is built from the notice's own data before the notice is saved.
+        notice.document = _issue_notice_document(notice, areas, filed_by)
+        notice.save()
+        notice.areas.set(areas)
+        return notice
+
+
+def _issue_notice_document(notice: AppointmentNotice, areas: list[Area], filed_by: User):
+    snapshot = documents.appointment_notice_snapshot_for(notice, areas)
+    previous = notice.replaces.document if notice.replaces_id else None
+    return document_issue(
+        kind=DocumentKind.APPOINTMENT_NOTICE,
+        title=f"{notice.coordinator.name}（{_w(notice.appointed_on)}選任）",
+        snapshot=snapshot,
+        filename=f"form1-appointment-{notice.coordinator_id}-{notice.appointed_on:%Y%m%d}.pdf",
+        organisation=notice.organisation,
+        issued_by=filed_by,
+        replaces=previous,
+        correction_reason="届出の訂正" if previous else "",
+    )
+
+
+def _lock_notice(model, notice_id: int):
+    return model.objects.select_for_update().get(pk=notice_id)
+
+
+@transaction.atomic
+def appointment_notice_accept(*, notice: AppointmentNotice, accepted_by: User) -> Appointment:
+    """The city accepts (受理) a 選任届: the appointment takes effect from its date."""
+    with set_actor(accepted_by):
+        notice = _lock_notice(AppointmentNotice, notice.pk)
+        if notice.status != NoticeStatus.SUBMITTED:
+            raise DomainError(f"この選任届は「{notice.get_status_display()}」のため、受理できません。")
+        open_appointment = Appointment.objects.filter(
+            coordinator=notice.coordinator, layer=notice.contract.layer, end__isnull=True
+        ).first()
+        if open_appointment:
+            raise DomainError(f"{notice.coordinator.name}さんはすでに選任されています（{open_appointment}）。")
+        appointment = Appointment.objects.create(
+            coordinator=notice.coordinator, layer=notice.contract.layer, contract=notice.contract,
+            notice=notice, start=notice.appointed_on,
+        )
+        appointment.areas.set(notice.areas.all())
+        notice.status = NoticeStatus.ACCEPTED
+        notice.decided_at = timezone.now()
+        notice.decided_by = accepted_by
+        notice.save(update_fields=["status", "decided_at", "decided_by"])
+        return appointment
+
+
+@transaction.atomic
+def appointment_notice_return(*, notice: AppointmentNotice, returned_by: User, comment: str) -> AppointmentNotice:
+    """The city sends a 選任届 back with a comment; the organisation files a corrected one."""
+    with set_actor(returned_by):
+        if not comment.strip():
+            raise DomainError("差戻しの理由を入力してください。")
+        notice = _lock_notice(AppointmentNotice, notice.pk)
+        if notice.status != NoticeStatus.SUBMITTED:
+            raise DomainError(f"この選任届は「{notice.get_status_display()}」のため、差し戻せません。")
+        notice.status = NoticeStatus.RETURNED
+        notice.return_comment = comment.strip()
+        notice.decided_at = timezone.now()
+        notice.decided_by = returned_by
+        notice.save(update_fields=["status", "return_comment", "decided_at", "decided_by"])
+        return notice
+
+
+@transaction.atomic
+def appointment_create_for_city_staff(
+    *, coordinator: Coordinator, areas: Iterable[Area], start: dt.date, created_by: User
+) -> Appointment:
+    """A 第1層 coordinator who is city staff is appointed by the city itself, without a contract."""
+    with set_actor(created_by):
+        if not coordinator.employer.is_city_department:
+            raise DomainError("契約によらない選任は、市の職員（第1層）に限られます。")
+        if Appointment.objects.filter(coordinator=coordinator, layer=Layer.FIRST, end__isnull=True).exists():
+            raise DomainError(f"{coordinator.name}さんはすでに選任されています。")
+        appointment = Appointment.objects.create(coordinator=coordinator, layer=Layer.FIRST, start=start)
+        appointment.areas.set(list(areas))
+        return appointment
+
+
+# --- コーディネーター証 ------------------------------------------------------------------
+
+def _next_serial(year: int) -> int:
+    sequence, _ = CertificateSequence.objects.get_or_create(fiscal_year=year)
+    CertificateSequence.objects.filter(pk=year).update(last_serial=F("last_serial") + 1)
+    sequence.refresh_from_db()
+    return sequence.last_serial
+
+
+def certificate_number(year: int, serial: int) -> str:
+    """令和8-012: the era year of the 年度 of issue and the serial within it."""
+    era, era_year = fiscal_year_era(year)
+    return f"{era}{era_year}-{serial:03d}"
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    appointment: Appointment,
+    issued_by: User,
+    issued_on: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    replaces: Certificate | None = None,
+    reissue_reason: str = "",
+) -> Certificate:
+    """The city issues a コーディネーター証 (様式第2号) for an accepted appointment."""
+    issued_on = issued_on or timezone.localdate()
+    with set_actor(issued_by):
+        appointment = Appointment.objects.select_for_update().select_related("coordinator", "contract").get(
+            pk=appointment.pk
+        )
+        coordinator = appointment.coordinator
+        if appointment.end is not None:
+            raise DomainError(f"{coordinator.name}さんは解任されているため、証を交付できません。")
+        if not coordinator.photo:
+            raise DomainError(f"{coordinator.name}さんの写真が登録されていないため、証を交付できません。")
+        current = Certificate.objects.filter(coordinator=coordinator, layer=appointment.layer,
+                                             status=CertificateStatus.VALID)
+        if replaces is not None:
+            current = current.exclude(pk=replaces.pk)
+        if current.exists():
+            raise DomainError(
+                f"{coordinator.name}さんには有効な証（第{current.first().number}号）がすでにあります。"
+                "再交付する場合は「再交付」を使ってください。"
+            )
+        valid_from = max(issued_on, appointment.start)
+        contract = appointment.contract
+        if contract is not None:
+            limit, limit_label = contract.end, f"委託期間の終了日（{_w(contract.end)}）"
+        else:
+            limit = fiscal_year_bounds(fiscal_year(valid_from))[1]
+            limit_label = f"年度末（{_w(limit)}）"
+        valid_until = valid_until or limit
+        if valid_until > limit:
+            raise DomainError(f"有効期間の終了日（{_w(valid_until)}）が{limit_label}を超えています。")
+        if valid_until < valid_from:
+            raise DomainError(f"有効期間の終了日（{_w(valid_until)}）が開始日（{_w(valid_from)}）より前です。")
+
+        year = fiscal_year(issued_on)
+        serial = _next_serial(year)
+        certificate = Certificate(
+            coordinator=coordinator, appointment=appointment, layer=appointment.layer, fiscal_year=year,
+            serial=serial, number=certificate_number(year, serial), issued_on=issued_on, valid_from=valid_from,
+            valid_until=valid_until, issued_by=issued_by, replaces=replaces, reissue_reason=reissue_reason,
+        )
+        certificate.document = document_issue(
+            kind=DocumentKind.CERTIFICATE,
+            title=f"第{certificate.number}号 {coordinator.name}",
+            snapshot=documents.certificate_snapshot(certificate),
+            filename=f"form2-certificate-{certificate.number}.pdf",
+            organisation=coordinator.employer,
+            issued_by=issued_by,
+            replaces=replaces.document if replaces else None,
+            correction_reason=reissue_reason,
+        )
+        try:
+            with transaction.atomic():
+                certificate.save()
+        except IntegrityError as exc:  # a parallel issue won the race
+            raise DomainError(f"{coordinator.name}さんには有効な証がすでにあります。") from exc
+        return certificate
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate: Certificate, reason: str, issued_by: User) -> Certificate:
+    """A new certificate (new number) replaces one that was lost, damaged or wrong; the old one is void."""
+    with set_actor(issued_by):
+        if not reason.strip():
+            raise DomainError("再交付の理由を入力してください。")
+        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if old.status != CertificateStatus.VALID:
+            raise DomainError(f"この証は「{old.get_status_display()}」のため、再交付できません。")
+        old.status = CertificateStatus.REPLACED
+        old.invalidated_on = timezone.localdate()
+        old.save(update_fields=["status", "invalidated_on"])
+        return certificate_issue(
+            appointment=old.appointment, issued_by=issued_by, valid_until=old.valid_until, replaces=old,
+            reissue_reason=reason.strip(),
+        )
+
+
+# --- 解任届 ---------------------------------------------------------------------------
+
+@transaction.atomic
+def dismissal_notice_file(
+    *,
+    organisation: Organisation,
+    coordinator: Coordinator,
+    dismissed_on: dt.date,
+    reason: str,
+    certificate_returned: bool,
+    filed_by: User,
+    filed_on: dt.date | None = None,
+) -> DismissalNotice:
+    """The organisation reports a dismissal (様式第3号): the appointment ends and the certificate is void."""
+    filed_on = filed_on or timezone.localdate()
+    with set_actor(filed_by):
+        if coordinator.employer_id != organisation.pk:
+            raise DomainError("この方は届出者の団体に所属していません。")
+        appointment = (
+            Appointment.objects.select_for_update()
+            .filter(coordinator=coordinator, end__isnull=True, contract__organisation=organisation)
+            .first()
+        )
+        if appointment is None:
+            raise DomainError(f"{coordinator.name}さんは選任（受理済み）されていないため、解任届は出せません。")
+        if dismissed_on < appointment.start:
+            raise DomainError(
+                f"解任年月日（{_w(dismissed_on)}）が選任年月日（{_w(appointment.start)}）より前です。"
+            )
+        if dismissed_on > filed_on:
+            raise DomainError(f"解任年月日（{_w(dismissed_on)}）が届出日より後です。解任した後に届け出てください。")
+        if not reason.strip():
+            raise DomainError("解任事由を入力してください。")
+
+        appointment.end = dismissed_on
+        appointment.save(update_fields=["end"])
+        new_status = CertificateStatus.RETURNED if certificate_returned else CertificateStatus.UNRETURNED
+        for certificate in Certificate.objects.select_for_update().filter(
+            appointment=appointment, status=CertificateStatus.VALID
+        ):
+            certificate.status = new_status
+            certificate.invalidated_on = dismissed_on
+            certificate.save(update_fields=["status", "invalidated_on"])
+
+        notice = DismissalNotice(
+            organisation=organisation, appointment=appointment, dismissed_on=dismissed_on, reason=reason.strip(),
+            certificate_returned=certificate_returned, filed_on=filed_on, filed_by=filed_by,
+        )
+        notice.document = document_issue(
+            kind=DocumentKind.DISMISSAL_NOTICE,
+            title=f"{coordinator.name}（{_w(dismissed_on)}解任）",
+            snapshot=documents.dismissal_notice_snapshot(notice),
+            filename=f"form3-dismissal-{coordinator.pk}-{dismissed_on:%Y%m%d}.pdf",
+            organisation=organisation,
+            issued_by=filed_by,
+        )
+        notice.save()
+        return notice
+
+
+@transaction.atomic
+def dismissal_notice_accept(*, notice: DismissalNotice, accepted_by: User) -> DismissalNotice:
+    """The city acknowledges (受理) a 解任届."""
+    with set_actor(accepted_by):
+        notice = _lock_notice(DismissalNotice, notice.pk)
+        if notice.status != NoticeStatus.SUBMITTED:
+            raise DomainError(f"この解任届は「{notice.get_status_display()}」のため、受理できません。")
+        notice.status = NoticeStatus.ACCEPTED
+        notice.decided_at = timezone.now()
+        notice.decided_by = accepted_by
+        notice.save(update_fields=["status", "decided_at", "decided_by"])
+        return notice
+
+
+@transaction.atomic
+def certificate_mark_returned(*, certificate: Certificate, received_by: User) -> Certificate:
+    """A certificate that was not attached to the 解任届 has come back to the city."""
+    with set_actor(received_by):
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status != CertificateStatus.UNRETURNED:
+            raise DomainError(f"この証は「{certificate.get_status_display()}」です。未返還の証だけを返還済みにできます。")
+        certificate.status = CertificateStatus.RETURNED
+        certificate.save(update_fields=["status"])
+        return certificate

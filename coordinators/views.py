@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from forms_pdf.rendering import render_pdf
+from forms_pdf.views import pdf_response
+from municipality.access import role_required
+from municipality.errors import DomainError
+from municipality.roles import Role
+from municipality.scoping import get_visible_or_404
+
+from . import certificates_print, documents, selectors, services
+from .forms import AppointmentNoticeForm, DismissalNoticeForm
+from .models import AppointmentNotice, Certificate, Coordinator, NoticeStatus
+from .services import PersonData
+
+PORTAL_ROLES = (Role.CONTRACTOR, Role.COORDINATOR)
+
+
+@role_required(*PORTAL_ROLES)
+def coordinator_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(request, "coordinators/coordinator_list.html", {
+        "coordinators": selectors.coordinators_for(request.user, day=today),
+        "contracts": selectors.contracts_with_coverage(user=request.user, day=today),
+        "today": today,
+    })
+
+
+@role_required(*PORTAL_ROLES)
+def coordinator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    coordinator = get_visible_or_404(selectors.coordinators_for(request.user, day=timezone.localdate()),
+                                     request.user, pk=pk)
+    return render(request, "coordinators/coordinator_detail.html", {
+        "coordinator": coordinator,
+        "appointment_notices": coordinator.appointment_notices.select_related("document").defer(
+            "document__pdf", "document__snapshot").prefetch_related("areas"),
+        "certificates": coordinator.certificates.select_related("document").defer(
+            "document__pdf", "document__snapshot"),
+        "dismissal_notices": [a.dismissal_notice for a in coordinator.appointments.all()
+                              if hasattr(a, "dismissal_notice")],
+        "training_records": coordinator.training_records.select_related("course"),
+        "can_dismiss": request.user.has_role(Role.CONTRACTOR)
+        and any(a.end is None for a in coordinator.appointments.all()),
+    })
+
+
+@role_required(*PORTAL_ROLES)
+def notice_list(request: HttpRequest) -> HttpResponse:
+    appointment_notices, dismissal_notices = selectors.notices_for(request.user)
+    return render(request, "coordinators/notice_list.html", {
+        "appointment_notices": appointment_notices,
+        "dismissal_notices": dismissal_notices,
+    })
+
+
+@role_required(Role.CONTRACTOR)
+@require_http_methods(["GET", "POST"])
+def appointment_notice_create(request: HttpRequest) -> HttpResponse:
+    replaces = None
+    if request.GET.get("replaces") or request.POST.get("replaces"):
+        replaces = get_visible_or_404(
+            AppointmentNotice.objects.filter(status__in=[NoticeStatus.SUBMITTED, NoticeStatus.RETURNED]),
+            request.user, pk=request.GET.get("replaces") or request.POST.get("replaces"),
+        )
+    initial = {}
+    if replaces is not None:
+        initial = {
+            "contract": replaces.contract, "areas": list(replaces.areas.all()), "existing": replaces.coordinator,
+            "appointed_on": replaces.appointed_on, "reason": replaces.reason,
+        }
+    form = AppointmentNoticeForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = None
+        if not data["existing"]:
+            person = PersonData(name=data["name"], name_kana=data["name_kana"], birth_date=data["birth_date"],
+                                job_title=data["job_title"])
+        try:
+            notice = services.appointment_notice_file(
+                organisation=request.user.organisation, contract=data["contract"], areas=data["areas"],
+                appointed_on=data["appointed_on"], reason=data["reason"], filed_by=request.user,
+                person=person, coordinator=data["existing"], photo=data["photo"], replaces=replaces,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{notice.coordinator.name}さんの選任届を提出しました。市の受理をお待ちください。")
+            return redirect("coordinators:detail", pk=notice.coordinator_id)
+    return render(request, "coordinators/appointment_notice_form.html", {"form": form, "replaces": replaces})
+
+
+@role_required(Role.CONTRACTOR)
+@require_http_methods(["GET", "POST"])
+def dismissal_notice_create(request: HttpRequest, pk: int) -> HttpResponse:
+    coordinator = get_visible_or_404(Coordinator, request.user, pk=pk)
+    form = DismissalNoticeForm(request.POST or None, initial={"dismissed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dismissal_notice_file(
+                organisation=request.user.organisation, coordinator=coordinator, filed_by=request.user,
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{coordinator.name}さんの解任届を提出しました。速やかに後任の方を選任してください。")
+            return redirect("coordinators:detail", pk=coordinator.pk)
+    return render(request, "coordinators/dismissal_notice_form.html", {"form": form, "coordinator": coordinator})
+
+
+@role_required(*PORTAL_ROLES, Role.CITY_STAFF)
+def certificate_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """One certificate on an A4 sheet to cut, from its stored snapshot."""
+    certificate = get_visible_or_404(Certificate, request.user, pk=pk)
+    rendered = certificates_print.render_sheets([certificate], filename=f"form2-certificate-{certificate.number}-a4.pdf")
+    return pdf_response(rendered.filename, rendered.content)
+
+
+BLANK_FORMS = {
+    "form1": ("forms_pdf/form1_appointment.html", documents.blank_appointment_notice, "form1-blank.pdf"),
+    "form2": ("forms_pdf/form2_certificate_card.html", documents.blank_certificate, "form2-blank.pdf"),
+    "form3": ("forms_pdf/form3_dismissal.html", documents.blank_dismissal_notice, "form3-blank.pdf"),
+}
+
+
+@role_required(*PORTAL_ROLES, Role.CITY_STAFF, Role.SECRETARIAT)
+def blank_form(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in BLANK_FORMS:
+        from django.http import Http404
+
+        raise Http404("ページが見つかりません。")
+    template, snapshot, filename = BLANK_FORMS[kind]
+    rendered = render_pdf(template, {"doc": snapshot()}, filename=filename)
+    return pdf_response(rendered.filename, rendered.content)

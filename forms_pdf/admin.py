@@ -1,0 +1,43 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from municipality.admin import ScopedModelAdmin
+
+from .models import IssuedDocument
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ScopedModelAdmin):
+    """Issued documents, kept as issued: read-only for everyone, never deleted."""
+
+    list_display = ["issued_at", "kind", "title", "organisation", "size_label", "pdf_link", "replaces"]
+    list_filter = ["kind"]
+    search_fields = ["title", "organisation__name"]
+    list_select_related = ["organisation", "replaces"]
+    fields = ["kind", "title", "organisation", "issued_at", "issued_by", "sha256", "replaces",
+              "correction_reason", "pdf_link", "snapshot"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).defer("pdf", "snapshot")
+
+    @admin.display(description="大きさ")
+    def size_label(self, obj: IssuedDocument) -> str:
+        return f"{obj.size / 1024:.0f} KB"
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj: IssuedDocument) -> str:
+        return format_html('<a href="{}">表示</a>', reverse("documents:pdf", args=[obj.pk]))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from municipality.scoping import ScopedQuerySet, ScopeRule
+
+
+class DocumentKind(models.TextChoices):
+    APPOINTMENT_NOTICE = "form1", "様式第1号 選任届出書"
+    CERTIFICATE = "form2", "様式第2号 コーディネーター証"
+    DISMISSAL_NOTICE = "form3", "様式第3号 解任届出書"
+
+
+class IssuedDocumentQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(organisation="organisation")
+
+
+class IssuedDocument(models.Model):
+    """An official document as it was issued: the data it was built from and its PDF.
+
+    Never re-rendered from later data and never deleted (the database refuses both);
+    a correction is a new document that names the one it replaces.
+    """
+
+    kind = models.CharField("様式", max_length=10, choices=DocumentKind.choices)
+    title = models.CharField("件名", max_length=200)
+    organisation = models.ForeignKey(
+        "municipality.Organisation", verbose_name="団体", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="documents",
+    )
+    snapshot = models.JSONField("作成時のデータ")
+    pdf = models.BinaryField("PDF")
+    sha256 = models.CharField("PDFのSHA-256", max_length=64)
+    size = models.PositiveIntegerField("大きさ（バイト）")
+    filename = models.CharField("ファイル名", max_length=200)
+    issued_at = models.DateTimeField("作成日時")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作成者", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    replaces = models.OneToOneField(
+        "self", verbose_name="訂正前の書類", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="replaced_by",
+    )
+    correction_reason = models.CharField("訂正の理由", max_length=200, blank=True)
+
+    objects = IssuedDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "発行済み書類"
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.title}）"
