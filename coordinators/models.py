@@ -269,7 +269,10 @@ class CertificateQuerySet(ScopedQuerySet):
     scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user")
 
     def valid_on(self, day: dt.date) -> CertificateQuerySet:
-        return self.filter(status=CertificateStatus.VALID, valid_from__lte=day, valid_until__gte=day)
+        """Certificates that were (or are) valid on a day: history, not only today's status."""
+        return self.filter(valid_from__lte=day, valid_until__gte=day).filter(
+            Q(invalidated_on__isnull=True) | Q(invalidated_on__gte=day)
+        )
 
 
 class Certificate(models.Model):

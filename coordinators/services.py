@@ -235,7 +235,7 @@ def certificate_issue(
     """The city issues a コーディネーター証 (様式第2号) for an accepted appointment."""
     issued_on = issued_on or timezone.localdate()
     with set_actor(issued_by):
-        appointment = Appointment.objects.select_for_update().select_related("coordinator", "contract").get(
+        appointment = Appointment.objects.select_for_update(of=("self",)).select_related("coordinator", "contract").get(
             pk=appointment.pk
         )
         coordinator = appointment.coordinator

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/dismiss/", views.dismissal_notice_create, name="dismiss"),
     path("notices/", views.notice_list, name="notices"),
     path("notices/appointment/new/", views.appointment_notice_create, name="appoint"),
+    path("certificates/<int:pk>/card.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("certificates/<int:pk>/sheet.pdf", views.certificate_sheet, name="certificate_sheet"),
     path("forms/<str:kind>/blank.pdf", views.blank_form, name="blank_form"),
 ]

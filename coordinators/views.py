@@ -121,6 +121,13 @@ def certificate_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(rendered.filename, rendered.content)
 
 
+@role_required(*PORTAL_ROLES, Role.CITY_STAFF)
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """A certificate card as issued, also for the coordinator it was issued to."""
+    certificate = get_visible_or_404(Certificate.objects.select_related("document"), request.user, pk=pk)
+    return pdf_response(certificate.document.filename, bytes(certificate.document.pdf))
+
+
 BLANK_FORMS = {
     "form1": ("forms_pdf/form1_appointment.html", documents.blank_appointment_notice, "form1-blank.pdf"),
     "form2": ("forms_pdf/form2_certificate_card.html", documents.blank_certificate, "form2-blank.pdf"),

@@ -30,6 +30,10 @@ ADMIN_ROLES = frozenset({Role.CITY_STAFF, Role.SECRETARIAT, Role.AUDITOR})
 # Roles that see every object of the municipality that is not need-to-know data.
 CITY_WIDE_ROLES = frozenset({Role.CITY_STAFF, Role.AUDITOR})
 
+# Roles that act for their organisation and so see its rows. A coordinator does not:
+# a coordinator sees their own records and their areas, not their colleagues' papers.
+ORGANISATION_WIDE_ROLES = frozenset(set(Role) - {Role.COORDINATOR})
+
 PERMISSIONS: dict[Role, list[str]] = {
     Role.CITY_STAFF: [
         "municipality.view_municipality",

@@ -8,8 +8,9 @@ user's scope answers 404: its id reveals nothing.
 
 * City-wide users (市職員, 監査, superusers) see every row, unless the rule says
   ``city_wide=False`` (need-to-know data such as case records).
-* Everyone else sees the rows whose organisation is theirs, whose area is one of
-  theirs (or lies below one of theirs), or that name them directly.
+* Everyone else sees the rows whose organisation is theirs (when they act for it:
+  every role but コーディネーター), whose area is one of theirs (or lies below one
+  of theirs), or that name them directly.
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ class Scope:
             area_ids: set[int] = set()
             for area in user.areas.all():
                 area_ids |= area.descendant_ids()
-            org_ids = frozenset({user.organisation_id} if user.organisation_id else set())
+            from .roles import ORGANISATION_WIDE_ROLES
+
+            acts_for_organisation = user.organisation_id and (user.roles & ORGANISATION_WIDE_ROLES)
+            org_ids = frozenset({user.organisation_id} if acts_for_organisation else set())
             scope = cls(user.pk, user.is_city_wide, org_ids, frozenset(area_ids))
         user._scope_cache = scope
         return scope

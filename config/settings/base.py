@@ -200,6 +200,10 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "config.apps.CeleryBeatConfig",
     "municipality.workerheartbeat",
 )
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    # An issued PDF is logged by its hash; the bytes and the snapshot stay in their row.
+    {"model": "forms_pdf.issueddocument", "exclude_fields": ["pdf", "snapshot"]},
+)
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login",)
 AUDITLOG_MASK_TRACKING_FIELDS = ("password",)
 AUDITLOG_STORE_JSON_CHANGES = True
@@ -231,7 +235,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint narrates every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Demo data -----------------------------------------------------------------------

@@ -92,7 +92,7 @@ class TestAdmin:
             "name": "千葉市", "mayor_title": "千葉市長",
             "certificate_department": "千葉市保健福祉局地域包括ケア推進課",
             "coordinator_term": "生活支援コーディネーター", "second_layer_basis": "あんしんケアセンター圏域",
-            "plan_name": "千葉市高齢者保健福祉推進計画",
+            "plan_name": "千葉市高齢者保健福祉推進計画", "required_training_within_days": 365,
         })
         assert response.status_code == 302
         assert Municipality.objects.current().mayor_title == "千葉市長"
