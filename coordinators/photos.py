@@ -13,6 +13,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is the most a camera gives; more is a bomb
 OUTPUT_SIZE = (480, 600)  # 2.4 × 3.0 cm at about 500 dpi
 ALLOWED_FORMATS = {"JPEG", "PNG"}
+TOO_MANY_PIXELS = "写真の画素数が大きすぎます。縮小してから登録してください。"
 
 
 def clean_photo(upload) -> ContentFile:
@@ -28,14 +29,15 @@ def clean_photo(upload) -> ContentFile:
                 raise ValidationError("写真は JPEG または PNG の画像にしてください。")
             width, height = probe.size
             if width * height > MAX_PIXELS:
-                raise ValidationError("写真の画素数が大きすぎます。縮小してから登録してください。")
+                raise ValidationError(TOO_MANY_PIXELS)
             probe.verify()  # structure check; the image must be reopened after this
             image = Image.open(io.BytesIO(data))
             image.load()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError(TOO_MANY_PIXELS) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError("写真を画像として読み取れませんでした。JPEG または PNG の画像を選んでください。") from exc
 
     image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant, then drop EXIF

@@ -79,9 +79,9 @@ def test_oversized_files_are_refused():
         clean_photo(big)
 
 
-@pytest.mark.parametrize("size", [(10_000, 10_000), (60_000, 60_000)])
+@pytest.mark.parametrize("size", [(8_000, 8_000), (10_000, 10_000), (60_000, 60_000)])
 def test_image_bombs_are_refused(size):
-    with pytest.raises(ValidationError, match="画素数が大きすぎます|読み取れませんでした"):
+    with pytest.raises(ValidationError, match="画素数が大きすぎます"):
         clean_photo(upload(png_header_only(*size), "bomb.png", "image/png"))
 
 
