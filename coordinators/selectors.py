@@ -146,7 +146,7 @@ def coordinators_missing_required_training(*, day: dt.date) -> QuerySet[Coordina
     if required_count == 0:
         return Coordinator.objects.none()
     in_office_long = Appointment.objects.filter(
-        coordinator=OuterRef("pk"), start__lte=cutoff
+        coordinator=OuterRef("pk"), start__lt=cutoff
     ).filter(Q(end__isnull=True) | Q(end__gte=day))
     return (
         Coordinator.objects.filter(Exists(in_office_long))
