@@ -41,6 +41,7 @@ class AppointmentNoticeForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         contracts = Contract.objects.visible_to(user).filter(
             status=ContractStatus.ACTIVE, organisation_id=user.organisation_id
@@ -71,6 +72,10 @@ class AppointmentNoticeForm(forms.Form):
 
 
 class DismissalNoticeForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     dismissed_on = forms.DateField(label="解任年月日", widget=DateInput())
     reason = forms.CharField(label="解任事由", widget=forms.Textarea(attrs={"rows": 3}))
     certificate_returned = forms.BooleanField(
