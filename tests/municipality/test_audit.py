@@ -75,3 +75,14 @@ def test_nobody_can_change_or_delete_an_entry(client, auditor, org_a, who):
     entry.refresh_from_db()
     assert (entry.changes, entry.action, entry.actor_id) == before
     assert Organisation.objects.filter(pk=org_a.pk).exists()
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_or_delete_audit_entries(org_a):
+    from django.db import DatabaseError, connection, transaction
+
+    entry = LogEntry.objects.get_for_object(org_a).first()
+    with pytest.raises(DatabaseError, match="監査ログは変更できません"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).update(changes={"forged": True})
+    with pytest.raises(DatabaseError, match="監査ログは削除できません"), transaction.atomic(), connection.cursor() as c:
+        c.execute("DELETE FROM auditlog_logentry WHERE id = %s", [entry.pk])
