@@ -85,15 +85,30 @@ class ContractAdmin(ScopedModelAdmin):
     filter_horizontal = ["areas"]
     autocomplete_fields = ["organisation"]
 
+    actions = ["cancel_today"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(
             awaiting_successor=_awaiting_successor_annotation(timezone.localdate())
         )
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Once people are appointed under a contract, its period, state and areas change only
+        # through the services (a cancellation voids the certificates that rest on it).
+        if obj is not None and obj.appointments.exists():
+            return ["organisation", "layer", "start", "end", "status", "areas"]
+        return []
+
+    @admin.action(description="選択した契約を本日付で解除する（選任は終了し、証は無効になります）", permissions=["change"])
+    def cancel_today(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset,
+             lambda c: services.contract_cancel(contract=c, on=timezone.localdate(), by=request.user),
+             "解除しました")
+
     @admin.display(description="配置状況", boolean=False)
     def coverage(self, obj: Contract) -> str:
         if getattr(obj, "awaiting_successor", False):
-            return format_html('<strong style="color:#b00020">{}</strong>', "後任未選任の区域あり")
+            return format_html("<strong>{}</strong>", "後任未選任の区域あり")
         return "—"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -241,7 +256,7 @@ class AppointmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["coordinator", "layer", "contract", "start", "end", "area_names"]
     list_filter = ["layer", ("end", admin.EmptyFieldListFilter)]
     search_fields = ["coordinator__name", "coordinator__name_kana"]
-    list_select_related = ["coordinator", "contract"]
+    list_select_related = ["coordinator", "contract__organisation"]
     actions = ["issue_certificate"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -290,7 +305,7 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
     list_display = ["number", "coordinator", "issued_on", "valid_from", "valid_until", "status", "pdf", "replaces"]
     list_filter = ["status", "fiscal_year", "layer"]
     search_fields = ["number", "coordinator__name", "coordinator__name_kana"]
-    list_select_related = ["coordinator", "replaces"]
+    list_select_related = ["coordinator", "replaces__coordinator"]
     actions = ["print_sheet", "reissue", "mark_returned"]
 
     @admin.display(description="様式第2号")

@@ -13,7 +13,12 @@ from django.db import models
 from django.db.models import F, Q
 
 from municipality import wareki
+from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
+
+# Papers of the lifecycle (notices with birth dates, certificates) are the organisation's
+# business: its 受託団体 users see them; its coordinators see their own only.
+CONTRACTOR_ONLY = frozenset({Role.CONTRACTOR})
 
 
 class Layer(models.IntegerChoices):
@@ -30,7 +35,7 @@ class ContractStatus(models.TextChoices):
 
 
 class ContractQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="organisation", area="areas")
+    scope_rule = ScopeRule(organisation="organisation", area="areas", organisation_roles=CONTRACTOR_ONLY)
 
     def in_force_on(self, day: dt.date) -> ContractQuerySet:
         return self.filter(status=ContractStatus.ACTIVE, start__lte=day, end__gte=day)
@@ -68,7 +73,7 @@ class Contract(models.Model):
 # --- コーディネーター -------------------------------------------------------------------
 
 class CoordinatorQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="employer", user="user")
+    scope_rule = ScopeRule(organisation="employer", user="user", organisation_roles=CONTRACTOR_ONLY)
 
 
 def photo_path(instance: Coordinator, filename: str) -> str:
@@ -114,7 +119,7 @@ class NoticeStatus(models.TextChoices):
 
 
 class AppointmentNoticeQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="organisation")
+    scope_rule = ScopeRule(organisation="organisation", organisation_roles=CONTRACTOR_ONLY)
 
 
 class AppointmentNotice(models.Model):
@@ -166,7 +171,8 @@ class AppointmentNotice(models.Model):
 # --- 選任（受理された選任） --------------------------------------------------------------
 
 class AppointmentQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="coordinator__employer", area="areas", user="coordinator__user")
+    scope_rule = ScopeRule(organisation="coordinator__employer", area="areas", user="coordinator__user",
+                           organisation_roles=CONTRACTOR_ONLY)
 
     def active_on(self, day: dt.date) -> AppointmentQuerySet:
         return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
@@ -214,7 +220,7 @@ class Appointment(models.Model):
 # --- 解任届（様式第3号） -----------------------------------------------------------------
 
 class DismissalNoticeQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="organisation")
+    scope_rule = ScopeRule(organisation="organisation", organisation_roles=CONTRACTOR_ONLY)
 
 
 class DismissalNotice(models.Model):
@@ -266,12 +272,17 @@ class CertificateStatus(models.TextChoices):
 
 
 class CertificateQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user")
+    scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user",
+                           organisation_roles=CONTRACTOR_ONLY)
 
     def valid_on(self, day: dt.date) -> CertificateQuerySet:
-        """Certificates that were (or are) valid on a day: history, not only today's status."""
+        """Certificates that were (or are) valid on a day: history, not only today's status.
+        A certificate is void from the day after its dismissal date, and from the day a
+        replacement is issued (its invalidated_on is that day)."""
         return self.filter(valid_from__lte=day, valid_until__gte=day).filter(
-            Q(invalidated_on__isnull=True) | Q(invalidated_on__gte=day)
+            Q(invalidated_on__isnull=True)
+            | Q(status=CertificateStatus.REPLACED, invalidated_on__gt=day)
+            | (~Q(status=CertificateStatus.REPLACED) & Q(invalidated_on__gte=day))
         )
 
 
@@ -362,7 +373,8 @@ class TrainingCourse(models.Model):
 
 
 class TrainingRecordQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user")
+    scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user",
+                           organisation_roles=CONTRACTOR_ONLY)
 
 
 class TrainingRecord(models.Model):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from auditlog.context import set_actor
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from forms_pdf.models import DocumentKind
@@ -73,6 +73,10 @@ def appointment_notice_file(
     """The organisation files a 選任届 (様式第1号) for a new or known person."""
     filed_on = filed_on or timezone.localdate()
     areas = list(areas)
+    person_fields = (
+        {"name": person.name, "name_kana": person.name_kana, "birth_date": person.birth_date,
+         "job_title": person.job_title} if person is not None else {}
+    )
     with set_actor(filed_by):
         if contract.organisation_id != organisation.pk:
             raise DomainError("選択した委託契約は、届出者の団体の契約ではありません。")
@@ -92,6 +96,24 @@ def appointment_notice_file(
         if (person is None) == (coordinator is None):
             raise DomainError("選任する方を1人指定してください。")
 
+        if replaces is not None:
+            replaces = AppointmentNotice.objects.select_for_update().get(pk=replaces.pk)
+            if replaces.organisation_id != organisation.pk:
+                raise DomainError("訂正できるのは自団体の届出だけです。")
+            if replaces.status not in (NoticeStatus.SUBMITTED, NoticeStatus.RETURNED):
+                raise DomainError(
+                    f"この選任届は「{replaces.get_status_display()}」のため訂正できません。市の担当課にご相談ください。"
+                )
+            if person is not None:
+                # A correction may fix the person's own data while they were never appointed.
+                if Appointment.objects.filter(coordinator=replaces.coordinator).exists():
+                    raise DomainError("選任済みの方の氏名・生年月日は届出の訂正では変えられません。市の担当課にご相談ください。")
+                coordinator, person = replaces.coordinator, None
+                coordinator = Coordinator.objects.select_for_update().get(pk=coordinator.pk)
+                for field, value in person_fields.items():
+                    setattr(coordinator, field, value)
+                coordinator.save()
+
         if coordinator is None:
             assert person is not None
             coordinator = Coordinator.objects.create(
@@ -102,24 +124,20 @@ def appointment_notice_file(
             coordinator = Coordinator.objects.select_for_update().get(pk=coordinator.pk)
             if coordinator.employer_id != organisation.pk:
                 raise DomainError("この方は届出者の団体に所属していません。")
-        if Appointment.objects.filter(coordinator=coordinator, layer=contract.layer, end__isnull=True).exists():
-            raise DomainError(f"{coordinator.name}さんはすでに選任されています。")
+        overlapping = _overlapping_appointment(coordinator, contract.layer, appointed_on)
+        if overlapping:
+            raise DomainError(f"{coordinator.name}さんは{overlapping}の期間に選任されています。")
         pending = AppointmentNotice.objects.filter(coordinator=coordinator, status=NoticeStatus.SUBMITTED)
         if replaces is not None:
             pending = pending.exclude(pk=replaces.pk)
         if pending.exists():
             raise DomainError(f"{coordinator.name}さんの選任届は受理待ちです。訂正する場合は、その届出を訂正してください。")
-        if photo is not None:
-            coordinator.photo.save(f"coordinator-{coordinator.pk}.jpg", photo, save=True)
 
         if replaces is not None:
-            replaces = AppointmentNotice.objects.select_for_update().get(pk=replaces.pk)
-            if replaces.organisation_id != organisation.pk:
-                raise DomainError("訂正できるのは自団体の届出だけです。")
-            if replaces.status not in (NoticeStatus.SUBMITTED, NoticeStatus.RETURNED):
-                raise DomainError("受理済みの選任届は訂正できません。市の担当課にご相談ください。")
             replaces.status = NoticeStatus.WITHDRAWN
             replaces.save(update_fields=["status"])
+        if photo is not None:
+            coordinator.photo.save(f"coordinator-{coordinator.pk}.jpg", photo, save=True)
 
         notice = AppointmentNotice(
             organisation=organisation, contract=contract, coordinator=coordinator, appointed_on=appointed_on,
@@ -147,6 +165,24 @@ def _issue_notice_document(notice: AppointmentNotice, areas: list[Area], filed_b
     )
 
 
+def _overlapping_appointment(coordinator: Coordinator, layer: int, start: dt.date) -> Appointment | None:
+    """An appointment of the person in this layer still running on or after ``start``."""
+    return (
+        Appointment.objects.filter(coordinator=coordinator, layer=layer)
+        .filter(Q(end__isnull=True) | Q(end__gte=start))
+        .first()
+    )
+
+
+def _check_contract(contract: Contract | None, day: dt.date) -> None:
+    if contract is None:
+        return
+    if contract.status != ContractStatus.ACTIVE:
+        raise DomainError(f"委託契約が「{contract.get_status_display()}」のため、この手続きはできません。")
+    if not contract.covers(day):
+        raise DomainError(f"{_w(day)}は委託期間（{_w(contract.start)}〜{_w(contract.end)}）の外です。")
+
+
 def _lock_notice(model, notice_id: int):
     return model.objects.select_for_update().get(pk=notice_id)
 
@@ -158,11 +194,11 @@ def appointment_notice_accept(*, notice: AppointmentNotice, accepted_by: User) -
         notice = _lock_notice(AppointmentNotice, notice.pk)
         if notice.status != NoticeStatus.SUBMITTED:
             raise DomainError(f"この選任届は「{notice.get_status_display()}」のため、受理できません。")
-        open_appointment = Appointment.objects.filter(
-            coordinator=notice.coordinator, layer=notice.contract.layer, end__isnull=True
-        ).first()
-        if open_appointment:
-            raise DomainError(f"{notice.coordinator.name}さんはすでに選任されています（{open_appointment}）。")
+        Coordinator.objects.select_for_update().get(pk=notice.coordinator_id)  # serialise per person
+        _check_contract(notice.contract, notice.appointed_on)
+        overlapping = _overlapping_appointment(notice.coordinator, notice.contract.layer, notice.appointed_on)
+        if overlapping:
+            raise DomainError(f"{notice.coordinator.name}さんはすでに選任されています（{overlapping}）。")
         appointment = Appointment.objects.create(
             coordinator=notice.coordinator, layer=notice.contract.layer, contract=notice.contract,
             notice=notice, start=notice.appointed_on,
@@ -200,7 +236,7 @@ def appointment_create_for_city_staff(
     with set_actor(created_by):
         if not coordinator.employer.is_city_department:
             raise DomainError("契約によらない選任は、市の職員（第1層）に限られます。")
-        if Appointment.objects.filter(coordinator=coordinator, layer=Layer.FIRST, end__isnull=True).exists():
+        if _overlapping_appointment(coordinator, Layer.FIRST, start):
             raise DomainError(f"{coordinator.name}さんはすでに選任されています。")
         appointment = Appointment.objects.create(coordinator=coordinator, layer=Layer.FIRST, start=start)
         appointment.areas.set(list(areas))
@@ -243,6 +279,14 @@ def certificate_issue(
             raise DomainError(f"{coordinator.name}さんは解任されているため、証を交付できません。")
         if not coordinator.photo:
             raise DomainError(f"{coordinator.name}さんの写真が登録されていないため、証を交付できません。")
+        _check_contract(appointment.contract, max(issued_on, appointment.start))
+        # A certificate whose period has run out is no longer current (e.g. a 第1層 card of last 年度).
+        for expired in Certificate.objects.select_for_update().filter(
+            coordinator=coordinator, layer=appointment.layer, status=CertificateStatus.VALID,
+            valid_until__lt=issued_on,
+        ):
+            expired.status = CertificateStatus.EXPIRED
+            expired.save(update_fields=["status"])
         current = Certificate.objects.filter(coordinator=coordinator, layer=appointment.layer,
                                              status=CertificateStatus.VALID)
         if replaces is not None:
@@ -296,15 +340,20 @@ def certificate_reissue(*, certificate: Certificate, reason: str, issued_by: Use
     with set_actor(issued_by):
         if not reason.strip():
             raise DomainError("再交付の理由を入力してください。")
+        # Lock in the same order as dismissal_notice_file (appointment, then certificate).
+        Appointment.objects.select_for_update().get(pk=certificate.appointment_id)
         old = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if old.status != CertificateStatus.VALID:
             raise DomainError(f"この証は「{old.get_status_display()}」のため、再交付できません。")
+        today = timezone.localdate()
+        if old.valid_until < today:
+            raise DomainError("有効期間が過ぎた証は再交付できません。新しく交付してください。")
         old.status = CertificateStatus.REPLACED
-        old.invalidated_on = timezone.localdate()
+        old.invalidated_on = today
         old.save(update_fields=["status", "invalidated_on"])
         return certificate_issue(
-            appointment=old.appointment, issued_by=issued_by, valid_until=old.valid_until, replaces=old,
-            reissue_reason=reason.strip(),
+            appointment=old.appointment, issued_by=issued_by, issued_on=today, valid_until=old.valid_until,
+            replaces=old, reissue_reason=reason.strip(),
         )
 
 
@@ -327,8 +376,9 @@ def dismissal_notice_file(
         if coordinator.employer_id != organisation.pk:
             raise DomainError("この方は届出者の団体に所属していません。")
         appointment = (
-            Appointment.objects.select_for_update()
-            .filter(coordinator=coordinator, end__isnull=True, contract__organisation=organisation)
+            Appointment.objects.select_for_update(of=("self",))
+            .filter(coordinator=coordinator, end__isnull=True)
+            .filter(Q(contract__organisation=organisation) | Q(contract__isnull=True))
             .first()
         )
         if appointment is None:
@@ -392,3 +442,37 @@ def certificate_mark_returned(*, certificate: Certificate, received_by: User) ->
         certificate.status = CertificateStatus.RETURNED
         certificate.save(update_fields=["status"])
         return certificate
+
+
+# --- 委託契約 -------------------------------------------------------------------------
+
+@transaction.atomic
+def contract_cancel(*, contract: Contract, on: dt.date, by: User) -> Contract:
+    """The city cancels (解除) a contract: its appointments end and their certificates are void
+    (to be returned), so that no certificate outlives the contract it rests on."""
+    with set_actor(by):
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        if contract.status != ContractStatus.ACTIVE:
+            raise DomainError(f"この契約はすでに「{contract.get_status_display()}」です。")
+        if on < contract.start:
+            raise DomainError(f"解除日（{_w(on)}）が委託期間の開始日（{_w(contract.start)}）より前です。")
+        for appointment in Appointment.objects.select_for_update().filter(contract=contract, end__isnull=True):
+            appointment.end = max(on, appointment.start)
+            appointment.save(update_fields=["end"])
+            for certificate in Certificate.objects.select_for_update().filter(
+                appointment=appointment, status=CertificateStatus.VALID
+            ):
+                certificate.status = CertificateStatus.UNRETURNED
+                certificate.invalidated_on = appointment.end
+                certificate.save(update_fields=["status", "invalidated_on"])
+        for notice in AppointmentNotice.objects.select_for_update().filter(
+            contract=contract, status=NoticeStatus.SUBMITTED
+        ):
+            notice.status = NoticeStatus.RETURNED
+            notice.return_comment = f"委託契約が{_w(on)}付で解除されたため、受理できません。"
+            notice.decided_at, notice.decided_by = timezone.now(), by
+            notice.save(update_fields=["status", "return_comment", "decided_at", "decided_by"])
+        contract.status = ContractStatus.CANCELLED
+        contract.end = min(contract.end, max(on, contract.start))
+        contract.save(update_fields=["status", "end"])
+        return contract

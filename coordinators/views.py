@@ -15,7 +15,7 @@ from municipality.scoping import get_visible_or_404
 
 from . import certificates_print, documents, selectors, services
 from .forms import AppointmentNoticeForm, DismissalNoticeForm
-from .models import AppointmentNotice, Certificate, Coordinator, NoticeStatus
+from .models import AppointmentNotice, Certificate, Coordinator, DismissalNotice, NoticeStatus
 from .services import PersonData
 
 PORTAL_ROLES = (Role.CONTRACTOR, Role.COORDINATOR)
@@ -37,12 +37,12 @@ def coordinator_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                      request.user, pk=pk)
     return render(request, "coordinators/coordinator_detail.html", {
         "coordinator": coordinator,
-        "appointment_notices": coordinator.appointment_notices.select_related("document").defer(
-            "document__pdf", "document__snapshot").prefetch_related("areas"),
-        "certificates": coordinator.certificates.select_related("document").defer(
-            "document__pdf", "document__snapshot"),
-        "dismissal_notices": [a.dismissal_notice for a in coordinator.appointments.all()
-                              if hasattr(a, "dismissal_notice")],
+        # Papers are scoped on their own: after a change of employer, the new organisation
+        # does not see the old one's notices and comments.
+        "appointment_notices": AppointmentNotice.objects.visible_to(request.user).filter(coordinator=coordinator),
+        "certificates": Certificate.objects.visible_to(request.user).filter(coordinator=coordinator),
+        "dismissal_notices": DismissalNotice.objects.visible_to(request.user).filter(
+            appointment__coordinator=coordinator),
         "training_records": coordinator.training_records.select_related("course"),
         "can_dismiss": request.user.has_role(Role.CONTRACTOR)
         and any(a.end is None for a in coordinator.appointments.all()),
@@ -69,9 +69,11 @@ def appointment_notice_create(request: HttpRequest) -> HttpResponse:
         )
     initial = {}
     if replaces is not None:
+        person = replaces.coordinator
         initial = {
-            "contract": replaces.contract, "areas": list(replaces.areas.all()), "existing": replaces.coordinator,
-            "appointed_on": replaces.appointed_on, "reason": replaces.reason,
+            "contract": replaces.contract, "areas": list(replaces.areas.all()),
+            "name": person.name, "name_kana": person.name_kana, "birth_date": person.birth_date,
+            "job_title": person.job_title, "appointed_on": replaces.appointed_on, "reason": replaces.reason,
         }
     form = AppointmentNoticeForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

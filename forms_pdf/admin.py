@@ -14,16 +14,20 @@ from .models import IssuedDocument
 class IssuedDocumentAdmin(ScopedModelAdmin):
     """Issued documents, kept as issued: read-only for everyone, never deleted."""
 
-    list_display = ["issued_at", "kind", "title", "organisation", "size_label", "pdf_link", "replaces"]
+    list_display = ["issued_at", "kind", "title", "organisation", "size_label", "pdf_link", "replaces_label"]
     list_filter = ["kind"]
     search_fields = ["title", "organisation__name"]
-    list_select_related = ["organisation", "replaces"]
+    list_select_related = ["organisation"]
     fields = ["kind", "title", "organisation", "issued_at", "issued_by", "sha256", "replaces",
               "correction_reason", "pdf_link", "snapshot"]
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).defer("pdf", "snapshot")
+
+    @admin.display(description="訂正前の書類")
+    def replaces_label(self, obj: IssuedDocument) -> str:
+        return f"#{obj.replaces_id}" if obj.replaces_id else "—"
 
     @admin.display(description="大きさ")
     def size_label(self, obj: IssuedDocument) -> str:

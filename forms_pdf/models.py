@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
 
 
@@ -13,7 +14,8 @@ class DocumentKind(models.TextChoices):
 
 
 class IssuedDocumentQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="organisation")
+    # Only the organisation's 受託団体 users (and city-wide roles) see its papers.
+    scope_rule = ScopeRule(organisation="organisation", organisation_roles=frozenset({Role.CONTRACTOR}))
 
 
 class IssuedDocument(models.Model):

@@ -1,5 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 
+from municipality.access import role_required
+from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 
 from .models import IssuedDocument
@@ -13,11 +15,8 @@ def pdf_response(filename: str, content: bytes, *, inline: bool = True) -> HttpR
     return response
 
 
+@role_required(Role.CONTRACTOR, Role.CITY_STAFF, Role.AUDITOR)
 def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """An issued document exactly as it was issued, for whoever may see it (others: 404)."""
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     document = get_visible_or_404(IssuedDocument, request.user, pk=pk)
     return pdf_response(document.filename, bytes(document.pdf))

@@ -59,7 +59,8 @@ class MunicipalityAdmin(admin.ModelAdmin):
         ("コーディネーターと区域", {
             "fields": ["coordinator_term", "second_layer_basis", "required_training_within_days"],
         }),
-        ("計画", {"fields": ["plan_name"]}),
+        ("計画と報告", {"fields": ["plan_name", "report_due_day"]}),
+        ("標準額の算定", {"fields": ["is_designated_city", "ward_count"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -61,6 +61,11 @@ class Municipality(models.Model):
     plan_name = models.CharField(
         "計画の名称", max_length=100, help_text="例：茅ヶ崎市高齢者福祉計画・介護保険事業計画"
     )
+    is_designated_city = models.BooleanField("政令指定都市", default=False)
+    ward_count = models.PositiveSmallIntegerField("行政区の数", default=0, help_text="政令指定都市のみ")
+    report_due_day = models.PositiveSmallIntegerField(
+        "月次報告の提出期限（翌月の日）", default=10, help_text="例：10 なら翌月10日までに提出"
+    )
     required_training_within_days = models.PositiveIntegerField(
         "必須研修の受講期限（選任からの日数）", default=365,
         help_text="選任からこの日数を過ぎても必須研修の受講記録がないコーディネーターを一覧に示します。",
@@ -192,7 +197,8 @@ class LegalForm(models.TextChoices):
 
 
 class OrganisationQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(organisation="pk")
+    # Every member sees their own organisation's profile, coordinators included.
+    scope_rule = ScopeRule(organisation="pk", organisation_roles=frozenset(Role))
 
 
 class Organisation(models.Model):

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "config.apps.CeleryBeatConfig",
     "municipality",
     "coordinators",
+    "activities",
     "councils",
     "consultations",
     "forms_pdf",
@@ -126,7 +127,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+# Behind a reverse proxy, set the number of proxies: the client address is then read
+# from X-Forwarded-For. Without it only REMOTE_ADDR counts, so a forged header changes nothing.
+if env("AXES_IPWARE_PROXY_COUNT", default=""):
+    AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
 
 # --- Language and time ----------------------------------------------------------
@@ -189,6 +196,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Functions giving the ids of further areas a user works in (see municipality/scoping.py).
+SCOPE_AREA_PROVIDERS = ["coordinators.scoping.coordinator_areas"]
+
 # --- Audit log (django-auditlog) -----------------------------------------------------
 # Every model is logged, except framework bookkeeping that changes on its own.
 AUDITLOG_INCLUDE_ALL_MODELS = True
@@ -197,7 +207,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "contenttypes",
     "admin",
     "axes",
-    "config.apps.CeleryBeatConfig",
+    "django_celery_beat",
     "municipality.workerheartbeat",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (

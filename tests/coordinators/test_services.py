@@ -124,7 +124,7 @@ class TestAppointmentNotice:
 
     def test_an_accepted_notice_cannot_be_corrected(self, accepted, contractor_a):
         notice = accepted.notice
-        refused("受理済みの選任届は訂正できません", lambda: services.appointment_notice_file(
+        refused("この選任届は「受理」のため訂正できません", lambda: services.appointment_notice_file(
             organisation=notice.organisation, contract=notice.contract, areas=list(notice.areas.all()),
             appointed_on=CONTRACT_START, reason="x", filed_by=contractor_a,
             person=PersonData("別人", "べつじん", dt.date(1990, 1, 1)), replaces=notice,

@@ -92,7 +92,8 @@ class TestAdmin:
             "name": "千葉市", "mayor_title": "千葉市長",
             "certificate_department": "千葉市保健福祉局地域包括ケア推進課",
             "coordinator_term": "生活支援コーディネーター", "second_layer_basis": "あんしんケアセンター圏域",
-            "plan_name": "千葉市高齢者保健福祉推進計画", "required_training_within_days": 365,
+            "plan_name": "千葉市高齢者保健福祉推進計画", "required_training_within_days": 365, "report_due_day": 10,
+            "ward_count": 6, "is_designated_city": "on",
         })
         assert response.status_code == 302
         assert Municipality.objects.current().mayor_title == "千葉市長"
