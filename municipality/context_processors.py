@@ -19,6 +19,10 @@ def portal(request: HttpRequest) -> dict:
         items.append((context["municipality"].coordinator_term, reverse("coordinators:list")))
     if user.has_role(Role.CONTRACTOR):
         items.append(("届出", reverse("coordinators:notices")))
+    if user.has_role(Role.COORDINATOR, Role.CONTRACTOR):
+        items.append(("活動記録", reverse("activities:list")))
+    if user.has_role(Role.CITY_STAFF):
+        items.append(("活動状況", reverse("activities:dashboard")))
     if user.organisation_id:
         items.append(("所属団体", reverse("portal:organisation", args=[user.organisation_id])))
     if user.is_staff:

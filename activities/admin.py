@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from coordinators.admin import _run, _text_action
+from municipality.admin import ScopedModelAdmin
+
+from . import services
+from .models import Activity, ActivityCategory, Match, MonthlyReport, Need, ReportEvent, SocialResource
+
+
+@admin.register(ActivityCategory)
+class ActivityCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "function", "sort_order", "is_active"]
+    list_filter = ["function", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # retire an item with 使用中 so past activities keep it
+
+
+@admin.register(Activity)
+class ActivityAdmin(ScopedModelAdmin):
+    list_display = ["date", "coordinator", "area", "function", "category", "minutes", "participants"]
+    list_filter = ["function", "area"]
+    date_hierarchy = "date"
+    search_fields = ["narrative", "coordinator__name"]
+    list_select_related = ["coordinator", "area", "category"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # coordinators record their own work in the portal
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    fields = ["at", "action", "actor", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(ScopedModelAdmin):
+    list_display = ["month", "coordinator", "status"]
+    list_filter = ["status", "month"]
+    search_fields = ["coordinator__name"]
+    list_select_related = ["coordinator"]
+    readonly_fields = ["coordinator", "month", "status", "comment"]
+    inlines = [ReportEventInline]
+    actions = ["accept", "send_back"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="選択した報告を受理する", permissions=["decide"])
+    def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(request, queryset, lambda r: services.report_accept(report=r, by=request.user), "受理しました")
+
+    @admin.action(description="選択した報告を差し戻す・再開する（理由を入力）", permissions=["decide"])
+    def send_back(self, request: HttpRequest, queryset: QuerySet):
+        return _text_action(
+            self, request, queryset, title="月次報告の差戻し", label="差戻しの理由",
+            call=lambda r, text: services.report_return(report=r, by=request.user, comment=text),
+            done="差し戻しました",
+        )
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("activities.change_monthlyreport")
+
+
+@admin.register(SocialResource)
+class SocialResourceAdmin(ScopedModelAdmin):
+    list_display = ["name", "provider_kind", "area", "status"]
+    list_filter = ["provider_kind", "status", "area"]
+    search_fields = ["name", "offers", "contact"]
+    list_select_related = ["area"]
+
+
+@admin.register(Need)
+class NeedAdmin(ScopedModelAdmin):
+    list_display = ["title", "area", "raised_on", "status"]
+    list_filter = ["status", "area"]
+    search_fields = ["title", "description", "raised_by"]
+    list_select_related = ["area"]
+
+
+@admin.register(Match)
+class MatchAdmin(ScopedModelAdmin):
+    list_display = ["need", "resource", "matched_on", "outcome"]
+    list_filter = ["outcome"]
+    list_select_related = ["need", "resource"]

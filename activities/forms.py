@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from coordinators.forms import DateInput
+from municipality.models import Area, Organisation
+
+from .models import ActivityCategory, Function, Match, Need, SocialResource
+
+MINUTE_CHOICES = [(15, "15分"), (30, "30分"), (45, "45分"), (60, "1時間"), (90, "1時間30分"), (120, "2時間"),
+                  (180, "3時間"), (240, "4時間"), (360, "6時間"), (480, "8時間")]
+
+
+class JapaneseForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class JapaneseModelForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ActivityForm(JapaneseForm):
+    """Quick to fill on a phone: the first five fields are all a usual entry needs."""
+
+    date = forms.DateField(label="活動日", widget=DateInput())
+    minutes = forms.TypedChoiceField(label="時間", choices=MINUTE_CHOICES, coerce=int, initial=60)
+    area = forms.ModelChoiceField(label="区域", queryset=Area.objects.none(), empty_label=None)
+    category = forms.ModelChoiceField(label="活動の項目", queryset=ActivityCategory.objects.none())
+    narrative = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
+    participants = forms.IntegerField(label="参加人数", min_value=0, required=False, initial=0)
+    follow_up_on = forms.DateField(label="次の対応日", required=False, widget=DateInput())
+    organisations = forms.ModelMultipleChoiceField(
+        label="関わった団体", queryset=Organisation.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    resources = forms.ModelMultipleChoiceField(
+        label="関わった社会資源", queryset=SocialResource.objects.none(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+
+    def __init__(self, *args, areas: list[Area], user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+        self.fields["area"].queryset = Area.objects.filter(pk__in=[a.pk for a in areas])
+        categories = ActivityCategory.objects.filter(is_active=True)
+        self.fields["category"].queryset = categories
+        self.fields["category"].choices = [("", "選んでください")] + [
+            (label, [(c.pk, str(c)) for c in categories if c.function == value]) for value, label in Function.choices
+        ]
+        self.fields["organisations"].queryset = Organisation.objects.order_by("name")
+        self.fields["resources"].queryset = SocialResource.objects.visible_to(user).filter(
+            area__in=[a.pk for a in areas]
+        )
+
+    def clean_participants(self):
+        return self.cleaned_data.get("participants") or 0
+
+
+class SocialResourceForm(JapaneseModelForm):
+    class Meta:
+        model = SocialResource
+        fields = ["name", "provider_kind", "area", "offers", "contact", "status"]
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+
+
+class NeedForm(JapaneseModelForm):
+    class Meta:
+        model = Need
+        fields = ["title", "area", "raised_by", "raised_on", "description", "status"]
+        widgets = {"raised_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["raised_on"].initial = timezone.localdate()
+
+
+class MatchForm(JapaneseModelForm):
+    class Meta:
+        model = Match
+        fields = ["resource", "matched_on", "outcome", "note"]
+        widgets = {"matched_on": DateInput(), "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, resources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = resources
+        self.fields["matched_on"].initial = timezone.localdate()
+
+
+class ReturnForm(JapaneseForm):
+    comment = forms.CharField(label="差戻しの理由", widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,279 @@
+"""What coordinators do every day (SPEC §5): activities, social resources, needs, matches,
+and the monthly report that locks a month's activities once submitted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from municipality import wareki
+from municipality.roles import Role
+from municipality.scoping import ScopedQuerySet, ScopeRule
+
+CONTRACTOR_ONLY = frozenset({Role.CONTRACTOR})
+
+
+class Function(models.TextChoices):
+    """The coordinator's functions in seed 002: (A)(B)(C), plus the municipality's その他."""
+
+    A = "A", "A 資源開発"
+    B = "B", "B ネットワーク構築"
+    C = "C", "C ニーズと取組のマッチング"
+    OTHER = "D", "その他"
+
+
+class ActivityCategory(models.Model):
+    """A sub-item of a function, as the municipality's 要綱 lists them (e.g. 第9条(1)ア)."""
+
+    function = models.CharField("機能", max_length=1, choices=Function.choices)
+    code = models.CharField("項目番号", max_length=20, unique=True, help_text="例：(1)ア")
+    label = models.CharField("内容", max_length=200)
+    sort_order = models.PositiveIntegerField("表示順", default=0)
+    is_active = models.BooleanField("使用中", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "活動の項目"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_label(month: dt.date) -> str:
+    w = wareki.to_wareki(month)
+    return f"{w.era}{w.year_label}年{month.month}月"
+
+
+# --- 社会資源・地域ニーズ・マッチング ----------------------------------------------------------
+
+class ProviderKind(models.TextChoices):
+    NPO = "npo", "NPO"
+    COMPANY = "company", "民間企業"
+    COOPERATIVE = "coop", "協同組合"
+    SOCIAL_WELFARE = "swc", "社会福祉法人"
+    VOLUNTEER = "volunteer", "ボランティア"
+    SALON = "salon", "サロン"
+    NEIGHBOURHOOD = "neighbourhood", "自治会・町内会"
+    OTHER = "other", "その他"
+
+
+class ResourceStatus(models.TextChoices):
+    ACTIVE = "active", "活動中"
+    PLANNED = "planned", "立上げ準備中"
+    PAUSED = "paused", "休止中"
+    CLOSED = "closed", "終了"
+
+
+class SocialResourceQuerySet(ScopedQuerySet):
+    # Resources are shared knowledge within the areas a user works in.
+    scope_rule = ScopeRule(organisation="registered_by", area="area")
+
+
+class SocialResource(models.Model):
+    name = models.CharField("名称", max_length=200)
+    provider_kind = models.CharField("提供主体の種類", max_length=20, choices=ProviderKind.choices)
+    area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT,
+                             related_name="social_resources")
+    offers = models.TextField("提供している内容")
+    contact = models.CharField("連絡先", max_length=200, blank=True)
+    status = models.CharField("状態", max_length=10, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE)
+    registered_by = models.ForeignKey("municipality.Organisation", verbose_name="登録した団体", null=True,
+                                      blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    objects = SocialResourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "社会資源"
+        ordering = ["area__sort_order", "name"]
+        indexes = [models.Index(fields=["area", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", "未対応"
+    IN_PROGRESS = "progress", "調整中"
+    MET = "met", "対応済み"
+    CLOSED = "closed", "終了"
+
+
+class NeedQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(organisation="recorded_by__employer", area="area", user="recorded_by__user",
+                           organisation_roles=CONTRACTOR_ONLY)
+
+
+class Need(models.Model):
+    """地域ニーズ: what is needed, where, and who raised it (no personal data)."""
+
+    title = models.CharField("ニーズ", max_length=200)
+    description = models.TextField("内容", blank=True)
+    area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT, related_name="needs")
+    raised_by = models.CharField("把握のきっかけ（誰から）", max_length=200, help_text="例：民生委員、サロン参加者、地域包括支援センター")
+    raised_on = models.DateField("把握した日")
+    status = models.CharField("状態", max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
+    recorded_by = models.ForeignKey("coordinators.Coordinator", verbose_name="記録した人", on_delete=models.PROTECT,
+                                    related_name="needs")
+
+    objects = NeedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "地域ニーズ"
+        ordering = ["-raised_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MatchOutcome(models.TextChoices):
+    ARRANGING = "arranging", "調整中"
+    MATCHED = "matched", "成立"
+    NOT_MATCHED = "failed", "不成立"
+
+
+class MatchQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(organisation="coordinator__employer", area="need__area", user="coordinator__user",
+                           organisation_roles=CONTRACTOR_ONLY)
+
+
+class Match(models.Model):
+    """A need linked to a resource (function C), with what came of it."""
+
+    need = models.ForeignKey(Need, verbose_name="ニーズ", on_delete=models.PROTECT, related_name="matches")
+    resource = models.ForeignKey(SocialResource, verbose_name="社会資源", on_delete=models.PROTECT,
+                                 related_name="matches")
+    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
+                                    on_delete=models.PROTECT, related_name="matches")
+    matched_on = models.DateField("つないだ日")
+    outcome = models.CharField("結果", max_length=10, choices=MatchOutcome.choices, default=MatchOutcome.ARRANGING)
+    note = models.TextField("経過・結果の内容", blank=True)
+
+    objects = MatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "マッチング"
+        ordering = ["-matched_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["need", "resource"], name="match_need_resource_once")]
+
+    def __str__(self) -> str:
+        return f"{self.need} → {self.resource}"
+
+
+# --- 活動記録 ---------------------------------------------------------------------------
+
+class ActivityQuerySet(ScopedQuerySet):
+    # Own activities, the organisation's, and (for a coordinator) those in the areas of
+    # their organisation's contracts: see coordinators.scoping.
+    scope_rule = ScopeRule(organisation="coordinator__employer", area="area", user="coordinator__user",
+                           organisation_roles=CONTRACTOR_ONLY)
+
+
+class Activity(models.Model):
+    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
+                                    on_delete=models.PROTECT, related_name="activities")
+    date = models.DateField("活動日")
+    minutes = models.PositiveIntegerField("時間（分）")
+    area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT,
+                             related_name="activities")
+    category = models.ForeignKey(ActivityCategory, verbose_name="活動の項目", on_delete=models.PROTECT,
+                                 related_name="activities")
+    function = models.CharField("機能", max_length=1, choices=Function.choices, editable=False)
+    organisations = models.ManyToManyField("municipality.Organisation", verbose_name="関わった団体", blank=True,
+                                           related_name="+")
+    resources = models.ManyToManyField(SocialResource, verbose_name="関わった社会資源", blank=True,
+                                       related_name="activities")
+    participants = models.PositiveIntegerField("参加人数", default=0)
+    narrative = models.TextField("内容")
+    follow_up_on = models.DateField("次の対応日", null=True, blank=True)
+    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "活動記録"
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["coordinator", "-date"]),
+            models.Index(fields=["date", "area", "function"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gt=0) & Q(minutes__lte=24 * 60), name="activity_minutes_in_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{wareki.format_wareki(self.date)} {self.category.code if self.category_id else ''}"
+
+
+# --- 月次報告 ---------------------------------------------------------------------------
+
+class ReportStatus(models.TextChoices):
+    SUBMITTED = "submitted", "提出済（団体の確認待ち）"
+    CONFIRMED = "confirmed", "団体確認済（市の受理待ち）"
+    ACCEPTED = "accepted", "受理"
+    RETURNED = "returned", "差戻し（修正して再提出）"
+
+
+class MonthlyReportQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user",
+                           organisation_roles=CONTRACTOR_ONLY)
+
+
+class MonthlyReport(models.Model):
+    """One coordinator's month. While it is submitted, confirmed or accepted, the month is locked."""
+
+    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
+                                    on_delete=models.PROTECT, related_name="monthly_reports")
+    month = models.DateField("月", help_text="月の初日")
+    status = models.CharField("状態", max_length=10, choices=ReportStatus.choices)
+    comment = models.TextField("差戻しの理由", blank=True)
+
+    objects = MonthlyReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月次報告"
+        ordering = ["-month", "coordinator__name_kana"]
+        constraints = [
+            models.UniqueConstraint(fields=["coordinator", "month"], name="one_report_per_coordinator_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="report_month_is_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{month_label(self.month)} {self.coordinator}"
+
+    @property
+    def locked(self) -> bool:
+        return self.status != ReportStatus.RETURNED
+
+
+class ReportEvent(models.Model):
+    """Every step of a monthly report: who did what, when, with which comment."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "提出"
+        CONFIRM = "confirm", "団体確認"
+        ACCEPT = "accept", "受理"
+        RETURN = "return", "差戻し"
+        REOPEN = "reopen", "市が再開"
+
+    report = models.ForeignKey(MonthlyReport, verbose_name="月次報告", on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作した人", on_delete=models.PROTECT,
+                              related_name="+")
+    at = models.DateTimeField("日時")
+    comment = models.TextField("コメント", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月次報告の履歴"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.get_action_display()}"

@@ -1,0 +1,161 @@
+"""Reads of the activity log, reports and dashboard; each in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from coordinators.models import Appointment, Coordinator
+from municipality.models import Area, Municipality
+from municipality.wareki import fiscal_year, fiscal_year_bounds
+
+from .models import Activity, Function, MonthlyReport, NeedStatus, ReportStatus, month_start
+
+
+def activities_for(user) -> QuerySet[Activity]:
+    return (
+        Activity.objects.visible_to(user)
+        .select_related("coordinator", "area", "category")
+        .order_by("-date", "-pk")
+    )
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    start = month_start(month)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, following - dt.timedelta(days=1)
+
+
+@dataclass
+class MonthSummary:
+    coordinator: Coordinator
+    month: dt.date
+    report: MonthlyReport | None
+    activities: list[Activity]
+    by_function: list[tuple[str, int, int]]  # label, count, minutes
+    total_count: int
+    total_minutes: int
+
+
+def month_summary(coordinator: Coordinator, month: dt.date) -> MonthSummary:
+    """A coordinator's month: the report's status, its activities and totals by function. 4 queries."""
+    start, end = month_bounds(month)
+    report = MonthlyReport.objects.filter(coordinator=coordinator, month=start).prefetch_related(
+        "events__actor"
+    ).first()
+    activities = list(
+        Activity.objects.filter(coordinator=coordinator, date__range=(start, end))
+        .select_related("area", "category")
+        .order_by("date", "pk")
+    )
+    totals: dict[str, list[int]] = {f.value: [0, 0] for f in Function}
+    for activity in activities:
+        totals[activity.function][0] += 1
+        totals[activity.function][1] += activity.minutes
+    by_function = [(f.label, totals[f.value][0], totals[f.value][1]) for f in Function]
+    return MonthSummary(
+        coordinator, start, report, activities, by_function,
+        len(activities), sum(a.minutes for a in activities),
+    )
+
+
+def reports_for(user) -> QuerySet[MonthlyReport]:
+    return MonthlyReport.objects.visible_to(user).select_related("coordinator__employer").order_by(
+        "-month", "coordinator__name_kana"
+    )
+
+
+# --- 市のダッシュボード ---------------------------------------------------------------------
+
+@dataclass
+class Dashboard:
+    months: list[dt.date]
+    areas: list[Area]
+    counts: dict[tuple[int, str, dt.date], int]  # (area, function, month) → count
+    function_month_totals: dict[str, list[int]]
+    area_totals: list[tuple[Area, int]]
+    idle_areas: list[Area]
+    not_submitted: list[Coordinator]
+    report_month: dt.date
+    open_needs: int
+
+
+def dashboard(*, today: dt.date) -> Dashboard:
+    """Activities by function × area × month for the current 年度; areas with none this month;
+    coordinators who have not submitted last month. A fixed number of queries (5)."""
+    year = fiscal_year(today)
+    start, end = fiscal_year_bounds(year)
+    months = []
+    cursor = start
+    while cursor <= min(end, today):
+        months.append(cursor)
+        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
+    areas = list(Area.objects.filter(layer=2, is_active=True).order_by("sort_order", "code"))
+    rows = (
+        Activity.objects.filter(date__range=(start, end))
+        .values("area_id", "function", "date__year", "date__month")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[tuple[int, str, dt.date], int] = {}
+    function_month_totals: dict[str, list[int]] = {f.value: [0] * len(months) for f in Function}
+    month_index = {(m.year, m.month): i for i, m in enumerate(months)}
+    area_total: dict[int, int] = defaultdict(int)
+    this_month: set[int] = set()
+    for row in rows:
+        month = dt.date(row["date__year"], row["date__month"], 1)
+        counts[(row["area_id"], row["function"], month)] = row["n"]
+        if (row["date__year"], row["date__month"]) in month_index:
+            function_month_totals[row["function"]][month_index[(row["date__year"], row["date__month"])]] += row["n"]
+        area_total[row["area_id"]] += row["n"]
+        if month == month_start(today):
+            this_month.add(row["area_id"])
+
+    report_month = month_start(month_start(today) - dt.timedelta(days=1))
+    in_office = Appointment.objects.active_on(report_month).values("coordinator_id")
+    submitted = MonthlyReport.objects.filter(month=report_month).exclude(status=ReportStatus.RETURNED).values(
+        "coordinator_id"
+    )
+    not_submitted = list(
+        Coordinator.objects.filter(pk__in=in_office).exclude(pk__in=submitted).select_related("employer")
+        .order_by("name_kana")
+    )
+    from .models import Need
+
+    return Dashboard(
+        months=months,
+        areas=areas,
+        counts=counts,
+        function_month_totals=function_month_totals,
+        area_totals=[(area, area_total.get(area.pk, 0)) for area in areas],
+        idle_areas=[area for area in areas if area.pk not in this_month],
+        not_submitted=not_submitted,
+        report_month=report_month,
+        open_needs=Need.objects.filter(status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS]).count(),
+    )
+
+
+def report_due(today: dt.date) -> dt.date:
+    """The day last month's report is due (the municipality's setting, e.g. the 10th)."""
+    day = Municipality.objects.current().report_due_day
+    return today.replace(day=min(day, 28))
+
+
+def area_function_table(board: Dashboard) -> list[dict]:
+    """Rows for the table under the chart: each area with its count per function this 年度."""
+    table = []
+    for area in board.areas:
+        per_function = {f.value: 0 for f in Function}
+        for (area_id, function, _month), n in board.counts.items():
+            if area_id == area.pk:
+                per_function[function] += n
+        table.append({"area": area, "counts": [per_function[f.value] for f in Function],
+                      "total": sum(per_function.values())})
+    return table
+
+
+def activity_totals(queryset: QuerySet[Activity]) -> dict:
+    return queryset.aggregate(count=Count("pk"), minutes=Sum("minutes"), participants=Sum("participants"),
+                              matched=Count("pk", filter=Q(function=Function.C)))

@@ -1,0 +1,188 @@
+"""Activity log and monthly reports: every state change, one transaction each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from auditlog.context import set_actor
+from django.db import transaction
+from django.utils import timezone
+
+from coordinators.models import Appointment, Coordinator
+from municipality.errors import DomainError
+from municipality.models import Area, User
+from municipality.roles import Role
+
+from .models import Activity, ActivityCategory, MonthlyReport, ReportEvent, ReportStatus, month_label, month_start
+
+EDITABLE_FIELDS = ("date", "minutes", "area", "category", "participants", "narrative", "follow_up_on")
+
+
+def areas_of(coordinator: Coordinator, day: dt.date) -> list[Area]:
+    """The areas a coordinator is appointed to on a day (only these can be logged)."""
+    appointments = Appointment.objects.active_on(day).filter(coordinator=coordinator).prefetch_related("areas")
+    return sorted({area for a in appointments for area in a.areas.all()}, key=lambda a: (a.sort_order, a.code))
+
+
+def _locked_report(coordinator: Coordinator, day: dt.date) -> MonthlyReport | None:
+    return (
+        MonthlyReport.objects.filter(coordinator=coordinator, month=month_start(day))
+        .exclude(status=ReportStatus.RETURNED)
+        .first()
+    )
+
+
+def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
+    day = values["date"]
+    if day > timezone.localdate():
+        raise DomainError("活動日が未来の日付です。活動した後に記録してください。")
+    report = _locked_report(coordinator, day)
+    if report:
+        raise DomainError(
+            f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、この月の活動は記録・変更できません。"
+        )
+    if values["area"] not in areas_of(coordinator, day):
+        raise DomainError(f"{values['area'].name}は、{coordinator.name}さんがその日に担当している区域ではありません。")
+    if not 0 < values["minutes"] <= 24 * 60:
+        raise DomainError("時間は1分から1,440分（24時間）の間で入力してください。")
+    category: ActivityCategory = values["category"]
+    if not category.is_active:
+        raise DomainError(f"活動の項目「{category}」は現在使われていません。")
+
+
+@transaction.atomic
+def activity_log(
+    *, coordinator: Coordinator, by: User, organisations: Iterable = (), resources: Iterable = (), **values: Any
+) -> Activity:
+    """A coordinator records one activity in one of their own areas."""
+    with set_actor(by):
+        _check(coordinator, values)
+        activity = Activity(coordinator=coordinator, function=values["category"].function,
+                            **{k: values.get(k) for k in EDITABLE_FIELDS})
+        activity.participants = activity.participants or 0
+        activity.save()
+        activity.organisations.set(list(organisations))
+        activity.resources.set(list(resources))
+        return activity
+
+
+@transaction.atomic
+def activity_update(
+    *, activity: Activity, by: User, organisations: Iterable = (), resources: Iterable = (), **values: Any
+) -> Activity:
+    """Change an activity while its month (old and new) is not locked by a report."""
+    with set_actor(by):
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        report = _locked_report(activity.coordinator, activity.date)
+        if report:
+            raise DomainError(
+                f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、変更できません。"
+            )
+        _check(activity.coordinator, values)
+        for field in EDITABLE_FIELDS:
+            setattr(activity, field, values.get(field))
+        activity.participants = activity.participants or 0
+        activity.function = activity.category.function
+        activity.save()
+        activity.organisations.set(list(organisations))
+        activity.resources.set(list(resources))
+        return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, by: User) -> None:
+    with set_actor(by):
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if _locked_report(activity.coordinator, activity.date):
+            raise DomainError("月次報告を提出した月の活動は削除できません。")
+        activity.delete()
+
+
+# --- 月次報告 -------------------------------------------------------------------------
+
+def _is_city(user: User) -> bool:
+    return user.is_superuser or user.has_role(Role.CITY_STAFF)
+
+
+def _event(report: MonthlyReport, action: str, by: User, comment: str = "") -> None:
+    ReportEvent.objects.create(report=report, action=action, actor=by, at=timezone.now(), comment=comment)
+
+
+def _lock(report: MonthlyReport) -> MonthlyReport:
+    return MonthlyReport.objects.select_for_update().get(pk=report.pk)
+
+
+@transaction.atomic
+def report_submit(*, coordinator: Coordinator, month: dt.date, by: User) -> MonthlyReport:
+    """The coordinator submits a month; its activities are locked from now on."""
+    month = month_start(month)
+    with set_actor(by):
+        if month > month_start(timezone.localdate()):
+            raise DomainError("これから始まる月の報告は提出できません。")
+        report, created = MonthlyReport.objects.select_for_update().get_or_create(
+            coordinator=coordinator, month=month, defaults={"status": ReportStatus.SUBMITTED}
+        )
+        if not created:
+            if report.status != ReportStatus.RETURNED:
+                raise DomainError(f"{month_label(month)}の報告はすでに「{report.get_status_display()}」です。")
+            report.status = ReportStatus.SUBMITTED
+            report.save(update_fields=["status"])
+        _event(report, ReportEvent.Action.SUBMIT, by)
+        return report
+
+
+@transaction.atomic
+def report_confirm(*, report: MonthlyReport, by: User) -> MonthlyReport:
+    """The organisation confirms its coordinator's report and passes it to the city."""
+    with set_actor(by):
+        if not (by.has_role(Role.CONTRACTOR) and by.organisation_id == report.coordinator.employer_id):
+            raise DomainError("報告を確認できるのは、そのコーディネーターが所属する団体の担当者です。")
+        report = _lock(report)
+        if report.status != ReportStatus.SUBMITTED:
+            raise DomainError(f"この報告は「{report.get_status_display()}」のため、確認できません。")
+        report.status = ReportStatus.CONFIRMED
+        report.save(update_fields=["status"])
+        _event(report, ReportEvent.Action.CONFIRM, by)
+        return report
+
+
+@transaction.atomic
+def report_accept(*, report: MonthlyReport, by: User) -> MonthlyReport:
+    """The city accepts a report the organisation has confirmed."""
+    with set_actor(by):
+        if not _is_city(by):
+            raise DomainError("報告を受理できるのは市の職員です。")
+        report = _lock(report)
+        if report.status != ReportStatus.CONFIRMED:
+            raise DomainError(f"この報告は「{report.get_status_display()}」のため、受理できません。団体の確認が先です。")
+        report.status = ReportStatus.ACCEPTED
+        report.save(update_fields=["status"])
+        _event(report, ReportEvent.Action.ACCEPT, by)
+        return report
+
+
+@transaction.atomic
+def report_return(*, report: MonthlyReport, by: User, comment: str) -> MonthlyReport:
+    """Send a report back with a comment (the organisation before confirming, the city before
+    accepting); the city may also reopen an accepted month. The month can then be edited."""
+    with set_actor(by):
+        if not comment.strip():
+            raise DomainError("差戻しの理由を入力してください。")
+        report = _lock(report)
+        if report.status == ReportStatus.RETURNED:
+            raise DomainError("この報告はすでに差し戻されています。")
+        if _is_city(by):
+            pass  # the city sends back before accepting, or reopens an accepted month
+        elif by.has_role(Role.CONTRACTOR) and by.organisation_id == report.coordinator.employer_id:
+            if report.status != ReportStatus.SUBMITTED:
+                raise DomainError("団体の確認後の報告は、市だけが差し戻せます。")
+        else:
+            raise DomainError("この報告を差し戻すことはできません。")
+        action = ReportEvent.Action.REOPEN if report.status == ReportStatus.ACCEPTED else ReportEvent.Action.RETURN
+        report.status = ReportStatus.RETURNED
+        report.comment = comment.strip()
+        report.save(update_fields=["status", "comment"])
+        _event(report, action, by, comment.strip())
+        return report

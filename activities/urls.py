@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "activities"
+
+urlpatterns = [
+    path("", views.activity_list, name="list"),
+    path("new/", views.activity_create, name="create"),
+    path("<int:pk>/edit/", views.activity_edit, name="edit"),
+    path("reports/", views.report_list, name="reports"),
+    path("reports/<int:coordinator_pk>/<int:year>/<int:month>/", views.report_detail, name="report"),
+    path("reports/<int:coordinator_pk>/<int:year>/<int:month>/report.pdf", views.report_pdf, name="report_pdf"),
+    path("reports/<int:coordinator_pk>/<int:year>/<int:month>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("resources/", views.resource_list, name="resources"),
+    path("resources/new/", views.resource_edit, name="resource_create"),
+    path("resources/<int:pk>/edit/", views.resource_edit, name="resource_edit"),
+    path("needs/", views.need_list, name="needs"),
+    path("needs/new/", views.need_edit, name="need_create"),
+    path("needs/<int:pk>/edit/", views.need_edit, name="need_edit"),
+    path("needs/<int:need_pk>/match/", views.match_create, name="match_create"),
+]

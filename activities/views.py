@@ -1,0 +1,385 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from coordinators.models import Coordinator
+from forms_pdf.rendering import render_pdf
+from forms_pdf.views import pdf_response
+from municipality.access import role_required
+from municipality.errors import DomainError
+from municipality.models import Area, Municipality
+from municipality.roles import Role
+from municipality.scoping import get_visible_or_404
+from municipality.wareki import format_wareki
+
+from . import chart, exports, funding, selectors, services
+from .forms import ActivityForm, MatchForm, NeedForm, ReturnForm, SocialResourceForm
+from .models import (
+    Activity,
+    Function,
+    MatchOutcome,
+    MonthlyReport,
+    Need,
+    NeedStatus,
+    ProviderKind,
+    ReportStatus,
+    ResourceStatus,
+    SocialResource,
+    month_label,
+    month_start,
+)
+
+ACTIVITY_ROLES = (Role.COORDINATOR, Role.CONTRACTOR, Role.CITY_STAFF)
+
+
+def _own_coordinator(user) -> Coordinator:
+    coordinator = Coordinator.objects.filter(user=user).first()
+    if coordinator is None:
+        raise Http404("ページが見つかりません。")
+    return coordinator
+
+
+def _month_from(year: int, month: int) -> dt.date:
+    try:
+        return dt.date(year, month, 1)
+    except ValueError as exc:
+        raise Http404("ページが見つかりません。") from exc
+
+
+# --- 活動記録 ---------------------------------------------------------------------------
+
+@role_required(*ACTIVITY_ROLES)
+def activity_list(request: HttpRequest) -> HttpResponse:
+    activities = selectors.activities_for(request.user)
+    month = request.GET.get("month", "")
+    if month:
+        try:
+            start = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            messages.error(request, "月の指定が正しくありません（例：2026-11）。")
+        else:
+            activities = activities.filter(date__range=selectors.month_bounds(start))
+    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    coordinator = Coordinator.objects.filter(user=request.user).first()
+    return render(request, "activities/activity_list.html", {
+        "page": page, "coordinator": coordinator, "month": month,
+        "today": timezone.localdate(),
+    })
+
+
+def _activity_values(form: ActivityForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "date": data["date"], "minutes": data["minutes"], "area": data["area"], "category": data["category"],
+        "participants": data["participants"], "narrative": data["narrative"], "follow_up_on": data["follow_up_on"],
+        "organisations": data["organisations"], "resources": data["resources"],
+    }
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    coordinator = _own_coordinator(request.user)
+    areas = services.areas_of(coordinator, timezone.localdate())
+    form = ActivityForm(request.POST or None, areas=areas, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_log(coordinator=coordinator, by=request.user, **_activity_values(form))
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "活動を記録しました。")
+            return redirect("activities:list")
+    return render(request, "activities/activity_form.html", {"form": form, "areas": areas})
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    coordinator = _own_coordinator(request.user)
+    activity = get_visible_or_404(Activity.objects.filter(coordinator=coordinator), request.user, pk=pk)
+    areas = services.areas_of(coordinator, activity.date) or [activity.area]
+    initial = {field: getattr(activity, field) for field in services.EDITABLE_FIELDS}
+    initial |= {"organisations": activity.organisations.all(), "resources": activity.resources.all()}
+    form = ActivityForm(request.POST or None, areas=areas, user=request.user, initial=initial)
+    if request.method == "POST" and "delete" in request.POST:
+        try:
+            services.activity_delete(activity=activity, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("activities:edit", pk=activity.pk)
+        messages.success(request, "活動記録を削除しました。")
+        return redirect("activities:list")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(activity=activity, by=request.user, **_activity_values(form))
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "活動記録を更新しました。")
+            return redirect("activities:list")
+    return render(request, "activities/activity_form.html", {"form": form, "activity": activity, "areas": areas})
+
+
+# --- 月次報告 ---------------------------------------------------------------------------
+
+@role_required(*ACTIVITY_ROLES)
+def report_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    coordinator = Coordinator.objects.filter(user=request.user).first()
+    own_months = []
+    if coordinator is not None:
+        months = [month_start(today)]
+        for _ in range(5):
+            months.append(month_start(months[-1] - dt.timedelta(days=1)))
+        reports = {r.month: r for r in MonthlyReport.objects.filter(coordinator=coordinator, month__in=months)}
+        own_months = [(m, reports.get(m)) for m in months]
+    others = selectors.reports_for(request.user)
+    if coordinator is not None:
+        others = others.exclude(coordinator=coordinator)
+    return render(request, "activities/report_list.html", {
+        "coordinator": coordinator, "own_months": own_months,
+        "reports": others[:100], "month_label": month_label,
+    })
+
+
+def _report_context(request: HttpRequest, coordinator_pk: int, year: int, month: int) -> dict:
+    coordinator = get_visible_or_404(Coordinator, request.user, pk=coordinator_pk)
+    summary = selectors.month_summary(coordinator, _month_from(year, month))
+    return {"summary": summary, "coordinator": coordinator, "label": month_label(summary.month),
+            "municipality": Municipality.objects.current()}
+
+
+@role_required(*ACTIVITY_ROLES)
+@require_http_methods(["GET", "POST"])
+def report_detail(request: HttpRequest, coordinator_pk: int, year: int, month: int) -> HttpResponse:
+    context = _report_context(request, coordinator_pk, year, month)
+    summary = context["summary"]
+    return_form = ReturnForm(request.POST if "return" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if "submit" in request.POST:
+                if summary.coordinator.user_id != request.user.pk:
+                    raise DomainError("報告を提出できるのは本人だけです。")
+                services.report_submit(coordinator=summary.coordinator, month=summary.month, by=request.user)
+                messages.success(request, f"{context['label']}の報告を提出しました。この月の活動は変更できなくなります。")
+            elif "confirm" in request.POST and summary.report:
+                services.report_confirm(report=summary.report, by=request.user)
+                messages.success(request, "報告を確認し、市に送りました。")
+            elif "accept" in request.POST and summary.report:
+                services.report_accept(report=summary.report, by=request.user)
+                messages.success(request, "報告を受理しました。")
+            elif "return" in request.POST and summary.report:
+                if not return_form.is_valid():
+                    raise DomainError("差戻しの理由を入力してください。")
+                services.report_return(report=summary.report, by=request.user,
+                                       comment=return_form.cleaned_data["comment"])
+                messages.success(request, "報告を差し戻しました。")
+            else:
+                raise DomainError("操作を選んでください。")
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect(request.path)
+    user = request.user
+    report = summary.report
+    context |= {
+        "return_form": return_form,
+        "can_submit": summary.coordinator.user_id == user.pk and (report is None or report.status == ReportStatus.RETURNED)
+        and summary.month <= month_start(timezone.localdate()),
+        "can_confirm": report is not None and report.status == ReportStatus.SUBMITTED and user.has_role(Role.CONTRACTOR)
+        and user.organisation_id == summary.coordinator.employer_id,
+        "can_accept": report is not None and report.status == ReportStatus.CONFIRMED and user.has_role(Role.CITY_STAFF),
+        "can_return": report is not None and (
+            (report.status == ReportStatus.SUBMITTED and user.has_role(Role.CONTRACTOR))
+            or (report.status in (ReportStatus.CONFIRMED, ReportStatus.ACCEPTED) and user.has_role(Role.CITY_STAFF))
+        ),
+    }
+    return render(request, "activities/report_detail.html", context)
+
+
+def _report_rows(summary) -> list[list]:
+    return [[format_wareki(a.date), a.area.name, a.get_function_display(), str(a.category), a.minutes,
+             a.participants, a.narrative, format_wareki(a.follow_up_on) if a.follow_up_on else ""]
+            for a in summary.activities]
+
+
+REPORT_HEADER = ["活動日", "区域", "機能", "活動の項目", "時間（分）", "参加人数", "内容", "次の対応日"]
+
+
+@role_required(*ACTIVITY_ROLES)
+def report_pdf(request: HttpRequest, coordinator_pk: int, year: int, month: int) -> HttpResponse:
+    context = _report_context(request, coordinator_pk, year, month)
+    filename = f"monthly-report-{coordinator_pk}-{year}{month:02d}.pdf"
+    rendered = render_pdf("activities/report_pdf.html", context, filename=filename)
+    return pdf_response(rendered.filename, rendered.content)
+
+
+@role_required(*ACTIVITY_ROLES)
+def report_xlsx(request: HttpRequest, coordinator_pk: int, year: int, month: int) -> HttpResponse:
+    summary = _report_context(request, coordinator_pk, year, month)["summary"]
+    totals = [[label, count, minutes] for label, count, minutes in summary.by_function]
+    return exports.xlsx_response(f"monthly-report-{coordinator_pk}-{year}{month:02d}.xlsx", [
+        ("集計", ["機能", "件数", "時間（分）"], [*totals, ["合計", summary.total_count, summary.total_minutes]]),
+        ("活動記録", REPORT_HEADER, _report_rows(summary)),
+    ])
+
+
+# --- 市のダッシュボード ---------------------------------------------------------------------
+
+@role_required(Role.CITY_STAFF)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    board = selectors.dashboard(today=today)
+    return render(request, "activities/dashboard.html", {
+        "board": board,
+        "chart": chart.stacked_bars(board.months, board.function_month_totals),
+        "table": selectors.area_function_table(board),
+        "functions": Function,
+        "funding": funding.estimate_for_municipality(),
+        "today": today,
+        "report_month_label": month_label(board.report_month),
+        "this_month_label": month_label(month_start(today)),
+    })
+
+
+# --- 社会資源・地域ニーズ・マッチング ----------------------------------------------------------
+
+def _areas_for(user):
+    """Areas a user may register resources and needs in."""
+    if user.is_city_wide:
+        return Area.objects.filter(layer__gte=2, is_active=True)
+    coordinator = Coordinator.objects.filter(user=user).first()
+    if coordinator is not None:
+        return Area.objects.filter(pk__in=[a.pk for a in services.areas_of(coordinator, timezone.localdate())])
+    from coordinators.models import Contract
+
+    return Area.objects.filter(contracts__in=Contract.objects.filter(organisation_id=user.organisation_id)).distinct()
+
+
+def _filtered_resources(request: HttpRequest):
+    resources = SocialResource.objects.visible_to(request.user).select_related("area")
+    q = request.GET.get("q", "").strip()
+    if q:
+        resources = resources.filter(Q(name__icontains=q) | Q(offers__icontains=q) | Q(contact__icontains=q))
+    for field in ("provider_kind", "status"):
+        if request.GET.get(field):
+            resources = resources.filter(**{field: request.GET[field]})
+    if request.GET.get("area", "").isdigit():
+        resources = resources.filter(area_id=request.GET["area"])
+    return resources
+
+
+RESOURCE_HEADER = ["名称", "提供主体の種類", "区域", "提供している内容", "連絡先", "状態"]
+
+
+@role_required(*ACTIVITY_ROLES)
+def resource_list(request: HttpRequest) -> HttpResponse:
+    resources = _filtered_resources(request)
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        rows = ([r.name, r.get_provider_kind_display(), r.area.name, r.offers, r.contact, r.get_status_display()]
+                for r in resources)
+        if export == "csv":
+            return exports.csv_response("social-resources.csv", RESOURCE_HEADER, rows)
+        return exports.xlsx_response("social-resources.xlsx", [("社会資源", RESOURCE_HEADER, rows)])
+    return render(request, "activities/resource_list.html", {
+        "page": Paginator(resources, 30).get_page(request.GET.get("page")),
+        "kinds": ProviderKind.choices, "statuses": ResourceStatus.choices,
+        "areas": _areas_for(request.user), "query": request.GET,
+    })
+
+
+@role_required(Role.COORDINATOR, Role.CONTRACTOR, Role.CITY_STAFF)
+@require_http_methods(["GET", "POST"])
+def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    resource = get_visible_or_404(SocialResource, request.user, pk=pk) if pk else None
+    form = SocialResourceForm(request.POST or None, instance=resource, areas=_areas_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        resource = form.save(commit=False)
+        if resource.registered_by_id is None:
+            resource.registered_by_id = request.user.organisation_id
+        resource.save()
+        messages.success(request, f"社会資源「{resource.name}」を保存しました。")
+        return redirect("activities:resources")
+    return render(request, "activities/simple_form.html", {
+        "form": form, "title": "社会資源の登録" if resource is None else f"社会資源の編集：{resource.name}",
+        "back": "activities:resources",
+    })
+
+
+NEED_HEADER = ["ニーズ", "区域", "把握のきっかけ", "把握した日", "状態", "つないだ社会資源"]
+
+
+@role_required(*ACTIVITY_ROLES)
+def need_list(request: HttpRequest) -> HttpResponse:
+    needs = Need.objects.visible_to(request.user).select_related("area", "recorded_by").prefetch_related(
+        "matches__resource")
+    q = request.GET.get("q", "").strip()
+    if q:
+        needs = needs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(raised_by__icontains=q))
+    if request.GET.get("status"):
+        needs = needs.filter(status=request.GET["status"])
+    if request.GET.get("area", "").isdigit():
+        needs = needs.filter(area_id=request.GET["area"])
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        rows = ([n.title, n.area.name, n.raised_by, format_wareki(n.raised_on), n.get_status_display(),
+                 "、".join(f"{m.resource.name}（{m.get_outcome_display()}）" for m in n.matches.all())] for n in needs)
+        if export == "csv":
+            return exports.csv_response("needs.csv", NEED_HEADER, rows)
+        return exports.xlsx_response("needs.xlsx", [("地域ニーズ", NEED_HEADER, rows)])
+    return render(request, "activities/need_list.html", {
+        "page": Paginator(needs, 30).get_page(request.GET.get("page")),
+        "statuses": NeedStatus.choices, "areas": _areas_for(request.user), "query": request.GET,
+        "can_record": Coordinator.objects.filter(user=request.user).exists(),
+    })
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    coordinator = _own_coordinator(request.user)
+    need = get_visible_or_404(Need, request.user, pk=pk) if pk else None
+    form = NeedForm(request.POST or None, instance=need, areas=_areas_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        need = form.save(commit=False)
+        if need.recorded_by_id is None:
+            need.recorded_by = coordinator
+        need.save()
+        messages.success(request, f"地域ニーズ「{need.title}」を保存しました。")
+        return redirect("activities:needs")
+    return render(request, "activities/simple_form.html", {
+        "form": form, "title": "地域ニーズの登録" if need is None else f"地域ニーズの編集：{need.title}",
+        "back": "activities:needs",
+    })
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def match_create(request: HttpRequest, need_pk: int) -> HttpResponse:
+    coordinator = _own_coordinator(request.user)
+    need = get_visible_or_404(Need, request.user, pk=need_pk)
+    resources = SocialResource.objects.visible_to(request.user).exclude(matches__need=need)
+    form = MatchForm(request.POST or None, resources=resources)
+    if request.method == "POST" and form.is_valid():
+        match = form.save(commit=False)
+        match.need, match.coordinator = need, coordinator
+        match.save()
+        if match.outcome == MatchOutcome.MATCHED and need.status != NeedStatus.MET:
+            need.status = NeedStatus.MET
+            need.save(update_fields=["status"])
+        messages.success(request, f"「{need.title}」を「{match.resource.name}」につなぎました。")
+        return redirect("activities:needs")
+    return render(request, "activities/simple_form.html", {
+        "form": form, "title": f"ニーズと社会資源をつなぐ：{need.title}", "back": "activities:needs",
+    })
+
+
