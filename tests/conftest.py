@@ -6,6 +6,9 @@ from django.db import connection
 
 from tests.factories import OrganisationFactory, UserFactory
 
+# Fixtures of the coordinator lifecycle (contracts, accepted appointments) serve later apps too.
+pytest_plugins = ["tests.lifecycle"]
+
 # Playwright's sync API runs an event loop in the test thread; Django then refuses
 # ORM calls from it unless told that this is intended (tests only).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -4,8 +4,8 @@ import pytest
 
 from activities.models import ActivityCategory, Function
 from coordinators import services as lifecycle
-from tests.coordinators.conftest import areas, city_user, contract_a, contract_b, file_notice  # noqa: F401 (fixtures)
 from tests.factories import UserFactory
+from tests.lifecycle import file_notice
 
 
 @pytest.fixture

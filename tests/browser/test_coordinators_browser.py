@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from coordinators.models import Certificate, Contract
 from tests.conftest import name_city
-from tests.coordinators.conftest import jpeg_bytes
 from tests.factories import PASSWORD, AreaFactory, UserFactory
+from tests.lifecycle import jpeg_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,7 @@ from coordinators.models import (
     TrainingCourse,
     TrainingRecord,
 )
-
-from .conftest import CONTRACT_START, file_notice
+from tests.lifecycle import CONTRACT_START, file_notice
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from coordinators.certificates_print import sheets_of
 from forms_pdf.models import IssuedDocument
 from municipality.models import Municipality
 from tests.conftest import name_city
-
-from .conftest import CONTRACT_START, file_notice
+from tests.lifecycle import CONTRACT_START, file_notice
 
 pytestmark = pytest.mark.django_db
 

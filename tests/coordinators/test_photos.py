@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from coordinators.photos import MAX_UPLOAD_BYTES, OUTPUT_SIZE, clean_photo
-
-from .conftest import jpeg_bytes
+from tests.lifecycle import jpeg_bytes
 
 
 def upload(content: bytes, name="photo.jpg", content_type="image/jpeg"):

@@ -8,8 +8,7 @@ from django.urls import reverse
 from coordinators import services
 from coordinators.models import AppointmentNotice, Coordinator, NoticeStatus
 from tests.factories import UserFactory
-
-from .conftest import CONTRACT_START, file_notice, jpeg_bytes, photo_upload
+from tests.lifecycle import CONTRACT_START, file_notice, jpeg_bytes, photo_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,7 @@ from coordinators.models import (
 from coordinators.services import PersonData
 from municipality.errors import DomainError
 from tests.factories import UserFactory
-
-from .conftest import CONTRACT_END, CONTRACT_START, file_notice
+from tests.lifecycle import CONTRACT_END, CONTRACT_START, file_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +98,7 @@ def test_contract_dates_are_read_only_in_the_admin_once_used(client, city_user, 
 def test_first_layer_city_staff_can_be_dismissed_and_recertified_next_year(city_user):
     from coordinators.photos import clean_photo
     from municipality.models import Organisation
-
-    from .conftest import photo_upload
+    from tests.lifecycle import photo_upload
 
     department = Organisation.objects.create(name="市高齢福祉介護課", is_city_department=True)
     person = Coordinator.objects.create(name="佐藤 健一", name_kana="さとう けんいち", birth_date=dt.date(1975, 1, 1),

@@ -18,8 +18,7 @@ from coordinators.models import (
 from coordinators.services import PersonData
 from forms_pdf.models import DocumentKind, IssuedDocument
 from municipality.errors import DomainError
-
-from .conftest import CONTRACT_END, CONTRACT_START, file_notice
+from tests.lifecycle import CONTRACT_END, CONTRACT_START, file_notice
 
 pytestmark = pytest.mark.django_db
 

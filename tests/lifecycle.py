@@ -1,3 +1,5 @@
+"""Fixtures and helpers of the coordinator lifecycle, shared by the tests of later apps (a pytest plugin)."""
+
 import datetime as dt
 import io
 
