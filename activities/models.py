@@ -277,3 +277,22 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.get_action_display()}"
+
+
+class ActivityCount(models.Model):
+    """Activities per area, function and month, kept in step by the services, so that the city's
+    dashboard reads a few hundred rows instead of counting hundreds of thousands."""
+
+    area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.CASCADE, related_name="+")
+    function = models.CharField("機能", max_length=1, choices=Function.choices)
+    month = models.DateField("月")
+    count = models.IntegerField("件数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "活動件数（集計）"
+        constraints = [
+            models.UniqueConstraint(fields=["area", "function", "month"], name="activity_count_bucket_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.function} {self.month:%Y-%m}: {self.count}"

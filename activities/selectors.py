@@ -12,7 +12,7 @@ from coordinators.models import Appointment, Coordinator
 from municipality.models import Area, Municipality
 from municipality.wareki import fiscal_year, fiscal_year_bounds
 
-from .models import Activity, Function, MonthlyReport, NeedStatus, ReportStatus, month_start
+from .models import Activity, ActivityCount, Function, MonthlyReport, NeedStatus, ReportStatus, month_start
 
 
 def activities_for(user) -> QuerySet[Activity]:
@@ -94,24 +94,21 @@ def dashboard(*, today: dt.date) -> Dashboard:
         months.append(cursor)
         cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
     areas = list(Area.objects.filter(layer=2, is_active=True).order_by("sort_order", "code"))
-    rows = (
-        Activity.objects.filter(date__range=(start, end))
-        .values("area_id", "function", "date__year", "date__month")
-        .annotate(n=Count("pk"))
+    rows = ActivityCount.objects.filter(month__range=(start, end), count__gt=0).values_list(
+        "area_id", "function", "month", "count"
     )
     counts: dict[tuple[int, str, dt.date], int] = {}
     function_month_totals: dict[str, list[int]] = {f.value: [0] * len(months) for f in Function}
-    month_index = {(m.year, m.month): i for i, m in enumerate(months)}
+    month_index = {m: i for i, m in enumerate(months)}
     area_total: dict[int, int] = defaultdict(int)
     this_month: set[int] = set()
-    for row in rows:
-        month = dt.date(row["date__year"], row["date__month"], 1)
-        counts[(row["area_id"], row["function"], month)] = row["n"]
-        if (row["date__year"], row["date__month"]) in month_index:
-            function_month_totals[row["function"]][month_index[(row["date__year"], row["date__month"])]] += row["n"]
-        area_total[row["area_id"]] += row["n"]
+    for area_id, function, month, n in rows:
+        counts[(area_id, function, month)] = n
+        if month in month_index:
+            function_month_totals[function][month_index[month]] += n
+        area_total[area_id] += n
         if month == month_start(today):
-            this_month.add(row["area_id"])
+            this_month.add(area_id)
 
     report_month = month_start(month_start(today) - dt.timedelta(days=1))
     in_office = Appointment.objects.active_on(report_month).values("coordinator_id")
@@ -145,14 +142,13 @@ def report_due(today: dt.date) -> dt.date:
 
 def area_function_table(board: Dashboard) -> list[dict]:
     """Rows for the table under the chart: each area with its count per function this 年度."""
+    per_area: dict[int, dict[str, int]] = defaultdict(lambda: {f.value: 0 for f in Function})
+    for (area_id, function, _month), n in board.counts.items():
+        per_area[area_id][function] += n
     table = []
     for area in board.areas:
-        per_function = {f.value: 0 for f in Function}
-        for (area_id, function, _month), n in board.counts.items():
-            if area_id == area.pk:
-                per_function[function] += n
-        table.append({"area": area, "counts": [per_function[f.value] for f in Function],
-                      "total": sum(per_function.values())})
+        counts = [per_area[area.pk][f.value] for f in Function]
+        table.append({"area": area, "counts": counts, "total": sum(counts)})
     return table
 
 

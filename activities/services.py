@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from auditlog.context import set_actor
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from coordinators.models import Appointment, Coordinator
@@ -15,7 +17,16 @@ from municipality.errors import DomainError
 from municipality.models import Area, User
 from municipality.roles import Role
 
-from .models import Activity, ActivityCategory, MonthlyReport, ReportEvent, ReportStatus, month_label, month_start
+from .models import (
+    Activity,
+    ActivityCategory,
+    ActivityCount,
+    MonthlyReport,
+    ReportEvent,
+    ReportStatus,
+    month_label,
+    month_start,
+)
 
 EDITABLE_FIELDS = ("date", "minutes", "area", "category", "participants", "narrative", "follow_up_on")
 
@@ -32,6 +43,32 @@ def _locked_report(coordinator: Coordinator, day: dt.date) -> MonthlyReport | No
         .exclude(status=ReportStatus.RETURNED)
         .first()
     )
+
+
+def _bump(area_id: int, function: str, day: dt.date, delta: int) -> None:
+    """Move the dashboard's count for (area, function, month) by ``delta`` in this transaction."""
+    bucket = {"area_id": area_id, "function": function, "month": month_start(day)}
+    if ActivityCount.objects.filter(**bucket).update(count=F("count") + delta):
+        return
+    try:
+        with transaction.atomic():
+            ActivityCount.objects.create(**bucket, count=delta)
+    except IntegrityError:  # created by a parallel transaction meanwhile
+        ActivityCount.objects.filter(**bucket).update(count=F("count") + delta)
+
+
+def activity_counts_rebuild() -> int:
+    """Recount every bucket from the activities (after a bulk import, or as a repair)."""
+    with transaction.atomic():
+        ActivityCount.objects.all().delete()
+        rows = (
+            Activity.objects.annotate(month=TruncMonth("date")).values("area_id", "function", "month")
+            .annotate(n=Count("pk")).order_by()
+        )
+        ActivityCount.objects.bulk_create(
+            ActivityCount(area_id=r["area_id"], function=r["function"], month=r["month"], count=r["n"]) for r in rows
+        )
+        return ActivityCount.objects.count()
 
 
 def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
@@ -65,6 +102,7 @@ def activity_log(
         activity.save()
         activity.organisations.set(list(organisations))
         activity.resources.set(list(resources))
+        _bump(activity.area_id, activity.function, activity.date, +1)
         return activity
 
 
@@ -81,6 +119,7 @@ def activity_update(
                 f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、変更できません。"
             )
         _check(activity.coordinator, values)
+        _bump(activity.area_id, activity.function, activity.date, -1)
         for field in EDITABLE_FIELDS:
             setattr(activity, field, values.get(field))
         activity.participants = activity.participants or 0
@@ -88,6 +127,7 @@ def activity_update(
         activity.save()
         activity.organisations.set(list(organisations))
         activity.resources.set(list(resources))
+        _bump(activity.area_id, activity.function, activity.date, +1)
         return activity
 
 
@@ -97,6 +137,7 @@ def activity_delete(*, activity: Activity, by: User) -> None:
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if _locked_report(activity.coordinator, activity.date):
             raise DomainError("月次報告を提出した月の活動は削除できません。")
+        _bump(activity.area_id, activity.function, activity.date, -1)
         activity.delete()
 
 

@@ -99,9 +99,26 @@ class ScopedQuerySet(models.QuerySet):
             condition |= Q(**{f"{rule.area}__in": scope.area_ids})
         if rule.user:
             condition |= Q(**{rule.user: scope.user_id})
+        paths = [p for p in (rule.organisation, rule.area, rule.user) if p]
+        if all(_single_valued(self.model, path) for path in paths):
+            return self.filter(condition)
         # Paths through many-to-many relations can repeat a row; a subquery keeps the
         # queryset free of DISTINCT, so callers may still order and annotate it.
         return self.filter(pk__in=self.model._base_manager.filter(condition).values("pk"))
+
+
+def _single_valued(model: type[models.Model], path: str) -> bool:
+    """Whether a lookup path follows only foreign keys (each row matches at most once)."""
+    for name in path.split("__"):
+        if name == "pk":
+            return True
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return False
+        if not field.is_relation:
+            return True
+        model = field.related_model
+    return True
 
 
 def visible(model_or_queryset: type[M] | models.QuerySet[M], user: Any) -> models.QuerySet[M]:

@@ -122,3 +122,21 @@ def test_a_return_needs_a_reason(coord_a, city_user, contractor_a):
     report = services.report_submit(coordinator=coord_a, month=dt.date(2026, 10, 1), by=coord_a.user)
     with pytest.raises(DomainError, match="差戻しの理由"):
         services.report_return(report=report, by=contractor_a, comment="  ")
+
+
+def test_dashboard_counts_follow_every_change(coord_a, categories, areas, contractor_a):
+    from activities.models import ActivityCount
+
+    def buckets():
+        return {(c.area_id, c.function, c.month): c.count for c in ActivityCount.objects.filter(count__gt=0)}
+
+    a = log(coord_a, categories[Function.A], areas[0], day=dt.date(2026, 10, 5))
+    log(coord_a, categories[Function.A], areas[0], day=dt.date(2026, 10, 6))
+    assert buckets() == {(areas[0].pk, "A", dt.date(2026, 10, 1)): 2}
+    services.activity_update(activity=a, by=coord_a.user, date=dt.date(2026, 11, 2), minutes=30, area=areas[0],
+                             category=categories[Function.C], participants=0, narrative="x", follow_up_on=None)
+    services.activity_delete(activity=Activity.objects.get(date=dt.date(2026, 10, 6)), by=coord_a.user)
+    expected = {(areas[0].pk, "C", dt.date(2026, 11, 1)): 1}
+    assert buckets() == expected
+    services.activity_counts_rebuild()
+    assert buckets() == expected
