@@ -49,6 +49,9 @@ class ReportEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("actor")
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

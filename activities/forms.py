@@ -32,7 +32,7 @@ class ActivityForm(JapaneseForm):
     area = forms.ModelChoiceField(label="区域", queryset=Area.objects.none(), empty_label=None)
     category = forms.ModelChoiceField(label="活動の項目", queryset=ActivityCategory.objects.none())
     narrative = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
-    participants = forms.IntegerField(label="参加人数", min_value=0, required=False, initial=0)
+    participants = forms.IntegerField(label="参加人数", min_value=0, max_value=9999, required=False, initial=0)
     follow_up_on = forms.DateField(label="次の対応日", required=False, widget=DateInput())
     organisations = forms.ModelMultipleChoiceField(
         label="関わった団体", queryset=Organisation.objects.none(), required=False,

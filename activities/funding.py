@@ -39,7 +39,10 @@ def estimate(*, daily_life_areas: int, designated_city: bool = False, wards: int
         first_formula = f"第1層 {first:,}千円"
     if daily_life_areas <= 1:
         second = 0
-        second_formula = "第2層 0千円（日常生活圏域が一つのため第1層分のみ）"
+        second_formula = (
+            "第2層 0千円（日常生活圏域が一つのため第1層分のみ）" if daily_life_areas == 1
+            else "第2層 0千円（第2層の区域が登録されていないため第1層分のみ）"
+        )
     else:
         second = SECOND_LAYER_THOUSAND_YEN * daily_life_areas
         second_formula = f"第2層 {SECOND_LAYER_THOUSAND_YEN:,}千円 × 日常生活圏域 {daily_life_areas} ＝ {second:,}千円"

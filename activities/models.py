@@ -170,10 +170,11 @@ class Match(models.Model):
 # --- 活動記録 ---------------------------------------------------------------------------
 
 class ActivityQuerySet(ScopedQuerySet):
-    # Own activities, the organisation's, and (for a coordinator) those in the areas of
-    # their organisation's contracts: see coordinators.scoping.
-    scope_rule = ScopeRule(organisation="coordinator__employer", area="area", user="coordinator__user",
-                           organisation_roles=CONTRACTOR_ONLY)
+    # Own activities and those of the organisation's coordinators (a coordinator sees their
+    # colleagues' work). Not by area: an area's past logs belong to the organisation that
+    # wrote them, not to whichever organisation serves the area now.
+    scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user",
+                           organisation_roles=frozenset({Role.CONTRACTOR, Role.COORDINATOR}))
 
 
 class Activity(models.Model):

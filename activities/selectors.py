@@ -111,12 +111,18 @@ def dashboard(*, today: dt.date) -> Dashboard:
             this_month.add(area_id)
 
     report_month = month_start(month_start(today) - dt.timedelta(days=1))
-    in_office = Appointment.objects.active_on(report_month).values("coordinator_id")
+    report_month_end = month_bounds(report_month)[1]
+    in_office = (
+        Appointment.objects.filter(start__lte=report_month_end)
+        .filter(Q(end__isnull=True) | Q(end__gte=report_month))
+        .values("coordinator_id")
+    )
     submitted = MonthlyReport.objects.filter(month=report_month).exclude(status=ReportStatus.RETURNED).values(
         "coordinator_id"
     )
     not_submitted = list(
-        Coordinator.objects.filter(pk__in=in_office).exclude(pk__in=submitted).select_related("employer")
+        Coordinator.objects.filter(pk__in=in_office, user__isnull=False).exclude(pk__in=submitted)
+        .select_related("employer")
         .order_by("name_kana")
     )
     from .models import Need
@@ -155,3 +161,41 @@ def area_function_table(board: Dashboard) -> list[dict]:
 def activity_totals(queryset: QuerySet[Activity]) -> dict:
     return queryset.aggregate(count=Count("pk"), minutes=Sum("minutes"), participants=Sum("participants"),
                               matched=Count("pk", filter=Q(function=Function.C)))
+
+
+@dataclass
+class OrganisationMonth:
+    organisation: object
+    month: dt.date
+    rows: list[dict]  # coordinator, counts per function, minutes, report
+    totals: list[int]
+    total_count: int
+    total_minutes: int
+
+
+def organisation_month(organisation, month: dt.date) -> OrganisationMonth:
+    """An organisation's month for the city: each coordinator's counts by function and report status.
+    Three queries whatever the number of coordinators."""
+    start, end = month_bounds(month)
+    coordinators = list(
+        Coordinator.objects.filter(employer=organisation)
+        .filter(pk__in=Appointment.objects.filter(start__lte=end).filter(Q(end__isnull=True) | Q(end__gte=start))
+                .values("coordinator_id"))
+        .order_by("name_kana")
+    )
+    counts = (
+        Activity.objects.filter(coordinator__in=coordinators, date__range=(start, end))
+        .values("coordinator_id", "function").annotate(n=Count("pk"), minutes=Sum("minutes"))
+    )
+    reports = {r.coordinator_id: r for r in MonthlyReport.objects.filter(coordinator__in=coordinators, month=start)}
+    per: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for row in counts:
+        per[row["coordinator_id"]][row["function"]] = (row["n"], row["minutes"] or 0)
+    rows, totals = [], [0] * len(Function)
+    for coordinator in coordinators:
+        values = [per[coordinator.pk].get(f.value, (0, 0))[0] for f in Function]
+        minutes = sum(m for _, m in per[coordinator.pk].values())
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+        rows.append({"coordinator": coordinator, "counts": values, "total": sum(values), "minutes": minutes,
+                     "report": reports.get(coordinator.pk)})
+    return OrganisationMonth(organisation, start, rows, totals, sum(totals), sum(r["minutes"] for r in rows))

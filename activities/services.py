@@ -80,6 +80,9 @@ def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
         raise DomainError(
             f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、この月の活動は記録・変更できません。"
         )
+    follow_up = values.get("follow_up_on")
+    if follow_up and follow_up < day:
+        raise DomainError("次の対応日が活動日より前です。")
     if values["area"] not in areas_of(coordinator, day):
         raise DomainError(f"{values['area'].name}は、{coordinator.name}さんがその日に担当している区域ではありません。")
     if not 0 < values["minutes"] <= 24 * 60:
@@ -95,6 +98,7 @@ def activity_log(
 ) -> Activity:
     """A coordinator records one activity in one of their own areas."""
     with set_actor(by):
+        coordinator = _serialise(coordinator)
         _check(coordinator, values)
         activity = Activity(coordinator=coordinator, function=values["category"].function,
                             **{k: values.get(k) for k in EDITABLE_FIELDS})
@@ -112,6 +116,7 @@ def activity_update(
 ) -> Activity:
     """Change an activity while its month (old and new) is not locked by a report."""
     with set_actor(by):
+        _serialise(activity.coordinator)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         report = _locked_report(activity.coordinator, activity.date)
         if report:
@@ -134,6 +139,7 @@ def activity_update(
 @transaction.atomic
 def activity_delete(*, activity: Activity, by: User) -> None:
     with set_actor(by):
+        _serialise(activity.coordinator)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if _locked_report(activity.coordinator, activity.date):
             raise DomainError("月次報告を提出した月の活動は削除できません。")
@@ -142,6 +148,12 @@ def activity_delete(*, activity: Activity, by: User) -> None:
 
 
 # --- 月次報告 -------------------------------------------------------------------------
+
+def _serialise(coordinator: Coordinator) -> Coordinator:
+    """Lock the coordinator's row: their logging and their reports run one at a time, so a
+    month cannot be submitted while an activity is being added to it."""
+    return Coordinator.objects.select_for_update().get(pk=coordinator.pk)
+
 
 def _is_city(user: User) -> bool:
     return user.is_superuser or user.has_role(Role.CITY_STAFF)
@@ -160,6 +172,7 @@ def report_submit(*, coordinator: Coordinator, month: dt.date, by: User) -> Mont
     """The coordinator submits a month; its activities are locked from now on."""
     month = month_start(month)
     with set_actor(by):
+        coordinator = _serialise(coordinator)
         if month > month_start(timezone.localdate()):
             raise DomainError("これから始まる月の報告は提出できません。")
         report, created = MonthlyReport.objects.select_for_update().get_or_create(
@@ -180,6 +193,8 @@ def report_confirm(*, report: MonthlyReport, by: User) -> MonthlyReport:
     with set_actor(by):
         if not (by.has_role(Role.CONTRACTOR) and by.organisation_id == report.coordinator.employer_id):
             raise DomainError("報告を確認できるのは、そのコーディネーターが所属する団体の担当者です。")
+        if report.coordinator.user_id == by.pk:
+            raise DomainError("自分の報告を自分で確認することはできません。団体の別の担当者が確認してください。")
         report = _lock(report)
         if report.status != ReportStatus.SUBMITTED:
             raise DomainError(f"この報告は「{report.get_status_display()}」のため、確認できません。")
@@ -211,11 +226,14 @@ def report_return(*, report: MonthlyReport, by: User, comment: str) -> MonthlyRe
     with set_actor(by):
         if not comment.strip():
             raise DomainError("差戻しの理由を入力してください。")
+        _serialise(report.coordinator)
         report = _lock(report)
         if report.status == ReportStatus.RETURNED:
             raise DomainError("この報告はすでに差し戻されています。")
         if _is_city(by):
-            pass  # the city sends back before accepting, or reopens an accepted month
+            # The city sends back what the organisation confirmed, or reopens an accepted month.
+            if report.status == ReportStatus.SUBMITTED:
+                raise DomainError("団体の確認前の報告は、まず団体が確認・差戻しをします。")
         elif by.has_role(Role.CONTRACTOR) and by.organisation_id == report.coordinator.employer_id:
             if report.status != ReportStatus.SUBMITTED:
                 raise DomainError("団体の確認後の報告は、市だけが差し戻せます。")

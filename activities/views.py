@@ -48,6 +48,8 @@ def _own_coordinator(user) -> Coordinator:
 
 
 def _month_from(year: int, month: int) -> dt.date:
+    if not 2000 <= year <= 2100:
+        raise Http404("ページが見つかりません。")
     try:
         return dt.date(year, month, 1)
     except ValueError as exc:
@@ -145,9 +147,13 @@ def report_list(request: HttpRequest) -> HttpResponse:
     others = selectors.reports_for(request.user)
     if coordinator is not None:
         others = others.exclude(coordinator=coordinator)
+    organisation_months = []
+    if request.user.has_role(Role.CONTRACTOR) and request.user.organisation_id:
+        organisation_months = [month_start(today), month_start(month_start(today) - dt.timedelta(days=1))]
     return render(request, "activities/report_list.html", {
         "coordinator": coordinator, "own_months": own_months,
-        "reports": others[:100], "month_label": month_label,
+        "page": Paginator(others, 50).get_page(request.GET.get("page")), "month_label": month_label,
+        "organisation_months": organisation_months,
     })
 
 
@@ -195,10 +201,11 @@ def report_detail(request: HttpRequest, coordinator_pk: int, year: int, month: i
         "can_submit": summary.coordinator.user_id == user.pk and (report is None or report.status == ReportStatus.RETURNED)
         and summary.month <= month_start(timezone.localdate()),
         "can_confirm": report is not None and report.status == ReportStatus.SUBMITTED and user.has_role(Role.CONTRACTOR)
-        and user.organisation_id == summary.coordinator.employer_id,
+        and user.organisation_id == summary.coordinator.employer_id and summary.coordinator.user_id != user.pk,
         "can_accept": report is not None and report.status == ReportStatus.CONFIRMED and user.has_role(Role.CITY_STAFF),
         "can_return": report is not None and (
-            (report.status == ReportStatus.SUBMITTED and user.has_role(Role.CONTRACTOR))
+            (report.status == ReportStatus.SUBMITTED and user.has_role(Role.CONTRACTOR)
+             and user.organisation_id == summary.coordinator.employer_id)
             or (report.status in (ReportStatus.CONFIRMED, ReportStatus.ACCEPTED) and user.has_role(Role.CITY_STAFF))
         ),
     }
@@ -261,7 +268,9 @@ def _areas_for(user):
         return Area.objects.filter(pk__in=[a.pk for a in services.areas_of(coordinator, timezone.localdate())])
     from coordinators.models import Contract
 
-    return Area.objects.filter(contracts__in=Contract.objects.filter(organisation_id=user.organisation_id)).distinct()
+    today = timezone.localdate()
+    in_force = Contract.objects.in_force_on(today).filter(organisation_id=user.organisation_id)
+    return Area.objects.filter(contracts__in=in_force).distinct()
 
 
 def _filtered_resources(request: HttpRequest):
@@ -300,11 +309,14 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR, Role.CONTRACTOR, Role.CITY_STAFF)
 @require_http_methods(["GET", "POST"])
 def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    resource = get_visible_or_404(SocialResource, request.user, pk=pk) if pk else None
-    form = SocialResourceForm(request.POST or None, instance=resource, areas=_areas_for(request.user))
+    areas = _areas_for(request.user)
+    # Edit only what lies in an area one works in (seeing a resource is not enough).
+    resource = get_visible_or_404(SocialResource.objects.filter(area__in=areas), request.user, pk=pk) if pk else None
+    form = SocialResourceForm(request.POST or None, instance=resource, areas=areas)
     if request.method == "POST" and form.is_valid():
+        creating = form.instance.pk is None
         resource = form.save(commit=False)
-        if resource.registered_by_id is None:
+        if creating:
             resource.registered_by_id = request.user.organisation_id
         resource.save()
         messages.success(request, f"社会資源「{resource.name}」を保存しました。")
@@ -347,8 +359,10 @@ def need_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
-    need = get_visible_or_404(Need, request.user, pk=pk) if pk else None
-    form = NeedForm(request.POST or None, instance=need, areas=_areas_for(request.user))
+    areas = _areas_for(request.user)
+    editable = Need.objects.filter(area__in=areas, recorded_by__employer_id=coordinator.employer_id)
+    need = get_visible_or_404(editable, request.user, pk=pk) if pk else None
+    form = NeedForm(request.POST or None, instance=need, areas=areas)
     if request.method == "POST" and form.is_valid():
         need = form.save(commit=False)
         if need.recorded_by_id is None:
@@ -366,7 +380,7 @@ def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def match_create(request: HttpRequest, need_pk: int) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
-    need = get_visible_or_404(Need, request.user, pk=need_pk)
+    need = get_visible_or_404(Need.objects.filter(area__in=_areas_for(request.user)), request.user, pk=need_pk)
     resources = SocialResource.objects.visible_to(request.user).exclude(matches__need=need)
     form = MatchForm(request.POST or None, resources=resources)
     if request.method == "POST" and form.is_valid():
@@ -383,3 +397,42 @@ def match_create(request: HttpRequest, need_pk: int) -> HttpResponse:
     })
 
 
+
+
+# --- 団体の月次報告 -----------------------------------------------------------------------
+
+def _organisation_month(request: HttpRequest, organisation_pk: int, year: int, month: int):
+    from municipality.models import Organisation
+
+    user = request.user
+    if not (user.is_city_wide or (user.has_role(Role.CONTRACTOR) and user.organisation_id == organisation_pk)):
+        raise Http404("ページが見つかりません。")
+    organisation = get_visible_or_404(Organisation, user, pk=organisation_pk)
+    return selectors.organisation_month(organisation, _month_from(year, month))
+
+
+ORGANISATION_HEADER = ["コーディネーター", *[f.label for f in Function], "合計", "時間（分）", "報告の状態"]
+
+
+def _organisation_rows(data) -> list[list]:
+    rows = [[r["coordinator"].name, *r["counts"], r["total"], r["minutes"],
+             r["report"].get_status_display() if r["report"] else "未提出"] for r in data.rows]
+    rows.append(["合計", *data.totals, data.total_count, data.total_minutes, ""])
+    return rows
+
+
+@role_required(Role.CONTRACTOR, Role.CITY_STAFF)
+def organisation_report_pdf(request: HttpRequest, organisation_pk: int, year: int, month: int) -> HttpResponse:
+    data = _organisation_month(request, organisation_pk, year, month)
+    rendered = render_pdf("activities/organisation_report_pdf.html", {
+        "data": data, "label": month_label(data.month), "header": ORGANISATION_HEADER,
+        "rows": _organisation_rows(data), "municipality": Municipality.objects.current(),
+    }, filename=f"organisation-report-{organisation_pk}-{year}{month:02d}.pdf")
+    return pdf_response(rendered.filename, rendered.content)
+
+
+@role_required(Role.CONTRACTOR, Role.CITY_STAFF)
+def organisation_report_xlsx(request: HttpRequest, organisation_pk: int, year: int, month: int) -> HttpResponse:
+    data = _organisation_month(request, organisation_pk, year, month)
+    return exports.xlsx_response(f"organisation-report-{organisation_pk}-{year}{month:02d}.xlsx",
+                                 [(month_label(data.month), ORGANISATION_HEADER, _organisation_rows(data))])

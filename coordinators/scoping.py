@@ -1,4 +1,3 @@
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import Appointment, Contract, ContractStatus, Coordinator
@@ -10,10 +9,12 @@ def coordinator_areas(user) -> set[int]:
     if coordinator is None:
         return set()
     today = timezone.localdate()
+    # Only while in office: a dismissed coordinator, or one whose appointment has not begun,
+    # works in no area.
+    if not Appointment.objects.active_on(today).filter(coordinator=coordinator).exists():
+        return set()
     contract_areas = Contract.objects.filter(
         organisation_id=coordinator.employer_id, status=ContractStatus.ACTIVE, start__lte=today, end__gte=today
     ).values_list("areas", flat=True)
-    own = Appointment.objects.filter(coordinator=coordinator).filter(
-        Q(end__isnull=True) | Q(end__gte=today)
-    ).values_list("areas", flat=True)
+    own = Appointment.objects.active_on(today).filter(coordinator=coordinator).values_list("areas", flat=True)
     return {pk for pk in [*contract_areas, *own] if pk is not None}
