@@ -1,0 +1,282 @@
+"""Councils: memberships under the cap, reappointment, replacement, offices, pledges, meetings.
+
+Every function is one transaction. Changes to a council's members lock the council's row
+first (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions serialise all
+writers), so parallel additions are counted one after another and never pass the cap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from auditlog.context import set_actor
+from django.db import transaction
+from django.utils import timezone
+
+from municipality.errors import DomainError
+from municipality.models import Organisation, PlanPeriod, User
+from municipality.wareki import format_wareki as _w
+
+from .models import (
+    Council,
+    Invitation,
+    InviteeKind,
+    Meeting,
+    Membership,
+    Office,
+    OfficeRole,
+    Person,
+    Pledge,
+    Response,
+)
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def plan_period_containing(day: dt.date) -> PlanPeriod:
+    period = PlanPeriod.objects.filter(start__lte=day, end__gte=day).first()
+    if period is None:
+        raise DomainError(f"{_w(day)}を含む計画期間が登録されていません。管理サイトの「計画期間」に登録してください。")
+    return period
+
+
+def _lock_council(council: Council) -> Council:
+    return Council.objects.select_for_update().get(pk=council.pk)
+
+
+def _peak(council: Council, start: dt.date, end: dt.date, *, excluding: Iterable[int] = ()) -> tuple[int, dt.date]:
+    """The most members active on any one day between start and end, and that day.
+
+    The count can only rise on a day some membership starts, so those days (and ``start``)
+    are the only ones to look at.
+    """
+    overlapping = list(
+        Membership.objects.filter(council=council, start__lte=end, end__gte=start)
+        .exclude(pk__in=list(excluding)).values_list("start", "end")
+    )
+    days = {start} | {s for s, _ in overlapping if s > start}
+    best, best_day = 0, start
+    for day in sorted(days):
+        n = sum(1 for s, e in overlapping if s <= day <= e)
+        if n > best:
+            best, best_day = n, day
+    return best, best_day
+
+
+def _check_new_term(council: Council, person: Person, start: dt.date, end: dt.date, period: PlanPeriod,
+                    *, excluding: Iterable[int] = ()) -> None:
+    if end < start:
+        raise DomainError(f"任期の終わり（{_w(end)}）が始まり（{_w(start)}）より前です。")
+    if not (period.start <= start and end <= period.end):
+        raise DomainError(
+            f"任期（{_w(start)}〜{_w(end)}）が計画期間 {period}（{_w(period.start)}〜{_w(period.end)}）の外にはみ出しています。"
+        )
+    twice = Membership.objects.filter(council=council, person=person, start__lte=end, end__gte=start).exclude(
+        pk__in=list(excluding)).first()
+    if twice:
+        raise DomainError(f"{person.name}さんは同じ期間にすでにこの協議体の構成員です（{twice}）。")
+    peak, day = _peak(council, start, end, excluding=excluding)
+    if peak + 1 > council.cap:
+        raise DomainError(
+            f"構成員の定数（{council.cap}人）を超えるため追加できません。{_w(day)}には すでに{peak}人が在任しています。"
+        )
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    council: Council,
+    person: Person,
+    organisation: Organisation,
+    start: dt.date,
+    by: User,
+    end: dt.date | None = None,
+) -> Membership:
+    """A person takes a seat for an organisation; the term is the plan period containing its start."""
+    with set_actor(by):
+        council = _lock_council(council)
+        period = plan_period_containing(start)
+        end = end or period.end
+        _check_new_term(council, person, start, end, period)
+        return Membership.objects.create(
+            council=council, person=person, organisation=organisation, plan_period=period,
+            start=start, end=end, planned_end=end,
+        )
+
+
+@transaction.atomic
+def membership_replace(
+    *, membership: Membership, leaves_on: dt.date, reason: str, successor: Person, by: User,
+    organisation: Organisation | None = None,
+) -> Membership:
+    """A member leaves mid-term; the successor (補欠) sits for the rest of that term."""
+    with set_actor(by):
+        council = _lock_council(membership.council)
+        old = Membership.objects.select_for_update().get(pk=membership.pk)
+        if not reason.strip():
+            raise DomainError("退任の理由を入力してください。")
+        if hasattr(old, "replaced_by"):
+            raise DomainError("この任期にはすでに補欠が就いています。")
+        if not (old.start <= leaves_on < old.planned_end):
+            raise DomainError(
+                f"退任日（{_w(leaves_on)}）は任期（{_w(old.start)}〜{_w(old.planned_end)}）の途中の日にしてください。"
+            )
+        old.end, old.left_reason = leaves_on, reason.strip()
+        old.save(update_fields=["end", "left_reason"])
+        start, end = leaves_on + ONE_DAY, old.planned_end
+        _check_new_term(council, successor, start, end, old.plan_period)
+        return Membership.objects.create(
+            council=council, person=successor, organisation=organisation or old.organisation,
+            plan_period=old.plan_period, start=start, end=end, planned_end=end, replaces=old,
+        )
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership, leaves_on: dt.date, reason: str, by: User) -> Membership:
+    """A member leaves mid-term without a successor yet (the seat stays empty)."""
+    with set_actor(by):
+        _lock_council(membership.council)
+        old = Membership.objects.select_for_update().get(pk=membership.pk)
+        if not reason.strip():
+            raise DomainError("退任の理由を入力してください。")
+        if not (old.start <= leaves_on < old.end):
+            raise DomainError(f"退任日（{_w(leaves_on)}）は任期（{_w(old.start)}〜{_w(old.end)}）の途中の日にしてください。")
+        old.end, old.left_reason = leaves_on, reason.strip()
+        old.save(update_fields=["end", "left_reason"])
+        return old
+
+
+@transaction.atomic
+def memberships_reappoint(*, memberships: Iterable[Membership], by: User) -> list[Membership]:
+    """再任: the selected members take a new term in the next plan period; the old terms stay."""
+    with set_actor(by):
+        created = []
+        for membership in sorted(memberships, key=lambda m: m.pk):
+            council = _lock_council(membership.council)
+            old = Membership.objects.select_for_update().get(pk=membership.pk)
+            if hasattr(old, "reappointed_as"):
+                raise DomainError(f"{old.person.name}さんはすでに再任されています。")
+            next_period = PlanPeriod.objects.filter(start__gt=old.plan_period.end).order_by("start").first()
+            if next_period is None:
+                raise DomainError(f"{old.plan_period}の次の計画期間が登録されていません。")
+            if old.end != old.planned_end:
+                raise DomainError(f"{old.person.name}さんは任期の途中で退任しているため再任できません。")
+            _check_new_term(council, old.person, next_period.start, next_period.end, next_period)
+            created.append(Membership.objects.create(
+                council=council, person=old.person, organisation=old.organisation, plan_period=next_period,
+                start=next_period.start, end=next_period.end, planned_end=next_period.end, reappointed_from=old,
+            ))
+        return created
+
+
+# --- 議長・職務代理者 -----------------------------------------------------------------------
+
+@transaction.atomic
+def office_assign(
+    *, council: Council, role: OfficeRole, holder: Person, start: dt.date, by: User, title: str = "",
+) -> Office:
+    """Appoint the chair (any office holder) or the deputy (a member on that day); the previous
+    holder of the office steps down the day before."""
+    with set_actor(by):
+        council = _lock_council(council)
+        membership = Membership.objects.active_on(start).filter(council=council, person=holder).first()
+        if role == OfficeRole.DEPUTY and membership is None:
+            raise DomainError(f"職務代理者は構成員から指名します。{holder.name}さんは{_w(start)}に構成員ではありません。")
+        if role == OfficeRole.CHAIR and not title.strip() and membership is None:
+            raise DomainError("構成員以外の方が議長になる場合は、職名（例：介護保険担当課長）を入力してください。")
+        current = Office.objects.select_for_update().filter(council=council, role=role, end__isnull=True).first()
+        if current:
+            if current.start >= start:
+                raise DomainError(f"現在の{current.get_role_display()}（{_w(current.start)}就任）より後の日付にしてください。")
+            current.end = start - ONE_DAY
+            current.save(update_fields=["end"])
+        return Office.objects.create(council=council, role=role, holder=holder, title=title.strip(),
+                                     membership=membership, start=start)
+
+
+@transaction.atomic
+def pledge_record(*, person: Person, council: Council, context: str, signed_on: dt.date, by: User) -> Pledge:
+    with set_actor(by):
+        if signed_on > timezone.localdate():
+            raise DomainError("誓約日が未来の日付です。")
+        return Pledge.objects.create(person=person, council=council, context=context, signed_on=signed_on)
+
+
+def members_without_pledge(council: Council, day: dt.date):
+    """Members in office on a day who have not signed a pledge for this council."""
+    return (
+        Membership.objects.active_on(day).filter(council=council)
+        .exclude(person__pledges__council=council)
+        .select_related("person", "organisation")
+    )
+
+
+# --- 会議 -----------------------------------------------------------------------------
+
+@transaction.atomic
+def meeting_invite_members(*, meeting: Meeting, by: User) -> int:
+    """Invite every member in office on the meeting's day (or the working group's members)."""
+    with set_actor(by):
+        if meeting.working_group_id:
+            people = [m.person for m in meeting.working_group.members.active_on(meeting.date).select_related("person")]
+        else:
+            people = [m.person for m in Membership.objects.active_on(meeting.date).filter(council=meeting.council)
+                      .select_related("person")]
+        existing = set(meeting.invitations.values_list("person_id", flat=True))
+        new = [Invitation(meeting=meeting, person=p, kind=InviteeKind.MEMBER) for p in people if p.pk not in existing]
+        Invitation.objects.bulk_create(new)
+        return len(new)
+
+
+@transaction.atomic
+def meeting_invite_guest(*, meeting: Meeting, person: Person, by: User) -> Invitation:
+    """Invite a non-member 関係者 (第14条1項3号)."""
+    with set_actor(by):
+        if meeting.invitations.filter(person=person).exists():
+            raise DomainError(f"{person.name}さんはすでに招集されています。")
+        return Invitation.objects.create(meeting=meeting, person=person, kind=InviteeKind.GUEST)
+
+
+@transaction.atomic
+def rsvp(*, token: str, attending: bool) -> Invitation:
+    """An invitee answers by the link in their mail (no login)."""
+    invitation = Invitation.objects.select_for_update().select_related("meeting").filter(token=token).first()
+    if invitation is None:
+        raise DomainError("この出欠回答のリンクは無効です。")
+    if invitation.meeting.date < timezone.localdate():
+        raise DomainError("この会議はすでに終わっているため、出欠は回答できません。")
+    invitation.response = Response.ATTENDING if attending else Response.DECLINED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["response", "responded_at"])
+    return invitation
+
+
+@transaction.atomic
+def attendance_record(*, meeting: Meeting, attended_person_ids: Iterable[int], by: User) -> None:
+    with set_actor(by):
+        if meeting.date > timezone.localdate():
+            raise DomainError("開催前の会議の出席は記録できません。")
+        present = set(attended_person_ids)
+        for invitation in meeting.invitations.select_for_update():
+            attended = invitation.person_id in present
+            if invitation.attended != attended:
+                invitation.attended = attended
+                invitation.save(update_fields=["attended"])
+
+
+@transaction.atomic
+def minutes_publish(*, meeting: Meeting, by: User) -> Meeting:
+    """Publish the minutes of a public meeting, or only the outline of a closed one."""
+    with set_actor(by):
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.date > timezone.localdate():
+            raise DomainError("開催前の会議の議事録は公表できません。")
+        if meeting.is_public and not meeting.minutes.strip():
+            raise DomainError("議事録が入力されていません。")
+        if not meeting.is_public and not meeting.outline.strip():
+            raise DomainError("非公開の会議は、公表する議事要旨（概要）を入力してください。")
+        meeting.minutes_published = True
+        meeting.save(update_fields=["minutes_published"])
+        return meeting
+
