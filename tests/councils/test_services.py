@@ -63,9 +63,9 @@ def test_one_person_twice_at_once_is_refused(council, body, secretary):
 
 
 def test_a_term_outside_its_period_and_an_end_before_the_start_are_refused(council, body, secretary):
-    with pytest.raises(DomainError, match="計画期間.*の外にはみ出しています"):
+    with pytest.raises(DomainError, match=r"計画期間.*の外にはみ出しています"):
         add(council, people(1)[0], body, secretary, start=dt.date(2026, 4, 1), end=dt.date(2027, 9, 30))
-    with pytest.raises(DomainError, match="始まり.*より前です"):
+    with pytest.raises(DomainError, match=r"始まり.*より前です"):
         add(council, people(1, "z")[0], body, secretary, start=dt.date(2026, 4, 1), end=dt.date(2026, 3, 1))
     with pytest.raises(DomainError, match="計画期間が登録されていません"):
         add(council, people(1, "w")[0], body, secretary, start=dt.date(2031, 4, 1))
