@@ -20,7 +20,26 @@ from municipality.errors import DomainError
 from municipality.wareki import format_wareki
 
 from . import services
-from .models import Council, Membership, Office, Person, Pledge, WorkingGroup
+from .mail import send_invitations
+from .models import (
+    AgendaItem,
+    Council,
+    Invitation,
+    Meeting,
+    Membership,
+    Office,
+    OfficeRole,
+    Person,
+    Pledge,
+    WorkingGroup,
+)
+
+
+class OfficeForm(forms.Form):
+    role = forms.ChoiceField(label="役職", choices=OfficeRole.choices)
+    holder = forms.ModelChoiceField(label="就任する方", queryset=Person.objects.all())
+    title = forms.CharField(label="職名（構成員以外の議長の場合は必須）", required=False)
+    start = forms.DateField(label="就任日", widget=forms.DateInput(attrs={"type": "date"}))
 
 
 @admin.register(Council)
@@ -29,6 +48,46 @@ class CouncilAdmin(ScopedModelAdmin):
     list_filter = ["layer", "setup_type"]
     list_select_related = ["area"]
     filter_horizontal = ["secretariat"]
+    readonly_fields = ["feed_url", "current_offices"]
+
+    @admin.display(description="カレンダー配信のURL（カレンダーアプリで購読。人に知らせないでください）")
+    def feed_url(self, obj: Council) -> str:
+        from django.urls import reverse
+
+        return reverse("meetings:feed", args=[obj.feed_token]) if obj.pk else "—"
+
+    @admin.display(description="現在の議長・職務代理者")
+    def current_offices(self, obj: Council) -> str:
+        if not obj.pk:
+            return "—"
+        offices = obj.offices.filter(end__isnull=True).select_related("holder")
+        return "、".join(f"{o.get_role_display()}：{o.holder}{'（' + o.title + '）' if o.title else ''}"
+                        for o in offices) or "未指名"
+
+    def get_urls(self):
+        return [path("<int:pk>/office/", self.admin_site.admin_view(self.office_view),
+                     name="councils_council_office"), *super().get_urls()]
+
+    def office_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        from django.http import Http404
+        from django.shortcuts import redirect
+
+        council = self.get_queryset(request).filter(pk=pk).first()
+        if council is None or not self.has_change_permission(request, council):
+            raise Http404("ページが見つかりません。")
+        form = OfficeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.office_assign(council=council, by=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "指名しました。")
+                return redirect("admin:councils_council_change", council.pk)
+        return render(request, "admin/councils/office.html", {
+            **self.admin_site.each_context(request), "title": f"{council}の議長・職務代理者の指名", "form": form,
+            "opts": self.model._meta,
+        })
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -89,13 +148,24 @@ class MembershipAddForm(forms.ModelForm):
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedModelAdmin):
-    list_display = ["person", "organisation", "council", "plan_period", "start", "end", "replaces", "reappointed_from"]
+    list_display = ["person", "organisation", "council", "plan_period", "start", "end", "has_pledge", "replaces",
+                    "reappointed_from"]
     list_filter = ["council", "plan_period", "organisation", ActiveOnFilter]
     search_fields = ["person__name", "person__name_kana", "organisation__name"]
     list_select_related = ["person", "organisation", "council", "plan_period", "replaces__person",
                            "reappointed_from__person"]
     autocomplete_fields = ["person", "organisation"]
     actions = ["reappoint", "export_xlsx", "export_pdf"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        from django.db.models import Exists, OuterRef
+
+        pledged = Pledge.objects.filter(person=OuterRef("person"), council=OuterRef("council"))
+        return super().get_queryset(request).annotate(pledged=Exists(pledged))
+
+    @admin.display(description="誓約", boolean=True)
+    def has_pledge(self, obj: Membership) -> bool:
+        return obj.pledged
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
         if obj is None:
@@ -197,3 +267,118 @@ class WorkingGroupAdmin(ScopedModelAdmin):
     filter_horizontal = ["members"]
 
 
+
+
+class AgendaInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 1
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    fields = ["person", "kind", "response", "mailed_at", "attended"]
+    readonly_fields = ["response", "mailed_at", "attended"]
+    autocomplete_fields = ["person"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("person")
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ScopedModelAdmin):
+    list_display = ["date", "title", "council", "place", "is_public", "minutes_published"]
+    list_filter = ["council", "is_public", "minutes_published"]
+    list_select_related = ["council"]
+    date_hierarchy = "date"
+    inlines = [AgendaInline, InvitationInline]
+    fieldsets = [
+        (None, {"fields": ["council", "working_group", "title", "date", "start_time", "end_time", "place"]}),
+        ("公開", {"fields": ["is_public", "closed_reason", "public_seats"]}),
+        ("議事録", {"fields": ["minutes", "decisions", "outline", "minutes_published"]}),
+    ]
+    readonly_fields = ["minutes_published"]
+    actions = ["invite_members", "mail_invitations", "notice_pdf", "letters_pdf", "minutes_pdf", "publish"]
+
+    def save_model(self, request: HttpRequest, obj: Meeting, form: Any, change: bool) -> None:
+        if change and form.changed_data:
+            obj.sequence += 1  # calendar apps replace the event instead of adding another
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [path("<int:pk>/attendance/", self.admin_site.admin_view(self.attendance_view),
+                     name="councils_meeting_attendance"), *super().get_urls()]
+
+    def attendance_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Tick who attended; recorded through the service (not before the meeting)."""
+        from django.http import Http404
+        from django.shortcuts import redirect
+
+        meeting = self.get_queryset(request).filter(pk=pk).first()
+        if meeting is None or not self.has_change_permission(request, meeting):
+            raise Http404("ページが見つかりません。")
+        invitations = meeting.invitations.select_related("person")
+        if request.method == "POST":
+            try:
+                services.attendance_record(meeting=meeting, by=request.user, attended_person_ids=[
+                    int(v) for v in request.POST.getlist("attended") if v.isdigit()])
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "出席を記録しました。")
+                return redirect("admin:councils_meeting_change", meeting.pk)
+        return render(request, "admin/councils/attendance.html", {
+            **self.admin_site.each_context(request), "title": f"{meeting}の出席", "meeting": meeting,
+            "invitations": invitations, "opts": self.model._meta,
+        })
+
+    @admin.action(description="構成員を招集者に加える（会議の日に在任している構成員）", permissions=["change"])
+    def invite_members(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for meeting in queryset:
+            added = services.meeting_invite_members(meeting=meeting, by=request.user)
+            messages.success(request, f"{meeting}：{added}人を招集者に加えました。")
+
+    @admin.action(description="開催通知をメールで送る（カレンダー添付・出欠回答リンク付き）", permissions=["change"])
+    def mail_invitations(self, request: HttpRequest, queryset: QuerySet) -> None:
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        for meeting in queryset:
+            sent, without = send_invitations(meeting, base_url=base_url)
+            messages.success(request, f"{meeting}：{sent}人にメールを送りました。メールアドレスのない方 {without}人には郵送用の通知を印刷してください。")
+
+    def _pdf(self, template: str, context: dict, filename: str) -> HttpResponse:
+        rendered = render_pdf(template, context, filename=filename)
+        return pdf_response(rendered.filename, rendered.content)
+
+    def _context(self, meeting: Meeting) -> dict:
+        from municipality.models import Municipality
+
+        return {"meeting": meeting, "municipality": Municipality.objects.current(), "issued_on": timezone.localdate()}
+
+    @admin.action(description="開催通知（PDF）")
+    def notice_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        meeting = queryset.first()
+        return self._pdf("councils/notice_pdf.html", self._context(meeting), f"meeting-{meeting.pk}-notice.pdf")
+
+    @admin.action(description="メールアドレスのない方への開催通知（郵送用PDF、1人1枚）")
+    def letters_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        meeting = queryset.first()
+        letters = [{"person": i.person, "addressee": f"{i.person.name} 様"}
+                   for i in meeting.invitations.select_related("person").filter(person__email="")]
+        return self._pdf("councils/letters_pdf.html", {**self._context(meeting), "letters": letters},
+                         f"meeting-{meeting.pk}-letters.pdf")
+
+    @admin.action(description="議事録（PDF）")
+    def minutes_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        meeting = queryset.first()
+        attended = meeting.invitations.filter(attended=True).select_related("person")
+        return self._pdf("councils/minutes_pdf.html", {**self._context(meeting), "attended": attended},
+                         f"meeting-{meeting.pk}-minutes.pdf")
+
+    @admin.action(description="議事録を公表する（非公開の会議は議事要旨のみ）", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for meeting in queryset:
+            try:
+                services.minutes_publish(meeting=meeting, by=request.user)
+                messages.success(request, f"{meeting}の議事録を公表しました。")
+            except DomainError as error:
+                messages.error(request, f"{meeting}：{error.message}")

@@ -38,3 +38,44 @@ def body(db):
 
 def people(n, prefix="委員"):
     return [Person.objects.create(name=f"{prefix}{i}", name_kana=f"いいん{i}") for i in range(n)]
+
+
+class Sink:
+    """A real SMTP server on localhost (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import email
+
+                sink.messages.append(email.message_from_bytes(envelope.content))
+                return "250 OK"
+
+        import socket
+
+        with socket.socket() as probe:  # a free port (aiosmtpd cannot report one chosen by port=0)
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    with Sink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield sink
