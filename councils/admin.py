@@ -19,7 +19,7 @@ from municipality.admin import ScopedModelAdmin
 from municipality.errors import DomainError
 from municipality.wareki import format_wareki
 
-from . import services
+from . import documents, services
 from .mail import send_invitations
 from .models import (
     AgendaItem,
@@ -345,34 +345,20 @@ class MeetingAdmin(ScopedModelAdmin):
             sent, without = send_invitations(meeting, base_url=base_url)
             messages.success(request, f"{meeting}：{sent}人にメールを送りました。メールアドレスのない方 {without}人には郵送用の通知を印刷してください。")
 
-    def _pdf(self, template: str, context: dict, filename: str) -> HttpResponse:
-        rendered = render_pdf(template, context, filename=filename)
-        return pdf_response(rendered.filename, rendered.content)
-
-    def _context(self, meeting: Meeting) -> dict:
-        from municipality.models import Municipality
-
-        return {"meeting": meeting, "municipality": Municipality.objects.current(), "issued_on": timezone.localdate()}
-
     @admin.action(description="開催通知（PDF）")
     def notice_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        meeting = queryset.first()
-        return self._pdf("councils/notice_pdf.html", self._context(meeting), f"meeting-{meeting.pk}-notice.pdf")
+        rendered = documents.notice_pdf(queryset.first())
+        return pdf_response(rendered.filename, rendered.content)
 
     @admin.action(description="メールアドレスのない方への開催通知（郵送用PDF、1人1枚）")
     def letters_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        meeting = queryset.first()
-        letters = [{"person": i.person, "addressee": f"{i.person.name} 様"}
-                   for i in meeting.invitations.select_related("person").filter(person__email="")]
-        return self._pdf("councils/letters_pdf.html", {**self._context(meeting), "letters": letters},
-                         f"meeting-{meeting.pk}-letters.pdf")
+        rendered = documents.letters_pdf(queryset.first())
+        return pdf_response(rendered.filename, rendered.content)
 
     @admin.action(description="議事録（PDF）")
     def minutes_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        meeting = queryset.first()
-        attended = meeting.invitations.filter(attended=True).select_related("person")
-        return self._pdf("councils/minutes_pdf.html", {**self._context(meeting), "attended": attended},
-                         f"meeting-{meeting.pk}-minutes.pdf")
+        rendered = documents.minutes_pdf(queryset.first())
+        return pdf_response(rendered.filename, rendered.content)
 
     @admin.action(description="議事録を公表する（非公開の会議は議事要旨のみ）", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:

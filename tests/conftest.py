@@ -7,7 +7,7 @@ from django.db import connection
 from tests.factories import OrganisationFactory, UserFactory
 
 # Fixtures of the coordinator lifecycle (contracts, accepted appointments) serve later apps too.
-pytest_plugins = ["tests.lifecycle"]
+pytest_plugins = ["tests.lifecycle", "tests.council_fixtures"]
 
 # Playwright's sync API runs an event loop in the test thread; Django then refuses
 # ORM calls from it unless told that this is intended (tests only).

@@ -16,8 +16,7 @@ from councils import services
 from councils.mail import send_invitations
 from councils.models import AgendaItem, Invitation, Meeting, Topic
 from municipality.errors import DomainError
-
-from .conftest import people
+from tests.council_fixtures import people
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")

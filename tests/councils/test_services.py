@@ -9,8 +9,7 @@ from django.db import connection
 from councils import services
 from councils.models import Membership, Office, OfficeRole, PledgeContext
 from municipality.errors import DomainError
-
-from .conftest import P9_END, P9_START, P10_END, P10_START, people
+from tests.council_fixtures import P9_END, P9_START, P10_END, P10_START, people
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,5 @@
+"""Fixtures of councils (plan periods, a council, its secretary, an SMTP sink), shared as a pytest plugin."""
+
 import datetime as dt
 
 import pytest

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django import forms
+
+from coordinators.forms import DateInput
+
+from .models import Meeting, Topic
+
+AGENDA_LINES = 5
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class MeetingForm(forms.ModelForm):
+    """Schedule a meeting with up to five agenda items, each tagged with a 第12条 topic."""
+
+    class Meta:
+        model = Meeting
+        fields = ["title", "date", "start_time", "end_time", "place", "is_public", "closed_reason", "public_seats"]
+        widgets = {"date": DateInput(), "start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for i in range(1, AGENDA_LINES + 1):
+            self.fields[f"agenda_{i}"] = forms.CharField(label=f"議題{i}", required=i == 1, max_length=300)
+            self.fields[f"topic_{i}"] = forms.ChoiceField(label=f"議題{i}の第12条の事項", choices=Topic.choices,
+                                                          required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
+            self.add_error("end_time", "終了時刻は開始時刻より後にしてください。")
+        if data.get("is_public") is False and not data.get("closed_reason", "").strip():
+            self.add_error("closed_reason", "非公開にする場合は、その理由を入力してください。")
+        return data
+
+    def agenda(self) -> list[tuple[str, str]]:
+        return [(self.cleaned_data[f"agenda_{i}"], self.cleaned_data[f"topic_{i}"] or Topic.T6)
+                for i in range(1, AGENDA_LINES + 1) if self.cleaned_data.get(f"agenda_{i}")]
+
+
+class MinutesForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["minutes", "decisions", "outline"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,117 @@
+"""The secretariat's pages in the portal: a 第2層 council is run by its coordinator here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from forms_pdf.views import pdf_response
+from municipality.access import role_required
+from municipality.errors import DomainError
+from municipality.roles import Role
+from municipality.scoping import get_visible_or_404
+
+from . import documents, services
+from .forms import MeetingForm, MinutesForm
+from .mail import send_invitations
+from .models import AgendaItem, Council, Meeting
+
+RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
+
+
+def _councils_run_by(user):
+    councils = Council.objects.visible_to(user)
+    return councils if user.is_city_wide else councils.filter(secretariat=user)
+
+
+def _meeting(request: HttpRequest, pk: int) -> Meeting:
+    return get_visible_or_404(Meeting.objects.filter(council__in=_councils_run_by(request.user))
+                              .select_related("council"), request.user, pk=pk)
+
+
+@role_required(*RUNNING_ROLES)
+def council_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "councils/portal_council_list.html",
+                  {"councils": _councils_run_by(request.user).select_related("area")})
+
+
+@role_required(*RUNNING_ROLES)
+def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=pk)
+    today = timezone.localdate()
+    members = council.memberships.active_on(today).select_related("person", "organisation").order_by(
+        "organisation__name")
+    unsigned = {m.pk for m in services.members_without_pledge(council, today)}
+    return render(request, "councils/portal_council_detail.html", {
+        "council": council, "members": members, "unsigned": unsigned, "today": today,
+        "offices": council.offices.filter(end__isnull=True).select_related("holder"),
+        "meetings": council.meetings.order_by("-date")[:20],
+        "feed_url": request.build_absolute_uri(f"/meetings/calendar/{council.feed_token}.ics"),
+    })
+
+
+@role_required(*RUNNING_ROLES)
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, council_pk: int) -> HttpResponse:
+    council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=council_pk)
+    form = MeetingForm(request.POST or None, initial={"is_public": True})
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            meeting = form.save(commit=False)
+            meeting.council = council
+            meeting.save()
+            for order, (title, topic) in enumerate(form.agenda(), start=1):
+                AgendaItem.objects.create(meeting=meeting, order=order, title=title, topic=topic)
+            invited = services.meeting_invite_members(meeting=meeting, by=request.user)
+        messages.success(request, f"会議を登録し、構成員 {invited}人を招集者にしました。")
+        return redirect("councils:meeting", pk=meeting.pk)
+    return render(request, "councils/portal_meeting_form.html", {"form": form, "council": council})
+
+
+@role_required(*RUNNING_ROLES)
+@require_http_methods(["GET", "POST"])
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    minutes_posted = "save_minutes" in request.POST or "publish" in request.POST
+    form = MinutesForm(request.POST if minutes_posted else None, instance=meeting)
+    if request.method == "POST":
+        try:
+            if "send" in request.POST:
+                sent, without = send_invitations(meeting, base_url=request.build_absolute_uri("/").rstrip("/"))
+                messages.success(request, f"{sent}人にメールを送りました。メールのない方 {without}人には郵送用の通知を印刷してください。")
+            elif "attendance" in request.POST:
+                services.attendance_record(meeting=meeting, by=request.user, attended_person_ids=[
+                    int(v) for v in request.POST.getlist("attended") if v.isdigit()])
+                messages.success(request, "出席を記録しました。")
+            elif "save_minutes" in request.POST and form.is_valid():
+                form.save()
+                messages.success(request, "議事録を保存しました。")
+            elif "publish" in request.POST and form.is_valid():
+                form.save()  # what was typed is kept before it is published
+                services.minutes_publish(meeting=meeting, by=request.user)
+                messages.success(request, "議事録を公表しました。")
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect(request.path)
+    return render(request, "councils/portal_meeting_detail.html", {
+        "meeting": meeting, "form": form,
+        "invitations": meeting.invitations.select_related("person"),
+        "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
+    })
+
+
+@role_required(*RUNNING_ROLES)
+def meeting_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    render_document = {"notice": documents.notice_pdf, "letters": documents.letters_pdf,
+                       "minutes": documents.minutes_pdf}.get(kind)
+    if render_document is None:
+        from django.http import Http404
+
+        raise Http404("ページが見つかりません。")
+    rendered = render_document(meeting)
+    return pdf_response(rendered.filename, rendered.content)
