@@ -1,0 +1,91 @@
+"""The council pages of the portal: only the council's own secretariat (or its coordinator)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from councils.models import Council, Meeting, SetupType
+from tests.factories import AreaFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def second_layer(periods):
+    coordinator = UserFactory(username="coord2", roles=["コーディネーター"])
+    council = Council.objects.create(name="汐見中央地区 支え合い協議体", layer=2, area=AreaFactory(code="S2"),
+                                     setup_type=SetupType.SOCIAL_WELFARE_COUNCIL)
+    council.secretariat.add(coordinator)
+    return council, coordinator
+
+
+def test_a_second_layer_council_is_run_by_its_coordinator(client, second_layer):
+    council, coordinator = second_layer
+    client.force_login(coordinator)
+    assert council.name in client.get(reverse("councils:list")).content.decode()
+    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {
+        "title": "第1回 汐見中央地区 支え合い協議体", "date": "2026-12-10", "start_time": "10:00", "end_time": "11:30",
+        "place": "汐見中央公民館", "is_public": "on", "public_seats": 3, "agenda_1": "見守り活動の情報共有", "topic_1": "5",
+    })
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert list(meeting.agenda.values_list("title", "topic")) == [("見守り活動の情報共有", "5")]
+
+
+def test_bad_meeting_input_is_refused_in_japanese(client, second_layer):
+    council, coordinator = second_layer
+    client.force_login(coordinator)
+    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {
+        "title": "x", "date": "2026-12-10", "start_time": "11:00", "end_time": "10:00", "place": "x",
+        "public_seats": 0, "agenda_1": "x",
+    })
+    body = response.content.decode()
+    assert "終了時刻は開始時刻より後にしてください" in body
+    assert "非公開にする場合は、その理由を入力してください" in body
+    assert not Meeting.objects.exists()
+
+
+def test_other_secretaries_and_coordinators_get_404(client, second_layer, council):
+    other_council, _ = second_layer
+    meeting = Meeting.objects.create(council=other_council, title="x", date=dt.date(2026, 12, 1),
+                                     start_time=dt.time(10), end_time=dt.time(11), place="x")
+    for user in [UserFactory(username="another-coord", roles=["コーディネーター"]),
+                 UserFactory(username="another-sec", roles=["協議体事務局"])]:
+        client.force_login(user)
+        assert client.get(reverse("councils:detail", args=[other_council.pk])).status_code == 404
+        assert client.get(reverse("councils:meeting", args=[meeting.pk])).status_code == 404
+        assert client.get(reverse("councils:meeting_pdf", args=[meeting.pk, "notice"])).status_code == 404
+    client.force_login(UserFactory(username="cw", roles=["相談支援員"]))
+    assert client.get(reverse("councils:list")).status_code == 404
+
+
+def test_member_list_query_count_is_fixed(client, council, body, secretary):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from councils import services
+    from tests.council_fixtures import people
+
+    client.force_login(secretary)
+
+    def count(url):
+        client.get(url)  # warm: the first request of a session reads more
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    urls = [reverse("councils:detail", args=[council.pk]), reverse("admin:councils_membership_changelist"),
+            reverse("admin:councils_meeting_changelist")]
+    services.membership_add(council=council, person=people(1, "a")[0], organisation=body,
+                            start=dt.date(2025, 4, 1), by=secretary)
+    Meeting.objects.create(council=council, title="m0", date=dt.date(2026, 12, 1), start_time=dt.time(10),
+                           end_time=dt.time(11), place="x")
+    before = [count(u) for u in urls]
+    for person in people(8, "b"):
+        services.membership_add(council=council, person=person, organisation=body, start=dt.date(2025, 4, 1),
+                                by=secretary)
+    for i in range(5):
+        Meeting.objects.create(council=council, title=f"m{i + 1}", date=dt.date(2026, 12, 2 + i),
+                               start_time=dt.time(10), end_time=dt.time(11), place="x")
+    assert [count(u) for u in urls] == before
