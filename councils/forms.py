@@ -50,3 +50,33 @@ class MinutesForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class PersonFields(forms.Form):
+    name = forms.CharField(label="氏名", max_length=100)
+    name_kana = forms.CharField(label="氏名（ふりがな）", max_length=100, required=False)
+    email = forms.EmailField(label="メールアドレス", required=False, help_text="ない場合は空欄（通知は郵送用に印刷します）")
+    postal_code = forms.CharField(label="郵便番号", max_length=10, required=False)
+    address = forms.CharField(label="住所（通知の送付先）", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def person_values(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("name", "name_kana", "email", "postal_code", "address")}
+
+
+class MemberForm(PersonFields):
+    organisation = forms.ModelChoiceField(label="選出団体", queryset=None)
+    start = forms.DateField(label="任期の始まり", widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        from municipality.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+
+
+class GuestForm(PersonFields):
+    pass

@@ -16,9 +16,9 @@ from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 
 from . import documents, services
-from .forms import MeetingForm, MinutesForm
+from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm
 from .mail import send_invitations
-from .models import AgendaItem, Council, Meeting
+from .models import AgendaItem, Council, Meeting, Person
 
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 
@@ -51,6 +51,47 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "offices": council.offices.filter(end__isnull=True).select_related("holder"),
         "meetings": council.meetings.order_by("-date")[:20],
         "feed_url": request.build_absolute_uri(f"/meetings/calendar/{council.feed_token}.ics"),
+    })
+
+
+@role_required(*RUNNING_ROLES)
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new member takes a seat (the cap, the term and the person's other seats are checked)."""
+    council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=pk)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                person = Person.objects.create(**form.person_values())
+                services.membership_add(council=council, person=person, organisation=form.cleaned_data["organisation"],
+                                        start=form.cleaned_data["start"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{person.name}さんを構成員に登録しました。")
+            return redirect("councils:detail", pk=council.pk)
+    return render(request, "councils/portal_person_form.html", {
+        "form": form, "title": f"構成員の登録（{council.name}）", "button": "登録する",
+        "back": ("councils:detail", council.pk),
+    })
+
+
+@role_required(*RUNNING_ROLES)
+@require_http_methods(["GET", "POST"])
+def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invite a non-member 関係者 (第14条1項3号) to a meeting."""
+    meeting = _meeting(request, pk)
+    form = GuestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            person = Person.objects.create(**form.person_values())
+            services.meeting_invite_guest(meeting=meeting, person=person, by=request.user)
+        messages.success(request, f"{person.name}さんを関係者として招集しました。")
+        return redirect("councils:meeting", pk=meeting.pk)
+    return render(request, "councils/portal_person_form.html", {
+        "form": form, "title": f"関係者の招集（{meeting.title}）", "button": "招集する",
+        "back": ("councils:meeting", meeting.pk),
     })
 
 

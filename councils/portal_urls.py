@@ -8,6 +8,8 @@ urlpatterns = [
     path("", portal.council_list, name="list"),
     path("<int:pk>/", portal.council_detail, name="detail"),
     path("<int:council_pk>/meetings/new/", portal.meeting_create, name="meeting_create"),
+    path("<int:pk>/members/new/", portal.member_add, name="member_add"),
+    path("meetings/<int:pk>/guests/new/", portal.guest_invite, name="guest_invite"),
     path("meetings/<int:pk>/", portal.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/<str:kind>.pdf", portal.meeting_pdf, name="meeting_pdf"),
 ]

@@ -89,3 +89,46 @@ def test_member_list_query_count_is_fixed(client, council, body, secretary):
         Meeting.objects.create(council=council, title=f"m{i + 1}", date=dt.date(2026, 12, 2 + i),
                                start_time=dt.time(10), end_time=dt.time(11), place="x")
     assert [count(u) for u in urls] == before
+
+
+def test_the_coordinator_registers_members_under_the_cap(client, second_layer):
+    from councils.models import Membership, Person
+    from municipality.models import Organisation
+
+    council, coordinator = second_layer
+    council.cap = 1
+    council.save()
+    body = Organisation.objects.create(name="汐見中央地区自治会連合会")
+    client.force_login(coordinator)
+    url = reverse("councils:member_add", args=[council.pk])
+    form = {"name": "山本 清", "organisation": body.pk, "start": "2025-04-01"}
+    assert client.post(url, form).status_code == 302
+    response = client.post(url, {**form, "name": "二人目 太郎"})
+    assert "構成員の定数（1人）を超えるため追加できません" in response.content.decode()
+    assert Membership.objects.count() == 1
+    assert not Person.objects.filter(name="二人目 太郎").exists()  # nothing saved
+
+
+def test_a_guest_is_invited_to_a_meeting(client, second_layer):
+    council, coordinator = second_layer
+    meeting = Meeting.objects.create(council=council, title="x", date=dt.date(2099, 1, 1), start_time=dt.time(10),
+                                     end_time=dt.time(11), place="x")
+    client.force_login(coordinator)
+    client.post(reverse("councils:guest_invite", args=[meeting.pk]), {"name": "地域包括支援センター 職員"})
+    invitation = meeting.invitations.get()
+    assert (invitation.person.name, invitation.kind) == ("地域包括支援センター 職員", "guest")
+
+
+def test_a_working_group_meeting_invites_the_group(council, body, secretary):
+    from councils import services
+    from councils.models import WorkingGroup
+    from tests.council_fixtures import people
+
+    members = [services.membership_add(council=council, person=p, organisation=body, start=dt.date(2025, 4, 1),
+                                       by=secretary) for p in people(4)]
+    group = WorkingGroup.objects.create(council=council, name="移動支援部会")
+    group.members.set(members[:2])
+    meeting = Meeting.objects.create(council=council, working_group=group, title="部会", date=dt.date(2026, 12, 1),
+                                     start_time=dt.time(10), end_time=dt.time(11), place="x")
+    services.meeting_invite_members(meeting=meeting, by=secretary)
+    assert set(meeting.invitations.values_list("person__name", flat=True)) == {"委員0", "委員1"}
