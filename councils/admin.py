@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -50,6 +50,26 @@ class CouncilAdmin(ScopedModelAdmin):
     filter_horizontal = ["secretariat"]
     readonly_fields = ["feed_url", "current_offices"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_city_wide:
+            # The secretariat runs the council; its rules (cap, area, who runs it) are the city's.
+            fields += ["name", "layer", "area", "setup_type", "uses_existing_body", "existing_body_name", "cap",
+                       "secretariat"]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Council, form: Any, change: bool) -> None:
+        new_cap = obj.cap
+        if change and "cap" in form.changed_data:
+            obj.cap = Council.objects.get(pk=obj.pk).cap
+            super().save_model(request, obj, form, change)
+            try:
+                services.council_set_cap(council=obj, cap=new_cap, by=request.user)
+            except DomainError as error:
+                messages.error(request, f"定数は変更していません：{error.message}")
+            return
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="カレンダー配信のURL（カレンダーアプリで購読。人に知らせないでください）")
     def feed_url(self, obj: Council) -> str:
         from django.urls import reverse
@@ -76,6 +96,7 @@ class CouncilAdmin(ScopedModelAdmin):
         if council is None or not self.has_change_permission(request, council):
             raise Http404("ページが見つかりません。")
         form = OfficeForm(request.POST or None)
+        form.fields["holder"].queryset = Person.objects.visible_to(request.user)
         if request.method == "POST" and form.is_valid():
             try:
                 services.office_assign(council=council, by=request.user, **form.cleaned_data)
@@ -94,7 +115,7 @@ class CouncilAdmin(ScopedModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ScopedModelAdmin):
     list_display = ["name", "name_kana", "email", "phone"]
     search_fields = ["name", "name_kana", "email"]
 
@@ -150,10 +171,11 @@ class MembershipAddForm(forms.ModelForm):
 class MembershipAdmin(ScopedModelAdmin):
     list_display = ["person", "organisation", "council", "plan_period", "start", "end", "has_pledge", "replaces",
                     "reappointed_from"]
-    list_filter = ["council", "plan_period", "organisation", ActiveOnFilter]
+    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "plan_period",
+                   ("organisation", admin.RelatedOnlyFieldListFilter), ActiveOnFilter]
     search_fields = ["person__name", "person__name_kana", "organisation__name"]
     list_select_related = ["person", "organisation", "council", "plan_period", "replaces__person",
-                           "reappointed_from__person"]
+                           "replaces__organisation", "reappointed_from__person", "reappointed_from__organisation"]
     autocomplete_fields = ["person", "organisation"]
     actions = ["reappoint", "export_xlsx", "export_pdf"]
 
@@ -239,7 +261,7 @@ class MembershipAdmin(ScopedModelAdmin):
 @admin.register(Office)
 class OfficeAdmin(ScopedModelAdmin):
     list_display = ["council", "role", "holder", "title", "start", "end"]
-    list_filter = ["council", "role"]
+    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "role"]
     list_select_related = ["council", "holder"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -255,18 +277,35 @@ class OfficeAdmin(ScopedModelAdmin):
 @admin.register(Pledge)
 class PledgeAdmin(ScopedModelAdmin):
     list_display = ["person", "council", "context", "signed_on"]
-    list_filter = ["council", "context"]
+    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "context"]
     list_select_related = ["person", "council"]
     autocomplete_fields = ["person"]
 
 
+class WorkingGroupForm(forms.ModelForm):
+    class Meta:
+        model = WorkingGroup
+        fields = ["council", "name", "purpose", "members"]
+
+    def clean(self):
+        data = super().clean()
+        council = data.get("council")
+        if council and any(m.council_id != council.pk for m in data.get("members", [])):
+            raise ValidationError("部会員は、その協議体の構成員から選んでください。")
+        return data
+
+
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(ScopedModelAdmin):
+    form = WorkingGroupForm
     list_display = ["name", "council"]
     list_select_related = ["council"]
     filter_horizontal = ["members"]
 
 
+
+
+EVENT_FIELDS = {"title", "date", "start_time", "end_time", "place"}
 
 
 class AgendaInline(admin.TabularInline):
@@ -275,20 +314,26 @@ class AgendaInline(admin.TabularInline):
 
 
 class InvitationInline(admin.TabularInline):
+    """Who is invited and how they answered; invitations are made by the services (members) and the
+    portal's 関係者 form, attendance on its own page."""
+
     model = Invitation
     fields = ["person", "kind", "response", "mailed_at", "attended"]
-    readonly_fields = ["response", "mailed_at", "attended"]
-    autocomplete_fields = ["person"]
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("person")
+        return super().get_queryset(request).select_related("person", "meeting")
 
 
 @admin.register(Meeting)
 class MeetingAdmin(ScopedModelAdmin):
     list_display = ["date", "title", "council", "place", "is_public", "minutes_published"]
-    list_filter = ["council", "is_public", "minutes_published"]
+    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "is_public", "minutes_published"]
     list_select_related = ["council"]
     date_hierarchy = "date"
     inlines = [AgendaInline, InvitationInline]
@@ -301,9 +346,14 @@ class MeetingAdmin(ScopedModelAdmin):
     actions = ["invite_members", "mail_invitations", "notice_pdf", "letters_pdf", "minutes_pdf", "publish"]
 
     def save_model(self, request: HttpRequest, obj: Meeting, form: Any, change: bool) -> None:
-        if change and form.changed_data:
-            obj.sequence += 1  # calendar apps replace the event instead of adding another
+        if change and set(form.changed_data) & EVENT_FIELDS:
+            obj.sequence += 1  # calendar apps replace the event; the notice is mailed again
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and any(f.has_changed() for f in formsets if f.model is AgendaItem):
+            Meeting.objects.filter(pk=form.instance.pk).update(sequence=F("sequence") + 1)
 
     def get_urls(self):
         return [path("<int:pk>/attendance/", self.admin_site.admin_view(self.attendance_view),

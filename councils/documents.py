@@ -12,7 +12,8 @@ from .models import Meeting
 
 
 def _context(meeting: Meeting) -> dict:
-    return {"meeting": meeting, "municipality": Municipality.objects.current(), "issued_on": timezone.localdate()}
+    return {"meeting": meeting, "municipality": Municipality.objects.current(), "issued_on": timezone.localdate(),
+            "agenda": list(meeting.agenda.all())}
 
 
 def notice_pdf(meeting: Meeting) -> RenderedDocument:

@@ -43,8 +43,9 @@ def new_token() -> str:
 
 
 class CouncilQuerySet(ScopedQuerySet):
-    # A council is seen by its secretariat (users named on it) and within its area.
-    scope_rule = ScopeRule(area="area", user="secretariat")
+    # A council is seen by its own secretariat (and by city-wide roles), not by area: the
+    # secretary of the 第1層 council does not run the 第2層 councils below it.
+    scope_rule = ScopeRule(user="secretariat")
 
 
 class Council(models.Model):
@@ -78,6 +79,26 @@ class Council(models.Model):
         return self.name
 
 
+class PersonQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> PersonQuerySet:
+        """People linked to a council the user runs (seat, invitation, office, pledge), and people
+        not yet linked to any council (just registered). Their addresses stay within the council."""
+        from municipality.scoping import Scope
+
+        scope = Scope.of(user)
+        if scope.user_id is None:
+            return self.none()
+        if scope.everything:
+            return self
+        councils = Council.objects.visible_to(user).values("pk")
+        linked = (
+            Q(memberships__council__in=councils) | Q(invitations__meeting__council__in=councils)
+            | Q(offices__council__in=councils) | Q(pledges__council__in=councils)
+        )
+        unattached = Q(memberships__isnull=True, invitations__isnull=True, offices__isnull=True, pledges__isnull=True)
+        return self.filter(pk__in=Person.objects.filter(linked | unattached).values("pk"))
+
+
 class Person(models.Model):
     """Someone who sits on a council or is invited to it; many have no e-mail and no login."""
 
@@ -88,6 +109,8 @@ class Person(models.Model):
     address = models.CharField("住所（通知の送付先）", max_length=200, blank=True)
     phone = models.CharField("電話番号", max_length=30, blank=True)
 
+    objects = PersonQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "委員・関係者"
         ordering = ["name_kana", "pk"]
@@ -97,7 +120,7 @@ class Person(models.Model):
 
 
 class MembershipQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(area="council__area", user="council__secretariat")
+    scope_rule = ScopeRule(user="council__secretariat")
 
     def active_on(self, day: dt.date) -> MembershipQuerySet:
         return self.filter(start__lte=day, end__gte=day)
@@ -142,7 +165,7 @@ class OfficeRole(models.TextChoices):
 
 
 class CouncilPartQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(area="council__area", user="council__secretariat")
+    scope_rule = ScopeRule(user="council__secretariat")
 
 
 class Office(models.Model):
@@ -219,7 +242,7 @@ class WorkingGroup(models.Model):
 # --- 会議 ------------------------------------------------------------------------------
 
 class MeetingQuerySet(ScopedQuerySet):
-    scope_rule = ScopeRule(area="council__area", user="council__secretariat")
+    scope_rule = ScopeRule(user="council__secretariat")
 
 
 class Meeting(models.Model):
@@ -256,6 +279,12 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.title}（{wareki.format_wareki(self.date)}）"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.working_group_id and self.council_id and self.working_group.council_id != self.council_id:
+            raise ValidationError({"working_group": "別の協議体の作業部会は選べません。"})
+
 
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, verbose_name="会議", on_delete=models.CASCADE, related_name="agenda")
@@ -291,6 +320,8 @@ class Invitation(models.Model):
     responded_at = models.DateTimeField("回答日時", null=True, blank=True)
     attended = models.BooleanField("出席した", null=True, blank=True)
     mailed_at = models.DateTimeField("通知メールの送信日時", null=True, blank=True)
+    mailed_sequence = models.IntegerField("送信した通知の版", null=True, blank=True,
+                                          help_text="会議の日時・場所が変わると、新しい版を送り直します")
 
     class Meta:
         verbose_name = verbose_name_plural = "招集・出欠"

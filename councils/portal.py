@@ -25,7 +25,15 @@ RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 
 def _councils_run_by(user):
     councils = Council.objects.visible_to(user)
-    return councils if user.is_city_wide else councils.filter(secretariat=user)
+    if user.is_city_wide:
+        return councils
+    if not user.has_role(Role.SECRETARIAT):
+        # A coordinator runs their 第2層 council while in office.
+        from coordinators.models import Appointment
+
+        if not Appointment.objects.active_on(timezone.localdate()).filter(coordinator__user=user).exists():
+            return councils.none()
+    return councils.filter(secretariat=user)
 
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:

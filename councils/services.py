@@ -105,26 +105,48 @@ def membership_add(
         )
 
 
+def _end_term(old: Membership, leaves_on: dt.date, reason: str) -> None:
+    """A member leaves on a day: their term ends, so do their offices, and a next term that has
+    not begun yet (a 再任 for the next plan period) is withdrawn."""
+    old.end, old.left_reason = leaves_on, reason
+    old.save(update_fields=["end", "left_reason"])
+    for office in Office.objects.select_for_update().filter(membership=old, end__isnull=True):
+        office.end = max(leaves_on, office.start)
+        office.save(update_fields=["end"])
+    following = Membership.objects.filter(reappointed_from=old, start__gt=leaves_on).first()
+    if following is not None:
+        following.delete()  # a term that never began; the audit log keeps the record
+
+
 @transaction.atomic
 def membership_replace(
-    *, membership: Membership, leaves_on: dt.date, reason: str, successor: Person, by: User,
-    organisation: Organisation | None = None,
+    *, membership: Membership, successor: Person, by: User, leaves_on: dt.date | None = None, reason: str = "",
+    successor_start: dt.date | None = None, organisation: Organisation | None = None,
 ) -> Membership:
-    """A member leaves mid-term; the successor (補欠) sits for the rest of that term."""
+    """A 補欠 takes the seat for the rest of the predecessor's term. The predecessor leaves on
+    ``leaves_on`` now, or has already left (then the seat was empty until ``successor_start``)."""
     with set_actor(by):
         council = _lock_council(membership.council)
         old = Membership.objects.select_for_update().get(pk=membership.pk)
-        if not reason.strip():
-            raise DomainError("退任の理由を入力してください。")
-        if hasattr(old, "replaced_by"):
+        if Membership.objects.filter(replaces=old).exists():
             raise DomainError("この任期にはすでに補欠が就いています。")
-        if not (old.start <= leaves_on < old.planned_end):
-            raise DomainError(
-                f"退任日（{_w(leaves_on)}）は任期（{_w(old.start)}〜{_w(old.planned_end)}）の途中の日にしてください。"
-            )
-        old.end, old.left_reason = leaves_on, reason.strip()
-        old.save(update_fields=["end", "left_reason"])
-        start, end = leaves_on + ONE_DAY, old.planned_end
+        if old.end < old.planned_end:  # already left
+            start = successor_start or old.end + ONE_DAY
+            if not (old.end < start <= old.planned_end):
+                raise DomainError(
+                    f"補欠の任期の始まり（{_w(start)}）は、前任者の退任日（{_w(old.end)}）の翌日から"
+                    f"任期の終わり（{_w(old.planned_end)}）までの日にしてください。"
+                )
+        else:
+            if leaves_on is None or not reason.strip():
+                raise DomainError("前任者の退任日と退任の理由を入力してください。")
+            if not (old.start <= leaves_on < old.planned_end):
+                raise DomainError(
+                    f"退任日（{_w(leaves_on)}）は任期（{_w(old.start)}〜{_w(old.planned_end)}）の途中の日にしてください。"
+                )
+            _end_term(old, leaves_on, reason.strip())
+            start = max(successor_start or leaves_on + ONE_DAY, leaves_on + ONE_DAY)
+        end = old.planned_end
         _check_new_term(council, successor, start, end, old.plan_period)
         return Membership.objects.create(
             council=council, person=successor, organisation=organisation or old.organisation,
@@ -142,8 +164,7 @@ def membership_leave(*, membership: Membership, leaves_on: dt.date, reason: str,
             raise DomainError("退任の理由を入力してください。")
         if not (old.start <= leaves_on < old.end):
             raise DomainError(f"退任日（{_w(leaves_on)}）は任期（{_w(old.start)}〜{_w(old.end)}）の途中の日にしてください。")
-        old.end, old.left_reason = leaves_on, reason.strip()
-        old.save(update_fields=["end", "left_reason"])
+        _end_term(old, leaves_on, reason.strip())
         return old
 
 
@@ -170,6 +191,20 @@ def memberships_reappoint(*, memberships: Iterable[Membership], by: User) -> lis
         return created
 
 
+@transaction.atomic
+def council_set_cap(*, council: Council, cap: int, by: User) -> Council:
+    """Change the cap (定数); never below the members already in office from today on."""
+    with set_actor(by):
+        council = _lock_council(council)
+        today = timezone.localdate()
+        peak, day = _peak(council, today, dt.date.max)
+        if cap < peak:
+            raise DomainError(f"{_w(day)}には{peak}人が在任するため、定数を{cap}人にはできません。")
+        council.cap = cap
+        council.save(update_fields=["cap"])
+        return council
+
+
 # --- 議長・職務代理者 -----------------------------------------------------------------------
 
 @transaction.atomic
@@ -185,6 +220,9 @@ def office_assign(
             raise DomainError(f"職務代理者は構成員から指名します。{holder.name}さんは{_w(start)}に構成員ではありません。")
         if role == OfficeRole.CHAIR and not title.strip() and membership is None:
             raise DomainError("構成員以外の方が議長になる場合は、職名（例：介護保険担当課長）を入力してください。")
+        other = OfficeRole.DEPUTY if role == OfficeRole.CHAIR else OfficeRole.CHAIR
+        if Office.objects.filter(council=council, role=other, holder=holder, end__isnull=True).exists():
+            raise DomainError(f"{holder.name}さんは{OfficeRole(other).label}のため、{OfficeRole(role).label}を兼ねられません。")
         current = Office.objects.select_for_update().filter(council=council, role=role, end__isnull=True).first()
         if current:
             if current.start >= start:

@@ -13,7 +13,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def second_layer(periods):
+    from coordinators.models import Appointment, Coordinator
+    from municipality.models import Organisation
+
     coordinator = UserFactory(username="coord2", roles=["コーディネーター"])
+    person = Coordinator.objects.create(name="松本 さくら", name_kana="まつもと さくら", birth_date=dt.date(1984, 6, 12),
+                                        employer=Organisation.objects.create(name="汐見市社会福祉協議会"),
+                                        user=coordinator)
+    Appointment.objects.create(coordinator=person, layer=2, start=dt.date(2024, 4, 1))
     council = Council.objects.create(name="汐見中央地区 支え合い協議体", layer=2, area=AreaFactory(code="S2"),
                                      setup_type=SetupType.SOCIAL_WELFARE_COUNCIL)
     council.secretariat.add(coordinator)
@@ -132,3 +139,10 @@ def test_a_working_group_meeting_invites_the_group(council, body, secretary):
                                      start_time=dt.time(10), end_time=dt.time(11), place="x")
     services.meeting_invite_members(meeting=meeting, by=secretary)
     assert set(meeting.invitations.values_list("person__name", flat=True)) == {"委員0", "委員1"}
+
+
+def test_a_dismissed_coordinator_no_longer_runs_the_council(client, second_layer):
+    council, coordinator = second_layer
+    coordinator.coordinator.appointments.update(end=dt.date(2025, 3, 31))
+    client.force_login(coordinator)
+    assert client.get(reverse("councils:detail", args=[council.pk])).status_code == 404
