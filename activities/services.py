@@ -167,6 +167,18 @@ def _lock(report: MonthlyReport) -> MonthlyReport:
     return MonthlyReport.objects.select_for_update().get(pk=report.pk)
 
 
+def _move(report: MonthlyReport, from_status: str, to_status: str, action: str, by: User, *,
+          refusal: str) -> MonthlyReport:
+    """One step of the report's workflow, from one status to the next, recorded as an event."""
+    report = _lock(report)
+    if report.status != from_status:
+        raise DomainError(f"この報告は「{report.get_status_display()}」のため、{refusal}")
+    report.status = to_status
+    report.save(update_fields=["status"])
+    _event(report, action, by)
+    return report
+
+
 @transaction.atomic
 def report_submit(*, coordinator: Coordinator, month: dt.date, by: User) -> MonthlyReport:
     """The coordinator submits a month; its activities are locked from now on."""
@@ -195,13 +207,8 @@ def report_confirm(*, report: MonthlyReport, by: User) -> MonthlyReport:
             raise DomainError("報告を確認できるのは、そのコーディネーターが所属する団体の担当者です。")
         if report.coordinator.user_id == by.pk:
             raise DomainError("自分の報告を自分で確認することはできません。団体の別の担当者が確認してください。")
-        report = _lock(report)
-        if report.status != ReportStatus.SUBMITTED:
-            raise DomainError(f"この報告は「{report.get_status_display()}」のため、確認できません。")
-        report.status = ReportStatus.CONFIRMED
-        report.save(update_fields=["status"])
-        _event(report, ReportEvent.Action.CONFIRM, by)
-        return report
+        return _move(report, ReportStatus.SUBMITTED, ReportStatus.CONFIRMED, ReportEvent.Action.CONFIRM, by,
+                     refusal="確認できません。")
 
 
 @transaction.atomic
@@ -210,13 +217,8 @@ def report_accept(*, report: MonthlyReport, by: User) -> MonthlyReport:
     with set_actor(by):
         if not _is_city(by):
             raise DomainError("報告を受理できるのは市の職員です。")
-        report = _lock(report)
-        if report.status != ReportStatus.CONFIRMED:
-            raise DomainError(f"この報告は「{report.get_status_display()}」のため、受理できません。団体の確認が先です。")
-        report.status = ReportStatus.ACCEPTED
-        report.save(update_fields=["status"])
-        _event(report, ReportEvent.Action.ACCEPT, by)
-        return report
+        return _move(report, ReportStatus.CONFIRMED, ReportStatus.ACCEPTED, ReportEvent.Action.ACCEPT, by,
+                     refusal="受理できません。団体の確認が先です。")
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ THIRD_LAYER = 2_000
 
 
 def build() -> None:
-    city = Area.objects.create(code="L1", name="市全域", layer=1)
+    city = Area.objects.get_or_create(code="L1", defaults={"name": "市全域", "layer": 1})[0]
     seconds = Area.objects.bulk_create(
         Area(code=f"L2-{i:02d}", name=f"地区{i}", layer=2, parent=city, sort_order=i) for i in range(1, 14)
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from forms_pdf.views import pdf_response
-from municipality.admin import ScopedModelAdmin
+from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
 from municipality.models import Area
 
@@ -129,29 +129,29 @@ class CoordinatorAdminForm(forms.ModelForm):
         return photo
 
 
-class AppointmentInline(admin.TabularInline):
-    model = Appointment
-    fields = ["layer", "contract", "start", "end"]
-    readonly_fields = fields
+class HistoryInline(admin.TabularInline):
+    """History shown under its owner, read only."""
+
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.fields)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-class CertificateInline(admin.TabularInline):
+class AppointmentInline(HistoryInline):
+    model = Appointment
+    fields = ["layer", "contract", "start", "end"]
+
+
+class CertificateInline(HistoryInline):
     model = Certificate
     fk_name = "coordinator"
     fields = ["number", "issued_on", "valid_from", "valid_until", "status", "invalidated_on"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class TrainingRecordInline(admin.TabularInline):
@@ -181,17 +181,8 @@ class CoordinatorAdmin(ScopedModelAdmin):
 
 # --- 選任届 -----------------------------------------------------------------------------
 
-class ReadOnlyHistoryAdmin(ScopedModelAdmin):
+class ReadOnlyHistoryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """History and notices change only through the lifecycle's services."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(AppointmentNotice)

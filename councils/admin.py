@@ -15,7 +15,7 @@ from django.utils import timezone
 from activities.exports import xlsx_response
 from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
-from municipality.admin import ScopedModelAdmin
+from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
 from municipality.wareki import format_wareki
 
@@ -259,19 +259,12 @@ class MembershipAdmin(ScopedModelAdmin):
 
 
 @admin.register(Office)
-class OfficeAdmin(ScopedModelAdmin):
+class OfficeAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Offices are assigned from the council's page (office_assign); history is read only."""
+
     list_display = ["council", "role", "holder", "title", "start", "end"]
     list_filter = [("council", admin.RelatedOnlyFieldListFilter), "role"]
     list_select_related = ["council", "holder"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # appointed through the council's page actions (office_assign)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Pledge)

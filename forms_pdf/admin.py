@@ -1,17 +1,16 @@
-from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from municipality.admin import ScopedModelAdmin
+from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 
 from .models import IssuedDocument
 
 
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(ScopedModelAdmin):
+class IssuedDocumentAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Issued documents, kept as issued: read-only for everyone, never deleted."""
 
     list_display = ["issued_at", "kind", "title", "organisation", "size_label", "pdf_link", "replaces_label"]
@@ -36,12 +35,3 @@ class IssuedDocumentAdmin(ScopedModelAdmin):
     @admin.display(description="PDF")
     def pdf_link(self, obj: IssuedDocument) -> str:
         return format_html('<a href="{}">表示</a>', reverse("documents:pdf", args=[obj.pk]))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -17,6 +17,19 @@ from .roles import Role
 from .scoping import ScopedQuerySet
 
 
+class ReadOnlyAdminMixin:
+    """Records that change only through services (or never): no add, change or delete here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ScopedModelAdmin(admin.ModelAdmin):
     """An admin page that shows only what the user's scope allows (see scoping.py).
 
@@ -218,7 +231,7 @@ class ResourceTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(AuditlogLogEntryAdmin):
+class LogEntryAdmin(ReadOnlyAdminMixin, AuditlogLogEntryAdmin):
     """The audit log: viewable with auditlog.view_logentry (the 監査 role), editable by no one."""
 
     list_filter = ["action", ResourceTypeFilter]
@@ -241,28 +254,10 @@ class LogEntryAdmin(AuditlogLogEntryAdmin):
         text = "、".join(labels)
         return f"{len(labels)}項目：{text[:60]}{'…' if len(text) > 60 else ''}"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     def get_actions(self, request: HttpRequest) -> dict:
         return {}
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["hostname", "last_seen"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
