@@ -171,13 +171,15 @@ class MembershipAddForm(forms.ModelForm):
 class MembershipAdmin(ScopedModelAdmin):
     list_display = ["person", "organisation", "council", "plan_period", "start", "end", "has_pledge", "replaces",
                     "reappointed_from"]
-    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "plan_period",
-                   ("organisation", admin.RelatedOnlyFieldListFilter), ActiveOnFilter]
-    search_fields = ["person__name", "person__name_kana", "organisation__name"]
+    # Councils are found by search (a city may have hundreds); the filters are the ones staff use.
+    list_filter = ["plan_period", ("organisation", admin.RelatedOnlyFieldListFilter), ActiveOnFilter]
+    search_fields = ["person__name", "person__name_kana", "organisation__name", "council__name"]
     list_select_related = ["person", "organisation", "council", "plan_period", "replaces__person",
                            "replaces__organisation", "reappointed_from__person", "reappointed_from__organisation"]
     autocomplete_fields = ["person", "organisation"]
     actions = ["reappoint", "export_xlsx", "export_pdf"]
+    show_full_result_count = False  # one COUNT instead of two over a large member table
+    list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         from django.db.models import Exists, OuterRef
@@ -326,9 +328,11 @@ class InvitationInline(admin.TabularInline):
 @admin.register(Meeting)
 class MeetingAdmin(ScopedModelAdmin):
     list_display = ["date", "title", "council", "place", "is_public", "minutes_published"]
-    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "is_public", "minutes_published"]
+    list_filter = ["is_public", "minutes_published"]
+    search_fields = ["title", "council__name", "place"]
     list_select_related = ["council"]
     date_hierarchy = "date"
+    show_full_result_count = False
     inlines = [AgendaInline, InvitationInline]
     fieldsets = [
         (None, {"fields": ["council", "working_group", "title", "date", "start_time", "end_time", "place"]}),
