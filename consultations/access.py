@@ -1,0 +1,60 @@
+"""Who may see a case (need-to-know), and the log of every read.
+
+A case is seen only by a user with the 相談支援員 role who is
+* assigned to it (担当者 or CSW), or
+* a member of an agency that the person's current consent covers.
+Attendees of a meeting see that meeting's record (see meetings_visible_to). Nobody else:
+not city staff, not superusers, not coordinators or the council secretariat.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from municipality.roles import Role
+
+
+def may_handle_cases(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_role(Role.CASE_WORKER))
+
+
+def cases_visible_to(user: Any, queryset: QuerySet) -> QuerySet:
+    from .models import Consent, current_consent_q
+
+    if not may_handle_cases(user):
+        return queryset.none()
+    today = timezone.localdate()
+    consented = Consent.objects.filter(current_consent_q(today), case=OuterRef("pk"))
+    if user.organisation_id:
+        consented = consented.filter(agencies__organisation_id=user.organisation_id)
+        by_consent = Exists(consented)
+    else:
+        by_consent = Q(pk__in=[])
+    from .models import Case
+
+    assigned = Case.objects.filter(Q(assigned_staff=user) | Q(csw=user)).values("pk")
+    return queryset.filter(Q(pk__in=assigned) | by_consent)
+
+
+def get_case_or_404(user: Any, pk: int, *, fields: list[str], purpose: str):
+    """The case if the user may see it (otherwise 404), with the read logged."""
+    from .models import Case
+
+    case = cases_visible_to(user, Case.objects.all()).filter(pk=pk).first()
+    if case is None:
+        raise Http404("ページが見つかりません。")
+    log_read(user, case, fields=fields, purpose=purpose)
+    return case
+
+
+def log_read(user: Any, obj: Any, *, fields: list[str], purpose: str) -> LogEntry:
+    """Record that a user read these fields of a case record (who, when, which record, which fields)."""
+    return LogEntry.objects.log_create(
+        obj, force_log=True, action=LogEntry.Action.ACCESS, actor=user,
+        changes={"read_fields": fields}, additional_data={"purpose": purpose},
+    )

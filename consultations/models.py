@@ -1,0 +1,322 @@
+"""重層的支援 (SPEC §7): cases, consent, assessment, versioned support plans, the two kinds of
+meeting, and regional issues. This is 要配慮個人情報: access is need-to-know (see access.py),
+every read is logged, and the coordinators' and councils' side never sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from municipality.scoping import ScopedQuerySet
+
+
+class Route(models.TextChoices):
+    COUNTER = "counter", "窓口"
+    PHONE = "phone", "電話"
+    VISIT = "visit", "訪問"
+    AGENCY = "agency", "関係機関から"
+    OUTREACH = "outreach", "アウトリーチ"
+    OTHER = "other", "その他"
+
+
+class Domain(models.TextChoices):
+    ELDERLY = "elderly", "高齢"
+    DISABILITY = "disability", "障がい"
+    CHILDREN = "children", "子ども"
+    POVERTY = "poverty", "生活困窮"
+    OTHER = "other", "その他"
+
+
+class AgencyKind(models.TextChoices):
+    SUPPORT_CENTER = "support_center", "地域包括支援センター"
+    DISABILITY = "disability", "障害者相談支援事業所"
+    CHILDREN = "children", "子ども家庭支援"
+    POVERTY = "poverty", "生活困窮者自立相談支援機関"
+    SOCIAL_WELFARE_COUNCIL = "swc", "社会福祉協議会"
+    MEDICAL = "medical", "医療機関"
+    CITY = "city", "市の部署"
+    OTHER = "other", "その他"
+
+
+class Agency(models.Model):
+    """関係機関: an organisation that takes part in a case; its users see a case only while the
+    person's consent covers it."""
+
+    organisation = models.OneToOneField("municipality.Organisation", verbose_name="団体", on_delete=models.PROTECT,
+                                        related_name="agency")
+    kind = models.CharField("種別", max_length=20, choices=AgencyKind.choices)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "関係機関"
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return self.organisation.name
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "支援中"
+    CLOSED = "closed", "終結"
+    SUSPENDED = "suspended", "中断"
+
+
+class CaseQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> CaseQuerySet:
+        from .access import cases_visible_to
+
+        return cases_visible_to(user, self)
+
+
+class Case(models.Model):
+    """A consultation (相談受付) and everything that follows from it."""
+
+    number = models.CharField("ケース番号", max_length=20, unique=True)
+    received_on = models.DateField("受付日")
+    route = models.CharField("相談経路", max_length=20, choices=Route.choices)
+    domains = models.JSONField("分野", default=list, help_text="高齢・障がい・子ども・生活困窮・その他（複数可）")
+    person_name = models.CharField("本人氏名", max_length=100)
+    person_kana = models.CharField("本人氏名（ふりがな）", max_length=100, blank=True)
+    person_birth_date = models.DateField("本人の生年月日", null=True, blank=True)
+    person_address = models.CharField("住所", max_length=200, blank=True)
+    person_phone = models.CharField("電話番号", max_length=30, blank=True)
+    presenting_problems = models.TextField("相談の内容（主訴）")
+    assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="担当者", related_name="assigned_cases")
+    csw = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="CSW", null=True, blank=True,
+                            on_delete=models.PROTECT, related_name="csw_cases")
+    agencies = models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases")
+    status = models.CharField("状態", max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    closed_on = models.DateField("終結・中断の日", null=True, blank=True)
+    anonymised_at = models.DateTimeField("匿名化した日時", null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ケース（相談受付）"
+        ordering = ["-received_on", "-pk"]
+        indexes = [models.Index(fields=["status", "closed_on"])]
+
+    def __str__(self) -> str:
+        # Never personal data: this text goes into the audit log and admin lists.
+        return f"ケース {self.number}"
+
+
+class HouseholdMember(models.Model):
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.CASCADE, related_name="household")
+    name = models.CharField("氏名", max_length=100)
+    relation = models.CharField("続柄", max_length=30)
+    birth_date = models.DateField("生年月日", null=True, blank=True)
+    note = models.CharField("状況", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "世帯員"
+
+    def __str__(self) -> str:
+        return f"{self.case} 世帯員"
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", "書面"
+    ORAL = "oral", "口頭（記録）"
+
+
+class Consent(models.Model):
+    """本人同意: which agencies may share the case, since when, until when; withdrawal ends it."""
+
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="consents")
+    agencies = models.ManyToManyField(Agency, verbose_name="同意の範囲（関係機関）", related_name="consents")
+    given_on = models.DateField("同意日")
+    method = models.CharField("方法", max_length=10, choices=ConsentMethod.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                    related_name="+")
+    expires_on = models.DateField("有効期限", null=True, blank=True)
+    withdrawn_on = models.DateField("撤回日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "本人同意"
+        ordering = ["-given_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("given_on")),
+                                   name="consent_expires_after_given"),
+            models.CheckConstraint(condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
+                                   name="consent_withdrawn_after_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} の同意"
+
+    def is_current(self, day: dt.date) -> bool:
+        return (self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
+                and (self.expires_on is None or self.expires_on >= day))
+
+
+def current_consent_q(day: dt.date, prefix: str = "") -> Q:
+    p = prefix
+    return (Q(**{f"{p}given_on__lte": day})
+            & (Q(**{f"{p}withdrawn_on__isnull": True}) | Q(**{f"{p}withdrawn_on__gt": day}))
+            & (Q(**{f"{p}expires_on__isnull": True}) | Q(**{f"{p}expires_on__gte": day})))
+
+
+class Assessment(models.Model):
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="assessments")
+    version = models.PositiveIntegerField("版")
+    situation = models.TextField("本人・世帯の状況")
+    strengths = models.TextField("強み・できること", blank=True)
+    issues = models.TextField("課題")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アセスメント"
+        ordering = ["case", "-version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="assessment_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case} アセスメント第{self.version}版"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "案"
+    ACTIVE = "active", "実施中"
+    SUPERSEDED = "superseded", "変更により終了"
+    ENDED = "ended", "終結"
+    SUSPENDED = "suspended", "中断"
+
+
+class SupportPlan(models.Model):
+    """A version of a case's support plan; a change is a new version, the old one is kept."""
+
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="plans")
+    version = models.PositiveIntegerField("版")
+    status = models.CharField("状態", max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    goals = models.TextField("本人の目標")
+    policy = models.TextField("支援方針")
+    contents = models.TextField("プランの内容")
+    monitoring_on = models.DateField("モニタリングの時期")
+    based_on = models.ForeignKey(Assessment, verbose_name="もとにしたアセスメント", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="plans")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "支援プラン"
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="plan_version_once"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="active"), name="one_active_plan_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} プラン第{self.version}版"
+
+
+class PlanRole(models.Model):
+    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.CASCADE, related_name="roles")
+    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("役割", max_length=300)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "関係機関の役割"
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.agency}"
+
+
+class Timing(models.TextChoices):
+    """The four timings of a 重層的支援会議 (seed 003 3(3))."""
+
+    CREATION = "creation", "プラン策定時"
+    CHANGE = "change", "プラン変更時"
+    TERMINATION = "termination", "支援終結の判断時"
+    SUSPENSION = "suspension", "支援中断の決定時"
+
+
+class CaseConference(models.Model):
+    """重層的支援会議: only with the person's consent; its decision moves the plan."""
+
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="conferences")
+    timing = models.CharField("開催時期", max_length=12, choices=Timing.choices)
+    held_on = models.DateField("開催日")
+    plan = models.ForeignKey(SupportPlan, verbose_name="対象のプラン", on_delete=models.PROTECT,
+                             related_name="conferences")
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席者", related_name="case_conferences")
+    agencies = models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+")
+    # What each timing decides (seed 003): the plan's own fields hold goals, policy, contents,
+    # roles and monitoring for 策定/変更; these hold the rest.
+    situation_change = models.TextField("本人の状況変化の確認・評価", blank=True)
+    plan_evaluation = models.TextField("現行プランの評価", blank=True)
+    achievement = models.TextField("目標達成状況・支援者の状況", blank=True)
+    termination_evaluation = models.TextField("支援終結の評価", blank=True)
+    follow_up_needed = models.BooleanField("フォローアップの必要", null=True, blank=True)
+    follow_up_method = models.TextField("フォローアップの方法", blank=True)
+    suspension_reason = models.TextField("中断の理由", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "重層的支援会議"
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} 重層的支援会議（{self.get_timing_display()}）"
+
+
+class SupportMeeting(models.Model):
+    """支援会議 (社会福祉法第106条の6): may concern people without consent; every attendee is under
+    a statutory confidentiality duty, recorded for each."""
+
+    held_on = models.DateField("開催日")
+    cases = models.ManyToManyField(Case, verbose_name="検討したケース", related_name="support_meetings")
+    shared = models.TextField("共有した情報")
+    policy = models.TextField("決定した支援方針")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "支援会議"
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"支援会議（{self.held_on:%Y-%m-%d}）"
+
+
+class SupportMeetingAttendee(models.Model):
+    meeting = models.ForeignKey(SupportMeeting, verbose_name="支援会議", on_delete=models.CASCADE,
+                                related_name="attendees")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="利用者（ログインできる方）", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="support_meeting_attendances")
+    name = models.CharField("氏名", max_length=100)
+    organisation = models.CharField("所属", max_length=200)
+    confidentiality_acknowledged = models.BooleanField("守秘義務の説明を受けた")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "支援会議の出席者"
+        constraints = [models.CheckConstraint(condition=Q(confidentiality_acknowledged=True),
+                                              name="support_meeting_attendee_bound_by_confidentiality")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.name}"
+
+
+class RegionalIssue(models.Model):
+    """地域の課題: a gap found through cases, written without personal data, that a council can take up."""
+
+    title = models.CharField("課題", max_length=200)
+    description = models.TextField("内容（個人を特定できる情報は書かない）")
+    area = models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="regional_issues")
+    raised_on = models.DateField("提起した日")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提起した人", on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "地域の課題"
+        ordering = ["-raised_on"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,216 @@
+"""重層的支援: intake, consent, assessment, plans and the meetings that move them.
+
+The four timings of a 重層的支援会議 (seed 003) and the only plan moves they allow:
+  プラン策定時   draft → active (there is no active plan yet)
+  プラン変更時   draft → active, and the active plan → superseded
+  支援終結の判断時 active → ended; the case is closed, with its evaluation and follow-up
+  支援中断の決定時 active → suspended; the case is suspended, with the reason
+Any other move is refused. A 重層的支援会議 needs the person's current consent; a 支援会議
+does not, but binds every attendee to confidentiality.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from auditlog.context import set_actor
+from django.db import transaction
+from django.db.models import Max
+
+from municipality.errors import DomainError
+from municipality.models import User
+from municipality.wareki import fiscal_year, fiscal_year_era
+from municipality.wareki import format_wareki as _w
+
+from .models import (
+    Agency,
+    Assessment,
+    Case,
+    CaseConference,
+    CaseStatus,
+    Consent,
+    Domain,
+    HouseholdMember,
+    PlanRole,
+    PlanStatus,
+    SupportMeeting,
+    SupportMeetingAttendee,
+    SupportPlan,
+    Timing,
+    current_consent_q,
+)
+
+
+def _next_number(received_on: dt.date) -> str:
+    year = fiscal_year(received_on)
+    era, era_year = fiscal_year_era(year)
+    prefix = f"{'R' if era == '令和' else 'H'}{era_year}-"
+    last = Case.objects.select_for_update().filter(number__startswith=prefix).order_by("-number").first()
+    serial = int(last.number.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{serial:04d}"
+
+
+@transaction.atomic
+def case_open(
+    *, received_on: dt.date, route: str, domains: Iterable[str], person_name: str, presenting_problems: str,
+    by: User, household: Iterable[dict[str, Any]] = (), agencies: Iterable[Agency] = (),
+    csw: User | None = None, **person: Any,
+) -> Case:
+    """相談受付: open a case; the receiving worker is its first assigned staff."""
+    domains = list(dict.fromkeys(domains))
+    with set_actor(by):
+        if not domains or any(d not in Domain.values for d in domains):
+            raise DomainError("分野を1つ以上選んでください（高齢・障がい・子ども・生活困窮・その他）。")
+        if not person_name.strip() or not presenting_problems.strip():
+            raise DomainError("本人の氏名と相談の内容を入力してください。")
+        case = Case.objects.create(
+            number=_next_number(received_on), received_on=received_on, route=route, domains=domains,
+            person_name=person_name.strip(), presenting_problems=presenting_problems.strip(), csw=csw, **person,
+        )
+        case.assigned_staff.add(by)
+        case.agencies.set(list(agencies))
+        HouseholdMember.objects.bulk_create(HouseholdMember(case=case, **member) for member in household)
+        return case
+
+
+@transaction.atomic
+def consent_record(
+    *, case: Case, agencies: Iterable[Agency], given_on: dt.date, method: str, by: User,
+    expires_on: dt.date | None = None,
+) -> Consent:
+    with set_actor(by):
+        agencies = list(agencies)
+        if not agencies:
+            raise DomainError("同意の範囲となる関係機関を1つ以上選んでください。")
+        if expires_on and expires_on < given_on:
+            raise DomainError(f"有効期限（{_w(expires_on)}）が同意日（{_w(given_on)}）より前です。")
+        consent = Consent.objects.create(case=case, given_on=given_on, method=method, expires_on=expires_on,
+                                         recorded_by=by)
+        consent.agencies.set(agencies)
+        return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent, on: dt.date, by: User) -> Consent:
+    """The person withdraws consent: from that day no agency sees the case through it."""
+    with set_actor(by):
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.withdrawn_on is not None:
+            raise DomainError(f"この同意は{_w(consent.withdrawn_on)}に撤回されています。")
+        if on < consent.given_on:
+            raise DomainError("撤回日が同意日より前です。")
+        consent.withdrawn_on = on
+        consent.save(update_fields=["withdrawn_on"])
+        return consent
+
+
+def has_current_consent(case: Case, day: dt.date) -> bool:
+    return case.consents.filter(current_consent_q(day)).exists()
+
+
+@transaction.atomic
+def assessment_add(*, case: Case, situation: str, issues: str, by: User, strengths: str = "") -> Assessment:
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        version = (case.assessments.aggregate(v=Max("version"))["v"] or 0) + 1
+        return Assessment.objects.create(case=case, version=version, situation=situation, strengths=strengths,
+                                         issues=issues, created_by=by)
+
+
+@transaction.atomic
+def plan_draft(
+    *, case: Case, goals: str, policy: str, contents: str, monitoring_on: dt.date, by: User,
+    roles: Iterable[tuple[Agency, str]] = (), based_on: Assessment | None = None,
+) -> SupportPlan:
+    """A new version of the plan, as a draft for the next 重層的支援会議."""
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != CaseStatus.OPEN:
+            raise DomainError(f"このケースは「{case.get_status_display()}」のため、プランを作れません。")
+        if case.plans.filter(status=PlanStatus.DRAFT).exists():
+            raise DomainError("会議にかけていないプランの案がすでにあります。その案を使ってください。")
+        version = (case.plans.aggregate(v=Max("version"))["v"] or 0) + 1
+        plan = SupportPlan.objects.create(case=case, version=version, goals=goals, policy=policy, contents=contents,
+                                          monitoring_on=monitoring_on, based_on=based_on, created_by=by)
+        PlanRole.objects.bulk_create(PlanRole(plan=plan, agency=agency, role=role) for agency, role in roles)
+        return plan
+
+
+REQUIRED = {
+    Timing.CHANGE: [("situation_change", "本人の状況変化の確認・評価"), ("plan_evaluation", "現行プランの評価")],
+    Timing.TERMINATION: [("achievement", "目標達成状況"), ("termination_evaluation", "支援終結の評価")],
+    Timing.SUSPENSION: [("suspension_reason", "中断の理由")],
+}
+
+
+@transaction.atomic
+def conference_hold(
+    *, case: Case, timing: str, held_on: dt.date, plan: SupportPlan, attendees: Iterable[User],
+    by: User, agencies: Iterable[Agency] = (), **record: Any,
+) -> CaseConference:
+    """Record a 重層的支援会議 and apply its decision to the plan (and the case)."""
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.case_id != case.pk:
+            raise DomainError("別のケースのプランです。")
+        if not has_current_consent(case, held_on):
+            raise DomainError("本人の同意（有効なもの）がないため、重層的支援会議にはかけられません。支援会議で検討してください。")
+        for field, label in REQUIRED.get(Timing(timing), []):
+            if not str(record.get(field, "")).strip():
+                raise DomainError(f"{Timing(timing).label}の会議では「{label}」を記録してください。")
+        active = case.plans.filter(status=PlanStatus.ACTIVE).exclude(pk=plan.pk).first()
+
+        if timing == Timing.CREATION:
+            if plan.status != PlanStatus.DRAFT or active is not None or case.plans.exclude(
+                    pk=plan.pk).exclude(status=PlanStatus.DRAFT).exists():
+                raise DomainError("プラン策定時の会議は、はじめてのプランの案についてだけ開けます。")
+            plan.status = PlanStatus.ACTIVE
+        elif timing == Timing.CHANGE:
+            if plan.status != PlanStatus.DRAFT or active is None:
+                raise DomainError("プラン変更時の会議は、実施中のプランがあり、新しい版の案があるときに開けます。")
+            active.status = PlanStatus.SUPERSEDED
+            active.save(update_fields=["status"])
+            plan.status = PlanStatus.ACTIVE
+        elif timing in (Timing.TERMINATION, Timing.SUSPENSION):
+            if plan.status != PlanStatus.ACTIVE:
+                raise DomainError(f"{Timing(timing).label}の会議は、実施中のプランについてだけ開けます。")
+            if timing == Timing.TERMINATION:
+                if record.get("follow_up_needed") is None:
+                    raise DomainError("フォローアップの必要があるかどうかを記録してください。")
+                if record.get("follow_up_needed") and not str(record.get("follow_up_method", "")).strip():
+                    raise DomainError("フォローアップの方法を記録してください。")
+                plan.status, case.status = PlanStatus.ENDED, CaseStatus.CLOSED
+            else:
+                plan.status, case.status = PlanStatus.SUSPENDED, CaseStatus.SUSPENDED
+            case.closed_on = held_on
+            case.save(update_fields=["status", "closed_on"])
+        else:
+            raise DomainError("開催時期が正しくありません。")
+        plan.save(update_fields=["status"])
+        conference = CaseConference.objects.create(case=case, timing=timing, held_on=held_on, plan=plan,
+                                                   recorded_by=by, **record)
+        conference.attendees.set(list(attendees))
+        conference.agencies.set(list(agencies))
+        return conference
+
+
+@transaction.atomic
+def support_meeting_record(
+    *, held_on: dt.date, cases: Iterable[Case], attendees: Iterable[dict[str, Any]], shared: str, policy: str,
+    by: User,
+) -> SupportMeeting:
+    """支援会議: may concern a person without consent; every attendee must be under the duty."""
+    with set_actor(by):
+        attendees = list(attendees)
+        if not attendees:
+            raise DomainError("出席者を記録してください。")
+        missing = [a["name"] for a in attendees if not a.get("confidentiality_acknowledged")]
+        if missing:
+            raise DomainError(f"守秘義務の説明を受けていない出席者がいます（{'、'.join(missing)}）。支援会議には出席できません。")
+        meeting = SupportMeeting.objects.create(held_on=held_on, shared=shared, policy=policy, recorded_by=by)
+        meeting.cases.set(list(cases))
+        SupportMeetingAttendee.objects.bulk_create(SupportMeetingAttendee(meeting=meeting, **a) for a in attendees)
+        return meeting
