@@ -18,6 +18,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from municipality.errors import DomainError
 from municipality.models import User
@@ -214,3 +215,30 @@ def support_meeting_record(
         meeting.cases.set(list(cases))
         SupportMeetingAttendee.objects.bulk_create(SupportMeetingAttendee(meeting=meeting, **a) for a in attendees)
         return meeting
+
+
+ANONYMISED = "（匿名化済み）"
+
+
+@transaction.atomic
+def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[str]:
+    """Retention: strip the personal data of cases closed (終結・中断) before a day; nothing is
+    deleted. Returns the numbers of the cases changed."""
+    changed = []
+    with set_actor(by):
+        cases = Case.objects.select_for_update().filter(
+            status__in=[CaseStatus.CLOSED, CaseStatus.SUSPENDED], closed_on__lt=closed_before, anonymised_at__isnull=True
+        )
+        for case in cases:
+            case.person_name, case.person_kana = ANONYMISED, ""
+            case.person_birth_date, case.person_address, case.person_phone = None, "", ""
+            case.presenting_problems = ANONYMISED
+            case.anonymised_at = timezone.now()
+            case.save()
+            case.household.update(name=ANONYMISED, birth_date=None, note="")
+            case.assessments.update(situation=ANONYMISED, strengths="", issues=ANONYMISED)
+            case.plans.update(goals=ANONYMISED, policy=ANONYMISED, contents=ANONYMISED)
+            case.conferences.update(situation_change="", plan_evaluation="", achievement="",
+                                    termination_evaluation="", follow_up_method="", suspension_reason="")
+            changed.append(case.number)
+    return changed

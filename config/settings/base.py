@@ -253,6 +253,10 @@ LOGGING = {
     },
 }
 
+# --- 重層的支援 ----------------------------------------------------------------------------
+# Cases closed longer ago than this are anonymised by `anonymise_closed_cases`.
+CASE_RETENTION_YEARS = env.int("CASE_RETENTION_YEARS", default=5)
+
 # --- Demo data -----------------------------------------------------------------------
 # load_demo_data refuses to run where this is off (production turns it off).
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)

@@ -183,3 +183,45 @@ def test_suspension_and_refused_moves(case, worker, agencies):
     case.refresh_from_db()
     draft.refresh_from_db()
     assert (draft.status, case.status) == (PlanStatus.SUSPENDED, CaseStatus.SUSPENDED)
+
+
+def test_retention_anonymises_old_closed_cases_and_deletes_nothing(case, worker, agencies):
+    import io
+
+    import time_machine
+    from django.core.management import call_command
+
+    consent(case, worker, agencies)
+    draft = plan(case, worker)
+    services.conference_hold(case=case, timing=Timing.CREATION, held_on=DAY, plan=draft, attendees=[worker], by=worker)
+    services.conference_hold(case=case, timing=Timing.TERMINATION, held_on=dt.date(2026, 9, 1), plan=draft,
+                             attendees=[worker], by=worker, achievement="達成", termination_evaluation="良好",
+                             follow_up_needed=False)
+    still_open = services.case_open(received_on=DAY, route="phone", domains=["other"], person_name="継続 太郎",
+                                    presenting_problems="x", by=worker)
+    with time_machine.travel(dt.datetime(2031, 9, 2, 3, tzinfo=dt.UTC), tick=False):
+        out = io.StringIO()
+        call_command("anonymise_closed_cases", "--years", "5", stdout=out)
+    assert "匿名化しました：ケース R8-0001" in out.getvalue()
+    case.refresh_from_db()
+    still_open.refresh_from_db()
+    assert (case.person_name, case.person_birth_date) == ("（匿名化済み）", None)
+    assert case.household.get().name == "（匿名化済み）"
+    assert case.plans.get().goals == "（匿名化済み）"
+    assert still_open.person_name == "継続 太郎"
+    assert Case.objects.count() == 2  # nothing deleted
+
+
+def test_a_regional_issue_goes_on_a_council_agenda(worker):
+    from consultations.models import RegionalIssue
+    from councils.models import AgendaItem, Council, Meeting, SetupType
+    from tests.factories import AreaFactory
+
+    issue = RegionalIssue.objects.create(title="夜間に相談できる場がない", description="複数の事例で夜間の孤立が見られた",
+                                         raised_on=DAY, raised_by=worker)
+    council = Council.objects.create(name="第1層協議体", layer=1, area=AreaFactory(code="R1", layer=1, parent=None),
+                                     setup_type=SetupType.NPO)
+    meeting = Meeting.objects.create(council=council, title="x", date=DAY, start_time=dt.time(10),
+                                     end_time=dt.time(11), place="x")
+    AgendaItem.objects.create(meeting=meeting, title=issue.title, topic="2", regional_issue=issue)
+    assert issue.agenda_items.get().meeting == meeting
