@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/documents/", include("forms_pdf.urls")),
     path("portal/activities/", include("activities.urls")),
     path("portal/councils/", include("councils.portal_urls")),
+    path("portal/cases/", include("consultations.urls")),
     path("meetings/", include("councils.urls")),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

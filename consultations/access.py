@@ -58,3 +58,18 @@ def log_read(user: Any, obj: Any, *, fields: list[str], purpose: str) -> LogEntr
         obj, force_log=True, action=LogEntry.Action.ACCESS, actor=user,
         changes={"read_fields": fields}, additional_data={"purpose": purpose},
     )
+
+
+def log_reads(user: Any, objects: list, *, fields: list[str], purpose: str) -> None:
+    """One log entry per record shown in a list, written in one statement."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if not objects:
+        return
+    content_type = ContentType.objects.get_for_model(objects[0])
+    LogEntry.objects.bulk_create(
+        LogEntry(content_type=content_type, object_pk=str(o.pk), object_id=o.pk, object_repr=str(o),
+                 action=LogEntry.Action.ACCESS, actor=user, changes={"read_fields": fields},
+                 additional_data={"purpose": purpose}, timestamp=timezone.now())
+        for o in objects
+    )

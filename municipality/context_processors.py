@@ -23,6 +23,8 @@ def portal(request: HttpRequest) -> dict:
         items.append(("活動記録", reverse("activities:list")))
     if user.has_role(Role.CITY_STAFF):
         items.append(("活動状況", reverse("activities:dashboard")))
+    if user.has_role(Role.CASE_WORKER):
+        items.append(("ケース", reverse("cases:list")))
     if user.has_role(Role.SECRETARIAT) or user.councils_run.exists():
         items.append(("協議体", reverse("councils:list")))
     if user.organisation_id:

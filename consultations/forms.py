@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django import forms
+
+from coordinators.forms import DateInput
+
+from .models import Agency, ConsentMethod, Domain, Route, Timing
+
+
+class JapaneseForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class IntakeForm(JapaneseForm):
+    """相談受付票."""
+
+    received_on = forms.DateField(label="受付日", widget=DateInput())
+    route = forms.ChoiceField(label="相談経路", choices=Route.choices)
+    domains = forms.MultipleChoiceField(label="分野（複数可）", choices=Domain.choices,
+                                        widget=forms.CheckboxSelectMultiple)
+    person_name = forms.CharField(label="本人氏名", max_length=100)
+    person_kana = forms.CharField(label="本人氏名（ふりがな）", max_length=100, required=False)
+    person_birth_date = forms.DateField(label="生年月日", required=False, widget=DateInput())
+    person_address = forms.CharField(label="住所", max_length=200, required=False)
+    person_phone = forms.CharField(label="電話番号", max_length=30, required=False)
+    household = forms.CharField(label="世帯員（1行に1人：氏名／続柄）", required=False,
+                                widget=forms.Textarea(attrs={"rows": 3}))
+    presenting_problems = forms.CharField(label="相談の内容（主訴）", widget=forms.Textarea(attrs={"rows": 4}))
+    agencies = forms.ModelMultipleChoiceField(label="関わる関係機関", queryset=Agency.objects.select_related(
+        "organisation"), required=False, widget=forms.CheckboxSelectMultiple)
+
+    def household_members(self) -> list[dict]:
+        members = []
+        for line in self.cleaned_data.get("household", "").splitlines():
+            if line.strip():
+                name, _, relation = line.replace("/", "／").partition("／")
+                members.append({"name": name.strip(), "relation": relation.strip() or "不明"})
+        return members
+
+
+class ConsentForm(JapaneseForm):
+    agencies = forms.ModelMultipleChoiceField(label="同意の範囲（関係機関）", queryset=Agency.objects.select_related(
+        "organisation"), widget=forms.CheckboxSelectMultiple)
+    given_on = forms.DateField(label="同意日", widget=DateInput())
+    method = forms.ChoiceField(label="方法", choices=ConsentMethod.choices)
+    expires_on = forms.DateField(label="有効期限（任意）", required=False, widget=DateInput())
+
+
+class PlanForm(JapaneseForm):
+    goals = forms.CharField(label="本人の目標", widget=forms.Textarea(attrs={"rows": 2}))
+    policy = forms.CharField(label="支援方針", widget=forms.Textarea(attrs={"rows": 2}))
+    contents = forms.CharField(label="プランの内容", widget=forms.Textarea(attrs={"rows": 3}))
+    roles = forms.CharField(label="各関係機関の役割（1行に1機関：機関名／役割）", required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    monitoring_on = forms.DateField(label="モニタリングの時期", widget=DateInput())
+
+
+class ConferenceForm(JapaneseForm):
+    timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
+    held_on = forms.DateField(label="開催日", widget=DateInput())
+    situation_change = forms.CharField(label="本人の状況変化の確認・評価（変更時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    plan_evaluation = forms.CharField(label="現行プランの評価（変更時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    achievement = forms.CharField(label="目標達成状況・支援者の状況（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    termination_evaluation = forms.CharField(label="支援終結の評価（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_needed = forms.TypedChoiceField(
+        label="フォローアップの必要（終結時）", required=False, empty_value=None,
+        choices=[("", "—"), ("yes", "あり"), ("no", "なし")], coerce=lambda v: v == "yes")
+    follow_up_method = forms.CharField(label="フォローアップの方法（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    suspension_reason = forms.CharField(label="中断の理由（中断時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))

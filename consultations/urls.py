@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_intake, name="intake"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/consent/", views.consent_add, name="consent"),
+    path("<int:pk>/consent/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("<int:pk>/plan/", views.plan_add, name="plan"),
+    path("<int:pk>/conference/", views.conference_add, name="conference"),
+    path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
+]

@@ -1,0 +1,98 @@
+"""Every role × every case page, download and admin page: who gets through and who gets 404."""
+
+import datetime as dt
+
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+
+from consultations import services
+from consultations.models import Agency, AgencyKind
+from municipality.models import Organisation
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("list", lambda c: reverse("cases:list")),
+    ("detail", lambda c: reverse("cases:detail", args=[c.pk])),
+    ("consent", lambda c: reverse("cases:consent", args=[c.pk])),
+    ("plan", lambda c: reverse("cases:plan", args=[c.pk])),
+    ("conference", lambda c: reverse("cases:conference", args=[c.pk])),
+    ("intake_pdf", lambda c: reverse("cases:pdf", args=[c.pk, "intake"])),
+    ("plan_pdf", lambda c: reverse("cases:pdf", args=[c.pk, "plan"])),
+    ("conferences_pdf", lambda c: reverse("cases:pdf", args=[c.pk, "conferences"])),
+    ("intake_form", lambda c: reverse("cases:intake")),
+]
+
+# persona → the pages it may open (every other page: 404)
+ALLOWED = {
+    "assigned_worker": {name for name, _ in PAGES},
+    "consented_agency_worker": {name for name, _ in PAGES},
+    "unrelated_worker": {"list", "intake_form"},
+    "city_staff": set(),
+    "superuser": set(),
+    "contractor": set(),
+    "coordinator_in_consented_agency": set(),
+    "secretariat": set(),
+    "auditor": set(),
+}
+
+
+@pytest.fixture
+def world(db):
+    agency = Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
+                                   kind=AgencyKind.SUPPORT_CENTER)
+    assigned = UserFactory(username="assigned_worker", roles=["相談支援員"])
+    case = services.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
+                              person_name="山田 花子", presenting_problems="介護の相談", by=assigned)
+    services.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=assigned)
+    personas = {
+        "assigned_worker": assigned,
+        "consented_agency_worker": UserFactory(username="agency_worker", roles=["相談支援員"],
+                                               organisation=agency.organisation),
+        "unrelated_worker": UserFactory(username="unrelated", roles=["相談支援員"]),
+        "city_staff": UserFactory(username="city_s", roles=["市職員"], is_staff=True),
+        "superuser": UserFactory(username="root", is_staff=True, is_superuser=True),
+        "contractor": UserFactory(username="contr", roles=["受託団体"], organisation=agency.organisation),
+        "coordinator_in_consented_agency": UserFactory(username="coord", roles=["コーディネーター"],
+                                                       organisation=agency.organisation),
+        "secretariat": UserFactory(username="sec", roles=["協議体事務局"], is_staff=True),
+        "auditor": UserFactory(username="aud", roles=["監査"], is_staff=True),
+    }
+    return case, personas
+
+
+@pytest.mark.parametrize("persona", sorted(ALLOWED))
+@pytest.mark.parametrize(("page", "url_for"), PAGES, ids=[name for name, _ in PAGES])
+def test_case_pages(client, world, persona, page, url_for):
+    case, personas = world
+    client.force_login(personas[persona])
+    response = client.get(url_for(case))
+    expected = 200 if page in ALLOWED[persona] else 404
+    assert response.status_code == expected, (persona, page, response.status_code)
+    if expected == 404:
+        assert "山田" not in response.content.decode(errors="ignore")
+
+
+@pytest.mark.parametrize("persona", sorted(ALLOWED))
+def test_no_case_contents_in_the_admin(client, world, persona):
+    case, personas = world
+    client.force_login(personas[persona])
+    index = client.get("/admin/")
+    assert "ケース（相談受付）" not in index.content.decode()
+    assert client.get("/admin/consultations/case/").status_code in (302, 404)
+    assert client.get(f"/admin/consultations/case/{case.pk}/change/").status_code in (302, 404)
+
+
+def test_only_the_auditor_reads_who_read_the_case(client, world):
+    case, personas = world
+    client.force_login(personas["assigned_worker"])
+    client.get(reverse("cases:detail", args=[case.pk]))
+    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(case.pk)).latest("timestamp")
+    assert entry.actor == personas["assigned_worker"]
+    assert "person_name" in entry.changes_dict["read_fields"]
+    client.force_login(personas["auditor"])
+    assert client.get(reverse("admin:auditlog_logentry_change", args=[entry.pk])).status_code == 200
+    client.force_login(personas["city_staff"])
+    assert client.get(reverse("admin:auditlog_logentry_change", args=[entry.pk])).status_code == 403
