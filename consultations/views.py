@@ -40,10 +40,14 @@ ALL_FIELDS = ["person_name", "person_kana", "person_birth_date", "person_address
 
 @case_worker_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = list(cases_visible_to(request.user, Case.objects.all()).only(
-        "number", "received_on", "person_name", "status", "domains").order_by("-received_on", "-pk")[:200])
-    log_reads(request.user, cases, fields=["number", "person_name", "status"], purpose="ケース一覧")
-    return render(request, "consultations/case_list.html", {"cases": cases})
+    from django.core.paginator import Paginator
+
+    cases = cases_visible_to(request.user, Case.objects.all()).only(
+        "number", "received_on", "person_name", "status").order_by("-received_on", "-pk")
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    # Only the rows shown are read, so only those are logged.
+    log_reads(request.user, list(page), fields=["number", "person_name", "status"], purpose="ケース一覧")
+    return render(request, "consultations/case_list.html", {"cases": page, "page": page})
 
 
 @case_worker_required

@@ -96,3 +96,24 @@ def test_only_the_auditor_reads_who_read_the_case(client, world):
     assert client.get(reverse("admin:auditlog_logentry_change", args=[entry.pk])).status_code == 200
     client.force_login(personas["city_staff"])
     assert client.get(reverse("admin:auditlog_logentry_change", args=[entry.pk])).status_code == 403
+
+
+def test_the_case_list_keeps_its_query_count(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case, personas = world
+    worker = personas["assigned_worker"]
+    client.force_login(worker)
+
+    def count():
+        client.get(reverse("cases:list"))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("cases:list")).status_code == 200
+        return len(queries)
+
+    before = count()
+    for i in range(10):
+        services.case_open(received_on=dt.date(2026, 5, 2), route="phone", domains=["other"], person_name=f"本人{i}",
+                           presenting_problems="x", by=worker)
+    assert count() == before
