@@ -102,7 +102,7 @@ def test_the_case_list_keeps_its_query_count(client, world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    case, personas = world
+    _case, personas = world
     worker = personas["assigned_worker"]
     client.force_login(worker)
 
