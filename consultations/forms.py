@@ -69,3 +69,46 @@ class ConferenceForm(JapaneseForm):
         choices=[("", "—"), ("yes", "あり"), ("no", "なし")], coerce=lambda v: v == "yes")
     follow_up_method = forms.CharField(label="フォローアップの方法（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     suspension_reason = forms.CharField(label="中断の理由（中断時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssessmentForm(JapaneseForm):
+    situation = forms.CharField(label="本人・世帯の状況", widget=forms.Textarea(attrs={"rows": 3}))
+    strengths = forms.CharField(label="強み・できること", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    issues = forms.CharField(label="課題", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StaffForm(JapaneseForm):
+    worker = forms.ModelChoiceField(label="担当に加える相談支援員", queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from municipality.models import User
+        from municipality.roles import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
+
+
+class SupportMeetingForm(JapaneseForm):
+    held_on = forms.DateField(label="開催日", widget=DateInput())
+    attendees = forms.CharField(
+        label="出席者（1行に1人：氏名／所属）", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="出席者全員に、社会福祉法第106条の6による守秘義務を説明してください。",
+    )
+    confidentiality = forms.BooleanField(label="出席者全員に守秘義務を説明し、了承を得た", required=False)
+    shared = forms.CharField(label="共有した情報", widget=forms.Textarea(attrs={"rows": 3}))
+    policy = forms.CharField(label="決定した支援方針", widget=forms.Textarea(attrs={"rows": 3}))
+
+    @staticmethod
+    def attendee_rows(cleaned_data: dict) -> list[dict]:
+        rows = []
+        for line in cleaned_data["attendees"].splitlines():
+            if line.strip():
+                name, _, organisation = line.replace("/", "／").partition("／")
+                rows.append({"name": name.strip(), "organisation": organisation.strip() or "—",
+                             "confidentiality_acknowledged": bool(cleaned_data.get("confidentiality"))})
+        return rows
+
+
+class RegionalIssueForm(JapaneseForm):
+    title = forms.CharField(label="地域の課題", max_length=200)
+    description = forms.CharField(label="内容（個人を特定できる情報は書かない）", widget=forms.Textarea(attrs={"rows": 4}))

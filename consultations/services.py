@@ -242,3 +242,32 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
                                     termination_evaluation="", follow_up_method="", suspension_reason="")
             changed.append(case.number)
     return changed
+
+
+@transaction.atomic
+def staff_assign(*, case: Case, worker: User, by: User) -> Case:
+    with set_actor(by):
+        from municipality.roles import Role
+
+        if not worker.has_role(Role.CASE_WORKER):
+            raise DomainError("担当にできるのは相談支援員だけです。")
+        case.assigned_staff.add(worker)
+        return case
+
+
+@transaction.atomic
+def regional_issue_raise(*, title: str, description: str, by: User, case: Case | None = None):
+    """Raise a 地域の課題. The text must not name the person: the case's names are refused."""
+    from django.utils import timezone as tz
+
+    from .models import RegionalIssue
+
+    with set_actor(by):
+        if case is not None:
+            names = [case.person_name, *case.household.values_list("name", flat=True)]
+            text = f"{title}\n{description}"
+            found = [n for n in names if n and (n in text or n.replace(" ", "") in text.replace(" ", ""))]
+            if found:
+                raise DomainError("地域の課題に個人が特定できる情報（氏名）が含まれています。書き直してください。")
+        return RegionalIssue.objects.create(title=title.strip(), description=description.strip(),
+                                            raised_on=tz.localdate(), raised_by=by)

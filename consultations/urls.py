@@ -12,5 +12,9 @@ urlpatterns = [
     path("<int:pk>/consent/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("<int:pk>/plan/", views.plan_add, name="plan"),
     path("<int:pk>/conference/", views.conference_add, name="conference"),
+    path("<int:pk>/assessment/", views.assessment_add, name="assessment"),
+    path("<int:pk>/staff/", views.staff_add, name="staff"),
+    path("<int:pk>/support-meeting/", views.support_meeting_add, name="support_meeting"),
+    path("<int:pk>/regional-issue/", views.regional_issue_add, name="regional_issue"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
 ]

@@ -16,7 +16,16 @@ from municipality.models import Municipality
 
 from . import services
 from .access import cases_visible_to, get_case_or_404, log_reads, may_handle_cases
-from .forms import ConferenceForm, ConsentForm, IntakeForm, PlanForm
+from .forms import (
+    AssessmentForm,
+    ConferenceForm,
+    ConsentForm,
+    IntakeForm,
+    PlanForm,
+    RegionalIssueForm,
+    StaffForm,
+    SupportMeetingForm,
+)
 from .models import Agency, Case, Consent, PlanStatus
 
 
@@ -177,3 +186,34 @@ def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         "consents": case.consents.prefetch_related("agencies__organisation"),
     }, filename=f"case-{case.number}-{kind}.pdf")
     return pdf_response(rendered.filename, rendered.content)
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_form(request, pk, AssessmentForm, "アセスメント", "記録する", lambda case, d: services.assessment_add(
+        case=case, by=request.user, **d))
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_form(request, pk, StaffForm, "担当者の追加", "担当に加える", lambda case, d: services.staff_assign(
+        case=case, worker=d["worker"], by=request.user))
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def support_meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """支援会議 about this case (no consent needed; every attendee bound to confidentiality)."""
+    return _case_form(request, pk, SupportMeetingForm, "支援会議", "記録する", lambda case, d: services.support_meeting_record(
+        held_on=d["held_on"], cases=[case], attendees=SupportMeetingForm.attendee_rows(d),
+        shared=d["shared"], policy=d["policy"], by=request.user))
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def regional_issue_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """地域の課題: a gap found in this case, written without personal data, for a council to take up."""
+    return _case_form(request, pk, RegionalIssueForm, "地域の課題の提起", "提起する", lambda case, d: services.regional_issue_raise(
+        title=d["title"], description=d["description"], by=request.user, case=case))

@@ -23,6 +23,10 @@ PAGES = [
     ("plan_pdf", lambda c: reverse("cases:pdf", args=[c.pk, "plan"])),
     ("conferences_pdf", lambda c: reverse("cases:pdf", args=[c.pk, "conferences"])),
     ("intake_form", lambda c: reverse("cases:intake")),
+    ("assessment", lambda c: reverse("cases:assessment", args=[c.pk])),
+    ("staff", lambda c: reverse("cases:staff", args=[c.pk])),
+    ("support_meeting", lambda c: reverse("cases:support_meeting", args=[c.pk])),
+    ("regional_issue", lambda c: reverse("cases:regional_issue", args=[c.pk])),
 ]
 
 # persona → the pages it may open (every other page: 404)
@@ -117,3 +121,24 @@ def test_the_case_list_keeps_its_query_count(client, world):
         services.case_open(received_on=dt.date(2026, 5, 2), route="phone", domains=["other"], person_name=f"本人{i}",
                            presenting_problems="x", by=worker)
     assert count() == before
+
+
+def test_assessment_support_meeting_and_regional_issue_from_the_portal(client, world):
+    from consultations.models import RegionalIssue, SupportMeeting
+
+    case, personas = world
+    client.force_login(personas["assigned_worker"])
+    client.post(reverse("cases:assessment", args=[case.pk]), {"situation": "独居", "issues": "介護と家計"})
+    assert case.assessments.get().version == 1
+    url = reverse("cases:support_meeting", args=[case.pk])
+    response = client.post(url, {"held_on": "2026-05-20", "attendees": "民生委員 A／民児協", "shared": "x", "policy": "y"})
+    assert "守秘義務の説明を受けていない出席者がいます" in response.content.decode()
+    assert not SupportMeeting.objects.exists()
+    client.post(url, {"held_on": "2026-05-20", "attendees": "民生委員 A／民児協", "confidentiality": "on",
+                      "shared": "見守りの状況", "policy": "週1回訪問"})
+    assert SupportMeeting.objects.get().attendees.get().confidentiality_acknowledged
+    url = reverse("cases:regional_issue", args=[case.pk])
+    response = client.post(url, {"title": "山田 花子さんの買い物", "description": "x"})
+    assert "個人が特定できる情報" in response.content.decode()
+    client.post(url, {"title": "坂の上の地区で買い物に行けない", "description": "複数の事例で見られた"})
+    assert RegionalIssue.objects.get().title == "坂の上の地区で買い物に行けない"
