@@ -73,3 +73,18 @@ def log_reads(user: Any, objects: list, *, fields: list[str], purpose: str) -> N
                  additional_data={"purpose": purpose}, timestamp=timezone.now())
         for o in objects
     )
+
+
+def conference_visible_or_404(user: Any, pk: int):
+    """A 重層的支援会議 record: for those who see its case, and for its attendees (that meeting only)."""
+    from .models import Case, CaseConference
+
+    if not may_handle_cases(user):
+        raise Http404("ページが見つかりません。")
+    visible_cases = cases_visible_to(user, Case.objects.all()).values("pk")
+    conference = (CaseConference.objects.select_related("case", "plan")
+                  .filter(Q(case__in=visible_cases) | Q(attendees=user)).filter(pk=pk).first())
+    if conference is None:
+        raise Http404("ページが見つかりません。")
+    log_read(user, conference.case, fields=["conference", "plan"], purpose=f"会議記録の閲覧（{conference.pk}）")
+    return conference

@@ -30,6 +30,14 @@ class IntakeForm(JapaneseForm):
     presenting_problems = forms.CharField(label="相談の内容（主訴）", widget=forms.Textarea(attrs={"rows": 4}))
     agencies = forms.ModelMultipleChoiceField(label="関わる関係機関", queryset=Agency.objects.select_related(
         "organisation"), required=False, widget=forms.CheckboxSelectMultiple)
+    csw = forms.ModelChoiceField(label="CSW（コミュニティソーシャルワーカー）", queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from municipality.models import User
+        from municipality.roles import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["csw"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
 
     def household_members(self) -> list[dict]:
         members = []

@@ -15,7 +15,7 @@ from municipality.errors import DomainError
 from municipality.models import Municipality
 
 from . import services
-from .access import cases_visible_to, get_case_or_404, log_reads, may_handle_cases
+from .access import cases_visible_to, conference_visible_or_404, get_case_or_404, log_reads, may_handle_cases
 from .forms import (
     AssessmentForm,
     ConferenceForm,
@@ -71,7 +71,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 person_name=data["person_name"], presenting_problems=data["presenting_problems"], by=request.user,
                 household=form.household_members(), agencies=data["agencies"], person_kana=data["person_kana"],
                 person_birth_date=data["person_birth_date"], person_address=data["person_address"],
-                person_phone=data["person_phone"],
+                person_phone=data["person_phone"], csw=data["csw"],
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -217,3 +217,11 @@ def regional_issue_add(request: HttpRequest, pk: int) -> HttpResponse:
     """地域の課題: a gap found in this case, written without personal data, for a council to take up."""
     return _case_form(request, pk, RegionalIssueForm, "地域の課題の提起", "提起する", lambda case, d: services.regional_issue_raise(
         title=d["title"], description=d["description"], by=request.user, case=case))
+
+
+@case_worker_required
+def conference_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    conference = conference_visible_or_404(request.user, pk)
+    return render(request, "consultations/conference_detail.html", {"c": conference,
+                                                                    "roles": conference.plan.roles.select_related(
+                                                                        "agency__organisation")})

@@ -142,3 +142,22 @@ def test_assessment_support_meeting_and_regional_issue_from_the_portal(client, w
     assert "個人が特定できる情報" in response.content.decode()
     client.post(url, {"title": "坂の上の地区で買い物に行けない", "description": "複数の事例で見られた"})
     assert RegionalIssue.objects.get().title == "坂の上の地区で買い物に行けない"
+
+
+def test_an_attendee_sees_that_meeting_only(client, world):
+    from consultations.models import Timing
+
+    case, personas = world
+    worker = personas["assigned_worker"]
+    attendee = UserFactory(username="attendee", roles=["相談支援員"])
+    draft = services.plan_draft(case=case, goals="目標", policy="方針", contents="内容",
+                                monitoring_on=dt.date(2026, 9, 1), by=worker)
+    conference = services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=draft,
+                                          attendees=[worker, attendee], by=worker)
+    client.force_login(attendee)
+    response = client.get(reverse("cases:conference_detail", args=[conference.pk]))
+    assert response.status_code == 200 and "目標" in response.content.decode()
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=attendee).exists()
+    client.force_login(personas["unrelated_worker"])
+    assert client.get(reverse("cases:conference_detail", args=[conference.pk])).status_code == 404
