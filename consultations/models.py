@@ -103,6 +103,10 @@ class Case(models.Model):
         # Never personal data: this text goes into the audit log and admin lists.
         return f"ケース {self.number}"
 
+    @property
+    def domain_labels(self) -> str:
+        return "、".join(Domain(d).label for d in self.domains if d in Domain.values)
+
 
 class HouseholdMember(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.CASCADE, related_name="household")

@@ -161,3 +161,33 @@ def test_an_attendee_sees_that_meeting_only(client, world):
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=attendee).exists()
     client.force_login(personas["unrelated_worker"])
     assert client.get(reverse("cases:conference_detail", args=[conference.pk])).status_code == 404
+
+
+def test_the_three_pdfs_hold_the_case(client, world):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    from consultations.models import Timing
+
+    case, personas = world
+    worker = personas["assigned_worker"]
+    draft = services.plan_draft(case=case, goals="介護サービスにつながる", policy="包括と分担", contents="申請支援",
+                                monitoring_on=dt.date(2026, 9, 1), by=worker)
+    services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=draft,
+                             attendees=[worker], by=worker)
+    client.force_login(worker)
+
+    def text(kind):
+        content = client.get(reverse("cases:pdf", args=[case.pk, kind])).content
+        return re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages))
+
+    intake = text("intake")
+    for part in ["相談受付票", "R8-0001", "令和8年5月1日", "電話", "高齢", "山田花子", "介護の相談", "取扱注意"]:
+        assert part in intake, part
+    assert "elderly" not in intake
+    plan = text("plan")
+    assert "支援プラン" in plan and "介護サービスにつながる" in plan and "令和8年9月1日" in plan
+    record = text("conferences")
+    assert "重層的支援会議記録" in record and "プラン策定時" in record and "令和8年6月1日" in record

@@ -1,0 +1,62 @@
+"""Demo data for 重層的支援: the register of agencies and two fictional cases for the demo
+相談支援員 — one with consent and an active plan, one without consent (支援会議 only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from municipality.models import LegalForm, Organisation, User
+
+from . import services
+from .models import Agency, AgencyKind, Case, Timing
+
+AGENCIES = [
+    ("汐見中央地域包括支援センター", AgencyKind.SUPPORT_CENTER),
+    ("汐見市社会福祉協議会", AgencyKind.SOCIAL_WELFARE_COUNCIL),
+    ("汐見市生活支援相談センター", AgencyKind.POVERTY),
+    ("障害者相談支援事業所あおば", AgencyKind.DISABILITY),
+]
+
+
+def load(out) -> None:
+    for name, kind in AGENCIES:
+        organisation, _ = Organisation.objects.get_or_create(name=name, defaults={"legal_form": LegalForm.OTHER})
+        Agency.objects.get_or_create(organisation=organisation, defaults={"kind": kind})
+    if Case.objects.exists():
+        out.write("重層的支援のデモデータは登録済みです。")
+        return
+    worker = User.objects.get(username="caseworker")
+    today = timezone.localdate()
+    center, shakyo, poverty = (Agency.objects.get(organisation__name=n) for n, _ in AGENCIES[:3])
+    case = services.case_open(
+        received_on=today - dt.timedelta(days=60), route="agency", domains=["elderly", "poverty"],
+        person_name="架空 ハナ", person_kana="かくう はな", person_birth_date=dt.date(1948, 3, 3),
+        presenting_problems="認知症の母の介護と、無職の長男の家計について地域包括支援センターから相談。",
+        household=[{"name": "架空 一郎", "relation": "長男", "note": "無職"}], agencies=[center, poverty], by=worker,
+    )
+    services.consent_record(case=case, agencies=[center, shakyo, poverty], given_on=today - dt.timedelta(days=55),
+                            method="written", by=worker)
+    assessment = services.assessment_add(case=case, situation="母と長男の二人暮らし。母は要介護認定の申請前。",
+                                         strengths="長男は母の世話に協力的", issues="介護サービス未利用、家計の困窮",
+                                         by=worker)
+    plan = services.plan_draft(
+        case=case, goals="母が介護サービスを使い、長男が仕事を探せる", policy="包括・生活支援相談センター・社協で分担",
+        contents="要介護認定の申請支援、長男の就労相談、家計改善支援", monitoring_on=today + dt.timedelta(days=3),
+        roles=[(center, "要介護認定の申請と介護サービスの調整"), (poverty, "長男の就労と家計の相談")],
+        based_on=assessment, by=worker,
+    )
+    services.conference_hold(case=case, timing=Timing.CREATION, held_on=today - dt.timedelta(days=40), plan=plan,
+                             attendees=[worker], agencies=[center, poverty], by=worker)
+    quiet = services.case_open(
+        received_on=today - dt.timedelta(days=10), route="outreach", domains=["other"], person_name="架空 次郎",
+        presenting_problems="民生委員から：ごみがたまり近所との関係が悪化している。本人は支援を拒否。", by=worker,
+    )
+    services.support_meeting_record(
+        held_on=today - dt.timedelta(days=5), cases=[quiet], shared="近隣からの情報と訪問時の様子を共有した。",
+        policy="民生委員と社協が月2回見守る。本人が拒否しても訪問を続ける。", by=worker,
+        attendees=[{"name": "民生委員 A", "organisation": "汐見市民生委員児童委員協議会", "confidentiality_acknowledged": True},
+                   {"name": "社協職員 B", "organisation": "汐見市社会福祉協議会", "confidentiality_acknowledged": True}],
+    )
+    out.write("重層的支援：関係機関 4、ケース 2（同意ありで実施中のプラン、同意なしで支援会議のみ）を登録しました。")
