@@ -20,7 +20,14 @@ from municipality.roles import Role
 
 
 def may_handle_cases(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_role(Role.CASE_WORKER))
+    """A 相談支援員 who is not also a coordinator or on a council's secretariat (they never see cases)."""
+    return bool(user.is_authenticated and user.is_active and user.has_role(Role.CASE_WORKER)
+                and not user.has_role(Role.COORDINATOR, Role.SECRETARIAT))
+
+
+def is_assigned(user: Any, case: Any) -> bool:
+    """Assigned staff and the CSW change a case; an agency sees it through consent, read only."""
+    return case.csw_id == user.pk or case.assigned_staff.filter(pk=user.pk).exists()
 
 
 def cases_visible_to(user: Any, queryset: QuerySet) -> QuerySet:

@@ -324,3 +324,16 @@ class RegionalIssue(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CaseSequence(models.Model):
+    """The last case number given under a prefix (R8-): a row lock serialises intakes."""
+
+    prefix = models.CharField("接頭辞", max_length=10, primary_key=True)
+    last_serial = models.PositiveIntegerField("最後の番号", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ケース番号の採番"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last_serial:04d}"

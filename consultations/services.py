@@ -17,7 +17,7 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from municipality.errors import DomainError
@@ -30,6 +30,7 @@ from .models import (
     Assessment,
     Case,
     CaseConference,
+    CaseSequence,
     CaseStatus,
     Consent,
     Domain,
@@ -48,8 +49,9 @@ def _next_number(received_on: dt.date) -> str:
     year = fiscal_year(received_on)
     era, era_year = fiscal_year_era(year)
     prefix = f"{'R' if era == '令和' else 'H'}{era_year}-"
-    last = Case.objects.select_for_update().filter(number__startswith=prefix).order_by("-number").first()
-    serial = int(last.number.rsplit("-", 1)[1]) + 1 if last else 1
+    CaseSequence.objects.get_or_create(prefix=prefix)
+    CaseSequence.objects.filter(prefix=prefix).update(last_serial=F("last_serial") + 1)  # row lock until commit
+    serial = CaseSequence.objects.get(prefix=prefix).last_serial
     return f"{prefix}{serial:04d}"
 
 
@@ -72,7 +74,8 @@ def case_open(
         )
         case.assigned_staff.add(by)
         case.agencies.set(list(agencies))
-        HouseholdMember.objects.bulk_create(HouseholdMember(case=case, **member) for member in household)
+        for member in household:  # one at a time: each row gets its audit entry
+            HouseholdMember.objects.create(case=case, **member)
         return case
 
 
@@ -100,9 +103,8 @@ def consent_withdraw(*, consent: Consent, on: dt.date, by: User) -> Consent:
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_on is not None:
             raise DomainError(f"この同意は{_w(consent.withdrawn_on)}に撤回されています。")
-        if on < consent.given_on:
-            raise DomainError("撤回日が同意日より前です。")
-        consent.withdrawn_on = on
+        # A consent dated ahead is withdrawn from its own date: it never becomes current.
+        consent.withdrawn_on = max(on, consent.given_on)
         consent.save(update_fields=["withdrawn_on"])
         return consent
 
@@ -135,7 +137,8 @@ def plan_draft(
         version = (case.plans.aggregate(v=Max("version"))["v"] or 0) + 1
         plan = SupportPlan.objects.create(case=case, version=version, goals=goals, policy=policy, contents=contents,
                                           monitoring_on=monitoring_on, based_on=based_on, created_by=by)
-        PlanRole.objects.bulk_create(PlanRole(plan=plan, agency=agency, role=role) for agency, role in roles)
+        for agency, role in roles:
+            PlanRole.objects.create(plan=plan, agency=agency, role=role)
         return plan
 
 
@@ -157,6 +160,11 @@ def conference_hold(
         plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.case_id != case.pk:
             raise DomainError("別のケースのプランです。")
+        if held_on > timezone.localdate():
+            raise DomainError("開催前の会議は記録できません。開催日を確かめてください。")
+        latest = case.conferences.aggregate(d=Max("held_on"))["d"]
+        if latest and held_on < latest:
+            raise DomainError(f"前回の会議（{_w(latest)}）より前の日付です。")
         if not has_current_consent(case, held_on):
             raise DomainError("本人の同意（有効なもの）がないため、重層的支援会議にはかけられません。支援会議で検討してください。")
         for field, label in REQUIRED.get(Timing(timing), []):
@@ -213,7 +221,8 @@ def support_meeting_record(
             raise DomainError(f"守秘義務の説明を受けていない出席者がいます（{'、'.join(missing)}）。支援会議には出席できません。")
         meeting = SupportMeeting.objects.create(held_on=held_on, shared=shared, policy=policy, recorded_by=by)
         meeting.cases.set(list(cases))
-        SupportMeetingAttendee.objects.bulk_create(SupportMeetingAttendee(meeting=meeting, **a) for a in attendees)
+        for attendee in attendees:
+            SupportMeetingAttendee.objects.create(meeting=meeting, **attendee)
         return meeting
 
 
@@ -235,11 +244,29 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
             case.presenting_problems = ANONYMISED
             case.anonymised_at = timezone.now()
             case.save()
-            case.household.update(name=ANONYMISED, birth_date=None, note="")
-            case.assessments.update(situation=ANONYMISED, strengths="", issues=ANONYMISED)
-            case.plans.update(goals=ANONYMISED, policy=ANONYMISED, contents=ANONYMISED)
-            case.conferences.update(situation_change="", plan_evaluation="", achievement="",
-                                    termination_evaluation="", follow_up_method="", suspension_reason="")
+            # Row by row, so the audit log records each change (by field name, never by value).
+            for member in case.household.all():
+                member.name, member.relation, member.birth_date, member.note = ANONYMISED, "", None, ""
+                member.save()
+            for assessment in case.assessments.all():
+                assessment.situation, assessment.strengths, assessment.issues = ANONYMISED, "", ANONYMISED
+                assessment.save()
+            for plan in case.plans.prefetch_related("roles"):
+                plan.goals = plan.policy = plan.contents = ANONYMISED
+                plan.save()
+                for role in plan.roles.all():
+                    role.role = ANONYMISED
+                    role.save()
+            for conference in case.conferences.all():
+                for field in ("situation_change", "plan_evaluation", "achievement", "termination_evaluation",
+                              "follow_up_method", "suspension_reason"):
+                    setattr(conference, field, "")
+                conference.save()
+            for meeting in case.support_meetings.prefetch_related("cases", "attendees"):
+                # A 支援会議 may concern several people: its notes go once none of them is current.
+                if all(c.pk == case.pk or c.anonymised_at for c in meeting.cases.all()):
+                    meeting.shared = meeting.policy = ANONYMISED
+                    meeting.save()
             changed.append(case.number)
     return changed
 
@@ -255,6 +282,33 @@ def staff_assign(*, case: Case, worker: User, by: User) -> Case:
         return case
 
 
+def _flat(text: str) -> str:
+    import re
+    import unicodedata
+
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _names_in(case: Case, text: str) -> bool:
+    """Whether the text names the person or a household member (full name, surname, kana, address)."""
+    flat = _flat(text)
+    address = _flat(case.person_address)
+    # An address gives itself away by its house number: any 5 characters of it with a digit.
+    windows = {address[i:i + 5] for i in range(max(len(address) - 4, 0))}
+    if any(any(ch.isdigit() for ch in w) and w in flat for w in windows):
+        return True
+    candidates = [case.person_name, case.person_kana, case.person_phone,
+                  *case.household.values_list("name", flat=True)]
+    for value in [c for c in candidates if c and c != ANONYMISED]:
+        parts = [_flat(value)]
+        surname = _flat(value.replace("\u3000", " ").split(" ")[0])
+        if len(surname) >= 2:
+            parts.append(surname)
+        if any(part and part in flat for part in parts):
+            return True
+    return False
+
+
 @transaction.atomic
 def regional_issue_raise(*, title: str, description: str, by: User, case: Case | None = None):
     """Raise a 地域の課題. The text must not name the person: the case's names are refused."""
@@ -263,11 +317,7 @@ def regional_issue_raise(*, title: str, description: str, by: User, case: Case |
     from .models import RegionalIssue
 
     with set_actor(by):
-        if case is not None:
-            names = [case.person_name, *case.household.values_list("name", flat=True)]
-            text = f"{title}\n{description}"
-            found = [n for n in names if n and (n in text or n.replace(" ", "") in text.replace(" ", ""))]
-            if found:
-                raise DomainError("地域の課題に個人が特定できる情報（氏名）が含まれています。書き直してください。")
+        if case is not None and _names_in(case, f"{title}\n{description}"):
+            raise DomainError("地域の課題に個人が特定できる情報（氏名・住所など）が含まれています。書き直してください。")
         return RegionalIssue.objects.create(title=title.strip(), description=description.strip(),
                                             raised_on=tz.localdate(), raised_by=by)

@@ -15,7 +15,14 @@ from municipality.errors import DomainError
 from municipality.models import Municipality
 
 from . import services
-from .access import cases_visible_to, conference_visible_or_404, get_case_or_404, log_reads, may_handle_cases
+from .access import (
+    cases_visible_to,
+    conference_visible_or_404,
+    get_case_or_404,
+    is_assigned,
+    log_reads,
+    may_handle_cases,
+)
 from .forms import (
     AssessmentForm,
     ConferenceForm,
@@ -92,12 +99,20 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plans": case.plans.prefetch_related("roles__agency__organisation"),
         "conferences": case.conferences.select_related("plan"),
         "draft": case.plans.filter(status=PlanStatus.DRAFT).first(),
+        "assigned": is_assigned(request.user, case),
         "agencies": case.agencies.select_related("organisation"),
     })
 
 
+def _assigned_case_or_404(request: HttpRequest, pk: int, *, fields: list[str], purpose: str) -> Case:
+    case = get_case_or_404(request.user, pk, fields=fields, purpose=purpose)
+    if not is_assigned(request.user, case):
+        raise Http404("ページが見つかりません。")
+    return case
+
+
 def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, **initial):
-    case = get_case_or_404(request.user, pk, fields=["number", "status"], purpose=title)
+    case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose=title)
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,7 +138,7 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
 def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
     from django.utils import timezone
 
-    case = get_case_or_404(request.user, pk, fields=["consents"], purpose="同意の撤回")
+    case = _assigned_case_or_404(request, pk, fields=["consents"], purpose="同意の撤回")
     consent = Consent.objects.filter(case=case, pk=consent_pk).first()
     if consent is None:
         raise Http404("ページが見つかりません。")
@@ -181,8 +196,10 @@ def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     case = get_case_or_404(request.user, pk, fields=ALL_FIELDS, purpose=f"PDFの出力（{kind}）")
     rendered = render_pdf(templates[kind], {
         "case": case, "municipality": Municipality.objects.current(),
-        "household": case.household.all(), "plan": case.plans.exclude(status=PlanStatus.DRAFT).first()
-        or case.plans.first(), "conferences": case.conferences.select_related("plan"),
+        "household": case.household.all(),
+        "plan": case.plans.prefetch_related("roles__agency__organisation").exclude(status=PlanStatus.DRAFT).first()
+        or case.plans.prefetch_related("roles__agency__organisation").first(),
+        "conferences": case.conferences.select_related("plan"),
         "consents": case.consents.prefetch_related("agencies__organisation"),
     }, filename=f"case-{case.number}-{kind}.pdf")
     return pdf_response(rendered.filename, rendered.content)

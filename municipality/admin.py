@@ -236,6 +236,13 @@ class LogEntryAdmin(ReadOnlyAdminMixin, AuditlogLogEntryAdmin):
 
     list_filter = ["action", ResourceTypeFilter]
 
+    # Only the 監査 role reads the log (it records who read which case): no superuser bypass.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.has_role(Role.AUDITOR)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
     @admin.display(description="操作した人")
     def user_url(self, obj: LogEntry) -> str:
         return super().user_url(obj) if obj.actor_id else "システム（コマンド・定期処理）"

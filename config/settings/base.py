@@ -213,7 +213,22 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     # An issued PDF is logged by its hash; the bytes and the snapshot stay in their row.
     {"model": "forms_pdf.issueddocument", "exclude_fields": ["pdf", "snapshot"]},
+    # Case records (要配慮個人情報): the log says which fields changed, never their values, so
+    # that the append-only log holds no personal data and anonymisation removes it for good.
+    {"model": "consultations.case", "mask_fields": [
+        "person_name", "person_kana", "person_birth_date", "person_address", "person_phone", "presenting_problems"]},
+    {"model": "consultations.householdmember", "mask_fields": ["name", "relation", "birth_date", "note"]},
+    {"model": "consultations.assessment", "mask_fields": ["situation", "strengths", "issues"]},
+    {"model": "consultations.supportplan", "mask_fields": ["goals", "policy", "contents"]},
+    {"model": "consultations.planrole", "mask_fields": ["role"]},
+    {"model": "consultations.caseconference", "mask_fields": [
+        "situation_change", "plan_evaluation", "achievement", "termination_evaluation", "follow_up_method",
+        "suspension_reason"]},
+    {"model": "consultations.supportmeeting", "mask_fields": ["shared", "policy"]},
+    {"model": "consultations.supportmeetingattendee", "mask_fields": ["name", "organisation"]},
 )
+# A masked value is replaced whole, so nothing of it reaches the log.
+AUDITLOG_MASK_CALLABLE = "municipality.audit.mask_whole"
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login",)
 AUDITLOG_MASK_TRACKING_FIELDS = ("password",)
 AUDITLOG_STORE_JSON_CHANGES = True

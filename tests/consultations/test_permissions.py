@@ -32,7 +32,8 @@ PAGES = [
 # persona → the pages it may open (every other page: 404)
 ALLOWED = {
     "assigned_worker": {name for name, _ in PAGES},
-    "consented_agency_worker": {name for name, _ in PAGES},
+    # Through consent an agency reads the case; only assigned staff change it.
+    "consented_agency_worker": {"list", "detail", "intake_pdf", "plan_pdf", "conferences_pdf", "intake_form"},
     "unrelated_worker": {"list", "intake_form"},
     "city_staff": set(),
     "superuser": set(),

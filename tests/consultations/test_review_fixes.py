@@ -1,0 +1,133 @@
+"""Rules found in review of the 重層的支援 records."""
+
+import datetime as dt
+import json
+
+import pytest
+from auditlog.models import LogEntry
+from django.db import connection
+from django.urls import reverse
+
+from consultations import services
+from consultations.access import cases_visible_to
+from consultations.models import Agency, AgencyKind, Case, Timing
+from municipality.errors import DomainError
+from municipality.models import Organisation
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def worker(db):
+    return UserFactory(username="worker", roles=["相談支援員"])
+
+
+@pytest.fixture
+def agency(db):
+    return Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
+                                 kind=AgencyKind.SUPPORT_CENTER)
+
+
+@pytest.fixture
+def case(worker):
+    return services.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
+                              person_name="山田　花子", presenting_problems="認知症の母の介護", by=worker,
+                              person_address="汐見市松林1-2-3", household=[{"name": "山田 一郎", "relation": "長男"}])
+
+
+def test_the_audit_log_records_which_fields_changed_not_their_values(case):
+    text = json.dumps([e.changes for e in LogEntry.objects.all()], ensure_ascii=False)
+    for secret in ["山田", "認知症", "松林", "長男"]:
+        assert secret not in text
+    entry = LogEntry.objects.get_for_object(case).get(action=LogEntry.Action.CREATE)
+    assert "person_name" in entry.changes_dict
+
+
+def test_a_superuser_who_is_not_an_auditor_cannot_read_the_log(client, case):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    assert client.get(reverse("admin:auditlog_logentry_changelist")).status_code == 403
+
+
+def test_an_agency_user_cannot_make_themselves_staff(client, case, agency, worker):
+    services.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
+    agency_user = UserFactory(username="agency", roles=["相談支援員"], organisation=agency.organisation)
+    client.force_login(agency_user)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+    assert client.post(reverse("cases:staff", args=[case.pk]), {"worker": agency_user.pk}).status_code == 404
+    assert not case.assigned_staff.filter(pk=agency_user.pk).exists()
+
+
+def test_coordinators_and_secretaries_never_see_cases_even_with_the_case_role(case, worker):
+    for roles in (["相談支援員", "コーディネーター"], ["相談支援員", "協議体事務局"]):
+        user = UserFactory(roles=roles)
+        case.assigned_staff.add(user)
+        assert not cases_visible_to(user, Case.objects.all()).exists()
+
+
+def test_a_future_dated_consent_can_be_withdrawn(case, agency, worker):
+    consent = services.consent_record(case=case, agencies=[agency], given_on=dt.date(2099, 1, 1), method="oral",
+                                      by=worker)
+    services.consent_withdraw(consent=consent, on=dt.date(2026, 11, 23), by=worker)
+    consent.refresh_from_db()
+    assert consent.withdrawn_on == dt.date(2099, 1, 1)
+    assert not consent.is_current(dt.date(2099, 1, 1))
+
+
+def test_conference_dates_must_be_past_and_in_order(case, agency, worker):
+    services.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
+    plan = services.plan_draft(case=case, goals="g", policy="p", contents="c", monitoring_on=dt.date(2026, 9, 1),
+                               by=worker)
+    with pytest.raises(DomainError, match="開催前の会議"):
+        services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2099, 1, 1), plan=plan,
+                                 attendees=[worker], by=worker)
+    services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=plan,
+                             attendees=[worker], by=worker)
+    with pytest.raises(DomainError, match="前回の会議"):
+        services.conference_hold(case=case, timing=Timing.SUSPENSION, held_on=dt.date(2026, 5, 20), plan=plan,
+                                 attendees=[worker], by=worker, suspension_reason="連絡不能")
+
+
+@pytest.mark.parametrize("text", ["山田花子さんの買い物", "山田さんの世帯", "松林1-2-3の坂", "長男の山田一郎"])
+def test_regional_issues_refuse_names_in_any_spacing(case, worker, text):
+    with pytest.raises(DomainError, match="個人が特定できる情報"):
+        services.regional_issue_raise(title=text, description="x", by=worker, case=case)
+
+
+def test_retention_blanks_support_meetings_and_roles(case, agency, worker):
+    import time_machine
+
+    services.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
+    plan = services.plan_draft(case=case, goals="g", policy="p", contents="c", monitoring_on=dt.date(2026, 9, 1),
+                               by=worker, roles=[(agency, "山田さんの訪問")])
+    meeting = services.support_meeting_record(
+        held_on=dt.date(2026, 5, 3), cases=[case], shared="山田花子さんは認知症", policy="見守り", by=worker,
+        attendees=[{"name": "A", "organisation": "B", "confidentiality_acknowledged": True}])
+    services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=plan,
+                             attendees=[worker], by=worker)
+    services.conference_hold(case=case, timing=Timing.SUSPENSION, held_on=dt.date(2026, 7, 1), plan=plan,
+                             attendees=[worker], by=worker, suspension_reason="連絡不能")
+    with time_machine.travel(dt.datetime(2032, 1, 1, tzinfo=dt.UTC), tick=False):
+        assert services.cases_anonymise(closed_before=dt.date(2031, 7, 2)) == [case.number]
+    meeting.refresh_from_db()
+    assert "山田" not in meeting.shared
+    assert plan.roles.get().role == "（匿名化済み）"
+    text = json.dumps([e.changes for e in LogEntry.objects.all()], ensure_ascii=False)
+    assert "山田" not in text and "認知症" not in text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_intakes_get_distinct_numbers(worker):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def intake(i):
+        try:
+            return services.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["other"],
+                                      person_name=f"本人{i}", presenting_problems="x", by=worker).number
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(intake, range(6)))
+    assert sorted(numbers) == [f"R8-{i:04d}" for i in range(1, 7)]
