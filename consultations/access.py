@@ -95,3 +95,18 @@ def conference_visible_or_404(user: Any, pk: int):
         raise Http404("ページが見つかりません。")
     log_read(user, conference.case, fields=["conference", "plan"], purpose=f"会議記録の閲覧（{conference.pk}）")
     return conference
+
+
+def support_meeting_visible_or_404(user: Any, pk: int):
+    """A 支援会議 record: for those who see one of its cases, and for its attendees with a login."""
+    from .models import Case, SupportMeeting
+
+    if not may_handle_cases(user):
+        raise Http404("ページが見つかりません。")
+    visible_cases = cases_visible_to(user, Case.objects.all()).values("pk")
+    meeting = (SupportMeeting.objects.filter(Q(cases__in=visible_cases) | Q(attendees__user=user))
+               .filter(pk=pk).distinct().first())
+    if meeting is None:
+        raise Http404("ページが見つかりません。")
+    log_read(user, meeting, fields=["shared", "policy", "attendees", "cases"], purpose="支援会議の記録の閲覧")
+    return meeting

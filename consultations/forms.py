@@ -68,6 +68,12 @@ class PlanForm(JapaneseForm):
 class ConferenceForm(JapaneseForm):
     timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
     held_on = forms.DateField(label="開催日", widget=DateInput())
+    attendees = forms.ModelMultipleChoiceField(
+        label="出席した相談支援員", queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="出席者はこの会議の記録を見られるようになります（閲覧は記録されます）。")
+    agencies = forms.ModelMultipleChoiceField(
+        label="出席した関係機関（本人の同意の範囲から）", queryset=Agency.objects.select_related("organisation"),
+        required=False, widget=forms.CheckboxSelectMultiple)
     situation_change = forms.CharField(label="本人の状況変化の確認・評価（変更時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     plan_evaluation = forms.CharField(label="現行プランの評価（変更時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     achievement = forms.CharField(label="目標達成状況・支援者の状況（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -77,6 +83,13 @@ class ConferenceForm(JapaneseForm):
         choices=[("", "—"), ("yes", "あり"), ("no", "なし")], coerce=lambda v: v == "yes")
     follow_up_method = forms.CharField(label="フォローアップの方法（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     suspension_reason = forms.CharField(label="中断の理由（中断時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from municipality.models import User
+        from municipality.roles import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
 
 
 class AssessmentForm(JapaneseForm):

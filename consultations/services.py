@@ -167,6 +167,12 @@ def conference_hold(
             raise DomainError(f"前回の会議（{_w(latest)}）より前の日付です。")
         if not has_current_consent(case, held_on):
             raise DomainError("本人の同意（有効なもの）がないため、重層的支援会議にはかけられません。支援会議で検討してください。")
+        agencies = list(agencies)
+        covered = set(Agency.objects.filter(consents__in=case.consents.filter(current_consent_q(held_on)))
+                      .values_list("pk", flat=True))
+        outside = [str(a) for a in agencies if a.pk not in covered]
+        if outside:
+            raise DomainError(f"本人の同意の範囲にない関係機関は出席できません（{'、'.join(outside)}）。")
         for field, label in REQUIRED.get(Timing(timing), []):
             if not str(record.get(field, "")).strip():
                 raise DomainError(f"{Timing(timing).label}の会議では「{label}」を記録してください。")

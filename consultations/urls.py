@@ -17,5 +17,6 @@ urlpatterns = [
     path("<int:pk>/support-meeting/", views.support_meeting_add, name="support_meeting"),
     path("<int:pk>/regional-issue/", views.regional_issue_add, name="regional_issue"),
     path("conferences/<int:pk>/", views.conference_detail, name="conference_detail"),
+    path("support-meetings/<int:pk>/", views.support_meeting_detail, name="support_meeting_detail"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
 ]

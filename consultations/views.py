@@ -22,6 +22,7 @@ from .access import (
     is_assigned,
     log_reads,
     may_handle_cases,
+    support_meeting_visible_or_404,
 )
 from .forms import (
     AssessmentForm,
@@ -98,6 +99,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments": case.assessments.all(),
         "plans": case.plans.prefetch_related("roles__agency__organisation"),
         "conferences": case.conferences.select_related("plan"),
+        "support_meetings": case.support_meetings.all(),
         "draft": case.plans.filter(status=PlanStatus.DRAFT).first(),
         "assigned": is_assigned(request.user, case),
         "agencies": case.agencies.select_related("organisation"),
@@ -180,8 +182,9 @@ def conference_add(request: HttpRequest, pk: int) -> HttpResponse:
                 else case.plans.filter(status=PlanStatus.ACTIVE).first())
         if plan is None:
             raise DomainError("この開催時期の会議にかけるプランがありません（策定・変更は案、終結・中断は実施中のプラン）。")
-        return services.conference_hold(case=case, timing=timing, plan=plan, attendees=[request.user],
-                                        by=request.user, **d)
+        attendees = {request.user, *d.pop("attendees")}
+        return services.conference_hold(case=case, timing=timing, plan=plan, attendees=attendees,
+                                        agencies=d.pop("agencies"), by=request.user, **d)
 
     return _case_form(request, pk, ConferenceForm, "重層的支援会議", "記録してプランに反映する", apply)
 
@@ -242,3 +245,10 @@ def conference_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "consultations/conference_detail.html", {"c": conference,
                                                                     "roles": conference.plan.roles.select_related(
                                                                         "agency__organisation")})
+
+
+@case_worker_required
+def support_meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = support_meeting_visible_or_404(request.user, pk)
+    return render(request, "consultations/support_meeting_detail.html", {
+        "meeting": meeting, "attendees": meeting.attendees.all(), "cases": meeting.cases.all()})

@@ -131,3 +131,25 @@ def test_parallel_intakes_get_distinct_numbers(worker):
     with ThreadPoolExecutor(max_workers=6) as pool:
         numbers = list(pool.map(intake, range(6)))
     assert sorted(numbers) == [f"R8-{i:04d}" for i in range(1, 7)]
+
+
+def test_agencies_at_a_conference_must_be_covered_by_consent(case, agency, worker):
+    other = Agency.objects.create(organisation=Organisation.objects.create(name="別の機関"), kind=AgencyKind.OTHER)
+    services.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
+    plan = services.plan_draft(case=case, goals="g", policy="p", contents="c", monitoring_on=dt.date(2026, 9, 1),
+                               by=worker)
+    with pytest.raises(DomainError, match="同意の範囲にない関係機関"):
+        services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=plan,
+                                 attendees=[worker], agencies=[other], by=worker)
+
+
+def test_a_support_meeting_record_for_staff_and_attendees_only(client, case, worker):
+    attendee = UserFactory(username="attending", roles=["相談支援員"])
+    meeting = services.support_meeting_record(
+        held_on=dt.date(2026, 5, 3), cases=[case], shared="近所の方からの情報", policy="見守り", by=worker,
+        attendees=[{"name": "出席 者", "organisation": "包括", "confidentiality_acknowledged": True, "user": attendee}])
+    url = reverse("cases:support_meeting_detail", args=[meeting.pk])
+    for user, status in [(worker, 200), (attendee, 200), (UserFactory(username="x", roles=["相談支援員"]), 404)]:
+        client.force_login(user)
+        assert client.get(url).status_code == status
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=attendee).exists()
