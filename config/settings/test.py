@@ -32,3 +32,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
         "processed_folder": str(_queue / "processed"),
         "store_processed": False,
     }
+
+# On SQLite the test database is a file, not shared memory: the live server's threads then
+# open their own connections instead of sharing (and closing) the test thread's one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
