@@ -4,24 +4,13 @@ from django import forms
 from django.utils import timezone
 
 from coordinators.forms import DateInput
+from municipality.forms import JapaneseForm, JapaneseModelForm
 from municipality.models import Area, Organisation
 
 from .models import ActivityCategory, Function, Match, Need, SocialResource
 
 MINUTE_CHOICES = [(15, "15分"), (30, "30分"), (45, "45分"), (60, "1時間"), (90, "1時間30分"), (120, "2時間"),
                   (180, "3時間"), (240, "4時間"), (360, "6時間"), (480, "8時間")]
-
-
-class JapaneseForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class JapaneseModelForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class ActivityForm(JapaneseForm):

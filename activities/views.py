@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -321,9 +322,9 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         resource.save()
         messages.success(request, f"社会資源「{resource.name}」を保存しました。")
         return redirect("activities:resources")
-    return render(request, "activities/simple_form.html", {
+    return render(request, "form_page.html", {
         "form": form, "title": "社会資源の登録" if resource is None else f"社会資源の編集：{resource.name}",
-        "back": "activities:resources",
+        "back_url": reverse("activities:resources"),
     })
 
 
@@ -370,9 +371,9 @@ def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         need.save()
         messages.success(request, f"地域ニーズ「{need.title}」を保存しました。")
         return redirect("activities:needs")
-    return render(request, "activities/simple_form.html", {
+    return render(request, "form_page.html", {
         "form": form, "title": "地域ニーズの登録" if need is None else f"地域ニーズの編集：{need.title}",
-        "back": "activities:needs",
+        "back_url": reverse("activities:needs"),
     })
 
 
@@ -392,8 +393,8 @@ def match_create(request: HttpRequest, need_pk: int) -> HttpResponse:
             need.save(update_fields=["status"])
         messages.success(request, f"「{need.title}」を「{match.resource.name}」につなぎました。")
         return redirect("activities:needs")
-    return render(request, "activities/simple_form.html", {
-        "form": form, "title": f"ニーズと社会資源をつなぐ：{need.title}", "back": "activities:needs",
+    return render(request, "form_page.html", {
+        "form": form, "title": f"ニーズと社会資源をつなぐ：{need.title}", "back_url": reverse("activities:needs"),
     })
 
 

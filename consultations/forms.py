@@ -3,14 +3,9 @@ from __future__ import annotations
 from django import forms
 
 from coordinators.forms import DateInput
+from municipality.forms import JapaneseForm
 
 from .models import Agency, ConsentMethod, Domain, Route, Timing
-
-
-class JapaneseForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class IntakeForm(JapaneseForm):

@@ -86,7 +86,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"相談を受け付けました（{case}）。")
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "consultations/form.html", {"form": form, "title": "相談受付", "button": "受け付ける"})
+    return render(request, "form_page.html", {"form": form, "title": "相談受付", "button": "受け付ける"})
 
 
 @case_worker_required
@@ -124,7 +124,7 @@ def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: st
         else:
             messages.success(request, f"{title}を記録しました。")
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "consultations/form.html", {"form": form, "title": f"{title}（{case}）", "button": button})
+    return render(request, "form_page.html", {"form": form, "title": f"{title}（{case}）", "button": button})
 
 
 @case_worker_required

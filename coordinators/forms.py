@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from municipality.forms import JapaneseForm
 from municipality.models import Area
 
 from .models import Contract, ContractStatus, Coordinator
@@ -16,7 +17,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AppointmentNoticeForm(forms.Form):
+class AppointmentNoticeForm(JapaneseForm):
     """様式第1号 as a web form; the service checks the rules, this form only the input."""
 
     contract = forms.ModelChoiceField(label="委託契約", queryset=Contract.objects.none())
@@ -41,7 +42,6 @@ class AppointmentNoticeForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         contracts = Contract.objects.visible_to(user).filter(
             status=ContractStatus.ACTIVE, organisation_id=user.organisation_id
@@ -71,11 +71,7 @@ class AppointmentNoticeForm(forms.Form):
         return data
 
 
-class DismissalNoticeForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
+class DismissalNoticeForm(JapaneseForm):
     dismissed_on = forms.DateField(label="解任年月日", widget=DateInput())
     reason = forms.CharField(label="解任事由", widget=forms.Textarea(attrs={"rows": 3}))
     certificate_returned = forms.BooleanField(

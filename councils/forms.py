@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from coordinators.forms import DateInput
+from municipality.forms import JapaneseForm, JapaneseModelForm
 
 from .models import Meeting, Topic
 
@@ -13,7 +14,7 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(JapaneseModelForm):
     """Schedule a meeting with up to five agenda items, each tagged with a 第12条 topic."""
 
     class Meta:
@@ -22,7 +23,6 @@ class MeetingForm(forms.ModelForm):
         widgets = {"date": DateInput(), "start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for i in range(1, AGENDA_LINES + 1):
             self.fields[f"agenda_{i}"] = forms.CharField(label=f"議題{i}", required=i == 1, max_length=300)
@@ -42,26 +42,18 @@ class MeetingForm(forms.ModelForm):
                 for i in range(1, AGENDA_LINES + 1) if self.cleaned_data.get(f"agenda_{i}")]
 
 
-class MinutesForm(forms.ModelForm):
+class MinutesForm(JapaneseModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes", "decisions", "outline"]
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
-
-class PersonFields(forms.Form):
+class PersonFields(JapaneseForm):
     name = forms.CharField(label="氏名", max_length=100)
     name_kana = forms.CharField(label="氏名（ふりがな）", max_length=100, required=False)
     email = forms.EmailField(label="メールアドレス", required=False, help_text="ない場合は空欄（通知は郵送用に印刷します）")
     postal_code = forms.CharField(label="郵便番号", max_length=10, required=False)
     address = forms.CharField(label="住所（通知の送付先）", max_length=200, required=False)
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
     def person_values(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("name", "name_kana", "email", "postal_code", "address")}

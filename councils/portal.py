@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -79,9 +80,9 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{person.name}さんを構成員に登録しました。")
             return redirect("councils:detail", pk=council.pk)
-    return render(request, "councils/portal_person_form.html", {
+    return render(request, "form_page.html", {
         "form": form, "title": f"構成員の登録（{council.name}）", "button": "登録する",
-        "back": ("councils:detail", council.pk),
+        "back_url": reverse("councils:detail", args=[council.pk]),
     })
 
 
@@ -97,9 +98,9 @@ def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
             services.meeting_invite_guest(meeting=meeting, person=person, by=request.user)
         messages.success(request, f"{person.name}さんを関係者として招集しました。")
         return redirect("councils:meeting", pk=meeting.pk)
-    return render(request, "councils/portal_person_form.html", {
+    return render(request, "form_page.html", {
         "form": form, "title": f"関係者の招集（{meeting.title}）", "button": "招集する",
-        "back": ("councils:meeting", meeting.pk),
+        "back_url": reverse("councils:meeting", args=[meeting.pk]),
     })
 
 
