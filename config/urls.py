@@ -15,6 +15,7 @@ urlpatterns = [
     path("portal/activities/", include("activities.urls")),
     path("portal/councils/", include("councils.portal_urls")),
     path("portal/cases/", include("consultations.urls")),
+    path("portal/notices/", include("reminders.urls")),
     path("meetings/", include("councils.urls")),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -31,6 +31,7 @@ def portal(request: HttpRequest) -> dict:
         items.append(("所属団体", reverse("portal:organisation", args=[user.organisation_id])))
     if user.is_staff:
         items.append(("管理サイト", reverse("admin:index")))
+    items.append(("お知らせ", reverse("reminders:list")))
     items.append(("利用ガイド", reverse("portal:guide")))
     items.append(("パスワード変更", reverse("password_change")))
     context["user_role_names"] = [role.value for role in user.roles]

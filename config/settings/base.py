@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "activities",
     "councils",
     "consultations",
+    "reminders",
     "forms_pdf",
 ]
 
@@ -194,7 +195,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "municipality.tasks.record_worker_heartbeat",
         "schedule": timedelta(minutes=1),
     },
+    # Reminders: find what is due (rows unique per recipient, reason, object and step), then
+    # send what waits. Both are safe to run twice or in parallel; city staff adjust the
+    # schedule in the admin (定期処理).
+    "reminders-scan": {"task": "reminders.tasks.scan_due", "schedule": timedelta(hours=1)},
+    "reminders-send": {"task": "reminders.tasks.send_pending", "schedule": timedelta(minutes=5)},
 }
+
+# Days before a council term ends and before a meeting when reminders go out.
+REMINDER_TERM_DAYS = [int(d) for d in env.list("REMINDER_TERM_DAYS", default=["120", "60", "30"])]
+REMINDER_MEETING_DAYS = [int(d) for d in env.list("REMINDER_MEETING_DAYS", default=["7", "1"])]
 
 # Functions giving the ids of further areas a user works in (see municipality/scoping.py).
 SCOPE_AREA_PROVIDERS = ["coordinators.scoping.coordinator_areas"]
@@ -209,6 +219,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "axes",
     "django_celery_beat",
     "municipality.workerheartbeat",
+    "reminders",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     # An issued PDF is logged by its hash; the bytes and the snapshot stay in their row.

@@ -1,0 +1,3 @@
+from municipality.roles import Role
+
+PERMISSIONS = {Role.CITY_STAFF: ["reminders.view_delivery"]}

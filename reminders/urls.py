@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reminders"
+
+urlpatterns = [
+    path("", views.notice_list, name="list"),
+    path("<int:pk>/read/", views.notice_read, name="read"),
+]
