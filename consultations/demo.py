@@ -43,7 +43,7 @@ def load(out) -> None:
                                          by=worker)
     plan = services.plan_draft(
         case=case, goals="母が介護サービスを使い、長男が仕事を探せる", policy="包括・生活支援相談センター・社協で分担",
-        contents="要介護認定の申請支援、長男の就労相談、家計改善支援", monitoring_on=today + dt.timedelta(days=3),
+        contents="要介護認定の申請支援、長男の就労相談、家計改善支援", monitoring_on=today - dt.timedelta(days=2),
         roles=[(center, "要介護認定の申請と介護サービスの調整"), (poverty, "長男の就労と家計の相談")],
         based_on=assessment, by=worker,
     )

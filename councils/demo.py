@@ -51,7 +51,7 @@ def load(out) -> None:
     group.members.set(first.memberships.all()[:5])
 
     upcoming = Meeting.objects.create(
-        council=first, title="令和8年度 第3回 汐見市第1層協議体", date=today + dt.timedelta(days=5),
+        council=first, title="令和8年度 第3回 汐見市第1層協議体", date=today + dt.timedelta(days=7),
         start_time=dt.time(14, 0), end_time=dt.time(16, 0), place="汐見市役所 本庁舎4階 会議室1", public_seats=5,
     )
     AgendaItem.objects.create(meeting=upcoming, order=1, title="第2層協議体の活動報告", topic=Topic.T1)
@@ -74,4 +74,10 @@ def load(out) -> None:
     second = Council.objects.create(name="汐見中央地区 支え合い協議体", layer=2, area=Area.objects.get(code="L2-01"),
                                     setup_type=SetupType.SOCIAL_WELFARE_COUNCIL)
     second.secretariat.add(coordinator_user)
-    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、5日後の会議 1件）を登録しました。")
+    # A seat of the 第2層 council whose term ends in exactly 30 days (a reminder is due today).
+    ends = today + dt.timedelta(days=30)
+    if services.plan_period_containing(today).end >= ends:
+        leader = Person.objects.create(name="村上 和夫", name_kana="むらかみ かずお", email="murakami@example.jp")
+        services.membership_add(council=second, person=leader, organisation=Organisation.objects.get(
+            name="汐見市まちぢから協議会連絡会"), start=today - dt.timedelta(days=300), end=ends, by=secretariat)
+    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、7日後の会議 1件）を登録しました。")

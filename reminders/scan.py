@@ -95,7 +95,110 @@ def monitoring(today: dt.date) -> list[Planned]:
     return planned
 
 
-KINDS = [council_terms, meetings, monitoring]
+def _city_staff():
+    from municipality.models import User
+    from municipality.roles import Role
+
+    return list(User.objects.filter(groups__name=Role.CITY_STAFF.value, is_active=True).exclude(email=""))
+
+
+def _contractor_staff(organisation_ids):
+    from municipality.models import User
+    from municipality.roles import Role
+
+    users = User.objects.filter(groups__name=Role.CONTRACTOR.value, is_active=True,
+                                organisation_id__in=organisation_ids).exclude(email="")
+    by_org: dict[int, list] = {}
+    for user in users:
+        by_org.setdefault(user.organisation_id, []).append(user)
+    return by_org
+
+
+def certificates_and_contracts(today: dt.date) -> list[Planned]:
+    """Certificates and contracts ending in 60 and 30 days: the organisation and the city."""
+    from coordinators.models import Certificate, CertificateStatus, Contract, ContractStatus
+
+    dates = {today + dt.timedelta(days=d): d for d in settings.REMINDER_EXPIRY_DAYS}
+    certificates = list(Certificate.objects.filter(status=CertificateStatus.VALID, valid_until__in=list(dates))
+                        .select_related("coordinator"))
+    contracts = list(Contract.objects.filter(status=ContractStatus.ACTIVE, end__in=list(dates))
+                     .select_related("organisation"))
+    staff = _contractor_staff({c.coordinator.employer_id for c in certificates} | {c.organisation_id for c in contracts})
+    city = _city_staff()
+    planned = []
+    for c in certificates:
+        d = dates[c.valid_until]
+        subject = f"【証の有効期間】第{c.number}号（{format_wareki(c.valid_until)}まで・{d}日前）"
+        body = f"{c.coordinator.name}さんのコーディネーター証（第{c.number}号）は{format_wareki(c.valid_until)}で有効期間が終わります。"
+        for user in [*staff.get(c.coordinator.employer_id, []), *city]:
+            planned.append(Planned(user.email, user.pk, "certificate_expiry", f"coordinators.certificate:{c.pk}",
+                                   f"{d}日前", subject, body))
+    for c in contracts:
+        d = dates[c.end]
+        subject = f"【委託期間の終了】{c.title}（{format_wareki(c.end)}まで・{d}日前）"
+        body = f"{c.organisation.name}との{c.title}は{format_wareki(c.end)}で委託期間が終わります。"
+        for user in [*staff.get(c.organisation_id, []), *city]:
+            planned.append(Planned(user.email, user.pk, "contract_expiry", f"coordinators.contract:{c.pk}",
+                                   f"{d}日前", subject, body))
+    return planned
+
+
+def training(today: dt.date) -> list[Planned]:
+    """Coordinators past the set time without a required course: the coordinator and the organisation (monthly)."""
+    from coordinators.selectors import coordinators_missing_required_training
+
+    missing = list(coordinators_missing_required_training(day=today).select_related("user"))
+    staff = _contractor_staff({c.employer_id for c in missing})
+    planned = []
+    for c in missing:
+        subject = f"【研修の受講】{c.name}さん：必須研修の受講記録がありません"
+        body = f"{c.name}さんは、選任から定められた期間を過ぎても必須研修の受講記録がありません。受講の予定を立ててください。"
+        recipients = [*staff.get(c.employer_id, []), *([c.user] if c.user and c.user.email else [])]
+        for user in recipients:
+            planned.append(Planned(user.email, user.pk, "training", f"coordinators.coordinator:{c.pk}",
+                                   today.strftime("%Y-%m"), subject, body))
+    return planned
+
+
+def vacancies(today: dt.date) -> list[Planned]:
+    """Areas still waiting for a successor coordinator: the city, weekly while it lasts."""
+    from coordinators.selectors import areas_awaiting_successor
+
+    week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
+    planned = []
+    waiting = areas_awaiting_successor(day=today)
+    for user in _city_staff() if waiting else []:
+        for coverage in waiting:
+            planned.append(Planned(
+                user.email, user.pk, "vacancy", f"municipality.area:{coverage.area.pk}", week,
+                f"【後任未選任】{coverage.area.name}",
+                f"{coverage.area.name}は{format_wareki(coverage.vacant_since)}の解任以来、後任のコーディネーターが選任されていません。",
+                "/admin/coordinators/appointmentnotice/waiting/"))
+    return planned
+
+
+def monthly_reports(today: dt.date) -> list[Planned]:
+    """Last month's report not submitted by the due day: the coordinator and the organisation."""
+    from activities.selectors import dashboard
+    from municipality.models import Municipality
+
+    if today.day < Municipality.objects.current().report_due_day:
+        return []
+    board = dashboard(today=today)
+    staff = _contractor_staff({c.employer_id for c in board.not_submitted})
+    planned = []
+    month = board.report_month
+    for c in board.not_submitted:
+        subject = f"【月次報告】{month.year}年{month.month}月の報告が未提出です（{c.name}さん）"
+        body = f"{c.name}さんの{month.year}年{month.month}月の活動報告が提出されていません。提出をお願いします。"
+        recipients = [*staff.get(c.employer_id, []), *([c.user] if c.user and c.user.email else [])]
+        for user in recipients:
+            planned.append(Planned(user.email, user.pk, "monthly_report", f"coordinators.coordinator:{c.pk}",
+                                   month.strftime("%Y-%m"), subject, body, "/portal/activities/reports/"))
+    return planned
+
+
+KINDS = [council_terms, meetings, monitoring, certificates_and_contracts, training, vacancies, monthly_reports]
 
 
 def due(today: dt.date) -> list[Planned]:

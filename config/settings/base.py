@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
 # Days before a council term ends and before a meeting when reminders go out.
 REMINDER_TERM_DAYS = [int(d) for d in env.list("REMINDER_TERM_DAYS", default=["120", "60", "30"])]
 REMINDER_MEETING_DAYS = [int(d) for d in env.list("REMINDER_MEETING_DAYS", default=["7", "1"])]
+REMINDER_EXPIRY_DAYS = [int(d) for d in env.list("REMINDER_EXPIRY_DAYS", default=["60", "30"])]
 
 # Functions giving the ids of further areas a user works in (see municipality/scoping.py).
 SCOPE_AREA_PROVIDERS = ["coordinators.scoping.coordinator_areas"]

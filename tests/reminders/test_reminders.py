@@ -123,3 +123,29 @@ def test_two_workers_at_once_deliver_each_reminder_once(member, smtp_sink):
     assert sent == 2
     assert sorted(m["To"] for m in smtp_sink.messages) == ["member@example.jp", "secretary@example.jp"]
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 2
+
+
+def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, city_user):
+    from coordinators import services as lifecycle
+    from coordinators.models import TrainingCourse
+
+    contractor_a.email, city_user.email = "org@example.jp", "city@example.jp"
+    contractor_a.save()
+    city_user.save()
+    certificate = lifecycle.certificate_issue(appointment=accepted, issued_by=city_user,
+                                              issued_on=dt.date(2026, 4, 1))
+    thirty_before = certificate.valid_until - dt.timedelta(days=30)
+    kinds = {(p.reason, p.email) for p in scan.certificates_and_contracts(thirty_before)}
+    assert kinds == {("certificate_expiry", "org@example.jp"), ("certificate_expiry", "city@example.jp"),
+                     ("contract_expiry", "org@example.jp"), ("contract_expiry", "city@example.jp")}
+    TrainingCourse.objects.create(name="養成研修", provider="prefecture", is_required=True)
+    assert [p.email for p in scan.training(dt.date(2027, 4, 5))] == ["org@example.jp"]
+    lifecycle.dismissal_notice_file(organisation=accepted.coordinator.employer, coordinator=accepted.coordinator,
+                                    dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
+                                    filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
+    first_week = scan.vacancies(dt.date(2026, 11, 9))
+    assert [p.email for p in first_week] == ["city@example.jp"]
+    # Weekly while it lasts: the same week adds nothing, the next week adds one more.
+    services.enqueue(first_week)
+    assert services.enqueue(scan.vacancies(dt.date(2026, 11, 13))) == 0
+    assert services.enqueue(scan.vacancies(dt.date(2026, 11, 16))) == 1
