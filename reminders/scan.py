@@ -198,7 +198,23 @@ def monthly_reports(today: dt.date) -> list[Planned]:
     return planned
 
 
-KINDS = [council_terms, meetings, monitoring, certificates_and_contracts, training, vacancies, monthly_reports]
+def weekly_digest(today: dt.date) -> list[Planned]:
+    """Every Monday, city staff get one mail listing everything overdue (from the other scans)."""
+    if today.weekday() != 0:
+        return []
+    items = [p for kind in (certificates_and_contracts, training, vacancies, monthly_reports) for p in kind(today)]
+    lines = sorted({p.subject for p in items})
+    if not lines:
+        return []
+    week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
+    body = "今週の時点で対応が必要なもの：\n" + "\n".join(f"・{line}" for line in lines)
+    return [Planned(user.email, user.pk, "weekly_digest", "municipality.digest", week,
+                    f"【週のまとめ】対応が必要なもの {len(lines)}件", body, "/admin/coordinators/appointmentnotice/waiting/")
+            for user in _city_staff()]
+
+
+KINDS = [council_terms, meetings, monitoring, certificates_and_contracts, training, vacancies, monthly_reports,
+         weekly_digest]
 
 
 def due(today: dt.date) -> list[Planned]:

@@ -149,3 +149,20 @@ def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, c
     services.enqueue(first_week)
     assert services.enqueue(scan.vacancies(dt.date(2026, 11, 13))) == 0
     assert services.enqueue(scan.vacancies(dt.date(2026, 11, 16))) == 1
+
+
+def test_the_weekly_digest_goes_to_city_staff_on_mondays(accepted, contractor_a, city_user, client):
+    from coordinators import services as lifecycle
+
+    city_user.email = "city@example.jp"
+    city_user.save()
+    lifecycle.dismissal_notice_file(organisation=accepted.coordinator.employer, coordinator=accepted.coordinator,
+                                    dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
+                                    filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
+    assert scan.weekly_digest(dt.date(2026, 11, 17)) == []  # a Tuesday
+    [digest] = scan.weekly_digest(dt.date(2026, 11, 16))  # a Monday
+    assert digest.email == "city@example.jp" and "後任未選任" in digest.body
+    services.enqueue([digest])
+    client.force_login(city_user)
+    assert "対応が必要なもの" in client.get("/admin/reminders/notice/").content.decode()
+    assert "対応が必要なもの" in client.get("/portal/notices/").content.decode()
