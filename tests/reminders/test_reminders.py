@@ -166,3 +166,20 @@ def test_the_weekly_digest_goes_to_city_staff_on_mondays(accepted, contractor_a,
     client.force_login(city_user)
     assert "対応が必要なもの" in client.get("/admin/reminders/notice/").content.decode()
     assert "対応が必要なもの" in client.get("/portal/notices/").content.decode()
+
+
+def test_a_notice_is_its_owners_only(client, city_user):
+    from tests.factories import UserFactory
+
+    notice = Notice.objects.create(user=city_user, reason="vacancy", object_key="x", step="1", title="自分宛て",
+                                   body="本文")
+    other = UserFactory(username="other-user", roles=["市職員"])
+    client.force_login(other)
+    assert "自分宛て" not in client.get("/portal/notices/").content.decode()
+    assert client.post(f"/portal/notices/{notice.pk}/read/").status_code == 404
+    notice.refresh_from_db()
+    assert notice.read_at is None
+    client.force_login(city_user)
+    client.post(f"/portal/notices/{notice.pk}/read/")
+    notice.refresh_from_db()
+    assert notice.read_at is not None
