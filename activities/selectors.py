@@ -110,21 +110,8 @@ def dashboard(*, today: dt.date) -> Dashboard:
         if month == month_start(today):
             this_month.add(area_id)
 
-    report_month = month_start(month_start(today) - dt.timedelta(days=1))
-    report_month_end = month_bounds(report_month)[1]
-    in_office = (
-        Appointment.objects.filter(start__lte=report_month_end)
-        .filter(Q(end__isnull=True) | Q(end__gte=report_month))
-        .values("coordinator_id")
-    )
-    submitted = MonthlyReport.objects.filter(month=report_month).exclude(status=ReportStatus.RETURNED).values(
-        "coordinator_id"
-    )
-    not_submitted = list(
-        Coordinator.objects.filter(pk__in=in_office, user__isnull=False).exclude(pk__in=submitted)
-        .select_related("employer")
-        .order_by("name_kana")
-    )
+    report_month = previous_month(today)
+    not_submitted = list(coordinators_without_report(report_month))
     from .models import Need
 
     return Dashboard(
@@ -137,6 +124,30 @@ def dashboard(*, today: dt.date) -> Dashboard:
         not_submitted=not_submitted,
         report_month=report_month,
         open_needs=Need.objects.filter(status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS]).count(),
+    )
+
+
+def previous_month(today: dt.date) -> dt.date:
+    """The first day of the month before ``today``'s: the month whose report is due."""
+    return month_start(month_start(today) - dt.timedelta(days=1))
+
+
+def coordinators_without_report(month: dt.date) -> QuerySet[Coordinator]:
+    """Coordinators with a login, in office some day of ``month``, whose report of it is not in
+    (never submitted, or sent back). One query."""
+    month_end = month_bounds(month)[1]
+    in_office = (
+        Appointment.objects.filter(start__lte=month_end)
+        .filter(Q(end__isnull=True) | Q(end__gte=month))
+        .values("coordinator_id")
+    )
+    submitted = MonthlyReport.objects.filter(month=month).exclude(status=ReportStatus.RETURNED).values(
+        "coordinator_id"
+    )
+    return (
+        Coordinator.objects.filter(pk__in=in_office, user__isnull=False).exclude(pk__in=submitted)
+        .select_related("employer", "user")
+        .order_by("name_kana")
     )
 
 

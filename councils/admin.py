@@ -389,8 +389,9 @@ class MeetingAdmin(ScopedModelAdmin):
     def mail_invitations(self, request: HttpRequest, queryset: QuerySet) -> None:
         base_url = request.build_absolute_uri("/").rstrip("/")
         for meeting in queryset:
-            sent, without = send_invitations(meeting, base_url=base_url)
-            messages.success(request, f"{meeting}：{sent}人にメールを送りました。メールアドレスのない方 {without}人には郵送用の通知を印刷してください。")
+            queued, without = send_invitations(meeting, base_url=base_url)
+            messages.success(request, f"{meeting}：{queued}人あての開催通知メールを送信します（状況は「メール送信の記録」で確認できます）。"
+                                      f"メールアドレスのない方 {without}人には郵送用の通知を印刷してください。")
 
     @admin.action(description="開催通知（PDF）")
     def notice_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:

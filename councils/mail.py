@@ -1,31 +1,32 @@
-"""Invitations by e-mail: subject, text and HTML templates, with the meeting as an .ics file."""
+"""Invitations by e-mail: subject, text and HTML templates, with the meeting as an .ics file.
+They go through the outbox (reminders.services.mail_queue): the request only queues them, and a
+worker sends them once the transaction commits, so a slow or absent mail server or broker never
+fails the secretariat's click, and nothing is lost."""
 
 from __future__ import annotations
 
-from email.mime.text import MIMEText
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from municipality.models import Municipality
+from reminders.models import Reason
+from reminders.services import Mail, mail_queue
 
 from .calendar import meeting_ics
 from .models import Invitation, Meeting
 
 
 def send_invitations(meeting: Meeting, *, base_url: str) -> tuple[int, int]:
-    """Mail each invitee with an address who has not had this version of the notice; a change of
-    date, time, place or agenda (a new SEQUENCE) sends it again. (sent, without e-mail)."""
+    """Queue a mail for each invitee with an address who has not had this version of the notice;
+    a change of date, time, place or agenda (a new SEQUENCE) sends it again.
+    Returns (queued, invitees without e-mail)."""
     municipality = Municipality.objects.current()
     meeting_url = f"{base_url}/meetings/{meeting.pk}/"
     meeting.refresh_from_db()  # the notice carries the current date, place and version
-    ics = meeting_ics(meeting, meeting_url)
+    ics = meeting_ics(meeting, meeting_url).decode()
     agenda = list(meeting.agenda.all())
-    sent = 0
     without = meeting.invitations.filter(person__email="").count()
     due = Q(mailed_sequence__isnull=True) | Q(mailed_sequence__lt=meeting.sequence)
     with transaction.atomic():
@@ -34,24 +35,23 @@ def send_invitations(meeting: Meeting, *, base_url: str) -> tuple[int, int]:
             meeting.invitations.select_for_update(skip_locked=True, of=("self",))
             .select_related("person").filter(due).exclude(person__email="")
         )
+        mails = []
         for invitation in invitations:
             context = {
                 "meeting": meeting, "person": invitation.person, "municipality": municipality,
                 "meeting_url": meeting_url, "rsvp_url": f"{base_url}/meetings/rsvp/{invitation.token}/",
                 "agenda": agenda, "updated": invitation.mailed_sequence is not None,
             }
-            subject = render_to_string("councils/mail/invitation_subject.txt", context).strip()
-            message = EmailMultiAlternatives(
-                subject=subject, body=render_to_string("councils/mail/invitation.txt", context),
-                from_email=settings.DEFAULT_FROM_EMAIL, to=[invitation.person.email],
-            )
-            message.attach_alternative(render_to_string("councils/mail/invitation.html", context), "text/html")
-            calendar_part = MIMEText(ics.decode(), "calendar", "utf-8")
-            calendar_part.set_param("method", "PUBLISH")
-            calendar_part.add_header("Content-Disposition", "attachment", filename="meeting.ics")
-            message.attach(calendar_part)
-            message.send()
-            Invitation.objects.filter(pk=invitation.pk).update(mailed_at=timezone.now(),
-                                                               mailed_sequence=meeting.sequence)
-            sent += 1
-    return sent, without
+            mails.append(Mail(
+                to=invitation.person.email,
+                subject=render_to_string("councils/mail/invitation_subject.txt", context).strip(),
+                body=render_to_string("councils/mail/invitation.txt", context),
+                html_body=render_to_string("councils/mail/invitation.html", context),
+                attachments=[{"filename": "meeting.ics", "mimetype": "text/calendar; method=PUBLISH", "content": ics}],
+                reason=Reason.INVITATION, object_key=f"councils.invitation:{invitation.pk}",
+                step=f"第{meeting.sequence}版",
+            ))
+        mail_queue(mails=mails)
+        Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
+            mailed_at=timezone.now(), mailed_sequence=meeting.sequence)
+    return len(mails), without

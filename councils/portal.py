@@ -15,6 +15,8 @@ from municipality.access import role_required
 from municipality.errors import DomainError
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
+from reminders.models import Reason
+from reminders.selectors import latest_deliveries
 
 from . import documents, services
 from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm
@@ -131,8 +133,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "send" in request.POST:
-                sent, without = send_invitations(meeting, base_url=request.build_absolute_uri("/").rstrip("/"))
-                messages.success(request, f"{sent}人にメールを送りました。メールのない方 {without}人には郵送用の通知を印刷してください。")
+                queued, without = send_invitations(meeting, base_url=request.build_absolute_uri("/").rstrip("/"))
+                messages.success(request, f"{queued}人あての開催通知メールを送信します（送信の状況は「通知」の欄に出ます）。"
+                                          f"メールのない方 {without}人には郵送用の通知を印刷してください。")
             elif "attendance" in request.POST:
                 services.attendance_record(meeting=meeting, by=request.user, attended_person_ids=[
                     int(v) for v in request.POST.getlist("attended") if v.isdigit()])
@@ -147,9 +150,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         return redirect(request.path)
+    invitations = list(meeting.invitations.select_related("person"))
+    mails = latest_deliveries(reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations])
+    for invitation in invitations:
+        invitation.delivery = mails.get(f"councils.invitation:{invitation.pk}")
     return render(request, "councils/portal_meeting_detail.html", {
         "meeting": meeting, "form": form,
-        "invitations": meeting.invitations.select_related("person"),
+        "invitations": invitations,
         "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
     })
 

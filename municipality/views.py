@@ -7,6 +7,7 @@ from django.utils import timezone
 from config.admin_site import SYSTEM_NAME
 
 from . import selectors, wareki
+from .forms import PasswordResetForm
 from .models import Municipality, Organisation
 from .roles import ROLE_SLUGS, Role
 from .scoping import get_visible_or_404
@@ -47,7 +48,9 @@ def guide(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset view, with the municipality's name in the mail."""
+    """Django's reset view, with the municipality's name in the mail, sent through the outbox."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         self.extra_email_context = {

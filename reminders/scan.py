@@ -1,19 +1,34 @@
-"""Find what is due today. Each kind returns planned messages; enqueue() turns them into
-deliveries and notices, each unique, so a second scan (or a parallel one) adds nothing."""
+"""Find what is due. Each kind returns planned reminders; ``services.enqueue`` turns them into
+deliveries and notices, each unique, so a second scan (or a parallel one) adds nothing.
+
+Reminders before a date (a term's end, a meeting, a certificate's expiry) use windows, not exact
+days: an item 45 days away is in the "60 days" step, one 29 days away in the "30 days" step. A
+scan that did not run on the exact day (broker down, beat stopped) is caught up by the next one,
+and each step still goes out once. The step carries the date it counts to, so a meeting moved to
+another day is reminded of again for its new date.
+
+Every kind costs a fixed number of queries, whatever the number of rows.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F
 
 from municipality.wareki import format_wareki
+
+from .models import Reason
 
 
 @dataclass(frozen=True)
 class Planned:
+    """One reminder for one person: a mail when ``email`` is set, a notice when ``user_id`` is."""
+
     email: str
     user_id: int | None
     reason: str
@@ -23,209 +38,380 @@ class Planned:
     body: str
     url: str = ""
 
+    @property
+    def delivery_key(self) -> tuple[str, str, str, str]:
+        return (self.email, self.reason, self.object_key, self.step)
 
-def council_terms(today: dt.date) -> list[Planned]:
-    """Council terms ending in 120, 60 and 30 days (members and the secretariat). A reappointed
-    member's old term is not reminded of: the new term carries the reminders."""
-    from councils.models import Membership
-
-    planned = []
-    days = settings.REMINDER_TERM_DAYS
-    ends = {today + dt.timedelta(days=d): d for d in days}
-    memberships = (
-        Membership.objects.filter(end__in=list(ends), reappointed_as__isnull=True)
-        .select_related("person", "council").prefetch_related("council__secretariat")
-    )
-    for m in memberships:
-        d = ends[m.end]
-        subject = f"【任期満了のお知らせ】{m.council.name}（{format_wareki(m.end)}まで・{d}日前）"
-        body = (f"{m.person.name}様の{m.council.name}構成員としての任期は{format_wareki(m.end)}に満了します"
-                f"（あと{d}日）。再任または後任の手続きをお願いします。")
-        key = f"councils.membership:{m.pk}"
-        if m.person.email:
-            planned.append(Planned(m.person.email, None, "term_expiry", key, f"{d}日前", subject, body))
-        for user in m.council.secretariat.all():
-            if user.email:
-                planned.append(Planned(user.email, user.pk, "term_expiry", key, f"{d}日前", subject, body,
-                                       f"/portal/councils/{m.council_id}/"))
-    return planned
+    @property
+    def notice_key(self) -> tuple[int | None, str, str, str]:
+        return (self.user_id, self.reason, self.object_key, self.step)
 
 
-def meetings(today: dt.date) -> list[Planned]:
-    """Meetings in 7 days and tomorrow: every invitee who has not declined."""
-    from councils.models import Invitation, Response
-
-    days = settings.REMINDER_MEETING_DAYS
-    dates = {today + dt.timedelta(days=d): d for d in days}
-    invitations = (
-        Invitation.objects.filter(meeting__date__in=list(dates)).exclude(response=Response.DECLINED)
-        .exclude(person__email="").select_related("meeting__council", "person")
-    )
-    planned = []
-    for i in invitations:
-        d, meeting = dates[i.meeting.date], i.meeting
-        when = f"{format_wareki(meeting.date)} {meeting.start_time:%H:%M}"
-        planned.append(Planned(
-            i.person.email, None, "meeting", f"councils.meeting:{meeting.pk}", f"{d}日前",
-            f"【開催のお知らせ】{meeting.title}（{when}）",
-            f"{i.person.name}様\n{meeting.council.name}の会議を{when}から{meeting.place}で開催します。",
-        ))
-    return planned
+def window_step(days_left: int, thresholds: Iterable[int]) -> int | None:
+    """The step an item ``days_left`` days away belongs to: the smallest threshold not below it.
+    None before the first threshold and from the day itself on (too late to remind)."""
+    if days_left < 1:
+        return None
+    fitting = [d for d in thresholds if d >= days_left]
+    return min(fitting) if fitting else None
 
 
-def monitoring(today: dt.date) -> list[Planned]:
-    """Support plans whose monitoring date has come (assigned staff and the CSW), while consent lasts."""
-    from consultations.models import Consent, PlanStatus, SupportPlan, current_consent_q
+def step_label(threshold: int, day: dt.date) -> str:
+    return f"{threshold}日前 {day.isoformat()}"
 
-    plans = (
-        SupportPlan.objects.filter(status=PlanStatus.ACTIVE, monitoring_on__lte=today)
-        .filter(case__consents__in=Consent.objects.filter(current_consent_q(today)))
-        .distinct().select_related("case__csw").prefetch_related("case__assigned_staff")
-    )
-    planned = []
-    for plan in plans:
-        users = {u for u in plan.case.assigned_staff.all()} | ({plan.case.csw} if plan.case.csw else set())
-        for user in users:
-            if user.email:
+
+def step_day(step: str) -> dt.date | None:
+    """The date a step counts to (its last word), or None for steps without one."""
+    try:
+        return dt.date.fromisoformat(step.rsplit(" ", 1)[-1])
+    except ValueError:
+        return None
+
+
+def object_id(object_key: str) -> int | None:
+    tail = object_key.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@lru_cache(maxsize=512)
+def _w(day: dt.date) -> str:
+    return format_wareki(day)
+
+
+class Scan:
+    """What is due on one day. Recipients shared by several kinds are read once."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+
+    # --- recipients ---------------------------------------------------------------------
+
+    def _users_with_role(self, role):
+        from municipality.models import User
+
+        return User.objects.filter(groups__name=role.value, is_active=True).order_by("pk")
+
+    @cached_property
+    def term(self) -> str:
+        """The municipality's name for the coordinator (地域支え合い推進員, 生活支援コーディネーター …)."""
+        from municipality.models import Municipality
+
+        return Municipality.objects.current().coordinator_term
+
+    @cached_property
+    def city_staff(self) -> list:
+        from municipality.roles import Role
+
+        return list(self._users_with_role(Role.CITY_STAFF))
+
+    @cached_property
+    def contractors(self) -> dict[int, list]:
+        """受託団体 users by organisation (every organisation: one query)."""
+        from municipality.roles import Role
+
+        by_org: dict[int, list] = {}
+        for user in self._users_with_role(Role.CONTRACTOR).filter(organisation__isnull=False):
+            by_org.setdefault(user.organisation_id, []).append(user)
+        return by_org
+
+    def _days_left(self, day: dt.date) -> int:
+        return (day - self.today).days
+
+    def _window(self, thresholds: list[int]) -> tuple[dt.date, dt.date]:
+        return self.today + dt.timedelta(days=1), self.today + dt.timedelta(days=max(thresholds))
+
+    # --- kinds ----------------------------------------------------------------------------
+
+    def council_terms(self) -> list[Planned]:
+        """Council terms ending within 120, 60 and 30 days: the member and the secretariat.
+        A term that was left early, or whose member is reappointed, is not reminded of: the
+        new term carries the reminders."""
+        from councils.models import Membership
+
+        thresholds = settings.REMINDER_TERM_DAYS
+        memberships = (
+            Membership.objects.filter(end__range=self._window(thresholds), end=F("planned_end"),
+                                      reappointed_as__isnull=True)
+            .select_related("person", "council", "organisation").prefetch_related("council__secretariat")
+            .order_by("pk")
+        )
+        planned = []
+        for m in memberships:
+            days_left = self._days_left(m.end)
+            step = step_label(window_step(days_left, thresholds), m.end)
+            key = f"councils.membership:{m.pk}"
+            subject = f"【任期満了のお知らせ】{m.council.name}（{_w(m.end)}まで・あと{days_left}日）"
+            if m.person.email:
                 planned.append(Planned(
-                    user.email, user.pk, "monitoring", f"consultations.plan:{plan.pk}", plan.monitoring_on.isoformat(),
-                    f"【モニタリングの時期】{plan.case}", f"{plan.case}のプラン第{plan.version}版のモニタリングの時期"
-                    f"（{format_wareki(plan.monitoring_on)}）です。", f"/portal/cases/{plan.case_id}/",
+                    m.person.email, None, Reason.TERM_EXPIRY, key, step, subject,
+                    f"{m.person.name}様\n{m.council.name}の構成員としての任期は{_w(m.end)}に満了します"
+                    f"（あと{days_left}日）。再任などの手続きについては事務局からご連絡します。",
                 ))
-    return planned
+            secretariat_body = (
+                f"{m.person.name}様（{m.organisation.name}選出）の{m.council.name}構成員としての任期は"
+                f"{_w(m.end)}に満了します（あと{days_left}日）。再任または後任の手続きをお願いします。"
+            )
+            secretariat_subject = (f"【任期満了のお知らせ】{m.council.name}：{m.person.name}様"
+                                   f"（{_w(m.end)}まで・あと{days_left}日）")
+            for user in m.council.secretariat.all():
+                if user.is_active:
+                    planned.append(Planned(user.email, user.pk, Reason.TERM_EXPIRY, key, step, secretariat_subject,
+                                           secretariat_body, f"/portal/councils/{m.council_id}/"))
+        return planned
 
+    def meetings(self) -> list[Planned]:
+        """Meetings within 7 days and tomorrow: every invitee with an address who has not declined."""
+        from councils.models import Invitation, Response
 
-def _city_staff():
-    from municipality.models import User
-    from municipality.roles import Role
-
-    return list(User.objects.filter(groups__name=Role.CITY_STAFF.value, is_active=True).exclude(email=""))
-
-
-def _contractor_staff(organisation_ids):
-    from municipality.models import User
-    from municipality.roles import Role
-
-    users = User.objects.filter(groups__name=Role.CONTRACTOR.value, is_active=True,
-                                organisation_id__in=organisation_ids).exclude(email="")
-    by_org: dict[int, list] = {}
-    for user in users:
-        by_org.setdefault(user.organisation_id, []).append(user)
-    return by_org
-
-
-def certificates_and_contracts(today: dt.date) -> list[Planned]:
-    """Certificates and contracts ending in 60 and 30 days: the organisation and the city."""
-    from coordinators.models import Certificate, CertificateStatus, Contract, ContractStatus
-
-    dates = {today + dt.timedelta(days=d): d for d in settings.REMINDER_EXPIRY_DAYS}
-    certificates = list(Certificate.objects.filter(status=CertificateStatus.VALID, valid_until__in=list(dates))
-                        .select_related("coordinator"))
-    contracts = list(Contract.objects.filter(status=ContractStatus.ACTIVE, end__in=list(dates))
-                     .select_related("organisation"))
-    staff = _contractor_staff({c.coordinator.employer_id for c in certificates} | {c.organisation_id for c in contracts})
-    city = _city_staff()
-    planned = []
-    for c in certificates:
-        d = dates[c.valid_until]
-        subject = f"【証の有効期間】第{c.number}号（{format_wareki(c.valid_until)}まで・{d}日前）"
-        body = f"{c.coordinator.name}さんのコーディネーター証（第{c.number}号）は{format_wareki(c.valid_until)}で有効期間が終わります。"
-        for user in [*staff.get(c.coordinator.employer_id, []), *city]:
-            planned.append(Planned(user.email, user.pk, "certificate_expiry", f"coordinators.certificate:{c.pk}",
-                                   f"{d}日前", subject, body))
-    for c in contracts:
-        d = dates[c.end]
-        subject = f"【委託期間の終了】{c.title}（{format_wareki(c.end)}まで・{d}日前）"
-        body = f"{c.organisation.name}との{c.title}は{format_wareki(c.end)}で委託期間が終わります。"
-        for user in [*staff.get(c.organisation_id, []), *city]:
-            planned.append(Planned(user.email, user.pk, "contract_expiry", f"coordinators.contract:{c.pk}",
-                                   f"{d}日前", subject, body))
-    return planned
-
-
-def training(today: dt.date) -> list[Planned]:
-    """Coordinators past the set time without a required course: the coordinator and the organisation (monthly)."""
-    from coordinators.selectors import coordinators_missing_required_training
-
-    missing = list(coordinators_missing_required_training(day=today).select_related("user"))
-    staff = _contractor_staff({c.employer_id for c in missing})
-    planned = []
-    for c in missing:
-        subject = f"【研修の受講】{c.name}さん：必須研修の受講記録がありません"
-        body = f"{c.name}さんは、選任から定められた期間を過ぎても必須研修の受講記録がありません。受講の予定を立ててください。"
-        recipients = [*staff.get(c.employer_id, []), *([c.user] if c.user and c.user.email else [])]
-        for user in recipients:
-            planned.append(Planned(user.email, user.pk, "training", f"coordinators.coordinator:{c.pk}",
-                                   today.strftime("%Y-%m"), subject, body))
-    return planned
-
-
-def vacancies(today: dt.date) -> list[Planned]:
-    """Areas still waiting for a successor coordinator: the city, weekly while it lasts."""
-    from coordinators.selectors import areas_awaiting_successor
-
-    week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
-    planned = []
-    waiting = areas_awaiting_successor(day=today)
-    for user in _city_staff() if waiting else []:
-        for coverage in waiting:
+        thresholds = settings.REMINDER_MEETING_DAYS
+        invitations = (
+            Invitation.objects.filter(meeting__date__range=self._window(thresholds))
+            .exclude(response=Response.DECLINED).exclude(person__email="")
+            .select_related("meeting__council", "person").order_by("pk")
+        )
+        planned = []
+        for i in invitations:
+            meeting = i.meeting
+            days_left = self._days_left(meeting.date)
+            when = f"{_w(meeting.date)} {meeting.start_time:%H:%M}"
+            answer = ("ご出席のご回答をいただいています。" if i.response == Response.ATTENDING
+                      else "出欠のご回答がまだの方は、下のリンクからお願いします。")
             planned.append(Planned(
-                user.email, user.pk, "vacancy", f"municipality.area:{coverage.area.pk}", week,
-                f"【後任未選任】{coverage.area.name}",
-                f"{coverage.area.name}は{format_wareki(coverage.vacant_since)}の解任以来、後任のコーディネーターが選任されていません。",
-                "/admin/coordinators/appointmentnotice/waiting/"))
-    return planned
+                i.person.email, None, Reason.MEETING, f"councils.meeting:{meeting.pk}",
+                step_label(window_step(days_left, thresholds), meeting.date),
+                f"【開催のお知らせ】{meeting.title}（{when}）",
+                f"{i.person.name}様\n{meeting.council.name}の会議「{meeting.title}」を{when}から"
+                f"{meeting.place}で開催します（あと{days_left}日）。{answer}",
+                f"/meetings/rsvp/{i.token}/",
+            ))
+        return planned
 
+    def monitoring(self) -> list[Planned]:
+        """Active plans whose monitoring date has come: assigned staff and the CSW, only while the
+        person's consent lasts (a withdrawn or expired consent stops them)."""
+        from consultations.models import Consent, PlanStatus, SupportPlan, current_consent_q
 
-def monthly_reports(today: dt.date) -> list[Planned]:
-    """Last month's report not submitted by the due day: the coordinator and the organisation."""
-    from activities.selectors import dashboard
-    from municipality.models import Municipality
+        current = Consent.objects.filter(current_consent_q(self.today)).values("case_id")
+        plans = (
+            SupportPlan.objects.filter(status=PlanStatus.ACTIVE, monitoring_on__lte=self.today, case_id__in=current)
+            .select_related("case__csw").prefetch_related("case__assigned_staff").order_by("pk")
+        )
+        planned = []
+        for plan in plans:
+            case = plan.case  # its number only: no personal data leaves the case pages
+            users = {u.pk: u for u in plan.case.assigned_staff.all()}
+            if case.csw is not None:
+                users[case.csw.pk] = case.csw
+            for user in users.values():
+                if user.is_active:
+                    planned.append(Planned(
+                        user.email, user.pk, Reason.MONITORING, f"consultations.plan:{plan.pk}",
+                        plan.monitoring_on.isoformat(), f"【モニタリングの時期】{case}",
+                        f"{case}のプラン第{plan.version}版は、モニタリングの時期（{_w(plan.monitoring_on)}）を"
+                        "迎えています。モニタリングを行い、必要なら重層的支援会議でプランの変更を決めてください。",
+                        f"/portal/cases/{case.pk}/",
+                    ))
+        return planned
 
-    if today.day < Municipality.objects.current().report_due_day:
-        return []
-    board = dashboard(today=today)
-    staff = _contractor_staff({c.employer_id for c in board.not_submitted})
-    planned = []
-    month = board.report_month
-    for c in board.not_submitted:
-        subject = f"【月次報告】{month.year}年{month.month}月の報告が未提出です（{c.name}さん）"
-        body = f"{c.name}さんの{month.year}年{month.month}月の活動報告が提出されていません。提出をお願いします。"
-        recipients = [*staff.get(c.employer_id, []), *([c.user] if c.user and c.user.email else [])]
-        for user in recipients:
-            planned.append(Planned(user.email, user.pk, "monthly_report", f"coordinators.coordinator:{c.pk}",
-                                   month.strftime("%Y-%m"), subject, body, "/portal/activities/reports/"))
-    return planned
+    def certificates(self) -> list[Planned]:
+        """Valid certificates ending within 60 and 30 days: the organisation and the city."""
+        from coordinators.models import Certificate, CertificateStatus
 
+        thresholds = settings.REMINDER_EXPIRY_DAYS
+        certificates = (
+            Certificate.objects.filter(status=CertificateStatus.VALID, valid_until__range=self._window(thresholds))
+            .select_related("coordinator").order_by("pk")
+        )
+        planned = []
+        for c in certificates:
+            days_left = self._days_left(c.valid_until)
+            step = step_label(window_step(days_left, thresholds), c.valid_until)
+            subject = f"【証の有効期間】{c.coordinator.name}さんの証（{_w(c.valid_until)}まで・あと{days_left}日）"
+            body = (f"{c.coordinator.name}さんの{self.term}証（{c.number}）は{_w(c.valid_until)}で"
+                    f"有効期間が終わります（あと{days_left}日）。委託の更新とあわせて、証の交付の準備をお願いします。")
+            for user in [*self.contractors.get(c.coordinator.employer_id, []), *self.city_staff]:
+                planned.append(Planned(user.email, user.pk, Reason.CERTIFICATE_EXPIRY,
+                                       f"coordinators.certificate:{c.pk}", step, subject, body))
+        return planned
 
-def weekly_digest(today: dt.date) -> list[Planned]:
-    """Every Monday, city staff get one mail listing everything overdue (from the other scans)."""
-    if today.weekday() != 0:
-        return []
-    items = [p for kind in (certificates_and_contracts, training, vacancies, monthly_reports) for p in kind(today)]
-    lines = sorted({p.subject for p in items})
-    if not lines:
-        return []
-    week = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
-    body = "今週の時点で対応が必要なもの：\n" + "\n".join(f"・{line}" for line in lines)
-    return [Planned(user.email, user.pk, "weekly_digest", "municipality.digest", week,
-                    f"【週のまとめ】対応が必要なもの {len(lines)}件", body, "/admin/coordinators/appointmentnotice/waiting/")
-            for user in _city_staff()]
+    def contracts(self) -> list[Planned]:
+        """Active contracts ending within 60 and 30 days: the organisation and the city."""
+        from coordinators.models import Contract, ContractStatus
 
+        thresholds = settings.REMINDER_EXPIRY_DAYS
+        contracts = (
+            Contract.objects.filter(status=ContractStatus.ACTIVE, end__range=self._window(thresholds))
+            .select_related("organisation").order_by("pk")
+        )
+        planned = []
+        for c in contracts:
+            days_left = self._days_left(c.end)
+            step = step_label(window_step(days_left, thresholds), c.end)
+            subject = f"【委託期間の終了】{c.title}（{_w(c.end)}まで・あと{days_left}日）"
+            body = f"{c.organisation.name}との{c.title}は{_w(c.end)}で委託期間が終わります（あと{days_left}日）。"
+            for user in [*self.contractors.get(c.organisation_id, []), *self.city_staff]:
+                planned.append(Planned(user.email, user.pk, Reason.CONTRACT_EXPIRY,
+                                       f"coordinators.contract:{c.pk}", step, subject, body))
+        return planned
 
-KINDS = [council_terms, meetings, monitoring, certificates_and_contracts, training, vacancies, monthly_reports,
-         weekly_digest]
+    def training(self) -> list[Planned]:
+        """Coordinators past the set time without a required course: the coordinator and the
+        organisation, once a month while it lasts."""
+        from coordinators.selectors import coordinators_missing_required_training
+
+        missing = coordinators_missing_required_training(day=self.today).select_related("user")
+        planned = []
+        for c in missing:
+            subject = f"【研修の受講】{c.name}さん：必須研修の受講記録がありません"
+            body = (f"{c.name}さんは、選任から定められた期間を過ぎても必須研修の受講記録がありません。"
+                    "受講の予定を立て、受講後は記録を登録してください。")
+            recipients = [*self.contractors.get(c.employer_id, []), *([c.user] if c.user and c.user.is_active else [])]
+            for user in recipients:
+                planned.append(Planned(user.email, user.pk, Reason.TRAINING, f"coordinators.coordinator:{c.pk}",
+                                       self.today.strftime("%Y-%m"), subject, body))
+        return planned
+
+    def vacancies(self) -> list[Planned]:
+        """Areas still waiting for a successor coordinator: the city, once a week while it lasts."""
+        from coordinators.selectors import areas_awaiting_successor
+
+        waiting = areas_awaiting_successor(day=self.today)
+        week = iso_week(self.today)
+        planned = []
+        for coverage in waiting:
+            area = coverage.area
+            for user in self.city_staff:
+                planned.append(Planned(
+                    user.email, user.pk, Reason.VACANCY, f"municipality.area:{area.pk}", week,
+                    f"【後任未選任】{area.name}",
+                    f"{area.name}は{_w(coverage.vacant_since)}の解任以来、後任の{self.term}が選任されていません。"
+                    "後任はすみやかに選任することとされています。",
+                    "/admin/coordinators/appointmentnotice/waiting/"))
+        return planned
+
+    def monthly_reports(self) -> list[Planned]:
+        """Last month's report not in by the due day: the coordinator and the organisation."""
+        from activities.models import month_label
+        from activities.selectors import coordinators_without_report, previous_month, report_due
+
+        due_on = report_due(self.today)
+        if self.today < due_on:
+            return []
+        month = previous_month(self.today)
+        planned = []
+        for c in coordinators_without_report(month):
+            subject = f"【月次報告】{month_label(month)}の報告が未提出です（{c.name}さん）"
+            body = (f"{c.name}さんの{month_label(month)}の活動報告が、提出期限（{_w(due_on)}）を過ぎても"
+                    "提出されていません。提出をお願いします。")
+            recipients = [*self.contractors.get(c.employer_id, []), *([c.user] if c.user.is_active else [])]
+            for user in recipients:
+                planned.append(Planned(user.email, user.pk, Reason.MONTHLY_REPORT, f"coordinators.coordinator:{c.pk}",
+                                       month.strftime("%Y-%m"), subject, body, "/portal/activities/reports/"))
+        return planned
+
+    def weekly_digest(self, overdue: list[Planned]) -> list[Planned]:
+        """Once a week (on the first scan of the ISO week), city staff get one mail listing
+        everything overdue: what waits for the city, and the other scans' findings."""
+        from coordinators.selectors import waiting_counts
+
+        counts = waiting_counts(day=self.today)
+        labels = {"appointment_notices": "受理待ちの選任届", "appointments_without_certificate": "証の交付待ち",
+                  "dismissal_notices": "受理待ちの解任届"}
+        lines = [f"{label} {counts[key]}件" for key, label in labels.items() if counts[key]]
+        lines += sorted({p.subject for p in overdue})
+        if not lines:
+            return []
+        body = "今週の時点で対応が必要なもの：\n" + "\n".join(f"・{line}" for line in lines)
+        week = iso_week(self.today)
+        return [Planned(user.email, user.pk, Reason.WEEKLY_DIGEST, "municipality.digest", week,
+                        f"【週のまとめ】対応が必要なもの {len(lines)}件", body,
+                        "/admin/coordinators/appointmentnotice/waiting/")
+                for user in self.city_staff]
+
+    def all(self) -> list[Planned]:
+        overdue = [*self.certificates(), *self.contracts(), *self.training(), *self.vacancies(),
+                   *self.monthly_reports()]
+        return [*self.council_terms(), *self.meetings(), *self.monitoring(), *overdue, *self.weekly_digest(overdue)]
 
 
 def due(today: dt.date) -> list[Planned]:
-    return [p for kind in KINDS for p in kind(today)]
+    """Every reminder due on ``today`` (already sent ones included: enqueue skips them)."""
+    return Scan(today).all()
 
 
-def not_yet_planned(planned: list[Planned]):
-    from .models import Delivery
+# --- At send time: is the reason still there? --------------------------------------------------
+# A reminder waits in the outbox for minutes (or hours, while SMTP is down). If what it was about
+# changed meanwhile (consent withdrawn, invitation declined, meeting moved, term renewed), it is
+# cancelled instead of sent.
+
+def _term_still_due(delivery, today: dt.date) -> bool:
+    from councils.models import Membership
+
+    return Membership.objects.filter(pk=object_id(delivery.object_key), end=step_day(delivery.step),
+                                     end__gte=today, planned_end=F("end"), reappointed_as__isnull=True).exists()
+
+
+def _meeting_still_due(delivery, today: dt.date) -> bool:
+    from councils.models import Invitation, Response
+
+    return (Invitation.objects.filter(meeting_id=object_id(delivery.object_key), meeting__date=step_day(delivery.step),
+                                      meeting__date__gte=today, person__email=delivery.recipient)
+            .exclude(response=Response.DECLINED).exists())
+
+
+def _monitoring_still_due(delivery, today: dt.date) -> bool:
+    from consultations.models import Consent, PlanStatus, SupportPlan, current_consent_q
+
+    return SupportPlan.objects.filter(
+        pk=object_id(delivery.object_key), status=PlanStatus.ACTIVE, monitoring_on=step_day(delivery.step),
+        case_id__in=Consent.objects.filter(current_consent_q(today)).values("case_id"),
+    ).exists()
+
+
+def _certificate_still_due(delivery, today: dt.date) -> bool:
+    from coordinators.models import Certificate, CertificateStatus
+
+    return Certificate.objects.filter(pk=object_id(delivery.object_key), status=CertificateStatus.VALID,
+                                      valid_until=step_day(delivery.step), valid_until__gte=today).exists()
+
+
+def _contract_still_due(delivery, today: dt.date) -> bool:
+    from coordinators.models import Contract, ContractStatus
+
+    return Contract.objects.filter(pk=object_id(delivery.object_key), status=ContractStatus.ACTIVE,
+                                   end=step_day(delivery.step), end__gte=today).exists()
+
+
+STILL_DUE: dict[str, Callable] = {
+    Reason.TERM_EXPIRY: _term_still_due,
+    Reason.MEETING: _meeting_still_due,
+    Reason.MONITORING: _monitoring_still_due,
+    Reason.CERTIFICATE_EXPIRY: _certificate_still_due,
+    Reason.CONTRACT_EXPIRY: _contract_still_due,
+}
+
+
+def still_due(delivery, today: dt.date) -> bool:
+    check = STILL_DUE.get(delivery.reason)
+    return check is None or check(delivery, today)
+
+
+def not_yet_planned(planned: list[Planned]) -> list[Planned]:
+    """The planned reminders that have neither their mail nor their notice yet (two queries)."""
+    from .models import Delivery, Notice
 
     if not planned:
         return []
-    existing = set(Delivery.objects.filter(Q(object_key__in={p.object_key for p in planned})).values_list(
-        "recipient", "reason", "object_key", "step"))
-    return [p for p in planned if (p.email, p.reason, p.object_key, p.step) not in existing]
+    keys = {p.object_key for p in planned}
+    steps = {p.step for p in planned}
+    deliveries = set(Delivery.objects.filter(object_key__in=keys, step__in=steps)
+                     .values_list("recipient", "reason", "object_key", "step"))
+    notices = set(Notice.objects.filter(object_key__in=keys, step__in=steps)
+                  .values_list("user_id", "reason", "object_key", "step"))
+    return [p for p in planned
+            if (p.email and p.delivery_key not in deliveries) or (p.user_id and p.notice_key not in notices)]

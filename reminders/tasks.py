@@ -1,3 +1,6 @@
+"""Thin tasks: the work and its rules live in services.py. Beat's schedule for them is in the
+database (定期処理 in the admin), where city staff can see and change it."""
+
 from celery import shared_task
 
 from . import services
@@ -5,11 +8,13 @@ from . import services
 
 @shared_task
 def scan_due() -> int:
-    """Beat runs this daily: whatever is due becomes unique delivery rows (nothing is sent here)."""
-    return services.scan()
+    """Find what is due now and send it. Safe to run twice or in several workers at once."""
+    added = services.scan()
+    services.send_due()
+    return added
 
 
 @shared_task
 def send_pending() -> int:
-    """Beat runs this every few minutes: send what waits, retrying failures with back-off."""
+    """Send what waits in the outbox (new mail, retries whose time has come)."""
     return services.send_due()

@@ -49,6 +49,15 @@ class Sink:
         from aiosmtpd.controller import Controller
 
         self.messages = []
+        import socket
+
+        with socket.socket() as probe:  # a free port (aiosmtpd cannot report one chosen by port=0)
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self.handler(), hostname="127.0.0.1", port=self.port)
+
+    def handler(self):
+        """Keeps every message it receives (a subclass may answer otherwise)."""
         sink = self
 
         class Handler:
@@ -58,12 +67,7 @@ class Sink:
                 sink.messages.append(email.message_from_bytes(envelope.content))
                 return "250 OK"
 
-        import socket
-
-        with socket.socket() as probe:  # a free port (aiosmtpd cannot report one chosen by port=0)
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        return Handler()
 
     def __enter__(self):
         self.controller.start()

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.lg.jp:587",
     "DEFAULT_FROM_EMAIL": "shien@example.lg.jp",
+    "SITE_URL": "https://shien.example.lg.jp",
 }
 
 

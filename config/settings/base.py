@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -159,6 +160,11 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A hung mail server must not hold a worker longer than the outbox waits before it retries a
+# row left in 送信中 (reminders/services.py: STALE_SENDING, 15 minutes).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The address of the application as users reach it: links in mail sent without a request.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Celery ----------------------------------------------------------------------
 # Embedded default: a broker kept in folders under var/, which the web process,
@@ -182,6 +188,9 @@ else:
         "max_retries": 2,
         "visibility_timeout": 60 * 60,
     }
+# A web request publishes with its own connection: tight timeouts, no retry (municipality/jobs.py).
+# Measured: a hung broker then costs the request 2 s, a refused connection nothing.
+CELERY_PUBLISH_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
@@ -195,17 +204,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "municipality.tasks.record_worker_heartbeat",
         "schedule": timedelta(minutes=1),
     },
-    # Reminders: find what is due (rows unique per recipient, reason, object and step), then
-    # send what waits. Both are safe to run twice or in parallel; city staff adjust the
-    # schedule in the admin (定期処理).
-    "reminders-scan": {"task": "reminders.tasks.scan_due", "schedule": timedelta(hours=1)},
-    "reminders-send": {"task": "reminders.tasks.send_pending", "schedule": timedelta(minutes=5)},
 }
+# The reminder jobs are not listed here: beat would write this schedule over the database's at
+# every start, undoing what city staff set in the admin. A migration creates them once
+# (reminders/migrations/0003_periodic_tasks.py).
 
-# Days before a council term ends and before a meeting when reminders go out.
-REMINDER_TERM_DAYS = [int(d) for d in env.list("REMINDER_TERM_DAYS", default=["120", "60", "30"])]
-REMINDER_MEETING_DAYS = [int(d) for d in env.list("REMINDER_MEETING_DAYS", default=["7", "1"])]
-REMINDER_EXPIRY_DAYS = [int(d) for d in env.list("REMINDER_EXPIRY_DAYS", default=["60", "30"])]
+# Days before a council term ends, a meeting, a certificate or contract ends when reminders go
+# out. Each is a window: a term 45 days away gets the "60 days" reminder if it has not had it.
+def _days(name: str, default: str) -> list[int]:
+    value = env(name, default=default)
+    try:
+        days = sorted({int(d) for d in value.split(",")}, reverse=True)
+    except ValueError:
+        days = []
+    if not days or min(days) < 1:
+        raise ImproperlyConfigured(f"{name} must list whole numbers of days, 1 or more (e.g. {default}), not {value!r}")
+    return days
+
+
+REMINDER_TERM_DAYS = _days("REMINDER_TERM_DAYS", "120,60,30")
+REMINDER_MEETING_DAYS = _days("REMINDER_MEETING_DAYS", "7,1")
+REMINDER_EXPIRY_DAYS = _days("REMINDER_EXPIRY_DAYS", "60,30")
 
 # Functions giving the ids of further areas a user works in (see municipality/scoping.py).
 SCOPE_AREA_PROVIDERS = ["coordinators.scoping.coordinator_areas"]

@@ -19,6 +19,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = True
 vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+SITE_URL = env("SITE_URL")  # e.g. https://shien.example.lg.jp: links in reminder mails
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("", address) for address in env.list("ADMIN_EMAILS", default=[])]
 

@@ -3,11 +3,14 @@ attendance is recorded; the minutes are published."""
 
 import datetime as dt
 import re
+import time
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from config.celery import app
 from councils import services
 from councils.models import Invitation, Meeting
 from tests.conftest import name_city
@@ -45,9 +48,17 @@ def test_meeting_from_schedule_to_published_minutes(page: Page, live_server, cou
     page.get_by_role("button", name="登録して構成員を招集する").click()
     expect(page.get_by_role("status")).to_contain_text("構成員 3人を招集者にしました")
 
-    page.get_by_role("button", name="開催通知をメールで送る").click()
-    expect(page.get_by_role("status")).to_contain_text("2人にメールを送りました")
+    # The click queues the mail; a Celery worker sends it once the request's transaction commits.
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+        page.get_by_role("button", name="開催通知をメールで送る").click()
+        expect(page.get_by_role("status")).to_contain_text("2人あての開催通知メールを送信します")
+        deadline = time.monotonic() + 30
+        while len(smtp_sink.messages) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
     assert sorted(m["To"] for m in smtp_sink.messages) == ["member0@example.jp", "member1@example.jp"]
+    page.reload()
+    expect(page.get_by_role("cell", name="メール送信済み")).to_have_count(2)
+    expect(page.get_by_role("cell", name="郵送")).to_have_count(1)
 
     # One invitee answers by the link in the mail, without logging in.
     body_text = next(p for p in smtp_sink.messages[0].walk() if p.get_content_type() == "text/plain")

@@ -16,6 +16,7 @@ from councils import services
 from councils.mail import send_invitations
 from councils.models import AgendaItem, Invitation, Meeting, Topic
 from municipality.errors import DomainError
+from reminders.services import send_due
 from tests.council_fixtures import people
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,8 @@ def pdf_text(content: bytes) -> str:
 def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink):
     sent, without = send_invitations(meeting, base_url="http://testserver")
     assert (sent, without) == (1, 1)
+    assert smtp_sink.messages == []  # queued in the outbox; the worker sends it
+    assert send_due() == 1
     [message] = smtp_sink.messages
     assert message["To"] == "iin0@example.jp"
     from email.header import decode_header, make_header
@@ -71,6 +74,7 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     assert str(event["url"]).endswith(f"/meetings/{meeting.pk}/")
     # A second run sends nothing twice.
     assert send_invitations(meeting, base_url="http://testserver") == (0, 1)
+    assert send_due() == 0
     assert len(smtp_sink.messages) == 1
 
 

@@ -9,6 +9,7 @@ from councils import services
 from councils.mail import send_invitations
 from councils.models import Council, Meeting, Membership, Office, OfficeRole, Person, SetupType, WorkingGroup
 from municipality.errors import DomainError
+from reminders.services import send_due
 from tests.council_fixtures import people
 from tests.factories import AreaFactory, UserFactory
 
@@ -133,6 +134,7 @@ def test_a_changed_meeting_is_mailed_again_with_one_charset(council, body, secre
     assert send_invitations(meeting, base_url="http://testserver") == (0, 0)
     Meeting.objects.filter(pk=meeting.pk).update(place="会議室2", sequence=1)
     assert send_invitations(meeting, base_url="http://testserver") == (1, 0)
+    assert send_due() == 2
     _first, second = smtp_sink.messages
     calendar = next(p for p in second.walk() if p.get_content_type() == "text/calendar")
     assert calendar.get_params().count(("charset", "utf-8")) == 1

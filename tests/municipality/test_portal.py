@@ -86,8 +86,22 @@ def test_weak_new_password_is_refused_in_japanese(client, contractor_a):
     assert contractor_a.check_password(PASSWORD)
 
 
-def test_password_reset_by_mail(client, contractor_a):
+def test_password_reset_by_mail(client, contractor_a, city_staff):
+    from reminders.models import Delivery
+    from reminders.services import ERASED, send_due
+
     client.post(reverse("password_reset"), {"email": contractor_a.email})
+    # The mail waits in the outbox (a mail server that is down fails nothing); its link is never
+    # shown to staff, and it is erased once sent.
+    delivery = Delivery.objects.get(recipient=contractor_a.email)
+    assert delivery.sensitive and "/accounts/reset/" in delivery.body
+    client.force_login(city_staff)
+    page = client.get(reverse("admin:reminders_delivery_change", args=[delivery.pk])).content.decode()
+    assert "パスワード再設定のご案内" in page and "/accounts/reset/" not in page
+    client.logout()
+    assert send_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.body == ERASED
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "【汐見市】パスワード再設定のご案内"

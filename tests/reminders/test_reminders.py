@@ -1,129 +1,284 @@
-"""Reminders are due on the right days and reach each person exactly once."""
+"""Reminders are due on the right days, reach each person once, and stop when their reason goes."""
 
 import datetime as dt
 import io
+import zoneinfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from councils import services as council_services
-from councils.models import Meeting
+from councils.models import Meeting, Response
 from reminders import scan, services
-from reminders.models import Delivery, DeliveryStatus, Notice
+from reminders.models import Delivery, DeliveryStatus, Notice, Reason
 from tests.council_fixtures import people
 
 pytestmark = pytest.mark.django_db
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
-@pytest.fixture
-def member(council, body, secretary):
-    person = people(1)[0]
-    person.email = "member@example.jp"
-    person.save()
-    secretary.email = "secretary@example.jp"
-    secretary.save()
-    return council_services.membership_add(council=council, person=person, organisation=body,
-                                           start=dt.date(2025, 4, 1), by=secretary)
+def at(day: dt.date, hour: int = 9, minute: int = 0):
+    """Freeze the clock at a time of day in Tokyo."""
+    return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TOKYO), tick=False)
 
 
-def test_term_expiry_exactly_30_days_before_a_term_ending_on_3_31(member):
+def steps(planned, email=None):
+    return sorted({p.step for p in planned if email is None or p.email == email})
+
+
+# --- Council terms ---------------------------------------------------------------------------
+
+def test_term_reminders_at_the_boundaries_of_a_term_ending_on_3_31(member):
     assert member.end == dt.date(2027, 3, 31)
-    assert scan.council_terms(dt.date(2027, 3, 2)) == []  # 29 days before: nothing
-    planned = scan.council_terms(dt.date(2027, 3, 1))  # exactly 30 days before
-    assert {(p.email, p.step) for p in planned} == {("member@example.jp", "30日前"), ("secretary@example.jp", "30日前")}
-    assert {p.step for p in scan.council_terms(dt.date(2026, 12, 1))} == {"120日前"}
+
+    def terms(day):
+        return scan.Scan(day).council_terms()
+
+    assert terms(dt.date(2026, 11, 30)) == []  # 121 days before: not yet
+    assert steps(terms(dt.date(2026, 12, 1))) == ["120日前 2027-03-31"]  # exactly 120 days before
+    assert steps(terms(dt.date(2027, 1, 30))) == ["60日前 2027-03-31"]  # exactly 60 days
+    assert steps(terms(dt.date(2027, 2, 28))) == ["60日前 2027-03-31"]  # 31 days: still the 60-day step
+    planned = terms(dt.date(2027, 3, 1))  # exactly 30 days before
+    assert {(p.email, p.step) for p in planned} == {("member@example.jp", "30日前 2027-03-31"),
+                                                    ("secretary@example.jp", "30日前 2027-03-31")}
+    assert "令和9年3月31日" in planned[0].subject and "あと30日" in planned[0].subject
+    assert terms(dt.date(2027, 3, 31)) == []  # the day itself: too late to remind
+
+
+def test_scanning_every_day_sends_each_step_once(member):
+    day = dt.date(2026, 11, 1)
+    while day <= dt.date(2027, 4, 5):
+        services.scan(day)
+        day += dt.timedelta(days=1)
+    member_mail = Delivery.objects.filter(recipient="member@example.jp").order_by("pk")
+    assert list(member_mail.values_list("step", flat=True)) == [
+        "120日前 2027-03-31", "60日前 2027-03-31", "30日前 2027-03-31"]
+    assert Notice.objects.filter(user__email="secretary@example.jp").count() == 3
+
+
+def test_a_day_without_a_scan_is_made_up_by_the_next(member):
+    # No scan ran on 3/1 (broker down all day); the scan of 3/3 sends the 30-day reminder.
+    services.scan(dt.date(2027, 2, 1))
+    assert services.scan(dt.date(2027, 3, 3)) == 2
+    assert set(Delivery.objects.values_list("step", flat=True)) == {"60日前 2027-03-31", "30日前 2027-03-31"}
 
 
 def test_a_reappointed_member_gets_the_reminders_of_the_new_term(member, secretary):
     council_services.memberships_reappoint(memberships=[member], by=secretary)
-    assert scan.council_terms(dt.date(2027, 3, 1)) == []
-    assert {p.step for p in scan.council_terms(dt.date(2030, 3, 1))} == {"30日前"}
+    assert scan.Scan(dt.date(2027, 3, 1)).council_terms() == []
+    planned = scan.Scan(dt.date(2030, 3, 1)).council_terms()
+    assert steps(planned) == ["30日前 2030-03-31"]
+    member.refresh_from_db()
+    assert {p.object_key for p in planned} == {f"councils.membership:{member.reappointed_as.pk}"}
 
+
+def test_a_member_who_left_early_is_not_reminded_of_the_term_end(member, secretary):
+    council_services.membership_leave(membership=member, leaves_on=dt.date(2027, 3, 20), reason="辞任", by=secretary)
+    assert scan.Scan(dt.date(2027, 3, 1)).council_terms() == []
+
+
+def test_a_term_renewed_after_its_reminder_was_queued_is_not_mailed(member, secretary):
+    services.scan(dt.date(2027, 3, 1))
+    council_services.memberships_reappoint(memberships=[member], by=secretary)
+    with at(dt.date(2027, 3, 1), 10):
+        assert services.send_due() == 0
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.CANCELLED}
+    assert mail.outbox == []
+
+
+def test_day_counts_are_settings(member, settings):
+    settings.REMINDER_TERM_DAYS = [90, 14]
+    assert scan.Scan(dt.date(2026, 12, 1)).council_terms() == []
+    assert steps(scan.Scan(dt.date(2027, 1, 1)).council_terms()) == ["90日前 2027-03-31"]
+    assert steps(scan.Scan(dt.date(2027, 3, 17)).council_terms()) == ["14日前 2027-03-31"]
+
+
+# --- Meetings ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def late_meeting(council, member, secretary):
+    """A meeting at 00:30 on 2026-12-02, Tokyo time."""
+    meeting = Meeting.objects.create(council=council, title="深夜0時半の会議", date=dt.date(2026, 12, 2),
+                                     start_time=dt.time(0, 30), end_time=dt.time(1, 30), place="会議室")
+    council_services.meeting_invite_members(meeting=meeting, by=secretary)
+    return meeting
+
+
+def test_a_meeting_just_after_midnight_counts_days_in_tokyo(late_meeting):
+    # 11/30 23:50 in Tokyo (14:50 UTC): the meeting is 2 days away, the 7-day step.
+    with at(dt.date(2026, 11, 30), 23, 50):
+        services.scan()
+    meeting_mail = Delivery.objects.filter(reason=Reason.MEETING)
+    assert list(meeting_mail.values_list("step", flat=True)) == ["7日前 2026-12-02"]
+    # 12/1 00:10 in Tokyo is still 11/30 in UTC (15:10): in Tokyo it is the day before.
+    with at(dt.date(2026, 12, 1), 0, 10):
+        assert dt.datetime.now(dt.UTC).date() == dt.date(2026, 11, 30)
+        services.scan()
+    assert sorted(meeting_mail.values_list("step", flat=True)) == ["1日前 2026-12-02", "7日前 2026-12-02"]
+    # On the day of the meeting nothing more is sent.
+    with at(dt.date(2026, 12, 2), 0, 5):
+        services.scan()
+    assert meeting_mail.count() == 2
+
+
+def test_a_declined_invitation_is_not_reminded_and_a_queued_reminder_is_cancelled(late_meeting):
+    services.scan(dt.date(2026, 11, 25))
+    invitation = late_meeting.invitations.get()
+    with at(dt.date(2026, 11, 25), 9, 30):
+        council_services.rsvp(token=invitation.token, attending=False)
+    invitation.refresh_from_db()
+    assert invitation.response == Response.DECLINED
+    assert scan.Scan(dt.date(2026, 12, 1)).meetings() == []
+    with at(dt.date(2026, 11, 25), 10):
+        assert services.send_due() == 0
+    assert Delivery.objects.get().status == DeliveryStatus.CANCELLED
+
+
+def test_a_moved_meeting_is_reminded_for_its_new_date(late_meeting):
+    services.scan(dt.date(2026, 11, 25))
+    Meeting.objects.filter(pk=late_meeting.pk).update(date=dt.date(2026, 12, 9))
+    with at(dt.date(2026, 11, 25), 10):
+        assert services.send_due() == 0  # the reminder for 12/2 is void
+    services.scan(dt.date(2026, 12, 2))
+    with at(dt.date(2026, 12, 2), 10):
+        services.send_due()
+    [reminder] = [m for m in mail.outbox if "開催のお知らせ" in m.subject]
+    assert "令和8年12月9日" in reminder.subject
+    assert dict(Delivery.objects.filter(reason=Reason.MEETING).values_list("step", "status")) == {
+        "7日前 2026-12-02": DeliveryStatus.CANCELLED, "7日前 2026-12-09": DeliveryStatus.SENT}
+
+
+# --- Sending ----------------------------------------------------------------------------------
 
 def test_scanning_twice_and_sending_twice_delivers_once(member):
     today = dt.date(2027, 3, 1)
     assert services.scan(today) == 2
     assert services.scan(today) == 0
-    assert services.send_due() == 2
-    assert services.send_due() == 0
+    with at(today, 10):
+        assert services.send_due() == 2
+        assert services.send_due() == 0
     assert sorted(m.to[0] for m in mail.outbox) == ["member@example.jp", "secretary@example.jp"]
     assert Notice.objects.filter(user__email="secretary@example.jp").count() == 1
 
 
-def test_a_meeting_just_after_midnight_in_tokyo(council, member, secretary):
-    meeting = Meeting.objects.create(council=council, title="深夜0時半の会議", date=dt.date(2026, 12, 2),
-                                     start_time=dt.time(0, 30), end_time=dt.time(1, 30), place="会議室")
-    council_services.meeting_invite_members(meeting=meeting, by=secretary)
-    assert [p.step for p in scan.meetings(dt.date(2026, 12, 1))] == ["1日前"]
-    assert [p.step for p in scan.meetings(dt.date(2026, 11, 25))] == ["7日前"]
-    assert scan.meetings(dt.date(2026, 12, 2)) == []
-    invitation = meeting.invitations.get()
-    invitation.response = "declined"
-    invitation.save()
-    assert scan.meetings(dt.date(2026, 12, 1)) == []  # declined: no reminder
+def test_a_reminder_mail_has_text_and_html_with_the_city_and_an_absolute_link(member, settings):
+    from tests.conftest import name_city
+
+    name_city("汐見市")
+    settings.SITE_URL = "https://shien.example.lg.jp"
+    services.scan(dt.date(2027, 3, 1))
+    with at(dt.date(2027, 3, 1), 10):
+        services.send_due()
+    message = next(m for m in mail.outbox if m.to == ["secretary@example.jp"])
+    html = message.alternatives[0].content
+    link = f"https://shien.example.lg.jp/portal/councils/{member.council_id}/"
+    assert link in message.body and f'href="{link}"' in html
+    assert "汐見市" in message.body and "汐見市" in html
+    assert "任期は令和9年3月31日に満了します" in message.body
 
 
-def test_a_failed_send_is_kept_and_retried(member, settings):
+def test_a_failed_send_is_kept_and_retried_with_back_off(member, settings):
     services.scan(dt.date(2027, 3, 1))
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
-    assert services.send_due() == 0
-    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.RETRY}
+    with at(dt.date(2027, 3, 1), 10):
+        assert services.send_due() == 0
+    # The server is unreachable: one row was tried and waits a minute, the other was not tried.
+    tried = Delivery.objects.get(status=DeliveryStatus.RETRY)
+    assert tried.attempts == 1 and tried.last_error
+    assert tried.next_attempt_at == dt.datetime(2027, 3, 1, 10, 1, tzinfo=TOKYO)
+    assert Delivery.objects.filter(status=DeliveryStatus.QUEUED).count() == 1
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    Delivery.objects.update(next_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    assert services.send_due() == 2
+    with at(dt.date(2027, 3, 1), 10):
+        assert services.send_due() == 1  # the retry is not due yet
+    with at(dt.date(2027, 3, 1), 10, 2):
+        assert services.send_due() == 1
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert len(mail.outbox) == 2
 
 
-def test_dry_run_lists_without_sending(member):
-    import time_machine
+def test_after_the_last_attempt_a_mail_stays_as_failed_and_city_staff_can_send_it_again(member, settings, city_user):
+    services.scan(dt.date(2027, 3, 1))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    Delivery.objects.update(attempts=services.MAX_ATTEMPTS - 1, status=DeliveryStatus.RETRY,
+                            next_attempt_at=dt.datetime(2027, 1, 1, tzinfo=TOKYO))
+    with at(dt.date(2027, 3, 1), 10):
+        services.send_due()
+    failed = Delivery.objects.filter(status=DeliveryStatus.FAILED)
+    assert failed.count() == 1  # kept, with its error, for staff to see
+    delivery = failed.get()
+    services.delivery_retry(delivery=delivery, by=city_user)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.QUEUED, 0)
 
-    with time_machine.travel(dt.datetime(2027, 3, 1, 3, tzinfo=dt.UTC), tick=False):
-        out = io.StringIO()
-        call_command("send_reminders", "--dry-run", stdout=out)
-    assert "member@example.jp" in out.getvalue() and "送る予定：2件" in out.getvalue()
-    assert not Delivery.objects.exists() and mail.outbox == []
+
+def test_only_a_failed_mail_can_be_sent_again(member, city_user):
+    from municipality.errors import DomainError
+
+    services.scan(dt.date(2027, 3, 1))
+    with pytest.raises(DomainError, match="送り直せません"):
+        services.delivery_retry(delivery=Delivery.objects.first(), by=city_user)
 
 
-def test_a_withdrawn_consent_stops_monitoring_reminders():
+def test_an_address_the_server_refuses_fails_at_once(member, settings):
+    from tests.council_fixtures import Sink
+
+    class Refusing(Sink):
+        def handler(self):
+            class Handler:
+                async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                    return "550 5.1.1 no such user"
+            return Handler()
+
+    services.scan(dt.date(2027, 3, 1))
+    with Refusing() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        with at(dt.date(2027, 3, 1), 10):
+            assert services.send_due() == 0
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.FAILED}
+    assert "no such user" in Delivery.objects.first().last_error
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_sent_later(member):
+    services.scan(dt.date(2027, 3, 1))
+    with at(dt.date(2027, 3, 1), 10):
+        Delivery.objects.update(status=DeliveryStatus.SENDING, claimed_at=dt.datetime(2027, 3, 1, 9, 50, tzinfo=TOKYO))
+        assert services.send_due() == 0  # ten minutes: the worker may still be at it
+    with at(dt.date(2027, 3, 1), 10, 10):
+        assert services.send_due() == 2  # twenty minutes: it died; try again
+    assert len(mail.outbox) == 2
+
+
+# --- Consent and monitoring ----------------------------------------------------------------------
+
+def test_monitoring_reminds_assigned_staff_while_consent_lasts(monitored_plan, case_worker):
     from consultations import services as cases
-    from consultations.models import Agency, AgencyKind, Timing
-    from municipality.models import Organisation
-    from tests.factories import UserFactory
 
-    worker = UserFactory(username="w", roles=["相談支援員"], email="w@example.jp")
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="包括"), kind=AgencyKind.OTHER)
-    case = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["other"], person_name="x",
-                           presenting_problems="x", by=worker)
-    consent = cases.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 1), method="oral", by=worker)
-    plan = cases.plan_draft(case=case, goals="g", policy="p", contents="c", monitoring_on=dt.date(2026, 9, 1), by=worker)
-    cases.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=plan,
-                          attendees=[worker], by=worker)
-    assert [p.email for p in scan.monitoring(dt.date(2026, 9, 1))] == ["w@example.jp"]
-    cases.consent_withdraw(consent=consent, on=dt.date(2026, 8, 1), by=worker)
-    assert scan.monitoring(dt.date(2026, 9, 1)) == []
+    assert scan.Scan(dt.date(2026, 8, 31)).monitoring() == []
+    [planned] = scan.Scan(dt.date(2026, 9, 1)).monitoring()
+    assert (planned.email, planned.user_id) == ("worker@example.jp", case_worker.pk)
+    assert "架空" not in planned.subject + planned.body  # no personal data in mail: the case number only
+    services.scan(dt.date(2026, 9, 1))
+    consent = monitored_plan.case.consents.get()
+    cases.consent_withdraw(consent=consent, on=dt.date(2026, 9, 1), by=case_worker)
+    with at(dt.date(2026, 9, 1), 10):
+        assert services.send_due() == 0  # queued before the withdrawal: cancelled, not sent
+    assert Delivery.objects.get().status == DeliveryStatus.CANCELLED
+    assert scan.Scan(dt.date(2026, 9, 2)).monitoring() == []
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_deliver_each_reminder_once(member, smtp_sink):
-    from concurrent.futures import ThreadPoolExecutor
+def test_an_expired_consent_stops_monitoring_reminders(monitored_plan):
+    monitored_plan.case.consents.update(expires_on=dt.date(2026, 8, 31))
+    assert scan.Scan(dt.date(2026, 9, 1)).monitoring() == []
 
-    def worker(_):
-        try:
-            services.scan(dt.date(2027, 3, 1))
-            return services.send_due()
-        finally:
-            connection.close()
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        sent = sum(pool.map(worker, range(4)))
-    assert sent == 2
-    assert sorted(m["To"] for m in smtp_sink.messages) == ["member@example.jp", "secretary@example.jp"]
-    assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 2
-
+# --- Coordinators, contracts, reports ------------------------------------------------------------
 
 def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, city_user):
     from coordinators import services as lifecycle
@@ -135,23 +290,36 @@ def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, c
     certificate = lifecycle.certificate_issue(appointment=accepted, issued_by=city_user,
                                               issued_on=dt.date(2026, 4, 1))
     thirty_before = certificate.valid_until - dt.timedelta(days=30)
-    kinds = {(p.reason, p.email) for p in scan.certificates_and_contracts(thirty_before)}
-    assert kinds == {("certificate_expiry", "org@example.jp"), ("certificate_expiry", "city@example.jp"),
-                     ("contract_expiry", "org@example.jp"), ("contract_expiry", "city@example.jp")}
+    found = scan.Scan(thirty_before)
+    kinds = {(p.reason, p.email, p.step) for p in [*found.certificates(), *found.contracts()]}
+    assert kinds == {(reason, email, "30日前 2027-03-31") for reason in ("certificate_expiry", "contract_expiry")
+                     for email in ("org@example.jp", "city@example.jp")}
     TrainingCourse.objects.create(name="養成研修", provider="prefecture", is_required=True)
-    assert [p.email for p in scan.training(dt.date(2027, 4, 5))] == ["org@example.jp"]
+    assert [p.email for p in scan.Scan(dt.date(2027, 4, 5)).training()] == ["org@example.jp"]
     lifecycle.dismissal_notice_file(organisation=accepted.coordinator.employer, coordinator=accepted.coordinator,
                                     dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
                                     filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
-    first_week = scan.vacancies(dt.date(2026, 11, 9))
+    first_week = scan.Scan(dt.date(2026, 11, 9)).vacancies()
     assert [p.email for p in first_week] == ["city@example.jp"]
     # Weekly while it lasts: the same week adds nothing, the next week adds one more.
     services.enqueue(first_week)
-    assert services.enqueue(scan.vacancies(dt.date(2026, 11, 13))) == 0
-    assert services.enqueue(scan.vacancies(dt.date(2026, 11, 16))) == 1
+    assert services.enqueue(scan.Scan(dt.date(2026, 11, 13)).vacancies()) == 0
+    assert services.enqueue(scan.Scan(dt.date(2026, 11, 16)).vacancies()) == 1
 
 
-def test_the_weekly_digest_goes_to_city_staff_on_mondays(accepted, contractor_a, city_user, client):
+def test_an_unsubmitted_report_is_reminded_from_the_due_day(accepted, contractor_a):
+    from coordinators.models import Coordinator
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="coordinator_x", roles=["コーディネーター"], email="c@example.jp")
+    Coordinator.objects.filter(pk=accepted.coordinator_id).update(user=user)
+    assert scan.Scan(dt.date(2026, 11, 9)).monthly_reports() == []  # due on the 10th
+    planned = scan.Scan(dt.date(2026, 11, 10)).monthly_reports()
+    assert {(p.user_id, p.step) for p in planned} == {(user.pk, "2026-10"), (contractor_a.pk, "2026-10")}
+    assert "令和8年10月" in planned[0].subject
+
+
+def test_the_weekly_digest_goes_to_city_staff_once_a_week(accepted, contractor_a, city_user, client):
     from coordinators import services as lifecycle
 
     city_user.email = "city@example.jp"
@@ -159,27 +327,77 @@ def test_the_weekly_digest_goes_to_city_staff_on_mondays(accepted, contractor_a,
     lifecycle.dismissal_notice_file(organisation=accepted.coordinator.employer, coordinator=accepted.coordinator,
                                     dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
                                     filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
-    assert scan.weekly_digest(dt.date(2026, 11, 17)) == []  # a Tuesday
-    [digest] = scan.weekly_digest(dt.date(2026, 11, 16))  # a Monday
-    assert digest.email == "city@example.jp" and "後任未選任" in digest.body
-    services.enqueue([digest])
+    found = scan.Scan(dt.date(2026, 11, 16))
+    overdue = found.vacancies()
+    [digest] = found.weekly_digest(overdue)
+    assert digest.email == "city@example.jp" and "後任未選任" in digest.body and "受理待ちの解任届 1件" in digest.body
+    assert services.scan(dt.date(2026, 11, 16)) >= 1
+    assert services.scan(dt.date(2026, 11, 18)) == 0  # the same week: no second digest
+    services.scan(dt.date(2026, 11, 23))
+    assert Delivery.objects.filter(reason=Reason.WEEKLY_DIGEST).count() == 2
     client.force_login(city_user)
     assert "対応が必要なもの" in client.get("/admin/reminders/notice/").content.decode()
     assert "対応が必要なもの" in client.get("/portal/notices/").content.decode()
 
 
-def test_a_notice_is_its_owners_only(client, city_user):
-    from tests.factories import UserFactory
+def test_a_user_without_an_address_still_gets_the_notice(member, secretary):
+    secretary.email = ""
+    secretary.save()
+    services.scan(dt.date(2027, 3, 1))
+    assert list(Delivery.objects.values_list("recipient", flat=True)) == ["member@example.jp"]
+    assert Notice.objects.filter(user=secretary).count() == 1
+    assert services.scan(dt.date(2027, 3, 1)) == 0
 
-    notice = Notice.objects.create(user=city_user, reason="vacancy", object_key="x", step="1", title="自分宛て",
-                                   body="本文")
-    other = UserFactory(username="other-user", roles=["市職員"])
-    client.force_login(other)
-    assert "自分宛て" not in client.get("/portal/notices/").content.decode()
-    assert client.post(f"/portal/notices/{notice.pk}/read/").status_code == 404
-    notice.refresh_from_db()
-    assert notice.read_at is None
-    client.force_login(city_user)
-    client.post(f"/portal/notices/{notice.pk}/read/")
-    notice.refresh_from_db()
-    assert notice.read_at is not None
+
+# --- The command and the query count ---------------------------------------------------------------
+
+def test_dry_run_lists_without_sending(member):
+    with at(dt.date(2027, 3, 1)):
+        out = io.StringIO()
+        call_command("send_reminders", "--dry-run", stdout=out)
+    assert "member@example.jp\t任期満了\t30日前 2027-03-31" in out.getvalue()
+    assert "送る予定：2件" in out.getvalue()
+    assert not Delivery.objects.exists() and not Notice.objects.exists() and mail.outbox == []
+
+
+def test_send_reminders_scans_and_sends_now(member):
+    with at(dt.date(2027, 3, 1)):
+        out = io.StringIO()
+        call_command("send_reminders", stdout=out)
+        call_command("send_reminders", stdout=io.StringIO())
+    assert "新しいお知らせ 2件、メール送信 2件" in out.getvalue()
+    assert len(mail.outbox) == 2
+
+
+def _scan_queries(day: dt.date) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        services.scan(day)
+    return [q["sql"] for q in queries]
+
+
+def test_a_scan_makes_the_same_number_of_queries_whatever_the_number_of_rows(council, body, secretary,
+                                                                            accepted, city_user, monitored_plan):
+    def add_members_and_meetings(n, prefix):
+        for i, person in enumerate(people(n, prefix=prefix)):
+            person.email = f"{prefix}{i}@example.jp"
+            person.save()
+            council_services.membership_add(council=council, person=person, organisation=body,
+                                            start=dt.date(2025, 4, 1), by=secretary)
+            meeting = Meeting.objects.create(council=council, title=f"会議{i}", date=dt.date(2027, 3, 3 + i % 5),
+                                             start_time=dt.time(14), end_time=dt.time(16), place="会議室")
+            council_services.meeting_invite_members(meeting=meeting, by=secretary)
+
+    add_members_and_meetings(1, "first")
+    few = _scan_queries(dt.date(2027, 3, 1))
+    reasons = set(Delivery.objects.values_list("reason", flat=True)) | set(Notice.objects.values_list("reason", flat=True))
+    assert {"term_expiry", "meeting", "monitoring", "contract_expiry", "weekly_digest"} <= reasons
+    add_members_and_meetings(15, "more")
+    Delivery.objects.all().delete()
+    Notice.objects.all().delete()
+    many = _scan_queries(dt.date(2027, 3, 1))
+    assert Delivery.objects.count() > 100
+    # SQLite splits a long INSERT into batches (its limit on parameters); PostgreSQL takes one.
+    reads = [sql for sql in many if not sql.startswith("INSERT")]
+    assert len(reads) == len([sql for sql in few if not sql.startswith("INSERT")])
+    if connection.vendor == "postgresql":
+        assert len(many) == len(few)

@@ -1,0 +1,45 @@
+import datetime as dt
+
+import pytest
+
+from councils import services as council_services
+from tests.council_fixtures import people
+
+
+@pytest.fixture
+def member(council, body, secretary):
+    """A member of the 第1層 council whose term is the 第9期 plan period (ends 2027-03-31)."""
+    person = people(1)[0]
+    person.email = "member@example.jp"
+    person.save()
+    secretary.email = "secretary@example.jp"
+    secretary.save()
+    return council_services.membership_add(council=council, person=person, organisation=body,
+                                           start=dt.date(2025, 4, 1), by=secretary)
+
+
+@pytest.fixture
+def case_worker(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="worker", roles=["相談支援員"], email="worker@example.jp")
+
+
+@pytest.fixture
+def monitored_plan(case_worker):
+    """An active plan, decided at a 重層的支援会議 under consent, with monitoring due 2026-09-01."""
+    from consultations import services as cases
+    from consultations.models import Agency, AgencyKind, Timing
+    from municipality.models import Organisation
+
+    agency = Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
+                                   kind=AgencyKind.OTHER)
+    case = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["other"], person_name="架空 太郎",
+                           presenting_problems="生活の困りごと", by=case_worker)
+    cases.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 1), method="oral", by=case_worker)
+    plan = cases.plan_draft(case=case, goals="g", policy="p", contents="c", monitoring_on=dt.date(2026, 9, 1),
+                            by=case_worker)
+    cases.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=plan,
+                          attendees=[case_worker], by=case_worker)
+    plan.refresh_from_db()
+    return plan
