@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from config.admin_site import SYSTEM_NAME
+from reminders.models import Notice
 
 from .models import Municipality
 from .roles import Role
@@ -31,11 +32,15 @@ def portal(request: HttpRequest) -> dict:
         items.append(("所属団体", reverse("portal:organisation", args=[user.organisation_id])))
     if user.is_staff:
         items.append(("管理サイト", reverse("admin:index")))
+    unread = Notice.objects.filter(user=user).unread().count()
+    context["unread_notice_count"] = unread
     items.append(("お知らせ", reverse("reminders:list")))
+    counts = {reverse("reminders:list"): unread}
     items.append(("利用ガイド", reverse("portal:guide")))
     items.append(("パスワード変更", reverse("password_change")))
     context["user_role_names"] = [role.value for role in user.roles]
     context["nav_items"] = [
-        {"label": label, "url": url, "current": request.path == url} for label, url in items
+        {"label": label, "url": url, "count": counts.get(url, 0), "current": request.path == url}
+        for label, url in items
     ]
     return context
