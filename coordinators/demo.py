@@ -73,9 +73,12 @@ def load(out) -> None:
     )
 
     contracts = {}
+    # The NPO's contract runs out in 45 days (to be renewed): its contract and its coordinators'
+    # certificates are due for the expiry reminders on the day the demo is loaded.
+    ends = {SHAKYO: end, NPO: today + dt.timedelta(days=45)}
     for name, codes in [(SHAKYO, [f"L2-{i:02d}" for i in range(1, 9)]), (NPO, [f"L2-{i:02d}" for i in range(9, 14)])]:
         contract = Contract.objects.create(
-            organisation=Organisation.objects.get(name=name), title=title, layer=2, start=start, end=end
+            organisation=Organisation.objects.get(name=name), title=title, layer=2, start=start, end=ends[name]
         )
         contract.areas.set(Area.objects.filter(code__in=codes))
         contracts[name] = contract
@@ -95,8 +98,9 @@ def load(out) -> None:
                 coordinator=notice.coordinator, course=course, completed_on=start + dt.timedelta(days=120)
             )
 
-    # 松本 さくら is the demo user "coordinator".
+    # 松本 さくら is the demo user "coordinator", 井上 大輔 "coordinator2".
     Coordinator.objects.filter(name="松本 さくら").update(user=User.objects.get(username="coordinator"))
+    Coordinator.objects.filter(name="井上 大輔").update(user=User.objects.get(username="coordinator2"))
 
     # 石川 翔 left a month ago: his two areas (西浦地区, 北ノ台地区) wait for a successor.
     dismissed_on = max(today - dt.timedelta(days=30), this_year_start)

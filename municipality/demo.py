@@ -97,6 +97,8 @@ DEMO_USERS = [
     DemoUser("city", "高橋 美和", Role.CITY_STAFF, "汐見市福祉部高齢福祉介護課", job_title="主査"),
     DemoUser("contractor", "海野 誠", Role.CONTRACTOR, "汐見市社会福祉協議会", job_title="事務局長"),
     DemoUser("coordinator", "松本 さくら", Role.COORDINATOR, "汐見市社会福祉協議会", ("L2-01", "L2-02"), "地域福祉係"),
+    # A second coordinator, who has not sent last month's report (the report reminder shows).
+    DemoUser("coordinator2", "井上 大輔", Role.COORDINATOR, "汐見市社会福祉協議会", ("L2-03", "L2-04"), "地域福祉係"),
     DemoUser("secretariat", "佐藤 健一", Role.SECRETARIAT, "汐見市福祉部高齢福祉介護課", ("L1",), "第１層推進員"),
     DemoUser("caseworker", "中村 由紀", Role.CASE_WORKER, "汐見市福祉部福祉政策課", job_title="福祉総合相談担当"),
     DemoUser("auditor", "小林 修", Role.AUDITOR, "汐見市福祉部福祉政策課", job_title="個人情報保護担当"),
