@@ -2,7 +2,7 @@
 
 A delivery is one e-mail to one address, unique by (recipient, reason, object, step): a reminder
 is inserted once however often and however many workers scan, and a worker sends a row only
-after winning it. A notice is the same reminder inside the application, for a user.
+after claiming it. A notice is the same reminder inside the application, for a user.
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ class Delivery(models.Model):
             models.Index(fields=["next_attempt_at"], condition=Q(status__in=["queued", "retry"]),
                          name="delivery_pending"),
             models.Index(fields=["object_key", "reason", "step"], name="delivery_object"),
+            models.Index(fields=["created_at"], condition=Q(status="failed"), name="delivery_failed"),
         ]
         permissions = [("retry_delivery", "送信できなかったメールを送り直す")]
 

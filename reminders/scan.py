@@ -119,6 +119,11 @@ class Scan:
             by_org.setdefault(user.organisation_id, []).append(user)
         return by_org
 
+    def _organisation_and_city(self, organisation_id: int | None, admin_url: str) -> list[tuple]:
+        """The organisation's 受託団体 users (with a link to their portal) and city staff (to the admin)."""
+        return [*((user, "/portal/coordinators/") for user in self.contractors.get(organisation_id, [])),
+                *((user, admin_url) for user in self.city_staff)]
+
     def _days_left(self, day: dt.date) -> int:
         return (day - self.today).days
 
@@ -130,38 +135,39 @@ class Scan:
     def council_terms(self) -> list[Planned]:
         """Council terms ending within 120, 60 and 30 days: the member and the secretariat.
         A term that was left early, or whose member is reappointed, is not reminded of: the
-        new term carries the reminders."""
-        from councils.models import Membership
+        new term carries the reminders. Rows are read as values: a window can hold thousands."""
+        from councils.models import Council, Membership
 
         thresholds = settings.REMINDER_TERM_DAYS
-        memberships = (
-            Membership.objects.filter(end__range=self._window(thresholds), end=F("planned_end"),
-                                      reappointed_as__isnull=True)
-            .select_related("person", "council", "organisation").prefetch_related("council__secretariat")
-            .order_by("pk")
-        )
+        in_window = Membership.objects.filter(end__range=self._window(thresholds), end=F("planned_end"),
+                                              reappointed_as__isnull=True)
+        secretariat: dict[int, list[tuple[int, str]]] = {}
+        for council_id, user_id, email in (
+            Council.secretariat.through.objects.filter(council_id__in=in_window.values("council_id"),
+                                                       user__is_active=True)
+            .order_by("user_id").values_list("council_id", "user_id", "user__email")
+        ):
+            secretariat.setdefault(council_id, []).append((user_id, email))
         planned = []
-        for m in memberships:
-            days_left = self._days_left(m.end)
-            step = step_label(window_step(days_left, thresholds), m.end)
-            key = f"councils.membership:{m.pk}"
-            subject = f"【任期満了のお知らせ】{m.council.name}（{_w(m.end)}まで・あと{days_left}日）"
-            if m.person.email:
+        for pk, end, council_id, council, person, email, organisation in in_window.order_by("pk").values_list(
+            "pk", "end", "council_id", "council__name", "person__name", "person__email", "organisation__name",
+        ):
+            days_left = self._days_left(end)
+            step = step_label(window_step(days_left, thresholds), end)
+            key = f"councils.membership:{pk}"
+            if email:
                 planned.append(Planned(
-                    m.person.email, None, Reason.TERM_EXPIRY, key, step, subject,
-                    f"{m.person.name}様\n{m.council.name}の構成員としての任期は{_w(m.end)}に満了します"
+                    email, None, Reason.TERM_EXPIRY, key, step,
+                    f"【任期満了のお知らせ】{council}（{_w(end)}まで・あと{days_left}日）",
+                    f"{person}様\n{council}の構成員としての任期は{_w(end)}に満了します"
                     f"（あと{days_left}日）。再任などの手続きについては事務局からご連絡します。",
                 ))
-            secretariat_body = (
-                f"{m.person.name}様（{m.organisation.name}選出）の{m.council.name}構成員としての任期は"
-                f"{_w(m.end)}に満了します（あと{days_left}日）。再任または後任の手続きをお願いします。"
-            )
-            secretariat_subject = (f"【任期満了のお知らせ】{m.council.name}：{m.person.name}様"
-                                   f"（{_w(m.end)}まで・あと{days_left}日）")
-            for user in m.council.secretariat.all():
-                if user.is_active:
-                    planned.append(Planned(user.email, user.pk, Reason.TERM_EXPIRY, key, step, secretariat_subject,
-                                           secretariat_body, f"/portal/councils/{m.council_id}/"))
+            subject = f"【任期満了のお知らせ】{council}：{person}様（{_w(end)}まで・あと{days_left}日）"
+            body = (f"{person}様（{organisation}選出）の{council}構成員としての任期は"
+                    f"{_w(end)}に満了します（あと{days_left}日）。再任または後任の手続きをお願いします。")
+            for user_id, user_email in secretariat.get(council_id, []):
+                planned.append(Planned(user_email, user_id, Reason.TERM_EXPIRY, key, step, subject, body,
+                                       f"/portal/councils/{council_id}/"))
         return planned
 
     def meetings(self) -> list[Planned]:
@@ -171,23 +177,22 @@ class Scan:
         thresholds = settings.REMINDER_MEETING_DAYS
         invitations = (
             Invitation.objects.filter(meeting__date__range=self._window(thresholds))
-            .exclude(response=Response.DECLINED).exclude(person__email="")
-            .select_related("meeting__council", "person").order_by("pk")
+            .exclude(response=Response.DECLINED).exclude(person__email="").order_by("pk")
+            .values_list("token", "response", "person__name", "person__email", "meeting_id", "meeting__date",
+                         "meeting__start_time", "meeting__title", "meeting__place", "meeting__council__name")
         )
         planned = []
-        for i in invitations:
-            meeting = i.meeting
-            days_left = self._days_left(meeting.date)
-            when = f"{_w(meeting.date)} {meeting.start_time:%H:%M}"
-            answer = ("ご出席のご回答をいただいています。" if i.response == Response.ATTENDING
+        for token, response, person, email, meeting_id, date, start_time, title, place, council in invitations:
+            days_left = self._days_left(date)
+            when = f"{_w(date)} {start_time:%H:%M}"
+            answer = ("ご出席のご回答をいただいています。" if response == Response.ATTENDING
                       else "出欠のご回答がまだの方は、下のリンクからお願いします。")
             planned.append(Planned(
-                i.person.email, None, Reason.MEETING, f"councils.meeting:{meeting.pk}",
-                step_label(window_step(days_left, thresholds), meeting.date),
-                f"【開催のお知らせ】{meeting.title}（{when}）",
-                f"{i.person.name}様\n{meeting.council.name}の会議「{meeting.title}」を{when}から"
-                f"{meeting.place}で開催します（あと{days_left}日）。{answer}",
-                f"/meetings/rsvp/{i.token}/",
+                email, None, Reason.MEETING, f"councils.meeting:{meeting_id}",
+                step_label(window_step(days_left, thresholds), date),
+                f"【開催のお知らせ】{title}（{when}）",
+                f"{person}様\n{council}の会議「{title}」を{when}から{place}で開催します（あと{days_left}日）。{answer}",
+                f"/meetings/rsvp/{token}/",
             ))
         return planned
 
@@ -234,9 +239,10 @@ class Scan:
             subject = f"【証の有効期間】{c.coordinator.name}さんの証（{_w(c.valid_until)}まで・あと{days_left}日）"
             body = (f"{c.coordinator.name}さんの{self.term}証（{c.number}）は{_w(c.valid_until)}で"
                     f"有効期間が終わります（あと{days_left}日）。委託の更新とあわせて、証の交付の準備をお願いします。")
-            for user in [*self.contractors.get(c.coordinator.employer_id, []), *self.city_staff]:
+            for user, url in self._organisation_and_city(c.coordinator.employer_id,
+                                                         f"/admin/coordinators/certificate/{c.pk}/change/"):
                 planned.append(Planned(user.email, user.pk, Reason.CERTIFICATE_EXPIRY,
-                                       f"coordinators.certificate:{c.pk}", step, subject, body))
+                                       f"coordinators.certificate:{c.pk}", step, subject, body, url))
         return planned
 
     def contracts(self) -> list[Planned]:
@@ -254,9 +260,10 @@ class Scan:
             step = step_label(window_step(days_left, thresholds), c.end)
             subject = f"【委託期間の終了】{c.title}（{_w(c.end)}まで・あと{days_left}日）"
             body = f"{c.organisation.name}との{c.title}は{_w(c.end)}で委託期間が終わります（あと{days_left}日）。"
-            for user in [*self.contractors.get(c.organisation_id, []), *self.city_staff]:
+            for user, url in self._organisation_and_city(c.organisation_id,
+                                                         f"/admin/coordinators/contract/{c.pk}/change/"):
                 planned.append(Planned(user.email, user.pk, Reason.CONTRACT_EXPIRY,
-                                       f"coordinators.contract:{c.pk}", step, subject, body))
+                                       f"coordinators.contract:{c.pk}", step, subject, body, url))
         return planned
 
     def training(self) -> list[Planned]:
@@ -273,7 +280,7 @@ class Scan:
             recipients = [*self.contractors.get(c.employer_id, []), *([c.user] if c.user and c.user.is_active else [])]
             for user in recipients:
                 planned.append(Planned(user.email, user.pk, Reason.TRAINING, f"coordinators.coordinator:{c.pk}",
-                                       self.today.strftime("%Y-%m"), subject, body))
+                                       self.today.strftime("%Y-%m"), subject, body, f"/portal/coordinators/{c.pk}/"))
         return planned
 
     def vacancies(self) -> list[Planned]:
@@ -311,18 +318,23 @@ class Scan:
             recipients = [*self.contractors.get(c.employer_id, []), *([c.user] if c.user.is_active else [])]
             for user in recipients:
                 planned.append(Planned(user.email, user.pk, Reason.MONTHLY_REPORT, f"coordinators.coordinator:{c.pk}",
-                                       month.strftime("%Y-%m"), subject, body, "/portal/activities/reports/"))
+                                       month.strftime("%Y-%m"), subject, body,
+                                       f"/portal/activities/reports/{c.pk}/{month.year}/{month.month}/"))
         return planned
 
     def weekly_digest(self, overdue: list[Planned]) -> list[Planned]:
         """Once a week (on the first scan of the ISO week), city staff get one mail listing
         everything overdue: what waits for the city, and the other scans' findings."""
-        from coordinators.selectors import waiting_counts
+        from coordinators.selectors import waiting_for_city
 
-        counts = waiting_counts(day=self.today)
-        labels = {"appointment_notices": "受理待ちの選任届", "appointments_without_certificate": "証の交付待ち",
-                  "dismissal_notices": "受理待ちの解任届"}
-        lines = [f"{label} {counts[key]}件" for key, label in labels.items() if counts[key]]
+        from .models import Delivery, DeliveryStatus
+
+        waiting = waiting_for_city()
+        counts = [("受理待ちの選任届", waiting["appointment_notices"].count()),
+                  ("証の交付待ち", waiting["appointments_without_certificate"].count()),
+                  ("受理待ちの解任届", waiting["dismissal_notices"].count()),
+                  ("送信できなかったメール", Delivery.objects.filter(status=DeliveryStatus.FAILED).count())]
+        lines = [f"{label} {n}件" for label, n in counts if n]
         lines += sorted({p.subject for p in overdue})
         if not lines:
             return []

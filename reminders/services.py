@@ -3,8 +3,8 @@
 Exactly once:
 - a delivery is unique by (recipient, reason, object, step), so scanning twice, or in two
   workers at once, inserts it once (the database skips the duplicate);
-- a worker sends a row only after winning a conditional UPDATE (queued/retry → sending),
-  which exactly one worker wins;
+- a worker sends only rows it claimed: it locks a batch of due rows with SELECT … FOR UPDATE
+  SKIP LOCKED and marks them 送信中 in the same transaction, so no two workers hold one row;
 - a failed send is kept and retried with back-off; after the last attempt it stays as
   送信できず, where city staff can send it again from the admin.
 
@@ -25,7 +25,6 @@ from email.mime.text import MIMEText
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -42,7 +41,7 @@ log = logging.getLogger(__name__)
 BACKOFF_MINUTES = [1, 5, 30, 120, 720]
 MAX_ATTEMPTS = 10  # about two and a half days of trying, the last ones twelve hours apart
 STALE_SENDING = dt.timedelta(minutes=15)
-BATCH = 200
+BATCH = 50  # rows one worker claims at a time
 ERASED = "（送信後に本文を消去しました）"
 
 
@@ -113,12 +112,15 @@ class SmtpUnavailable(Exception):
     """The mail server cannot be reached: stop this round, the next one tries again."""
 
 
-def _claim(pk: int) -> Delivery | None:
-    """Win the row: only one worker's conditional UPDATE changes it."""
+def _claim_batch(limit: int = BATCH) -> list[Delivery]:
+    """Win a batch of due rows: locked rows are skipped, so two workers never claim the same one
+    (on SQLite the IMMEDIATE transaction serialises the claims instead)."""
     now = timezone.now()
-    won = Delivery.objects.filter(pk=pk).due(now).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
-    return Delivery.objects.get(pk=pk) if won else None
+    with transaction.atomic():
+        ids = list(Delivery.objects.due(now).select_for_update(skip_locked=True).order_by("pk")
+                   .values_list("pk", flat=True)[:limit])
+        Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.SENDING, claimed_at=now)
+    return list(Delivery.objects.filter(pk__in=ids).order_by("pk")) if ids else []
 
 
 def _absolute(url: str) -> str:
@@ -165,6 +167,18 @@ def _permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
+def _retry(delivery: Delivery, error: Exception) -> None:
+    attempts = delivery.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _finish(delivery, status=DeliveryStatus.FAILED, attempts=attempts, last_error=str(error)[:300])
+        log.error("mail %s not sent after %s attempts: %s", delivery.pk, attempts, error)
+        return
+    minutes = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+    _finish(delivery, status=DeliveryStatus.RETRY, attempts=attempts, last_error=str(error)[:300],
+            next_attempt_at=timezone.now() + dt.timedelta(minutes=minutes))
+    log.warning("mail %s not sent (attempt %s), next try in %s min: %s", delivery.pk, attempts, minutes, error)
+
+
 def _deliver(delivery: Delivery, municipality: Municipality, connection) -> bool:
     """Send one claimed delivery; True when sent. Raises SmtpUnavailable when the server is unreachable."""
     if not still_due(delivery, timezone.localdate()):
@@ -183,29 +197,19 @@ def _deliver(delivery: Delivery, municipality: Municipality, connection) -> bool
         except Exception:  # the connection is broken anyway; the next mail opens a new one
             log.debug("closing a broken SMTP connection failed", exc_info=True)
         if _permanent(error):
-            _finish(delivery, status=DeliveryStatus.FAILED, last_error=str(error)[:300])
+            _finish(delivery, status=DeliveryStatus.FAILED, attempts=delivery.attempts + 1, last_error=str(error)[:300])
             log.warning("mail %s refused for good: %s", delivery.pk, error)
             return False
         _retry(delivery, error)
         raise SmtpUnavailable(str(error)) from error
-    _finish(delivery, status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
+    _finish(delivery, status=DeliveryStatus.SENT, attempts=delivery.attempts + 1, sent_at=timezone.now(),
+            last_error="")
     return True
-
-
-def _retry(delivery: Delivery, error: Exception) -> None:
-    if delivery.attempts >= MAX_ATTEMPTS:
-        _finish(delivery, status=DeliveryStatus.FAILED, last_error=str(error)[:300])
-        log.error("mail %s not sent after %s attempts: %s", delivery.pk, delivery.attempts, error)
-        return
-    minutes = BACKOFF_MINUTES[min(delivery.attempts, len(BACKOFF_MINUTES)) - 1]
-    _finish(delivery, status=DeliveryStatus.RETRY, next_attempt_at=timezone.now() + dt.timedelta(minutes=minutes),
-            last_error=str(error)[:300])
-    log.warning("mail %s not sent (attempt %s), next try in %s min: %s", delivery.pk, delivery.attempts, minutes, error)
 
 
 def send_due(*, budget_seconds: float = 240) -> int:
     """Send what waits, in batches, for at most ``budget_seconds``; returns how many were sent.
-    Safe to run in several workers at once: each row is sent by the worker that wins it."""
+    Safe to run in several workers at once: each row is sent by the worker that claimed it."""
     started = time.monotonic()
     now = timezone.now()
     # A row left in 送信中 by a worker that died is tried again.
@@ -216,18 +220,18 @@ def send_due(*, budget_seconds: float = 240) -> int:
     sent = 0
     try:
         while time.monotonic() - started < budget_seconds:
-            batch = list(Delivery.objects.due(timezone.now()).order_by("pk").values_list("pk", flat=True)[:BATCH])
-            progressed = False
-            for pk in batch:
-                delivery = _claim(pk)
-                if delivery is None:
-                    continue  # another worker has it
-                progressed = True
-                sent += _deliver(delivery, municipality, connection)
-            if not progressed:
+            batch = _claim_batch()
+            if not batch:
                 break
-    except SmtpUnavailable as error:
-        log.warning("mail server unavailable, sending stops until the next round: %s", error)
+            for i, delivery in enumerate(batch):
+                try:
+                    sent += _deliver(delivery, municipality, connection)
+                except SmtpUnavailable as error:
+                    # Give back what this round will not try: the next round takes it at once.
+                    Delivery.objects.filter(pk__in=[d.pk for d in batch[i + 1:]]).update(
+                        status=DeliveryStatus.QUEUED, claimed_at=None)
+                    log.warning("mail server unavailable, sending stops until the next round: %s", error)
+                    return sent
     finally:
         try:
             connection.close()

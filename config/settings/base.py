@@ -156,8 +156,10 @@ STORAGES = {
 }
 
 # --- Mail ------------------------------------------------------------------------
-# Embedded default: mail is printed by the run command instead of being sent.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Embedded default: mail is not sent but written to files under var/mail/ (one file per sending
+# round), so the demo's reminders can be read without a mail server and without flooding the console.
+vars().update(env.email_url("EMAIL_URL", default="filemail://"))
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A hung mail server must not hold a worker longer than the outbox waits before it retries a

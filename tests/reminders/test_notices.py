@@ -123,3 +123,15 @@ def test_demo_data_has_a_reminder_of_every_kind(settings):
     assert reasons == {Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.CERTIFICATE_EXPIRY,
                        Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
                        Reason.WEEKLY_DIGEST}
+
+
+def test_every_demo_notice_links_to_a_page_its_reader_may_open(client):
+    with time_machine.travel(dt.datetime(2026, 11, 24, 9, tzinfo=dt.timezone(dt.timedelta(hours=9))), tick=False):
+        call_command("load_demo_data", stdout=io.StringIO())
+        call_command("send_reminders", stdout=io.StringIO())
+        notices = list(Notice.objects.select_related("user"))
+        assert len({n.user_id for n in notices}) >= 5
+        for n in notices:
+            assert n.url, n.title
+            client.force_login(n.user)
+            assert client.get(n.url).status_code == 200, (n.user.username, n.title, n.url)
