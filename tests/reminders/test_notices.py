@@ -135,3 +135,10 @@ def test_every_demo_notice_links_to_a_page_its_reader_may_open(client):
             assert n.url, n.title
             client.force_login(n.user)
             assert client.get(n.url).status_code == 200, (n.user.username, n.title, n.url)
+
+
+def test_the_user_guide_explains_the_reminders(client, city_user):
+    client.force_login(city_user)
+    page = client.get(reverse("portal:guide")).content.decode()
+    assert "お知らせとメール（リマインダー）" in page
+    assert "任期が終わる120日前・60日前・30日前" in page and "毎月10日" in page
