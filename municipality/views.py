@@ -44,7 +44,15 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def guide(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/guide.html")
+    from django.conf import settings
+
+    def days(values: list[int]) -> str:
+        return "・".join("前日" if d == 1 else f"{d}日前" for d in values)
+
+    return render(request, "portal/guide.html", {
+        "term_days": days(settings.REMINDER_TERM_DAYS), "meeting_days": days(settings.REMINDER_MEETING_DAYS),
+        "expiry_days": days(settings.REMINDER_EXPIRY_DAYS),
+    })
 
 
 class PasswordResetView(auth_views.PasswordResetView):

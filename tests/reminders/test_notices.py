@@ -141,4 +141,4 @@ def test_the_user_guide_explains_the_reminders(client, city_user):
     client.force_login(city_user)
     page = client.get(reverse("portal:guide")).content.decode()
     assert "お知らせとメール（リマインダー）" in page
-    assert "任期が終わる120日前・60日前・30日前" in page and "毎月10日" in page
+    assert "任期が終わる120日前・60日前・30日前" in page and "会議の7日前・前日" in page and "毎月10日" in page
