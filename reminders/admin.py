@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from municipality.admin import ReadOnlyAdminMixin
+from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
 
 from . import services
@@ -46,17 +46,15 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """A user's own notices in the admin (everyone sees theirs only, superusers included)."""
+class NoticeAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """A user's own notices in the admin (everyone sees theirs only, superusers included; another's
+    answers 404, as in the portal)."""
 
     list_display = ["created_at", "title", "reason", "read_at"]
     list_filter = ["reason", ("read_at", admin.EmptyFieldListFilter)]
     actions = ["mark_read"]
     fields = ["created_at", "title", "body", "url", "read_at"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(user=request.user)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff

@@ -20,13 +20,15 @@ def create(apps, schema_editor):
     daytime, _ = CrontabSchedule.objects.get_or_create(
         minute="0", hour="7-19", day_of_month="*", month_of_year="*", day_of_week="*", timezone="Asia/Tokyo")
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
+    # A run that waited longer than its period (worker busy or down) is dropped: the next one
+    # does the same work, and the queue does not fill with copies.
     PeriodicTask.objects.get_or_create(name=SCAN, defaults={
-        "task": "reminders.tasks.scan_due", "crontab": daytime,
+        "task": "reminders.tasks.scan_due", "crontab": daytime, "expire_seconds": 3600,
         "description": "任期満了・会議・モニタリング・証と委託期間・研修・後任未選任・月次報告・週のまとめのうち、"
                        "期限が近いものを探してメールとお知らせを送ります。何度実行しても、同じお知らせは1回しか届きません。",
     })
     PeriodicTask.objects.get_or_create(name=SEND, defaults={
-        "task": "reminders.tasks.send_pending", "interval": every_minute,
+        "task": "reminders.tasks.send_pending", "interval": every_minute, "expire_seconds": 60,
         "description": "送信待ちのメール（開催通知、パスワード再設定、リマインダー）と、再送の時期が来たメールを送ります。",
     })
 

@@ -27,6 +27,7 @@ def test_a_notice_is_its_owners_only(client, city_user):
     assert "自分宛て" not in client.get("/portal/notices/").content.decode()
     assert client.post(f"/portal/notices/{mine.pk}/read/").status_code == 404
     assert "自分宛て" not in client.get("/admin/reminders/notice/").content.decode()
+    assert client.get(f"/admin/reminders/notice/{mine.pk}/change/").status_code == 404
     mine.refresh_from_db()
     assert mine.read_at is None
     client.force_login(city_user)
