@@ -141,6 +141,8 @@ AXES_VERBOSE = False
 # --- Language and time ----------------------------------------------------------
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
+# Japanese for packages that ship none (django-celery-beat's admin: 定期処理).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
