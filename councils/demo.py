@@ -57,6 +57,10 @@ def load(out) -> None:
     AgendaItem.objects.create(meeting=upcoming, order=1, title="第2層協議体の活動報告", topic=Topic.T1)
     AgendaItem.objects.create(meeting=upcoming, order=2, title="移動・買い物支援部会の中間報告", topic=Topic.T2)
     services.meeting_invite_members(meeting=upcoming, by=secretariat)
+    # The notices went out by mail two weeks ago, when the meeting was set (the demo keeps no copy
+    # of those mails); the reminder 7 days before is due on the day the demo is loaded.
+    upcoming.invitations.exclude(person__email="").update(
+        mailed_at=timezone.now() - dt.timedelta(days=14), mailed_sequence=upcoming.sequence)
 
     past = Meeting.objects.create(
         council=first, title="令和8年度 第2回 汐見市第1層協議体", date=today - dt.timedelta(days=40),

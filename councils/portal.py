@@ -20,7 +20,7 @@ from reminders.selectors import latest_deliveries
 
 from . import documents, services
 from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm
-from .mail import send_invitations
+from .mail import awaiting_mail, send_invitations
 from .models import AgendaItem, Council, Meeting, Person
 
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
@@ -134,8 +134,12 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if "send" in request.POST:
                 queued, without = send_invitations(meeting, base_url=request.build_absolute_uri("/").rstrip("/"))
-                messages.success(request, f"{queued}人あての開催通知メールを送信します（送信の状況は「通知」の欄に出ます）。"
-                                          f"メールのない方 {without}人には郵送用の通知を印刷してください。")
+                if queued:
+                    messages.success(request, f"{queued}人あての開催通知メールを送信します（送信の状況は「通知」の欄に出ます）。"
+                                              f"メールのない方 {without}人には郵送用の通知を印刷してください。")
+                else:
+                    messages.warning(request, "新たに送る開催通知はありませんでした。「メール送信できず」の方は、"
+                                              "メールアドレスを確認して直してから、もう一度送ってください。")
             elif "attendance" in request.POST:
                 services.attendance_record(meeting=meeting, by=request.user, attended_person_ids=[
                     int(v) for v in request.POST.getlist("attended") if v.isdigit()])
@@ -154,8 +158,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mails = latest_deliveries(reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations])
     for invitation in invitations:
         invitation.delivery = mails.get(f"councils.invitation:{invitation.pk}")
+    unsent = len(awaiting_mail(meeting, invitations))
     return render(request, "councils/portal_meeting_detail.html", {
-        "meeting": meeting, "form": form,
+        "meeting": meeting, "form": form, "unsent": unsent,
         "invitations": invitations,
         "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
     })

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -6,43 +8,66 @@ from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
 
 from . import services
-from .models import Delivery, DeliveryStatus, Notice
+from .models import Delivery, Notice, Reason
+
+RSVP_LINK = re.compile(r"/meetings/rsvp/[^/\s]+/")
+
+
+def hide_links(text: str) -> str:
+    """An RSVP link answers for its invitee without a login: staff see that there was one, not which."""
+    return RSVP_LINK.sub("/meetings/rsvp/（本人用のため非表示）/", text)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """What was sent to whom and when, what waits, and what could not be sent."""
+class DeliveryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """What was sent to whom and when, what waits, and what could not be sent (a row outside the
+    log, such as a case reminder, answers 404)."""
 
-    list_display = ["created_at", "recipient", "reason", "step", "subject", "status", "attempts", "sent_at"]
+    list_display = ["created_at", "recipient", "reason", "short_subject", "status", "sent_at"]
     list_filter = ["status", "reason"]
     search_fields = ["recipient", "subject"]
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # the outbox grows large; a COUNT(*) of it on every page is not needed
     actions = ["retry"]
-    fields = ["recipient", "user", "reason", "object_key", "step", "subject", "shown_body", "url", "status",
-              "attempts", "next_attempt_at", "claimed_at", "last_error", "created_at", "sent_at"]
-    readonly_fields = fields
+    fieldsets = [
+        (None, {"fields": ["recipient", "user", "reason", "subject", "shown_body", "shown_url"]}),
+        ("送信の状況", {"fields": ["status", "created_at", "sent_at", "attempts", "next_attempt_at", "last_error"]}),
+        ("システム用の情報", {"classes": ["collapse"], "fields": ["object_key", "step", "claimed_at"]}),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+
+    @admin.display(description="件名", ordering="subject")
+    def short_subject(self, obj: Delivery) -> str:
+        return obj.subject if len(obj.subject) <= 40 else f"{obj.subject[:39]}…"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Case records are need-to-know: not even that a case has a monitoring date shows here
+        # (the case workers have these reminders among their notices).
+        return super().get_queryset(request).exclude(reason=Reason.MONITORING)
 
     @admin.display(description="本文")
     def shown_body(self, obj: Delivery) -> str:
         # A password-reset link would let whoever reads it take over the account.
-        return "（本人だけが読むメールのため表示しません）" if obj.sensitive else obj.body
+        return "（本人だけが読むメールのため表示しません）" if obj.sensitive else hide_links(obj.body)
+
+    @admin.display(description="関連ページ")
+    def shown_url(self, obj: Delivery) -> str:
+        return hide_links(obj.url)
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("reminders.retry_delivery")
 
     @admin.action(description="送信できなかったメールを送り直す", permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
-        done = 0
-        for delivery in queryset.filter(status=DeliveryStatus.FAILED):
-            try:
-                services.delivery_retry(delivery=delivery, by=request.user)
-                done += 1
-            except DomainError as error:
-                messages.error(request, error.message)
-        skipped = queryset.exclude(status=DeliveryStatus.FAILED).count()
-        messages.success(request, f"{done}件を送信待ちに戻しました。" + (f"（送信できなかったもの以外の {skipped}件はそのままです）" if skipped else ""))
+        try:
+            done = services.deliveries_retry(deliveries=list(queryset), by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return
+        skipped = len(queryset) - done
+        messages.success(request, f"{done}件を送信待ちに戻しました。"
+                                  + (f"（送信できなかったもの以外の {skipped}件はそのままです）" if skipped else ""))
 
 
 @admin.register(Notice)

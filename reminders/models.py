@@ -47,9 +47,6 @@ class DeliveryStatus(models.TextChoices):
     CANCELLED = "cancelled", "取りやめ"
 
 
-PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.RETRY)
-
-
 class DeliveryQuerySet(models.QuerySet):
     def due(self, now: dt.datetime) -> DeliveryQuerySet:
         """Waiting to be sent now: queued, or a retry whose time has come."""
@@ -81,6 +78,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField("試行回数", default=0)
     next_attempt_at = models.DateTimeField("次に試す日時", null=True, blank=True)
     claimed_at = models.DateTimeField("送信を始めた日時", null=True, blank=True)
+    claim = models.CharField("送信の担当", max_length=32, blank=True, editable=False,
+                             help_text="送信中の行を担当するワーカーの印（ほかのワーカーが上書きしないため）")
     last_error = models.CharField("最後のエラー", max_length=300, blank=True)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)

@@ -19,6 +19,7 @@ from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.db.models import F
+from django.urls import reverse
 
 from municipality.wareki import format_wareki
 
@@ -83,6 +84,21 @@ def _w(day: dt.date) -> str:
     return format_wareki(day)
 
 
+@lru_cache(maxsize=64)
+def _route(name: str, arity: int) -> str:
+    """The URL pattern of a route with ``{0}``, ``{1}`` … in place of its arguments, reversed once:
+    a scan builds thousands of links."""
+    marks = [str(918273645 + i) for i in range(arity)]
+    url = reverse(name, args=marks)
+    for i, mark in enumerate(marks):
+        url = url.replace(mark, f"{{{i}}}")
+    return url
+
+
+def url_for(name: str, *args: object) -> str:
+    return _route(name, len(args)).format(*args)
+
+
 class Scan:
     """What is due on one day. Recipients shared by several kinds are read once."""
 
@@ -119,13 +135,22 @@ class Scan:
             by_org.setdefault(user.organisation_id, []).append(user)
         return by_org
 
-    def _organisation_and_city(self, organisation_id: int | None, admin_url: str) -> list[tuple]:
-        """The organisation's 受託団体 users (with a link to their portal) and city staff (to the admin)."""
-        return [*((user, "/portal/coordinators/") for user in self.contractors.get(organisation_id, [])),
+    def _organisation_and_city(self, organisation_id: int | None, admin_url: str,
+                               portal_url: str = "") -> list[tuple]:
+        """The organisation's 受託団体 users (with a link into their portal) and city staff (into the admin)."""
+        portal_url = portal_url or url_for("coordinators:list")
+        return [*((user, portal_url) for user in self.contractors.get(organisation_id, [])),
                 *((user, admin_url) for user in self.city_staff)]
 
     def _days_left(self, day: dt.date) -> int:
         return (day - self.today).days
+
+    def _step(self, thresholds: list[int], day: dt.date) -> str:
+        return step_label(window_step(self._days_left(day), thresholds), day)
+
+    def _left(self, day: dt.date) -> str:
+        """"令和8年11月24日現在、あと30日": the count stays true however late the mail goes out."""
+        return f"{_w(self.today)}現在、あと{self._days_left(day)}日"
 
     def _window(self, thresholds: list[int]) -> tuple[dt.date, dt.date]:
         return self.today + dt.timedelta(days=1), self.today + dt.timedelta(days=max(thresholds))
@@ -133,9 +158,10 @@ class Scan:
     # --- kinds ----------------------------------------------------------------------------
 
     def council_terms(self) -> list[Planned]:
-        """Council terms ending within 120, 60 and 30 days: the member and the secretariat.
-        A term that was left early, or whose member is reappointed, is not reminded of: the
-        new term carries the reminders. Rows are read as values: a window can hold thousands."""
+        """Council terms ending within 120, 60 and 30 days: each member, and the secretariat once
+        per council and end date with the list of members. A term that was left early, or whose
+        member is reappointed, is not reminded of: the new term carries the reminders. Rows are
+        read as values: a window can hold thousands."""
         from councils.models import Council, Membership
 
         thresholds = settings.REMINDER_TERM_DAYS
@@ -149,50 +175,58 @@ class Scan:
         ):
             secretariat.setdefault(council_id, []).append((user_id, email))
         planned = []
+        ending: dict[tuple[int, dt.date], tuple[str, list[str]]] = {}
         for pk, end, council_id, council, person, email, organisation in in_window.order_by("pk").values_list(
             "pk", "end", "council_id", "council__name", "person__name", "person__email", "organisation__name",
         ):
-            days_left = self._days_left(end)
-            step = step_label(window_step(days_left, thresholds), end)
-            key = f"councils.membership:{pk}"
             if email:
                 planned.append(Planned(
-                    email, None, Reason.TERM_EXPIRY, key, step,
-                    f"【任期満了のお知らせ】{council}（{_w(end)}まで・あと{days_left}日）",
-                    f"{person}様\n{council}の構成員としての任期は{_w(end)}に満了します"
-                    f"（あと{days_left}日）。再任などの手続きについては事務局からご連絡します。",
+                    email, None, Reason.TERM_EXPIRY, f"councils.membership:{pk}", self._step(thresholds, end),
+                    f"【任期満了のお知らせ】{council}（{_w(end)}まで）",
+                    f"{person}様\n{council}の構成員としての任期は{_w(end)}に満了します（{self._left(end)}）。"
+                    "再任などの手続きについては事務局からご連絡します。",
                 ))
-            subject = f"【任期満了のお知らせ】{council}：{person}様（{_w(end)}まで・あと{days_left}日）"
-            body = (f"{person}様（{organisation}選出）の{council}構成員としての任期は"
-                    f"{_w(end)}に満了します（あと{days_left}日）。再任または後任の手続きをお願いします。")
-            for user_id, user_email in secretariat.get(council_id, []):
-                planned.append(Planned(user_email, user_id, Reason.TERM_EXPIRY, key, step, subject, body,
-                                       f"/portal/councils/{council_id}/"))
+            if council_id in secretariat:
+                ending.setdefault((council_id, end), (council, []))[1].append(f"・{person}様（{organisation}選出）")
+        for (council_id, end), (council, members) in ending.items():
+            subject = f"【任期満了のお知らせ】{council}：構成員{len(members)}人（{_w(end)}まで）"
+            body = (f"{council}の次の構成員の任期が{_w(end)}に満了します（{self._left(end)}）。"
+                    "再任または後任の手続きをお願いします。\n" + "\n".join(members))
+            for user_id, user_email in secretariat[council_id]:
+                planned.append(Planned(user_email, user_id, Reason.TERM_EXPIRY, f"councils.council:{council_id}",
+                                       self._step(thresholds, end), subject, body, url_for("councils:detail", council_id)))
         return planned
 
     def meetings(self) -> list[Planned]:
-        """Meetings within 7 days and tomorrow: every invitee with an address who has not declined."""
+        """Meetings within 7 days and tomorrow: every invitee with an address who has not declined.
+        An invitation mailed within a step's window counts as that step's reminder: whoever got
+        the notice three days before the meeting is not reminded of it again the same week."""
+        from django.utils import timezone
+
         from councils.models import Invitation, Response
 
         thresholds = settings.REMINDER_MEETING_DAYS
         invitations = (
             Invitation.objects.filter(meeting__date__range=self._window(thresholds))
             .exclude(response=Response.DECLINED).exclude(person__email="").order_by("pk")
-            .values_list("token", "response", "person__name", "person__email", "meeting_id", "meeting__date",
-                         "meeting__start_time", "meeting__title", "meeting__place", "meeting__council__name")
+            .values_list("token", "response", "mailed_at", "person__name", "person__email", "meeting_id",
+                         "meeting__date", "meeting__start_time", "meeting__title", "meeting__place",
+                         "meeting__council__name")
         )
         planned = []
-        for token, response, person, email, meeting_id, date, start_time, title, place, council in invitations:
+        for token, response, mailed_at, person, email, meeting_id, date, start, title, place, council in invitations:
             days_left = self._days_left(date)
-            when = f"{_w(date)} {start_time:%H:%M}"
+            threshold = window_step(days_left, thresholds)
+            if mailed_at and timezone.localdate(mailed_at) >= date - dt.timedelta(days=threshold):
+                continue
+            when = f"{_w(date)} {start:%H:%M}"
             answer = ("ご出席のご回答をいただいています。" if response == Response.ATTENDING
                       else "出欠のご回答がまだの方は、下のリンクからお願いします。")
             planned.append(Planned(
-                email, None, Reason.MEETING, f"councils.meeting:{meeting_id}",
-                step_label(window_step(days_left, thresholds), date),
-                f"【開催のお知らせ】{title}（{when}）",
-                f"{person}様\n{council}の会議「{title}」を{when}から{place}で開催します（あと{days_left}日）。{answer}",
-                f"/meetings/rsvp/{token}/",
+                email, None, Reason.MEETING, f"councils.meeting:{meeting_id}", step_label(threshold, date),
+                f"【開催日が近づいています】{title}（{when}）",
+                f"{person}様\n{council}の会議「{title}」を{when}から{place}で開催します（{self._left(date)}）。{answer}",
+                url_for("meetings:rsvp", token),
             ))
         return planned
 
@@ -219,7 +253,7 @@ class Scan:
                         plan.monitoring_on.isoformat(), f"【モニタリングの時期】{case}",
                         f"{case}のプラン第{plan.version}版は、モニタリングの時期（{_w(plan.monitoring_on)}）を"
                         "迎えています。モニタリングを行い、必要なら重層的支援会議でプランの変更を決めてください。",
-                        f"/portal/cases/{case.pk}/",
+                        url_for("cases:detail", case.pk),
                     ))
         return planned
 
@@ -234,13 +268,13 @@ class Scan:
         )
         planned = []
         for c in certificates:
-            days_left = self._days_left(c.valid_until)
-            step = step_label(window_step(days_left, thresholds), c.valid_until)
-            subject = f"【証の有効期間】{c.coordinator.name}さんの証（{_w(c.valid_until)}まで・あと{days_left}日）"
+            step = self._step(thresholds, c.valid_until)
+            subject = f"【証の有効期間】{c.coordinator.name}さんの証（{_w(c.valid_until)}まで）"
             body = (f"{c.coordinator.name}さんの{self.term}証（{c.number}）は{_w(c.valid_until)}で"
-                    f"有効期間が終わります（あと{days_left}日）。委託の更新とあわせて、証の交付の準備をお願いします。")
+                    f"有効期間が終わります（{self._left(c.valid_until)}）。委託の更新とあわせて、証の交付の準備をお願いします。")
             for user, url in self._organisation_and_city(c.coordinator.employer_id,
-                                                         f"/admin/coordinators/certificate/{c.pk}/change/"):
+                                                         url_for("admin:coordinators_certificate_change", c.pk),
+                                                         url_for("coordinators:detail", c.coordinator_id)):
                 planned.append(Planned(user.email, user.pk, Reason.CERTIFICATE_EXPIRY,
                                        f"coordinators.certificate:{c.pk}", step, subject, body, url))
         return planned
@@ -256,12 +290,11 @@ class Scan:
         )
         planned = []
         for c in contracts:
-            days_left = self._days_left(c.end)
-            step = step_label(window_step(days_left, thresholds), c.end)
-            subject = f"【委託期間の終了】{c.title}（{_w(c.end)}まで・あと{days_left}日）"
-            body = f"{c.organisation.name}との{c.title}は{_w(c.end)}で委託期間が終わります（あと{days_left}日）。"
+            step = self._step(thresholds, c.end)
+            subject = f"【委託期間の終了】{c.title}（{_w(c.end)}まで）"
+            body = f"{c.organisation.name}との{c.title}は{_w(c.end)}で委託期間が終わります（{self._left(c.end)}）。"
             for user, url in self._organisation_and_city(c.organisation_id,
-                                                         f"/admin/coordinators/contract/{c.pk}/change/"):
+                                                         url_for("admin:coordinators_contract_change", c.pk)):
                 planned.append(Planned(user.email, user.pk, Reason.CONTRACT_EXPIRY,
                                        f"coordinators.contract:{c.pk}", step, subject, body, url))
         return planned
@@ -274,13 +307,20 @@ class Scan:
         missing = coordinators_missing_required_training(day=self.today).select_related("user")
         planned = []
         for c in missing:
-            subject = f"【研修の受講】{c.name}さん：必須研修の受講記録がありません"
-            body = (f"{c.name}さんは、選任から定められた期間を過ぎても必須研修の受講記録がありません。"
-                    "受講の予定を立て、受講後は記録を登録してください。")
-            recipients = [*self.contractors.get(c.employer_id, []), *([c.user] if c.user and c.user.is_active else [])]
-            for user in recipients:
-                planned.append(Planned(user.email, user.pk, Reason.TRAINING, f"coordinators.coordinator:{c.pk}",
-                                       self.today.strftime("%Y-%m"), subject, body, f"/portal/coordinators/{c.pk}/"))
+            key, step = f"coordinators.coordinator:{c.pk}", self.today.strftime("%Y-%m")
+            url = url_for("coordinators:detail", c.pk)
+            for user in self.contractors.get(c.employer_id, []):
+                planned.append(Planned(
+                    user.email, user.pk, Reason.TRAINING, key, step,
+                    f"【研修の受講】{c.name}さん：必須研修の受講記録がありません",
+                    f"{c.name}さんは、選任から定められた期間を過ぎても必須研修の受講記録がありません。"
+                    "受講の予定を立て、受講後は記録を登録してください。", url))
+            if c.user and c.user.is_active:  # the coordinator, addressed in person
+                planned.append(Planned(
+                    c.user.email, c.user.pk, Reason.TRAINING, key, step,
+                    "【研修の受講】必須研修の受講記録がありません",
+                    f"{c.name}様\n選任から定められた期間を過ぎても、必須研修の受講記録がありません。"
+                    "所属団体と相談のうえ受講の予定を立ててください。", url))
         return planned
 
     def vacancies(self) -> list[Planned]:
@@ -298,7 +338,7 @@ class Scan:
                     f"【後任未選任】{area.name}",
                     f"{area.name}は{_w(coverage.vacant_since)}の解任以来、後任の{self.term}が選任されていません。"
                     "後任はすみやかに選任することとされています。",
-                    "/admin/coordinators/appointmentnotice/waiting/"))
+                    url_for("admin:coordinators_waiting")))
         return planned
 
     def monthly_reports(self) -> list[Planned]:
@@ -307,24 +347,31 @@ class Scan:
         from activities.selectors import coordinators_without_report, previous_month, report_due
 
         due_on = report_due(self.today)
-        if self.today < due_on:
+        if self.today <= due_on:  # the due day itself is still in time
             return []
         month = previous_month(self.today)
         planned = []
         for c in coordinators_without_report(month):
-            subject = f"【月次報告】{month_label(month)}の報告が未提出です（{c.name}さん）"
-            body = (f"{c.name}さんの{month_label(month)}の活動報告が、提出期限（{_w(due_on)}）を過ぎても"
-                    "提出されていません。提出をお願いします。")
-            recipients = [*self.contractors.get(c.employer_id, []), *([c.user] if c.user.is_active else [])]
-            for user in recipients:
-                planned.append(Planned(user.email, user.pk, Reason.MONTHLY_REPORT, f"coordinators.coordinator:{c.pk}",
-                                       month.strftime("%Y-%m"), subject, body,
-                                       f"/portal/activities/reports/{c.pk}/{month.year}/{month.month}/"))
+            key, step = f"coordinators.coordinator:{c.pk}", month.strftime("%Y-%m")
+            url = url_for("activities:report", c.pk, month.year, month.month)
+            for user in self.contractors.get(c.employer_id, []):
+                planned.append(Planned(
+                    user.email, user.pk, Reason.MONTHLY_REPORT, key, step,
+                    f"【月次報告】{month_label(month)}の報告が未提出です（{c.name}さん）",
+                    f"{c.name}さんの{month_label(month)}の活動報告が、提出期限（{_w(due_on)}）を過ぎても"
+                    "提出されていません。提出をお願いします。", url))
+            if c.user.is_active:  # the coordinator, addressed in person
+                planned.append(Planned(
+                    c.user.email, c.user.pk, Reason.MONTHLY_REPORT, key, step,
+                    f"【月次報告】{month_label(month)}の報告が未提出です",
+                    f"{c.name}様\n{month_label(month)}の活動報告が、提出期限（{_w(due_on)}）を過ぎても"
+                    "提出されていません。活動記録を確認のうえ、提出をお願いします。", url))
         return planned
 
-    def weekly_digest(self, overdue: list[Planned]) -> list[Planned]:
-        """Once a week (on the first scan of the ISO week), city staff get one mail listing
-        everything overdue: what waits for the city, and the other scans' findings."""
+    def weekly_digest(self, overdue: list[Planned], upcoming: list[Planned]) -> list[Planned]:
+        """Once a week (on the first scan of the ISO week), city staff get one mail: what waits for
+        the city and what is overdue, then what ends soon. (The counts are read here rather than
+        through coordinators.selectors.waiting_counts, which would work out the vacancies again.)"""
         from coordinators.selectors import waiting_for_city
 
         from .models import Delivery, DeliveryStatus
@@ -333,22 +380,29 @@ class Scan:
         counts = [("受理待ちの選任届", waiting["appointment_notices"].count()),
                   ("証の交付待ち", waiting["appointments_without_certificate"].count()),
                   ("受理待ちの解任届", waiting["dismissal_notices"].count()),
-                  ("送信できなかったメール", Delivery.objects.filter(status=DeliveryStatus.FAILED).count())]
-        lines = [f"{label} {n}件" for label, n in counts if n]
-        lines += sorted({p.subject for p in overdue})
-        if not lines:
+                  ("送信できなかったメール（管理サイトの「メール送信の記録」）",
+                   Delivery.objects.filter(status=DeliveryStatus.FAILED).count())]
+        late = [f"{label} {n}件" for label, n in counts if n] + sorted({p.subject for p in overdue})
+        soon = sorted({p.subject for p in upcoming})
+        if not late and not soon:
             return []
-        body = "今週の時点で対応が必要なもの：\n" + "\n".join(f"・{line}" for line in lines)
+        sections = []
+        if late:
+            sections.append("■ 対応が必要なもの\n" + "\n".join(f"・{line}" for line in late))
+        if soon:
+            sections.append("■ 期限が近いもの\n" + "\n".join(f"・{line}" for line in soon))
+        body = f"{_w(self.today)}現在の状況です。\n\n" + "\n\n".join(sections)
         week = iso_week(self.today)
         return [Planned(user.email, user.pk, Reason.WEEKLY_DIGEST, "municipality.digest", week,
-                        f"【週のまとめ】対応が必要なもの {len(lines)}件", body,
-                        "/admin/coordinators/appointmentnotice/waiting/")
+                        f"【週のまとめ】対応が必要なもの {len(late)}項目・期限が近いもの {len(soon)}項目", body,
+                        url_for("admin:coordinators_waiting"))
                 for user in self.city_staff]
 
     def all(self) -> list[Planned]:
-        overdue = [*self.certificates(), *self.contracts(), *self.training(), *self.vacancies(),
-                   *self.monthly_reports()]
-        return [*self.council_terms(), *self.meetings(), *self.monitoring(), *overdue, *self.weekly_digest(overdue)]
+        overdue = [*self.training(), *self.vacancies(), *self.monthly_reports()]
+        upcoming = [*self.certificates(), *self.contracts()]
+        return [*self.council_terms(), *self.meetings(), *self.monitoring(), *overdue, *upcoming,
+                *self.weekly_digest(overdue, upcoming)]
 
 
 def due(today: dt.date) -> list[Planned]:
@@ -362,10 +416,14 @@ def due(today: dt.date) -> list[Planned]:
 # cancelled instead of sent.
 
 def _term_still_due(delivery, today: dt.date) -> bool:
+    """The member's term (councils.membership:…), or for the secretariat any term of the council
+    (councils.council:…) still ending that day, not left early, not renewed."""
     from councils.models import Membership
 
-    return Membership.objects.filter(pk=object_id(delivery.object_key), end=step_day(delivery.step),
-                                     end__gte=today, planned_end=F("end"), reappointed_as__isnull=True).exists()
+    which = ({"council_id": object_id(delivery.object_key)} if delivery.object_key.startswith("councils.council:")
+             else {"pk": object_id(delivery.object_key)})
+    return Membership.objects.filter(**which, end=step_day(delivery.step), end__gte=today, planned_end=F("end"),
+                                     reappointed_as__isnull=True).exists()
 
 
 def _meeting_still_due(delivery, today: dt.date) -> bool:

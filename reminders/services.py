@@ -3,14 +3,14 @@
 Exactly once:
 - a delivery is unique by (recipient, reason, object, step), so scanning twice, or in two
   workers at once, inserts it once (the database skips the duplicate);
-- a worker sends only rows it claimed: it locks a batch of due rows with SELECT … FOR UPDATE
-  SKIP LOCKED and marks them 送信中 in the same transaction, so no two workers hold one row;
+- a worker sends a row only after winning it by a conditional UPDATE (queued/retry → sending,
+  with a claim token), which exactly one worker wins; its later updates require the token;
 - a failed send is kept and retried with back-off; after the last attempt it stays as
   送信できず, where city staff can send it again from the admin.
 
-The one gap: a worker that dies after the SMTP server accepted a mail but before the row was
-marked sent leaves it in 送信中; after ``STALE_SENDING`` it is tried again, so that mail may
-arrive twice. Nothing is ever lost.
+The one gap: a worker that dies (or hangs for longer than ``STALE_SENDING``, far beyond the
+mail timeout) after the SMTP server accepted a mail but before the row was marked sent leaves
+it in 送信中; it is then tried again, so that mail may arrive twice. Nothing is ever lost.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import smtplib
 import time
+import uuid
 from dataclasses import dataclass, field
 from email.mime.text import MIMEText
 
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 BACKOFF_MINUTES = [1, 5, 30, 120, 720]
 MAX_ATTEMPTS = 10  # about two and a half days of trying, the last ones twelve hours apart
 STALE_SENDING = dt.timedelta(minutes=15)
-BATCH = 50  # rows one worker claims at a time
+BATCH = 50  # rows read at a time; each is claimed just before it is sent
 ERASED = "（送信後に本文を消去しました）"
 
 
@@ -91,36 +92,45 @@ class Mail:
     sensitive: bool = False
 
 
-def mail_queue(*, mails: list[Mail]) -> None:
-    """Put mails in the outbox in the caller's transaction; a worker sends them once it commits."""
+def mail_queue(*, mails: list[Mail]) -> int:
+    """Put mails in the outbox in the caller's transaction; a worker sends them once it commits.
+    A mail already in the outbox (same address, reason, object and step) is not added again;
+    returns how many were added."""
     from .tasks import send_pending
 
-    if not mails:
-        return
+    existing = set(Delivery.objects.filter(object_key__in={m.object_key for m in mails},
+                                           step__in={m.step for m in mails})
+                   .values_list("recipient", "reason", "object_key", "step")) if mails else set()
+    fresh = [m for m in mails if (m.to, m.reason, m.object_key, m.step) not in existing]
+    if not fresh:
+        return 0
     Delivery.objects.bulk_create(
         [Delivery(recipient=m.to, user_id=m.user_id, reason=m.reason, object_key=m.object_key, step=m.step,
                   subject=m.subject, body=m.body, html_body=m.html_body, attachments=m.attachments,
-                  sensitive=m.sensitive) for m in mails],
+                  sensitive=m.sensitive) for m in fresh],
         ignore_conflicts=True,
     )
     publish_on_commit(send_pending)
+    return len(fresh)
 
 
 # --- Sending -----------------------------------------------------------------------------------
 
 class SmtpUnavailable(Exception):
-    """The mail server cannot be reached: stop this round, the next one tries again."""
+    """The mail server cannot be reached or will not take mail now: stop this round; the next one
+    tries again. Not counted as an attempt of the mail, so a long outage never fails mail."""
 
 
-def _claim_batch(limit: int = BATCH) -> list[Delivery]:
-    """Win a batch of due rows: locked rows are skipped, so two workers never claim the same one
-    (on SQLite the IMMEDIATE transaction serialises the claims instead)."""
+def _claim(delivery: Delivery) -> bool:
+    """Win one row just before sending it: only one worker's conditional UPDATE changes it. The
+    claim's token makes the row's later updates conditional, so a worker whose row was taken
+    from it (it hung past STALE_SENDING) cannot overwrite what another worker did."""
     now = timezone.now()
-    with transaction.atomic():
-        ids = list(Delivery.objects.due(now).select_for_update(skip_locked=True).order_by("pk")
-                   .values_list("pk", flat=True)[:limit])
-        Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.SENDING, claimed_at=now)
-    return list(Delivery.objects.filter(pk__in=ids).order_by("pk")) if ids else []
+    token = uuid.uuid4().hex
+    won = Delivery.objects.filter(pk=delivery.pk).due(now).update(
+        status=DeliveryStatus.SENDING, claimed_at=now, claim=token)
+    delivery.claim = token
+    return bool(won)
 
 
 def _absolute(url: str) -> str:
@@ -151,57 +161,83 @@ def _message(delivery: Delivery, municipality: Municipality, connection) -> Emai
         message.attach_alternative(html, "text/html")
     for spec in delivery.attachments:
         message.attach(_attachment(spec))
+    message.message()  # build it now: a broken mail fails here, alone, not at the server
     return message
 
 
 def _finish(delivery: Delivery, **changes) -> None:
+    """Record the outcome, only if this worker still holds the row."""
     if delivery.sensitive and changes.get("status") in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED):
         changes.update(body=ERASED, html_body="")
-    Delivery.objects.filter(pk=delivery.pk).update(**changes)
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, claim=delivery.claim).update(**changes)
 
 
-def _permanent(error: Exception) -> bool:
-    """The server refused this mail for good (5xx): trying again would not help."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return True
-    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+def _fail(delivery: Delivery, error: Exception) -> None:
+    _finish(delivery, status=DeliveryStatus.FAILED, attempts=delivery.attempts + 1, last_error=str(error)[:300])
+    log.warning("mail %s cannot be sent: %s", delivery.pk, error)
 
 
-def _retry(delivery: Delivery, error: Exception) -> None:
-    attempts = delivery.attempts + 1
+def _retry(delivery: Delivery, error: Exception, *, counts: bool = True) -> None:
+    """Try again later: after the back-off for a failed attempt, in a minute when the server was
+    not reachable at all (that is no attempt of this mail)."""
+    attempts = delivery.attempts + (1 if counts else 0)
     if attempts >= MAX_ATTEMPTS:
-        _finish(delivery, status=DeliveryStatus.FAILED, attempts=attempts, last_error=str(error)[:300])
-        log.error("mail %s not sent after %s attempts: %s", delivery.pk, attempts, error)
+        _fail(delivery, error)
         return
-    minutes = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+    minutes = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1] if counts else 1
     _finish(delivery, status=DeliveryStatus.RETRY, attempts=attempts, last_error=str(error)[:300],
             next_attempt_at=timezone.now() + dt.timedelta(minutes=minutes))
-    log.warning("mail %s not sent (attempt %s), next try in %s min: %s", delivery.pk, attempts, minutes, error)
+
+
+SERVER, FOR_GOOD, FOR_NOW = "server", "for good", "for now"
+
+
+def _failure(error: Exception) -> str:
+    """Whose failure: the server's (unreachable, disconnected, refusing our sender, busy) — stop
+    the round, count no attempt; this mail's for good (5xx) — fail it; or this mail's for now
+    (4xx, greylisting) — back off. (smtplib's errors are OSErrors too: test them first.)"""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return FOR_GOOD if all(code >= 500 for code, _ in error.recipients.values()) else FOR_NOW
+    if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
+                          smtplib.SMTPAuthenticationError)):
+        return SERVER
+    if isinstance(error, smtplib.SMTPResponseException):
+        if error.smtp_code in (421, 451, 452, 454, 530):
+            return SERVER
+        return FOR_GOOD if error.smtp_code >= 500 else FOR_NOW
+    if isinstance(error, OSError):  # refused, unreachable, timed out
+        return SERVER
+    return FOR_NOW
 
 
 def _deliver(delivery: Delivery, municipality: Municipality, connection) -> bool:
-    """Send one claimed delivery; True when sent. Raises SmtpUnavailable when the server is unreachable."""
+    """Send one claimed delivery; True when sent. Raises SmtpUnavailable when the server is not usable."""
     if not still_due(delivery, timezone.localdate()):
         _finish(delivery, status=DeliveryStatus.CANCELLED, last_error="対象の状況が変わったため、送信を取りやめました。")
         return False
     try:
-        connection.open()
-    except Exception as error:
-        _retry(delivery, error)
-        raise SmtpUnavailable(str(error)) from error
+        message = _message(delivery, municipality, connection)
+    except Exception as error:  # a broken mail (template, header): this one fails, the round goes on
+        _fail(delivery, error)
+        return False
     try:
-        connection.send_messages([_message(delivery, municipality, connection)])
+        connection.open()
+        connection.send_messages([message])
     except Exception as error:
         try:
             connection.close()
         except Exception:  # the connection is broken anyway; the next mail opens a new one
             log.debug("closing a broken SMTP connection failed", exc_info=True)
-        if _permanent(error):
-            _finish(delivery, status=DeliveryStatus.FAILED, attempts=delivery.attempts + 1, last_error=str(error)[:300])
-            log.warning("mail %s refused for good: %s", delivery.pk, error)
+        failure = _failure(error)
+        if failure == SERVER:
+            _retry(delivery, error, counts=False)
+            raise SmtpUnavailable(str(error)) from error
+        if failure == FOR_GOOD:
+            _fail(delivery, error)
             return False
-        _retry(delivery, error)
-        raise SmtpUnavailable(str(error)) from error
+        _retry(delivery, error)  # a temporary refusal of this mail (4xx): back off
+        log.warning("mail %s not sent (attempt %s): %s", delivery.pk, delivery.attempts + 1, error)
+        return False
     _finish(delivery, status=DeliveryStatus.SENT, attempts=delivery.attempts + 1, sent_at=timezone.now(),
             last_error="")
     return True
@@ -212,47 +248,55 @@ def send_due(*, budget_seconds: float = 240) -> int:
     Safe to run in several workers at once: each row is sent by the worker that claimed it."""
     started = time.monotonic()
     now = timezone.now()
-    # A row left in 送信中 by a worker that died is tried again.
+    # A row left in 送信中 by a worker that died (or hung) is tried again.
     Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_SENDING).update(
         status=DeliveryStatus.RETRY, next_attempt_at=now)
     municipality = Municipality.objects.current()
     connection = get_connection()
     sent = 0
     try:
-        while time.monotonic() - started < budget_seconds:
-            batch = _claim_batch()
-            if not batch:
-                break
-            for i, delivery in enumerate(batch):
-                try:
-                    sent += _deliver(delivery, municipality, connection)
-                except SmtpUnavailable as error:
-                    # Give back what this round will not try: the next round takes it at once.
-                    Delivery.objects.filter(pk__in=[d.pk for d in batch[i + 1:]]).update(
-                        status=DeliveryStatus.QUEUED, claimed_at=None)
-                    log.warning("mail server unavailable, sending stops until the next round: %s", error)
-                    return sent
+        while True:
+            batch = list(Delivery.objects.due(timezone.now()).order_by("pk")[:BATCH])
+            progressed = False
+            for delivery in batch:
+                if time.monotonic() - started > budget_seconds:
+                    return sent  # the rest is for the next round
+                if not _claim(delivery):
+                    continue  # another worker has it
+                progressed = True
+                sent += _deliver(delivery, municipality, connection)
+            if not progressed:
+                return sent
+    except SmtpUnavailable as error:
+        log.warning("mail server unavailable, sending stops until the next round: %s", error)
+        return sent
     finally:
         try:
             connection.close()
         except Exception:
             log.debug("closing the SMTP connection failed", exc_info=True)
-    return sent
 
 
 @transaction.atomic
-def delivery_retry(*, delivery: Delivery, by: User) -> Delivery:
-    """City staff send a mail that could not be sent once more (after fixing the address, say)."""
-    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    if delivery.status != DeliveryStatus.FAILED:
-        raise DomainError(f"「{delivery.subject}」は送信できなかったメールではないため、送り直せません。")
-    delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.QUEUED, 0, None
-    delivery.last_error = f"{by}が送り直しを指示しました。"
-    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
+def deliveries_retry(*, deliveries: list[Delivery], by: User) -> int:
+    """City staff send mail that could not be sent once more; returns how many were requeued.
+    Mail to a user goes to the user's current address (corrected since, perhaps)."""
     from .tasks import send_pending
 
-    publish_on_commit(send_pending)
-    return delivery
+    failed = list(Delivery.objects.select_for_update(of=("self",)).filter(pk__in=[d.pk for d in deliveries],
+                                                              status=DeliveryStatus.FAILED).select_related("user"))
+    for delivery in failed:
+        if delivery.user is not None and delivery.user.email and delivery.user.email != delivery.recipient:
+            if Delivery.objects.filter(recipient=delivery.user.email, reason=delivery.reason,
+                                       object_key=delivery.object_key, step=delivery.step).exists():
+                raise DomainError(f"「{delivery.subject}」は、{delivery.user.email} あてにすでに送っています。")
+            delivery.recipient = delivery.user.email
+        delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.QUEUED, 0, None
+        delivery.last_error = f"{by}が送り直しを指示しました。"
+        delivery.save(update_fields=["recipient", "status", "attempts", "next_attempt_at", "last_error"])
+    if failed:
+        publish_on_commit(send_pending)
+    return len(failed)
 
 
 # --- Notices -------------------------------------------------------------------------------------

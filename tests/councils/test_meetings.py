@@ -173,3 +173,35 @@ def test_another_councils_secretariat_sees_nothing(client, meeting, council):
     assert client.get(reverse("admin:councils_council_change", args=[council.pk])).status_code == 404
     assert meeting.title not in client.get(reverse("admin:councils_meeting_changelist")).content.decode()
     assert client.get(reverse("admin:councils_meeting_attendance", args=[meeting.pk])).status_code == 404
+
+
+def test_an_invitation_that_could_not_be_sent_is_offered_again_once_the_address_is_corrected(
+        client, meeting, secretary, settings):
+    from reminders.models import Delivery, DeliveryStatus
+    from tests.reminders.test_reminders import Answering
+
+    url = reverse("councils:meeting", args=[meeting.pk])
+    client.force_login(secretary)
+    client.post(url, {"send": "1"})
+    with Answering("550 5.1.1 no such user") as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        send_due()
+    assert Delivery.objects.get().status == DeliveryStatus.FAILED
+    page = client.get(url).content.decode()
+    assert "メール送信できず" in page and "開催通知をメールで送る（未送信の 1人）" in page
+    # The same wrong address is not mailed again from here: the secretariat is told to check it.
+    response = client.post(url, {"send": "1"}, follow=True)
+    assert "新たに送る開催通知はありませんでした" in response.content.decode()
+    person = meeting.invitations.get(person__email="iin0@example.jp").person
+    person.email = "iin0-new@example.jp"
+    person.save()
+    response = client.post(url, {"send": "1"}, follow=True)
+    assert "1人あての開催通知メールを送信します" in response.content.decode()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_due() == 1
+    from django.core import mail
+
+    assert mail.outbox[0].to == ["iin0-new@example.jp"]
+    assert "内容が変わりました" not in mail.outbox[0].body  # the same notice, not a changed one
+    assert "メール送信済み" in client.get(url).content.decode()

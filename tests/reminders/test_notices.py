@@ -143,3 +143,21 @@ def test_the_user_guide_explains_the_reminders(client, city_user):
     page = client.get(reverse("portal:guide")).content.decode()
     assert "お知らせとメール（リマインダー）" in page
     assert "任期が終わる120日前・60日前・30日前" in page and "会議の7日前・前日" in page and "毎月10日" in page
+
+
+def test_the_mail_log_hides_rsvp_links_and_case_reminders(client, city_user):
+    invitation = Delivery.objects.create(
+        recipient="a@example.jp", reason=Reason.INVITATION, object_key="councils.invitation:1", step="第0版",
+        subject="開催のお知らせ", body="出欠：http://testserver/meetings/rsvp/secret-token-123/")
+    reminder = Delivery.objects.create(
+        recipient="a@example.jp", reason=Reason.MEETING, object_key="councils.meeting:1", step="7日前 2026-12-01",
+        subject="開催日が近づいています", body="本文", url="/meetings/rsvp/other-token-456/")
+    monitoring = Delivery.objects.create(
+        recipient="w@example.jp", reason=Reason.MONITORING, object_key="consultations.plan:1", step="2026-09-01",
+        subject="【モニタリングの時期】ケース R8-0001", body="本文")
+    client.force_login(city_user)
+    for delivery, token in ((invitation, "secret-token-123"), (reminder, "other-token-456")):
+        page = client.get(reverse("admin:reminders_delivery_change", args=[delivery.pk])).content.decode()
+        assert token not in page and "本人用のため非表示" in page
+    assert "ケース R8-0001" not in client.get("/admin/reminders/delivery/").content.decode()
+    assert client.get(reverse("admin:reminders_delivery_change", args=[monitoring.pk])).status_code == 404

@@ -15,7 +15,7 @@ from councils import services as council_services
 from councils.models import Meeting, Response
 from reminders import scan, services
 from reminders.models import Delivery, DeliveryStatus, Notice, Reason
-from tests.council_fixtures import people
+from tests.council_fixtures import Sink, people
 
 pytestmark = pytest.mark.django_db
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -45,7 +45,9 @@ def test_term_reminders_at_the_boundaries_of_a_term_ending_on_3_31(member):
     planned = terms(dt.date(2027, 3, 1))  # exactly 30 days before
     assert {(p.email, p.step) for p in planned} == {("member@example.jp", "30日前 2027-03-31"),
                                                     ("secretary@example.jp", "30日前 2027-03-31")}
-    assert "令和9年3月31日" in planned[0].subject and "あと30日" in planned[0].subject
+    member_mail = next(p for p in planned if p.email == "member@example.jp")
+    assert "令和9年3月31日" in member_mail.subject
+    assert "令和9年3月1日現在、あと30日" in member_mail.body
     assert terms(dt.date(2027, 3, 31)) == []  # the day itself: too late to remind
 
 
@@ -73,7 +75,8 @@ def test_a_reappointed_member_gets_the_reminders_of_the_new_term(member, secreta
     planned = scan.Scan(dt.date(2030, 3, 1)).council_terms()
     assert steps(planned) == ["30日前 2030-03-31"]
     member.refresh_from_db()
-    assert {p.object_key for p in planned} == {f"councils.membership:{member.reappointed_as.pk}"}
+    assert {p.object_key for p in planned} == {f"councils.membership:{member.reappointed_as.pk}",
+                                               f"councils.council:{member.council_id}"}
 
 
 def test_a_member_who_left_early_is_not_reminded_of_the_term_end(member, secretary):
@@ -146,7 +149,7 @@ def test_a_moved_meeting_is_reminded_for_its_new_date(late_meeting):
     services.scan(dt.date(2026, 12, 2))
     with at(dt.date(2026, 12, 2), 10):
         services.send_due()
-    [reminder] = [m for m in mail.outbox if "開催のお知らせ" in m.subject]
+    [reminder] = [m for m in mail.outbox if "開催日が近づいています" in m.subject]
     assert "令和8年12月9日" in reminder.subject
     assert dict(Delivery.objects.filter(reason=Reason.MEETING).values_list("step", "status")) == {
         "7日前 2026-12-02": DeliveryStatus.CANCELLED, "7日前 2026-12-09": DeliveryStatus.SENT}
@@ -178,71 +181,142 @@ def test_a_reminder_mail_has_text_and_html_with_the_city_and_an_absolute_link(me
     link = f"https://shien.example.lg.jp/portal/councils/{member.council_id}/"
     assert link in message.body and f'href="{link}"' in html
     assert "汐見市" in message.body and "汐見市" in html
-    assert "任期は令和9年3月31日に満了します" in message.body
+    assert "任期が令和9年3月31日に満了します" in message.body and "・委員0様（汐見市老人クラブ連合会選出）" in message.body
 
 
-def test_a_failed_send_is_kept_and_retried_with_back_off(member, settings):
+class Answering(Sink):
+    """An SMTP server that answers every recipient with one reply (e.g. greylisting's 450)."""
+
+    def __init__(self, reply: str):
+        self.reply = reply
+        super().__init__()
+
+    def handler(self):
+        sink = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                return sink.reply
+
+        return Handler()
+
+
+@pytest.fixture
+def smtp_at(settings):
+    def point(port: int) -> None:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    return point
+
+
+def test_a_temporarily_refused_mail_is_retried_with_back_off(member, smtp_at, settings):
     services.scan(dt.date(2027, 3, 1))
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
-    with at(dt.date(2027, 3, 1), 10):
-        assert services.send_due() == 0
-    # The server is unreachable: one row was tried and waits a minute, the other was not tried.
-    tried = Delivery.objects.get(status=DeliveryStatus.RETRY)
-    assert tried.attempts == 1 and tried.last_error
-    assert tried.next_attempt_at == dt.datetime(2027, 3, 1, 10, 1, tzinfo=TOKYO)
-    assert Delivery.objects.filter(status=DeliveryStatus.QUEUED).count() == 1
+    with Answering("450 4.2.0 greylisted, try again later") as server:
+        smtp_at(server.port)
+        with at(dt.date(2027, 3, 1), 10):
+            assert services.send_due() == 0
+    retried = Delivery.objects.filter(status=DeliveryStatus.RETRY)
+    assert retried.count() == 2  # both tried, each refused for now
+    assert {(d.attempts, d.next_attempt_at) for d in retried} == {(1, dt.datetime(2027, 3, 1, 10, 1, tzinfo=TOKYO))}
+    assert "greylisted" in retried.first().last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with at(dt.date(2027, 3, 1), 10):
-        assert services.send_due() == 1  # the retry is not due yet
+        assert services.send_due() == 0  # not due yet
     with at(dt.date(2027, 3, 1), 10, 2):
-        assert services.send_due() == 1
+        assert services.send_due() == 2
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     assert len(mail.outbox) == 2
 
 
-def test_after_the_last_attempt_a_mail_stays_as_failed_and_city_staff_can_send_it_again(member, settings, city_user):
+def test_an_unreachable_mail_server_never_fails_mail_however_long_it_lasts(member, smtp_at):
     services.scan(dt.date(2027, 3, 1))
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    smtp_at(9)  # nothing listens there
+    for minute in range(0, 60 * 24 * 3, 7):  # three days of sweeps
+        with at(dt.date(2027, 3, 1) + dt.timedelta(days=minute // 1440), minute // 60 % 24, minute % 60):
+            services.send_due()
+    assert not Delivery.objects.filter(status=DeliveryStatus.FAILED).exists()
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {0}
+    tried = Delivery.objects.filter(status=DeliveryStatus.RETRY).first()
+    assert tried is not None and "Connection refused" in tried.last_error
+
+
+def test_after_the_last_attempt_a_mail_stays_as_failed_and_city_staff_can_send_it_again(member, smtp_at,
+                                                                                      city_user, settings):
+    services.scan(dt.date(2027, 3, 1))
     Delivery.objects.update(attempts=services.MAX_ATTEMPTS - 1, status=DeliveryStatus.RETRY,
                             next_attempt_at=dt.datetime(2027, 1, 1, tzinfo=TOKYO))
-    with at(dt.date(2027, 3, 1), 10):
-        services.send_due()
+    with Answering("450 4.2.0 greylisted") as server:
+        smtp_at(server.port)
+        with at(dt.date(2027, 3, 1), 10):
+            services.send_due()
     failed = Delivery.objects.filter(status=DeliveryStatus.FAILED)
-    assert failed.count() == 1  # kept, with its error, for staff to see
-    delivery = failed.get()
-    services.delivery_retry(delivery=delivery, by=city_user)
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.QUEUED, 0)
+    assert failed.count() == 2  # kept, with their error, for staff to see
+    secretary_mail = failed.get(recipient="secretary@example.jp")
+    secretary_mail.user.email = "new-secretary@example.jp"  # the address was wrong: staff correct it
+    secretary_mail.user.save()
+    assert services.deliveries_retry(deliveries=list(failed), by=city_user) == 2
+    assert sorted(Delivery.objects.filter(status=DeliveryStatus.QUEUED).values_list("recipient", "attempts")) == [
+        ("member@example.jp", 0), ("new-secretary@example.jp", 0)]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with at(dt.date(2027, 3, 1), 11):
+        assert services.send_due() == 2
 
 
-def test_only_a_failed_mail_can_be_sent_again(member, city_user):
-    from municipality.errors import DomainError
-
+def test_only_a_failed_mail_is_sent_again(member, city_user):
     services.scan(dt.date(2027, 3, 1))
-    with pytest.raises(DomainError, match="送り直せません"):
-        services.delivery_retry(delivery=Delivery.objects.first(), by=city_user)
+    assert services.deliveries_retry(deliveries=list(Delivery.objects.all()), by=city_user) == 0
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.QUEUED}
 
 
-def test_an_address_the_server_refuses_fails_at_once(member, settings):
-    from tests.council_fixtures import Sink
-
-    class Refusing(Sink):
-        def handler(self):
-            class Handler:
-                async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-                    return "550 5.1.1 no such user"
-            return Handler()
-
+def test_an_address_the_server_refuses_for_good_fails_at_once(member, smtp_at):
     services.scan(dt.date(2027, 3, 1))
-    with Refusing() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    with Answering("550 5.1.1 no such user") as server:
+        smtp_at(server.port)
         with at(dt.date(2027, 3, 1), 10):
             assert services.send_due() == 0
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.FAILED}
     assert "no such user" in Delivery.objects.first().last_error
+
+
+def test_a_server_refusing_our_sender_stops_the_round_and_fails_nothing(member, smtp_at):
+    class RefusingSender(Sink):
+        def handler(self):
+            class Handler:
+                async def handle_MAIL(self, server, session, envelope, address, mail_options):
+                    return "553 5.7.1 sender not allowed"
+            return Handler()
+
+    services.scan(dt.date(2027, 3, 1))
+    with RefusingSender() as server:
+        smtp_at(server.port)
+        with at(dt.date(2027, 3, 1), 10):
+            assert services.send_due() == 0
+    statuses = sorted(Delivery.objects.values_list("status", "attempts"))
+    assert statuses == [(DeliveryStatus.QUEUED, 0), (DeliveryStatus.RETRY, 0)]  # one tried, one left for later
+
+
+def test_a_broken_mail_fails_alone_and_the_round_goes_on(member):
+    services.scan(dt.date(2027, 3, 1))
+    broken = Delivery.objects.get(recipient="member@example.jp")
+    Delivery.objects.filter(pk=broken.pk).update(subject="改行入り\nの件名")  # a header may not hold a newline
+    with at(dt.date(2027, 3, 1), 10):
+        assert services.send_due() == 1
+    broken.refresh_from_db()
+    assert broken.status == DeliveryStatus.FAILED
+    assert [m.to for m in mail.outbox] == [["secretary@example.jp"]]
+
+
+def test_a_worker_whose_row_was_taken_over_cannot_overwrite_it(member):
+    services.scan(dt.date(2027, 3, 1))
+    delivery = Delivery.objects.get(recipient="member@example.jp")
+    with at(dt.date(2027, 3, 1), 10):
+        assert services._claim(delivery)  # worker A claims it, then hangs
+    with at(dt.date(2027, 3, 1), 10, 20):
+        assert services.send_due() == 2  # A counts as dead: the row is taken over and sent
+    services._finish(delivery, status=DeliveryStatus.RETRY, last_error="A wakes up")  # A's late update
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.SENT, "")
 
 
 def test_a_row_left_sending_by_a_dead_worker_is_sent_later(member):
@@ -313,8 +387,8 @@ def test_an_unsubmitted_report_is_reminded_from_the_due_day(accepted, contractor
 
     user = UserFactory(username="coordinator_x", roles=["コーディネーター"], email="c@example.jp")
     Coordinator.objects.filter(pk=accepted.coordinator_id).update(user=user)
-    assert scan.Scan(dt.date(2026, 11, 9)).monthly_reports() == []  # due on the 10th
-    planned = scan.Scan(dt.date(2026, 11, 10)).monthly_reports()
+    assert scan.Scan(dt.date(2026, 11, 10)).monthly_reports() == []  # due on the 10th: still in time
+    planned = scan.Scan(dt.date(2026, 11, 11)).monthly_reports()
     assert {(p.user_id, p.step) for p in planned} == {(user.pk, "2026-10"), (contractor_a.pk, "2026-10")}
     assert "令和8年10月" in planned[0].subject
 
@@ -329,7 +403,7 @@ def test_the_weekly_digest_goes_to_city_staff_once_a_week(accepted, contractor_a
                                     filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
     found = scan.Scan(dt.date(2026, 11, 16))
     overdue = found.vacancies()
-    [digest] = found.weekly_digest(overdue)
+    [digest] = found.weekly_digest(overdue, [])
     assert digest.email == "city@example.jp" and "後任未選任" in digest.body and "受理待ちの解任届 1件" in digest.body
     assert services.scan(dt.date(2026, 11, 16)) >= 1
     assert services.scan(dt.date(2026, 11, 18)) == 0  # the same week: no second digest
