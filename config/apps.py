@@ -7,7 +7,10 @@ class MunicipalityAdminConfig(AdminConfig):
 
 
 class CeleryBeatConfig(BeatConfig):
-    """django-celery-beat, with Japanese names in the admin (the package has no Japanese)."""
+    """django-celery-beat, with Japanese names in the admin (the package has no Japanese).
+
+    Its strings are translated in locale/ja/LC_MESSAGES/django.po; config/beat_admin.py does the rest.
+    """
 
     verbose_name = "定期処理"
 
@@ -24,3 +27,8 @@ class CeleryBeatConfig(BeatConfig):
         }
         for model, name in names.items():
             model._meta.verbose_name = model._meta.verbose_name_plural = name
+
+        # Japanese crontab descriptions and the labels the package leaves in English.
+        from config import beat_admin
+
+        beat_admin.install()
