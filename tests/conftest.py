@@ -89,3 +89,15 @@ def name_city(name: str = "汐見市") -> None:
     municipality = Municipality.objects.current()
     municipality.name = name
     municipality.save()
+
+
+@pytest.fixture
+def reminder_jobs(db):
+    """The reminder jobs on beat's schedule, as their data migration creates them: a transactional
+    test empties every table after it, the migrations' rows included, and pytest-playwright
+    runs the browser tests (transactional) among the others."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("reminders.migrations.0003_periodic_tasks").create(apps, None)

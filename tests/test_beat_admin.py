@@ -57,6 +57,11 @@ def _english_left(text: str, words: list[str]) -> list[str]:
     return [word for word in words if word in text]
 
 
+@pytest.fixture(autouse=True)
+def _jobs(reminder_jobs):
+    """The reminder jobs, as migrated."""
+
+
 @pytest.fixture
 def staff_client(client, city_staff):
     client.force_login(city_staff)

@@ -102,7 +102,7 @@ def test_only_city_staff_read_the_log_of_mail(client, role):
     assert client.get("/admin/reminders/delivery/").status_code == 403
 
 
-def test_the_reminder_jobs_are_on_the_database_schedule_city_staff_can_change(client, city_user):
+def test_the_reminder_jobs_are_on_the_database_schedule_city_staff_can_change(client, city_user, reminder_jobs):
     from django_celery_beat.models import PeriodicTask
 
     jobs = {task.task: task for task in PeriodicTask.objects.filter(task__startswith="reminders.")}

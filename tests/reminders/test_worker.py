@@ -2,7 +2,6 @@
 PostgreSQL database and an SMTP sink that counts what arrives."""
 
 import datetime as dt
-import importlib
 import os
 import re
 import subprocess
@@ -13,7 +12,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -188,7 +186,7 @@ def test_two_workers_scanning_at_once_deliver_each_reminder_once(celery, sink, d
 
 
 def test_a_mail_queued_while_the_broker_was_down_is_delivered_once_it_is_back(
-        celery, sink, client, council, body, secretary, monkeypatch):
+        celery, sink, client, council, body, secretary, monkeypatch, reminder_jobs):
     from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
     person = people(1)[0]
@@ -212,8 +210,6 @@ def test_a_mail_queued_while_the_broker_was_down_is_delivered_once_it_is_back(
     # The broker is back. Beat's sweep (city staff set it to every 2 seconds in 定期処理) finds
     # the waiting mail and a worker sends it: once, however many sweeps follow.
     monkeypatch.setenv("CELERY_BROKER_URL", live_broker)
-    schedule_jobs = importlib.import_module("reminders.migrations.0003_periodic_tasks").create
-    schedule_jobs(django_apps, None)  # as migrated (a transactional test empties every table after it)
     every_two_seconds = IntervalSchedule.objects.create(every=2, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.filter(task="reminders.tasks.send_pending").update(interval=every_two_seconds)
     PeriodicTask.objects.filter(task="reminders.tasks.scan_due").update(enabled=False)
