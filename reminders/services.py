@@ -25,7 +25,7 @@ from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -55,18 +55,59 @@ def enqueue(planned: list[Planned]) -> int:
     Rows are inserted in the order of their unique key, so two scans inserting the same rows at
     once wait for each other instead of deadlocking; the later one skips what the first added.
     """
-    fresh = sorted(not_yet_planned(planned), key=lambda p: (p.reason, p.object_key, p.step, p.email, p.user_id or 0))
-    Delivery.objects.bulk_create(
-        [Delivery(recipient=p.email, user_id=p.user_id, reason=p.reason, object_key=p.object_key, step=p.step,
-                  subject=p.subject, body=p.body, url=p.url) for p in fresh if p.email],
-        ignore_conflicts=True,
-    )
-    Notice.objects.bulk_create(
-        [Notice(user_id=p.user_id, reason=p.reason, object_key=p.object_key, step=p.step, title=p.subject,
-                body=p.body, url=p.url) for p in fresh if p.user_id],
-        ignore_conflicts=True,
-    )
+    fresh = not_yet_planned(planned)
+    now = timezone.now()
+    _insert_skipping_duplicates(Delivery, [_delivery_row(p, now) for p in fresh if p.email],
+                                order_by=["recipient", "reason", "object_key", "step"])
+    _insert_skipping_duplicates(Notice, [_notice_row(p, now) for p in fresh if p.user_id],
+                                order_by=["user_id", "reason", "object_key", "step"])
     return len(fresh)
+
+
+def _delivery_row(p: Planned, now: dt.datetime) -> dict:
+    return {"recipient": p.email, "user_id": p.user_id, "reason": str(p.reason), "object_key": p.object_key,
+            "step": p.step, "subject": p.subject, "body": p.body, "html_body": "", "url": p.url, "attachments": [],
+            "sensitive": False, "status": DeliveryStatus.QUEUED.value, "attempts": 0, "next_attempt_at": None,
+            "claimed_at": None, "claim": "", "last_error": "", "created_at": now, "sent_at": None}
+
+
+def _notice_row(p: Planned, now: dt.datetime) -> dict:
+    return {"user_id": p.user_id, "reason": str(p.reason), "object_key": p.object_key, "step": p.step,
+            "title": p.subject, "body": p.body, "url": p.url, "created_at": now, "read_at": None}
+
+
+def _insert_skipping_duplicates(model, rows: list[dict], *, order_by: list[str]) -> None:
+    """Insert complete rows (every column but the id), skipping those a unique constraint refuses.
+
+    A scan can add tens of thousands of rows at once (the first scan over a large council
+    register), and Django's bulk_create spends most of its time preparing each value in Python.
+    On PostgreSQL the rows are therefore COPYed into a temporary table and moved with one
+    ``INSERT … SELECT … ORDER BY … ON CONFLICT DO NOTHING``: three times faster (bench/reminders.py).
+    Elsewhere (SQLite, the embedded default) bulk_create does the same.
+    """
+    if not rows:
+        return
+    columns = [field.attname for field in model._meta.concrete_fields if not field.primary_key]
+    if set(rows[0]) != set(columns):  # a new column must be given here, with its default
+        raise ValueError(f"{model.__name__} rows must give exactly {sorted(columns)}")
+    if connection.vendor != "postgresql":  # SQLite's IMMEDIATE transactions write one at a time
+        model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)
+        return
+    from psycopg.types.json import Jsonb
+
+    quote = connection.ops.quote_name
+    table, staging = quote(model._meta.db_table), quote(f"{model._meta.db_table}_incoming")
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    json_columns = {c for c in columns if model._meta.get_field(c).get_internal_type() == "JSONField"}
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
+        order = ", ".join(quote(model._meta.get_field(c).column) for c in order_by)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ORDER BY {order} "
+                       "ON CONFLICT DO NOTHING")
+        cursor.execute(f"DROP TABLE {staging}")
 
 
 def scan(today: dt.date | None = None) -> int:

@@ -1,8 +1,10 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from councils import services as council_services
+from councils.models import Meeting
 from tests.council_fixtures import people
 
 
@@ -43,3 +45,18 @@ def monitored_plan(case_worker):
                           attendees=[case_worker], by=case_worker)
     plan.refresh_from_db()
     return plan
+
+
+@pytest.fixture
+def meeting_to_announce(council, body, secretary):
+    """A meeting in ten days with one invitee who has an address, not yet mailed."""
+    person = people(1)[0]
+    person.email = "iin@example.jp"
+    person.save()
+    day = timezone.localdate() + dt.timedelta(days=10)
+    council_services.membership_add(council=council, person=person, organisation=body,
+                                    start=council_services.plan_period_containing(day).start, by=secretary)
+    meeting = Meeting.objects.create(council=council, title="第3回", date=day,
+                                     start_time=dt.time(14), end_time=dt.time(16), place="会議室1")
+    council_services.meeting_invite_members(meeting=meeting, by=secretary)
+    return meeting

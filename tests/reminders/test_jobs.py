@@ -1,7 +1,6 @@
 """Jobs from web requests: published only after commit, and a broker that is down or hung never
 fails or stalls the request (the outbox row waits for the sweep)."""
 
-import datetime as dt
 import socket
 import threading
 import time
@@ -9,15 +8,11 @@ import time
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from config.celery import app
-from councils import services as council_services
-from councils.models import Meeting
 from municipality.jobs import publish, publish_on_commit
 from reminders.models import Delivery, DeliveryStatus, Reason
 from reminders.tasks import send_pending
-from tests.council_fixtures import people
 
 
 def queued_tasks() -> int:
@@ -88,20 +83,6 @@ def test_publish_reports_a_dead_broker_instead_of_raising(broker_at):
     started = time.monotonic()
     assert publish(send_pending) is False
     assert time.monotonic() - started < 2
-
-
-@pytest.fixture
-def meeting_to_announce(council, body, secretary):
-    person = people(1)[0]
-    person.email = "iin@example.jp"
-    person.save()
-    start = timezone.localdate()
-    council_services.membership_add(council=council, person=person, organisation=body,
-                                    start=council_services.plan_period_containing(start).start, by=secretary)
-    meeting = Meeting.objects.create(council=council, title="第3回", date=start + dt.timedelta(days=10),
-                                     start_time=dt.time(14), end_time=dt.time(16), place="会議室1")
-    council_services.meeting_invite_members(meeting=meeting, by=secretary)
-    return meeting
 
 
 def send_invitations_by_click(client, secretary, meeting):

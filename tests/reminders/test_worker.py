@@ -186,18 +186,10 @@ def test_two_workers_scanning_at_once_deliver_each_reminder_once(celery, sink, d
 
 
 def test_a_mail_queued_while_the_broker_was_down_is_delivered_once_it_is_back(
-        celery, sink, client, council, body, secretary, monkeypatch, reminder_jobs):
+        celery, sink, client, secretary, meeting_to_announce, monkeypatch, reminder_jobs):
     from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
-    person = people(1)[0]
-    person.email = "iin@example.jp"
-    person.save()
-    today = timezone.localdate()
-    council_services.membership_add(council=council, person=person, organisation=body,
-                                    start=council_services.plan_period_containing(today).start, by=secretary)
-    meeting = Meeting.objects.create(council=council, title="第3回", date=today + dt.timedelta(days=10),
-                                     start_time=dt.time(14), end_time=dt.time(16), place="会議室1")
-    council_services.meeting_invite_members(meeting=meeting, by=secretary)
+    meeting = meeting_to_announce
 
     # The broker is down: the secretariat's click still succeeds, and the mail waits.
     live_broker = os.environ.get("CELERY_BROKER_URL", app.conf.broker_url)
