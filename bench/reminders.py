@@ -6,7 +6,8 @@ day of the scan about 11,000 terms lie in the 120-day window. Figures: the first
 empty outbox (every reminder in the windows is new: the worst catch-up), a second scan the same
 hour (nothing new: what beat's hourly scan costs most of the time) and the next day's scan. Each
 reports its time and its query count (target: under 5 s, the same number of queries whatever
-the rows); then the time to send 1,000 mails from the outbox (locmem backend, no SMTP)."""
+the rows; Django's count does not show the COPY of new rows); then the time to send 1,000 mails
+from the outbox (locmem backend, no SMTP)."""
 
 from __future__ import annotations
 

@@ -202,7 +202,6 @@ def _message(delivery: Delivery, municipality: Municipality, connection) -> Emai
         message.attach_alternative(html, "text/html")
     for spec in delivery.attachments:
         message.attach(_attachment(spec))
-    message.message()  # build it now: a broken mail fails here, alone, not at the server
     return message
 
 
@@ -235,8 +234,9 @@ SERVER, FOR_GOOD, FOR_NOW = "server", "for good", "for now"
 
 def _failure(error: Exception) -> str:
     """Whose failure: the server's (unreachable, disconnected, refusing our sender, busy) — stop
-    the round, count no attempt; this mail's for good (5xx) — fail it; or this mail's for now
-    (4xx, greylisting) — back off. (smtplib's errors are OSErrors too: test them first.)"""
+    the round, count no attempt; this mail's for good (5xx, or a mail that cannot be built) — fail
+    it; or this mail's for now (4xx, greylisting) — back off. (smtplib's errors are OSErrors too:
+    test them first.)"""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return FOR_GOOD if all(code >= 500 for code, _ in error.recipients.values()) else FOR_NOW
     if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
@@ -248,6 +248,8 @@ def _failure(error: Exception) -> str:
         return FOR_GOOD if error.smtp_code >= 500 else FOR_NOW
     if isinstance(error, OSError):  # refused, unreachable, timed out
         return SERVER
+    if isinstance(error, (ValueError, LookupError)):  # the mail itself is broken (a header, a charset)
+        return FOR_GOOD
     return FOR_NOW
 
 

@@ -52,6 +52,9 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink):
+    from tests.conftest import name_city
+
+    name_city("汐見市")
     sent, without = send_invitations(meeting, base_url="http://testserver")
     assert (sent, without) == (1, 1)
     assert smtp_sink.messages == []  # queued in the outbox; the worker sends it
@@ -64,6 +67,7 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     parts = {part.get_content_type(): part for part in message.walk()}
     text = parts["text/plain"].get_payload(decode=True).decode()
     assert "令和8年12月1日" in text and "/meetings/rsvp/" in text
+    assert "\n汐見市第1層協議体 事務局" in text  # the council's name already says the city
     ics = Calendar.from_ical(parts["text/calendar"].get_payload(decode=True))
     [event] = [c for c in ics.walk() if c.name == "VEVENT"]
     start = event.decoded("dtstart")
