@@ -381,7 +381,8 @@ class Scan:
                   ("証の交付待ち", waiting["appointments_without_certificate"].count()),
                   ("受理待ちの解任届", waiting["dismissal_notices"].count()),
                   ("送信できなかったメール（管理サイトの「メール送信の記録」）",
-                   Delivery.objects.filter(status=DeliveryStatus.FAILED).count())]
+                   # as the log shows them: case reminders are not for city staff
+                   Delivery.objects.filter(status=DeliveryStatus.FAILED).exclude(reason=Reason.MONITORING).count())]
         late = [f"{label} {n}件" for label, n in counts if n] + sorted({p.subject for p in overdue})
         soon = sorted({p.subject for p in upcoming})
         if not late and not soon:
