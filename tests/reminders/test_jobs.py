@@ -35,9 +35,9 @@ def empty_queue():
 def broker_at(monkeypatch):
     """Point the application at another broker for the rest of the test."""
     def point(url: str) -> None:
-        # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+        # Celery reads CELERY_BROKER_URL from the environment before its configuration; changing
+        # only the variable leaves the application's configuration as it was for later tests.
         monkeypatch.setenv("CELERY_BROKER_URL", url)
-        monkeypatch.setattr(app.conf, "broker_url", url)
     return point
 
 
