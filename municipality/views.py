@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -44,8 +45,6 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def guide(request: HttpRequest) -> HttpResponse:
-    from django.conf import settings
-
     def days(values: list[int]) -> str:
         return "・".join("前日" if d == 1 else f"{d}日前" for d in values)
 
