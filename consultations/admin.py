@@ -12,6 +12,11 @@ class AgencyAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     autocomplete_fields = ["organisation"]
 
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Consents name agencies: pointing one at another organisation would let that organisation's
+        # case workers read every case whose person consented to the first. Register a new agency instead.
+        return ["organisation"] if obj is not None else []
+
 
 @admin.register(RegionalIssue)
 class RegionalIssueAdmin(admin.ModelAdmin):

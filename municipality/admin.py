@@ -8,12 +8,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
+from . import duties
 from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
-from .roles import Role
+from .roles import PRIVILEGED_ROLES, Role
 from .scoping import ScopedQuerySet
 
 
@@ -189,18 +191,27 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
         return fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Auditors and superusers watch the others: only a superuser may change them.
-        if obj is not None and not request.user.is_superuser and (obj.is_superuser or obj.has_role(Role.AUDITOR)):
+        # Case workers, auditors and superusers: only a superuser changes them, their password included
+        # (Django's password view asks this too), so that nobody below gives themselves case access.
+        if obj is not None and not duties.may_manage_privileged(request.user) and duties.is_privileged(obj):
             return False
         return super().has_change_permission(request, obj)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "groups":
             queryset = Group.objects.order_by("name")
-            if not request.user.is_superuser:
-                queryset = queryset.exclude(name=Role.AUDITOR.value)
-            kwargs.update(queryset=queryset, label="役割", help_text="")
+            if not duties.may_manage_privileged(request.user):
+                queryset = queryset.exclude(name__in=[role.value for role in PRIVILEGED_ROLES])
+            kwargs.update(queryset=queryset, label="役割", help_text=(
+                "" if duties.may_manage_privileged(request.user)
+                else "相談支援員・監査の役割は、システム管理者（スーパーユーザー）だけが付与できます。"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The choices above already refuse a privileged role; this holds even if they are bypassed.
+        if not duties.may_manage_privileged(request.user) and duties.is_privileged(form.instance):
+            raise PermissionDenied("相談支援員・監査の役割は、システム管理者だけが付与できます。")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # People are referenced by history and the audit log: deactivate instead.

@@ -30,6 +30,10 @@ ADMIN_ROLES = frozenset({Role.CITY_STAFF, Role.SECRETARIAT, Role.AUDITOR})
 # Roles that see every object of the municipality that is not need-to-know data.
 CITY_WIDE_ROLES = frozenset({Role.CITY_STAFF, Role.AUDITOR})
 
+# Roles that reach case records or the log of their reads: only a superuser grants, removes or
+# takes over an account that holds one (municipality/duties.py).
+PRIVILEGED_ROLES = frozenset({Role.CASE_WORKER, Role.AUDITOR})
+
 # Roles that act for their organisation and so see its rows. A coordinator does not:
 # a coordinator sees their own records and their areas, not their colleagues' papers.
 ORGANISATION_WIDE_ROLES = frozenset(set(Role) - {Role.COORDINATOR})

@@ -28,6 +28,7 @@ class Reason(models.TextChoices):
     WEEKLY_DIGEST = "weekly_digest", "週のまとめ"
     INVITATION = "invitation", "開催通知"
     PASSWORD_RESET = "password_reset", "パスワードの再設定"
+    ACCESS_CHANGE = "access_change", "権限の変更"
 
 
 # Reminders found by the scans: their stored body is the message, sent in the reminder layout

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from config.admin_site import SYSTEM_NAME
@@ -34,7 +35,7 @@ from municipality.errors import DomainError
 from municipality.jobs import publish_on_commit
 from municipality.models import Municipality, User
 
-from .models import REMINDER_REASONS, Delivery, DeliveryStatus, Notice
+from .models import REMINDER_REASONS, Delivery, DeliveryStatus, Notice, Reason
 from .scan import Planned, due, not_yet_planned, still_due
 
 log = logging.getLogger(__name__)
@@ -355,3 +356,24 @@ def notice_mark_read(*, notice: Notice) -> Notice:
 @transaction.atomic
 def notices_mark_all_read(*, user: User) -> int:
     return Notice.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- Separation of duties ------------------------------------------------------------------------
+
+def notices_privileged_change(*, user: User, actor: User | None, changes: list[str], **kwargs: object) -> int:
+    """Tell every 監査 that an account reaching case data was changed (municipality/duties.py)."""
+    from municipality.roles import Role
+
+    auditors = list(User.objects.filter(groups__name=Role.AUDITOR.value, is_active=True).values_list("pk", flat=True))
+    by = f"{actor.name or actor.username}（{actor.username}）" if actor is not None else "システム（コマンド）"
+    body = (f"利用者「{user.username}」の権限に関わる変更がありました。\n"
+            f"変更：{'、'.join(changes)}\n変更した人：{by}\n"
+            f"日時：{timezone.localtime():%Y-%m-%d %H:%M}\n詳細は監査ログで確認してください。")
+    url = reverse("admin:municipality_user_change", args=[user.pk])
+    step = uuid.uuid4().hex  # every change is its own notice
+    Notice.objects.bulk_create([
+        Notice(user_id=pk, reason=Reason.ACCESS_CHANGE, object_key=f"user:{user.pk}", step=step,
+               title=f"権限の変更：{user.username}", body=body, url=url)
+        for pk in auditors
+    ])
+    return len(auditors)
