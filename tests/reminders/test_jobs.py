@@ -16,7 +16,7 @@ from reminders.tasks import send_pending
 
 
 def queued_tasks() -> int:
-    """Messages waiting in the broker's default queue (Redis in CI, the folder broker elsewhere)."""
+    """Messages waiting in the broker's default queue."""
     with app.connection_for_write() as connection:
         channel = connection.default_channel
         return channel.queue_declare(queue=app.conf.task_default_queue, durable=True, auto_delete=False).message_count
