@@ -6,6 +6,7 @@ file before it was fully written and died (``Unrecoverable error: JSONDecodeErro
 
 import multiprocessing
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -13,6 +14,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import redis
+
+from config import embedded_broker
 from config.celery import app
 from tests import broker_load
 
@@ -85,3 +89,19 @@ def test_two_thousand_tasks_from_four_processes_each_run_once_and_the_worker_sur
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def test_the_private_instance_is_for_its_owner_only_and_keeps_nothing_on_disk(tmp_path):
+    socket = tmp_path / "redis" / "redis.sock"
+    process = embedded_broker.start(socket)
+    try:
+        assert stat.S_IMODE(socket.stat().st_mode) == 0o700
+        assert stat.S_IMODE(socket.parent.stat().st_mode) == 0o700
+        client = redis.Redis(unix_socket_path=str(socket))
+        config = client.config_get("*")
+        client.close()
+        assert (config["port"], config["save"], config["appendonly"]) == ("0", "", "no")
+    finally:
+        embedded_broker.stop(process)
+    assert not socket.exists()  # removed at shutdown; no dump file beside it
+    assert list(socket.parent.iterdir()) == []
