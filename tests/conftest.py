@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -19,7 +20,7 @@ def _on_postgres() -> bool:
 
 
 def _on_redis() -> bool:
-    return settings.CELERY_BROKER_URL.startswith("redis://")
+    return settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://"))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -27,6 +28,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip("PostgreSQL が必要なテストです（DATABASE_URL=postgres://… で実行すると動きます）")
     if item.get_closest_marker("redis") and not _on_redis():
         pytest.skip("Redis のブローカーが必要なテストです（CELERY_BROKER_URL=redis://… で実行すると動きます）")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_broker():
+    """Without CELERY_BROKER_URL the tests get a redis-server of their own (config/settings/test.py)."""
+    socket = getattr(settings, "TEST_BROKER_SOCKET", None)
+    if socket is None:
+        yield
+        return
+    from config import embedded_broker
+
+    process = embedded_broker.start(socket)
+    yield
+    embedded_broker.stop(process)
+    shutil.rmtree(socket.parent, ignore_errors=True)
 
 
 @pytest.fixture

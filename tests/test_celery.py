@@ -1,6 +1,7 @@
 """The Celery wiring end to end: a real worker consumes a task from the configured broker.
 
-Locally that is the embedded folder broker; in CI, Redis (CELERY_BROKER_URL=redis://…).
+Locally that is the tests' private redis-server on a Unix socket (tests/conftest.py); in CI, the
+machine's Redis (CELERY_BROKER_URL=redis://…).
 """
 
 import time
@@ -36,6 +37,6 @@ def test_beat_schedules_the_heartbeat_every_minute():
 @pytest.mark.redis
 def test_broker_is_redis_with_timeouts_so_a_hung_broker_cannot_hang_a_request():
     options = app.conf.broker_transport_options
-    assert app.conf.broker_url.startswith("redis://")
+    assert app.conf.broker_url.startswith(("redis://", "redis+socket://"))
     assert options["socket_timeout"] <= 5
     assert options["socket_connect_timeout"] <= 5

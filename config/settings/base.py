@@ -1,10 +1,10 @@
 """Settings shared by every configuration.
 
 Every value comes from the environment (or a ``.env`` file beside ``manage.py``)
-through django-environ. The defaults form the *embedded* configuration: SQLite and
-a Celery broker kept in local folders, so that a newcomer runs the web server, the
-worker and beat with nothing else installed. ``production.py`` removes the
-defaults that must never reach a real deployment.
+through django-environ. The defaults form the *embedded* configuration: SQLite, and a
+private Redis on a Unix socket as the Celery broker, so that ``bash bin/dev run`` starts
+the web server, the worker and beat with nothing else installed or running.
+``production.py`` removes the defaults that must never reach a real deployment.
 """
 
 from datetime import timedelta
@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config import embedded_broker
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -171,27 +173,17 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Celery ----------------------------------------------------------------------
-# Embedded default: a broker kept in folders under var/, which the web process,
-# the worker and beat share without any server.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "celery")))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
-        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
-        "store_processed": False,
-    }
-    # The folder transport has no fan-out exchange for remote control.
-    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
-else:
-    # A hung broker must not hang a web request (see NOTES.md: >150 s without these).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_timeout": 3,
-        "socket_connect_timeout": 3,
-        "max_retries": 2,
-        "visibility_timeout": 60 * 60,
-    }
+# Embedded default: a private redis-server on a Unix socket under var/redis/, which `bash bin/dev run`
+# starts beside web, worker and beat (config/embedded_broker.py). The same transport as production,
+# without a server to install or run by hand.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=embedded_broker.url(embedded_broker.SOCKET))
+# A hung broker must not hang a web request (see NOTES.md: >150 s without these).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 3,
+    "socket_connect_timeout": 3,
+    "max_retries": 2,
+    "visibility_timeout": 60 * 60,
+}
 # A web request publishes with its own connection: tight timeouts, no retry (municipality/jobs.py).
 # Measured: a hung broker then costs the request 2 s, a refused connection nothing.
 CELERY_PUBLISH_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 0}

@@ -19,19 +19,17 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
-# The folder broker of the embedded configuration gets a folder of its own for tests,
-# so a test run never eats tasks queued by a running development server.
-if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
+# The embedded broker gets an instance of its own for tests, in a temporary folder: a test run never
+# eats tasks queued by a running development server. tests/conftest.py starts it for the session.
+TEST_BROKER_SOCKET = None
+if not env("CELERY_BROKER_URL", default=""):
     import tempfile
     from pathlib import Path
 
-    _queue = Path(tempfile.mkdtemp(prefix="celery-test-"))
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue / "queue"),
-        "data_folder_out": str(_queue / "queue"),
-        "processed_folder": str(_queue / "processed"),
-        "store_processed": False,
-    }
+    from config import embedded_broker
+
+    TEST_BROKER_SOCKET = Path(tempfile.mkdtemp(prefix="shien-broker-")) / "redis.sock"
+    CELERY_BROKER_URL = embedded_broker.url(TEST_BROKER_SOCKET)
 
 # On SQLite the test database is a file, not shared memory: the live server's threads then
 # open their own connections instead of sharing (and closing) the test thread's one.

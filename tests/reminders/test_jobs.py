@@ -16,7 +16,7 @@ from reminders.tasks import send_pending
 
 
 def queued_tasks() -> int:
-    """Messages waiting in the broker's default queue (Redis in CI, the folder broker elsewhere)."""
+    """Messages waiting in the broker's default queue."""
     with app.connection_for_write() as connection:
         channel = connection.default_channel
         return channel.queue_declare(queue=app.conf.task_default_queue, durable=True, auto_delete=False).message_count
@@ -126,3 +126,19 @@ def test_a_password_reset_with_the_broker_down_still_answers(client, contractor_
     response = client.post(reverse("password_reset"), {"email": contractor_a.email})
     assert response.status_code == 302
     assert Delivery.objects.get(reason=Reason.PASSWORD_RESET).status == DeliveryStatus.QUEUED
+
+
+def test_a_hung_embedded_broker_on_its_unix_socket_costs_a_publish_seconds(broker_at, tmp_path):
+    """The embedded default's private Redis listens on a socket file; stopped (e.g. SIGSTOP) it still
+    accepts connections and never answers."""
+    hung = socket.socket(socket.AF_UNIX)
+    hung.bind(str(tmp_path / "redis.sock"))
+    hung.listen(50)
+    try:
+        broker_at(f"redis+socket://{tmp_path / 'redis.sock'}")
+        started = time.monotonic()
+        assert publish(send_pending) is False
+        seconds = time.monotonic() - started
+    finally:
+        hung.close()
+    assert seconds < 5, f"the publish took {seconds:.1f} s"
