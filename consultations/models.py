@@ -119,7 +119,8 @@ class HouseholdMember(models.Model):
         verbose_name = verbose_name_plural = "世帯員"
 
     def __str__(self) -> str:
-        return f"{self.case} 世帯員"
+        # Never the member's name: this text goes into the audit log (see Case.__str__).
+        return f"{self.case} 世帯員 {self.pk}"
 
 
 class ConsentMethod(models.TextChoices):
@@ -150,7 +151,7 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case} の同意"
+        return f"{self.case} の同意（{self.given_on}）"
 
     def is_current(self, day: dt.date) -> bool:
         return (self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
@@ -304,7 +305,8 @@ class SupportMeetingAttendee(models.Model):
                                               name="support_meeting_attendee_bound_by_confidentiality")]
 
     def __str__(self) -> str:
-        return f"{self.meeting} {self.name}"
+        # Never the attendee's name: this text goes into the audit log, which anonymisation cannot reach.
+        return f"{self.meeting} 出席者 {self.pk}"
 
 
 class RegionalIssue(models.Model):
@@ -323,7 +325,9 @@ class RegionalIssue(models.Model):
         ordering = ["-raised_on"]
 
     def __str__(self) -> str:
-        return self.title
+        # Not the title: it is free text (the admin can change it without the name check), and this
+        # text goes into the audit log. Pages show the title itself.
+        return f"地域の課題 {self.pk}（{self.raised_on}）"
 
 
 class CaseSequence(models.Model):

@@ -307,6 +307,13 @@ class AgendaInline(admin.TabularInline):
     model = AgendaItem
     extra = 1
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "regional_issue":
+            # A regional issue's text form is its number (it reaches the audit log); here its title helps.
+            field.label_from_instance = lambda issue: f"{issue.title}（{issue.raised_on:%Y-%m-%d}）"
+        return field
+
 
 class InvitationInline(admin.TabularInline):
     """Who is invited and how they answered; invitations are made by the services (members) and the
