@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Agency, RegionalIssue
 
@@ -12,6 +15,9 @@ class AgencyAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     autocomplete_fields = ["organisation"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # named by consents, cases and meetings: an agency that stops is no longer chosen
+
 
 @admin.register(RegionalIssue)
 class RegionalIssueAdmin(admin.ModelAdmin):
@@ -19,3 +25,6 @@ class RegionalIssueAdmin(admin.ModelAdmin):
     list_filter = ["area"]
     search_fields = ["title", "description"]
     list_select_related = ["area"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a council's agenda may name it; it stays as raised

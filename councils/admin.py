@@ -276,6 +276,9 @@ class PledgeAdmin(ScopedModelAdmin):
     list_select_related = ["person", "council"]
     autocomplete_fields = ["person"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a signed pledge is a record
+
 
 class WorkingGroupForm(forms.ModelForm):
     class Meta:
@@ -296,6 +299,9 @@ class WorkingGroupAdmin(ScopedModelAdmin):
     list_display = ["name", "council"]
     list_select_related = ["council"]
     filter_horizontal = ["members"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # its meetings name it
 
 
 
@@ -348,6 +354,9 @@ class MeetingAdmin(ScopedModelAdmin):
     ]
     readonly_fields = ["minutes_published"]
     actions = ["invite_members", "mail_invitations", "notice_pdf", "letters_pdf", "minutes_pdf", "publish"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # its invitations, answers and attendance are history (Invitation.meeting is PROTECT)
 
     def save_model(self, request: HttpRequest, obj: Meeting, form: Any, change: bool) -> None:
         if change and set(form.changed_data) & EVENT_FIELDS:
