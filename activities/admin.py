@@ -95,6 +95,9 @@ class SocialResourceAdmin(ScopedModelAdmin):
     search_fields = ["name", "offers", "contact"]
     list_select_related = ["area"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # named by recorded activities and matches: end it with its status
+
 
 @admin.register(Need)
 class NeedAdmin(ScopedModelAdmin):
@@ -103,9 +106,15 @@ class NeedAdmin(ScopedModelAdmin):
     search_fields = ["title", "description", "raised_by"]
     list_select_related = ["area"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a need and its matches are history: close it with its status
+
 
 @admin.register(Match)
 class MatchAdmin(ScopedModelAdmin):
     list_display = ["need", "resource", "matched_on", "outcome"]
     list_filter = ["outcome"]
     list_select_related = ["need", "resource"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a match and its outcome are a record

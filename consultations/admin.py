@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Agency, RegionalIssue
 
@@ -12,10 +15,13 @@ class AgencyAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     autocomplete_fields = ["organisation"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Consents name agencies: pointing one at another organisation would let that organisation's
         # case workers read every case whose person consented to the first. Register a new agency instead.
         return ["organisation"] if obj is not None else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # named by consents, cases and meetings: an agency that stops is no longer chosen
 
 
 @admin.register(RegionalIssue)
@@ -24,3 +30,6 @@ class RegionalIssueAdmin(admin.ModelAdmin):
     list_filter = ["area"]
     search_fields = ["title", "description"]
     list_select_related = ["area"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a council's agenda may name it; it stays as raised

@@ -87,7 +87,8 @@ class Case(models.Model):
     assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="担当者", related_name="assigned_cases")
     csw = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="CSW", null=True, blank=True,
                             on_delete=models.PROTECT, related_name="csw_cases")
-    agencies = models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases")
+    agencies = models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases",
+                                      through="CaseAgency")
     status = models.CharField("状態", max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     closed_on = models.DateField("終結・中断の日", null=True, blank=True)
     anonymised_at = models.DateTimeField("匿名化した日時", null=True, blank=True)
@@ -109,7 +110,7 @@ class Case(models.Model):
 
 
 class HouseholdMember(models.Model):
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.CASCADE, related_name="household")
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="household")
     name = models.CharField("氏名", max_length=100)
     relation = models.CharField("続柄", max_length=30)
     birth_date = models.DateField("生年月日", null=True, blank=True)
@@ -119,7 +120,8 @@ class HouseholdMember(models.Model):
         verbose_name = verbose_name_plural = "世帯員"
 
     def __str__(self) -> str:
-        return f"{self.case} 世帯員"
+        # Never the member's name: this text goes into the audit log (see Case.__str__).
+        return f"{self.case} 世帯員 {self.pk}"
 
 
 class ConsentMethod(models.TextChoices):
@@ -131,7 +133,8 @@ class Consent(models.Model):
     """本人同意: which agencies may share the case, since when, until when; withdrawal ends it."""
 
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="consents")
-    agencies = models.ManyToManyField(Agency, verbose_name="同意の範囲（関係機関）", related_name="consents")
+    agencies = models.ManyToManyField(Agency, verbose_name="同意の範囲（関係機関）", related_name="consents",
+                                      through="ConsentAgency")
     given_on = models.DateField("同意日")
     method = models.CharField("方法", max_length=10, choices=ConsentMethod.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
@@ -150,7 +153,7 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case} の同意"
+        return f"{self.case} の同意（{self.given_on}）"
 
     def is_current(self, day: dt.date) -> bool:
         return (self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
@@ -220,7 +223,7 @@ class SupportPlan(models.Model):
 
 
 class PlanRole(models.Model):
-    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.CASCADE, related_name="roles")
+    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="roles")
     agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
     role = models.CharField("役割", max_length=300)
 
@@ -249,7 +252,8 @@ class CaseConference(models.Model):
     plan = models.ForeignKey(SupportPlan, verbose_name="対象のプラン", on_delete=models.PROTECT,
                              related_name="conferences")
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席者", related_name="case_conferences")
-    agencies = models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+")
+    agencies = models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+",
+                                      through="ConferenceAgency")
     # What each timing decides (seed 003): the plan's own fields hold goals, policy, contents,
     # roles and monitoring for 策定/変更; these hold the rest.
     situation_change = models.TextField("本人の状況変化の確認・評価", blank=True)
@@ -290,7 +294,7 @@ class SupportMeeting(models.Model):
 
 
 class SupportMeetingAttendee(models.Model):
-    meeting = models.ForeignKey(SupportMeeting, verbose_name="支援会議", on_delete=models.CASCADE,
+    meeting = models.ForeignKey(SupportMeeting, verbose_name="支援会議", on_delete=models.PROTECT,
                                 related_name="attendees")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="利用者（ログインできる方）", null=True, blank=True,
                              on_delete=models.PROTECT, related_name="support_meeting_attendances")
@@ -304,7 +308,8 @@ class SupportMeetingAttendee(models.Model):
                                               name="support_meeting_attendee_bound_by_confidentiality")]
 
     def __str__(self) -> str:
-        return f"{self.meeting} {self.name}"
+        # Never the attendee's name: this text goes into the audit log, which anonymisation cannot reach.
+        return f"{self.meeting} 出席者 {self.pk}"
 
 
 class RegionalIssue(models.Model):
@@ -323,7 +328,55 @@ class RegionalIssue(models.Model):
         ordering = ["-raised_on"]
 
     def __str__(self) -> str:
-        return self.title
+        # Not the title: it is free text (the admin can change it without the name check), and this
+        # text goes into the audit log. Pages show the title itself.
+        return f"地域の課題 {self.pk}（{self.raised_on}）"
+
+
+# The agencies of a case, of a consent and of a conference are part of the record: an agency named
+# there cannot be deleted (PROTECT), since deleting it would silently take it out of what the person
+# consented to or of who attended. The tables are the ones Django created for the plain many-to-many
+# fields (same names and columns); only the delete rule is new. An agency that stops taking part is
+# simply not chosen any more.
+
+class CaseAgency(models.Model):
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "consultations_case_agencies"
+        unique_together = [("case", "agency")]
+        verbose_name = verbose_name_plural = "ケースに関わる関係機関"
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.agency}"
+
+
+class ConsentAgency(models.Model):
+    consent = models.ForeignKey(Consent, verbose_name="本人同意", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "consultations_consent_agencies"
+        unique_together = [("consent", "agency")]
+        verbose_name = verbose_name_plural = "同意の範囲の関係機関"
+
+    def __str__(self) -> str:
+        return f"{self.consent} {self.agency}"
+
+
+class ConferenceAgency(models.Model):
+    conference = models.ForeignKey(CaseConference, verbose_name="重層的支援会議", on_delete=models.PROTECT,
+                                   related_name="+", db_column="caseconference_id")
+    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "consultations_caseconference_agencies"
+        unique_together = [("conference", "agency")]
+        verbose_name = verbose_name_plural = "重層的支援会議に出席した関係機関"
+
+    def __str__(self) -> str:
+        return f"{self.conference} {self.agency}"
 
 
 class CaseSequence(models.Model):

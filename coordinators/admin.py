@@ -341,3 +341,6 @@ class TrainingRecordAdmin(ScopedModelAdmin):
     search_fields = ["coordinator__name", "coordinator__name_kana"]
     list_select_related = ["coordinator", "course"]
     autocomplete_fields = ["coordinator"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # who completed which course is history; a wrong entry is corrected

@@ -95,7 +95,7 @@ class Coordinator(models.Model):
     photo = models.ImageField("写真", upload_to=photo_path, blank=True, help_text="縦3.0cm×横2.4cm の証明写真")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name="ログインID", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="coordinator",
+        on_delete=models.PROTECT, related_name="coordinator",
     )
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
 

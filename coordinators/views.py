@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -40,7 +40,8 @@ def coordinator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Papers are scoped on their own: after a change of employer, the new organisation
         # does not see the old one's notices and comments.
         "appointment_notices": AppointmentNotice.objects.visible_to(request.user).filter(coordinator=coordinator),
-        "certificates": Certificate.objects.visible_to(request.user).filter(coordinator=coordinator),
+        "certificates": _with_download_rights(
+            Certificate.objects.visible_to(request.user).filter(coordinator=coordinator), request.user),
         "dismissal_notices": DismissalNotice.objects.visible_to(request.user).filter(
             appointment__coordinator=coordinator),
         "training_records": coordinator.training_records.select_related("course"),
@@ -117,17 +118,33 @@ def dismissal_notice_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*PORTAL_ROLES, Role.CITY_STAFF)
 def certificate_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    """One certificate on an A4 sheet to cut, from its stored snapshot."""
-    certificate = get_visible_or_404(Certificate, request.user, pk=pk)
+    """One certificate on an A4 sheet to cut, from its stored snapshot (stamped 無効 once void)."""
+    certificate = _certificate_or_404(request, pk)
     rendered = certificates_print.render_sheets([certificate], filename=f"form2-certificate-{certificate.number}-a4.pdf")
     return pdf_response(rendered.filename, rendered.content)
 
 
 @role_required(*PORTAL_ROLES, Role.CITY_STAFF)
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """A certificate card as issued, also for the coordinator it was issued to."""
-    certificate = get_visible_or_404(Certificate.objects.select_related("document"), request.user, pk=pk)
-    return pdf_response(certificate.document.filename, bytes(certificate.document.pdf))
+    """A certificate card as issued, also for the coordinator it was issued to while it is valid."""
+    rendered = certificates_print.render_card(_certificate_or_404(request, pk))
+    return pdf_response(rendered.filename, rendered.content)
+
+
+def _with_download_rights(certificates, user) -> list[Certificate]:
+    """Each certificate, marked when its PDF is withheld from this user (a void card's holder)."""
+    rows = list(certificates.select_related("coordinator"))
+    for certificate in rows:
+        certificate.withheld = certificates_print.is_withheld_from(certificate, user)
+    return rows
+
+
+def _certificate_or_404(request: HttpRequest, pk: int) -> Certificate:
+    certificate = get_visible_or_404(Certificate.objects.select_related("document", "coordinator"), request.user,
+                                     pk=pk)
+    if certificates_print.is_withheld_from(certificate, request.user):
+        raise Http404("ページが見つかりません。")
+    return certificate
 
 
 BLANK_FORMS = {

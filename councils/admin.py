@@ -276,6 +276,9 @@ class PledgeAdmin(ScopedModelAdmin):
     list_select_related = ["person", "council"]
     autocomplete_fields = ["person"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a signed pledge is a record
+
 
 class WorkingGroupForm(forms.ModelForm):
     class Meta:
@@ -297,6 +300,9 @@ class WorkingGroupAdmin(ScopedModelAdmin):
     list_select_related = ["council"]
     filter_horizontal = ["members"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # its meetings name it
+
 
 
 
@@ -306,6 +312,13 @@ EVENT_FIELDS = {"title", "date", "start_time", "end_time", "place"}
 class AgendaInline(admin.TabularInline):
     model = AgendaItem
     extra = 1
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "regional_issue":
+            # A regional issue's text form is its number (it reaches the audit log); here its title helps.
+            field.label_from_instance = lambda issue: f"{issue.title}（{issue.raised_on:%Y-%m-%d}）"
+        return field
 
 
 class InvitationInline(admin.TabularInline):
@@ -341,6 +354,9 @@ class MeetingAdmin(ScopedModelAdmin):
     ]
     readonly_fields = ["minutes_published"]
     actions = ["invite_members", "mail_invitations", "notice_pdf", "letters_pdf", "minutes_pdf", "publish"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # its invitations, answers and attendance are history (Invitation.meeting is PROTECT)
 
     def save_model(self, request: HttpRequest, obj: Meeting, form: Any, change: bool) -> None:
         if change and set(form.changed_data) & EVENT_FIELDS:

@@ -287,7 +287,7 @@ class Meeting(models.Model):
 
 
 class AgendaItem(models.Model):
-    meeting = models.ForeignKey(Meeting, verbose_name="会議", on_delete=models.CASCADE, related_name="agenda")
+    meeting = models.ForeignKey(Meeting, verbose_name="会議", on_delete=models.PROTECT, related_name="agenda")
     order = models.PositiveSmallIntegerField("順番", default=1)
     title = models.CharField("議題", max_length=300)
     topic = models.CharField("第12条の事項", max_length=2, choices=Topic.choices)
@@ -315,7 +315,7 @@ class Response(models.TextChoices):
 
 
 class Invitation(models.Model):
-    meeting = models.ForeignKey(Meeting, verbose_name="会議", on_delete=models.CASCADE, related_name="invitations")
+    meeting = models.ForeignKey(Meeting, verbose_name="会議", on_delete=models.PROTECT, related_name="invitations")
     person = models.ForeignKey(Person, verbose_name="招集した人", on_delete=models.PROTECT, related_name="invitations")
     kind = models.CharField("区分", max_length=10, choices=InviteeKind.choices)
     token = models.CharField("出欠回答の鍵", max_length=64, unique=True, default=new_token, editable=False)
