@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files get the Permissions-Policy and keep their own caching.
+    "municipality.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -289,6 +291,15 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "municipality.error_pages.csrf_failure"  # Japanese, in the site's look
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features the site never uses, denied to every page (municipality/middleware.py). A photo is
+# chosen with a file input, which works without the camera feature.
+# Only names Chromium knows: an unknown one costs a console warning on every page.
+PERMISSIONS_POLICY = [
+    "accelerometer", "autoplay", "browsing-topics", "camera", "clipboard-read", "display-capture",
+    "encrypted-media", "geolocation", "gyroscope", "hid", "idle-detection", "local-fonts", "magnetometer",
+    "microphone", "midi", "otp-credentials", "payment", "picture-in-picture", "publickey-credentials-get",
+    "screen-wake-lock", "serial", "usb", "window-management", "xr-spatial-tracking",
+]
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {
