@@ -117,6 +117,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
+# Reset mails per hour: for one address, and from one client address (whatever the addresses asked
+# for). A request over a limit gets the same answer and sends nothing (municipality/services.py).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
 
 # Sessions: the data is sensitive, so a session ends with the browser and after 8 hours.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
@@ -245,6 +249,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "axes",
     "django_celery_beat",
     "municipality.workerheartbeat",
+    "municipality.passwordresetrequest",  # holds an address typed by anyone, for a day at most
     "reminders",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
