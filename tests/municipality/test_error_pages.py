@@ -19,7 +19,8 @@ HEADINGS = {
 
 
 @pytest.fixture(autouse=True)
-def municipality_name():
+def municipality_name(settings):
+    settings.DEBUG = False  # as in production (pytest-django's default too)
     name_city()
 
 
