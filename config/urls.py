@@ -21,3 +21,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Japanese error pages in the portal's or the admin's look (municipality/error_pages.py).
+handler400 = "municipality.error_pages.bad_request"
+handler403 = "municipality.error_pages.permission_denied"
+handler404 = "municipality.error_pages.page_not_found"
+handler500 = "municipality.error_pages.server_error"

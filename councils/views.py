@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
 from municipality.errors import DomainError
@@ -15,6 +16,9 @@ from .calendar import council_feed
 from .models import Council, Invitation, Meeting
 
 
+# Public information: a browser or calendar app may reuse it for five minutes; no shared proxy
+# keeps it (the page shows a signed-in user's menu, the feed's address is a secret).
+@cache_control(private=True, max_age=300)
 def meeting_public(request: HttpRequest, pk: int) -> HttpResponse:
     """What the public may know of a meeting: date, place, agenda; minutes once published
     (only the outline of a closed meeting)."""
@@ -38,6 +42,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "councils/rsvp.html", {"invitation": invitation, "meeting": invitation.meeting})
 
 
+@cache_control(private=True, max_age=300)
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """A council's meetings as an iCalendar feed behind a secret URL that calendar apps subscribe to."""
     council = Council.objects.filter(feed_token=token).first()

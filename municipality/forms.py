@@ -2,8 +2,6 @@
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.template.loader import render_to_string
-from django.utils import timezone
 
 
 class JapaneseForm(forms.Form):
@@ -19,21 +17,5 @@ class JapaneseModelForm(forms.ModelForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, with the mail put in the outbox instead of sent in the request: a mail
-    server that is down delays the mail, and the person still sees the usual answer. The link is
-    never shown in the admin and is erased once sent."""
-
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None) -> None:  # type: ignore[no-untyped-def]
-        from reminders.models import Reason
-        from reminders.services import Mail, mail_queue
-
-        user = context["user"]
-        mail_queue(mails=[Mail(
-            to=to_email,
-            subject="".join(render_to_string(subject_template_name, context).splitlines()),
-            body=render_to_string(email_template_name, context),
-            html_body=render_to_string(html_email_template_name, context) if html_email_template_name else "",
-            reason=Reason.PASSWORD_RESET, object_key=f"municipality.user:{user.pk}",
-            step=timezone.now().isoformat(timespec="microseconds")[:40], user_id=user.pk, sensitive=True,
-        )])
+    """Django's reset form, for its field and its user lookup only: the view records the request
+    and a worker sends the mail (municipality/services.py)."""

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from . import wareki
 from .roles import CITY_WIDE_ROLES, Role
@@ -288,3 +289,31 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+class PasswordResetRequest(models.Model):
+    """A request for a password-reset mail as the form received it. The web request only inserts
+    this row, the same work whether or not the address is registered; a worker then looks the user
+    up and queues the mail (municipality/services.py). Once processed the address is erased (the
+    hash still counts the requests for the limit), and rows go after a day."""
+
+    email = models.EmailField("メールアドレス", blank=True, help_text="処理したら消去します")
+    email_hash = models.CharField("メールアドレスのハッシュ", max_length=64, help_text="回数の上限を数えるため")
+    client = models.GenericIPAddressField("接続元", null=True, blank=True)
+    requested_at = models.DateTimeField("受付日時", default=timezone.now)
+    processed_at = models.DateTimeField("処理日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "パスワード再設定の申込み"
+        indexes = [
+            models.Index(fields=["email_hash", "requested_at"], name="password_reset_by_address"),
+            models.Index(fields=["client", "requested_at"], name="password_reset_by_client"),
+            models.Index(fields=["requested_at"], condition=Q(processed_at__isnull=True), name="password_reset_pending"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed_at__isnull=True) | Q(email=""),
+                                   name="password_reset_processed_keeps_no_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M}"

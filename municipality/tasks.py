@@ -9,3 +9,9 @@ def record_worker_heartbeat() -> None:
     from celery import current_task
 
     services.worker_heartbeat_record(hostname=current_task.request.hostname or "unknown")
+
+
+@shared_task
+def process_password_resets() -> int:
+    """Published after a reset request commits: queue its mail (the outbox then sends it)."""
+    return services.password_reset_requests_process()

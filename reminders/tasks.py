@@ -16,5 +16,9 @@ def scan_due() -> int:
 
 @shared_task
 def send_pending() -> int:
-    """Send what waits in the outbox (new mail, retries whose time has come)."""
+    """Send what waits in the outbox (new mail, retries whose time has come), after queuing the mail
+    of password-reset requests a broker that was down never announced."""
+    from municipality.services import password_reset_requests_process
+
+    password_reset_requests_process()
     return services.send_due()

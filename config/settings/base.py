@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files get the Permissions-Policy and keep their own caching.
+    "municipality.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -117,6 +119,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
+# Reset mails per hour: for one address, and from one client address (whatever the addresses asked
+# for). A request over a limit gets the same answer and sends nothing (municipality/services.py).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
 
 # Sessions: the data is sensitive, so a session ends with the browser and after 8 hours.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
@@ -235,6 +241,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "axes",
     "django_celery_beat",
     "municipality.workerheartbeat",
+    "municipality.passwordresetrequest",  # holds an address typed by anyone, for a day at most
     "reminders",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
@@ -278,8 +285,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "municipality.error_pages.csrf_failure"  # Japanese, in the site's look
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features the site never uses, denied to every page (municipality/middleware.py). A photo is
+# chosen with a file input, which works without the camera feature.
+# Only names Chromium knows: an unknown one costs a console warning on every page.
+PERMISSIONS_POLICY = [
+    "accelerometer", "autoplay", "browsing-topics", "camera", "clipboard-read", "display-capture",
+    "encrypted-media", "geolocation", "gyroscope", "hid", "idle-detection", "local-fonts", "magnetometer",
+    "microphone", "midi", "otp-credentials", "payment", "picture-in-picture", "publickey-credentials-get",
+    "screen-wake-lock", "serial", "usb", "window-management", "xr-spatial-tracking",
+]
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {
