@@ -180,7 +180,7 @@ def backup_write(*, out: BinaryIO, alias: str = "default") -> dict[str, Any]:
             for path in files:
                 name = path.relative_to(media_root).as_posix()
                 info_ = tar.gettarinfo(path, arcname=f"{MEDIA}/{name}")
-                info_.mode, info_.uid, info_.gid, info_.uname, info_.gname = 0o600, 0, 0, "", ""
+                info_.uid, info_.gid, info_.uname, info_.gname = 0, 0, "", ""  # the restoring user owns them
                 with path.open("rb") as handle:
                     reader = _HashingReader(handle)
                     tar.addfile(info_, reader)
