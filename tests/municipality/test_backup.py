@@ -117,6 +117,12 @@ def backup_then_restore(tmp_path, issued, target_env: dict[str, str], app_env: d
     assert again.returncode != 0
     assert "空ではありません" in again.stderr
 
+    if "DATABASE_MIGRATE_URL" in target_env:
+        # The next step of a restore: migrate as the owner, which grants the application's role again.
+        migrated = run_app(env, "migrate", "--noinput")
+        assert migrated.returncode == 0, migrated.stderr
+        assert f"ロール {APP_ROLE} の権限を設定しました" in migrated.stdout
+
     served = run_app({**app_env, "MEDIA_ROOT": str(restored_media)}, "shell", "-c", CHECK)
     assert served.returncode == 0, served.stderr
     return json.loads(served.stdout.strip().splitlines()[-1])

@@ -18,8 +18,6 @@ from psycopg import sql
 from forms_pdf.models import IssuedDocument
 from municipality.dbroles import APPEND_ONLY_TABLES, grant_app_role
 
-pytestmark = pytest.mark.postgres
-
 APP_ROLE = "shien_app"
 OWNER_ROLE = "shien_owner"
 
@@ -51,6 +49,7 @@ def copy_row_sql(model, pk: int) -> str:
         table=sql.Identifier(model._meta.db_table), columns=columns, pk=sql.Literal(pk))
 
 
+@pytest.mark.postgres
 def test_the_application_role_may_only_read_and_add_log_entries_and_documents(transactional_db, accepted, org_b):
     ensure_role(APP_ROLE)
     grant_app_role(role=APP_ROLE)
@@ -101,6 +100,7 @@ def test_the_application_role_may_only_read_and_add_log_entries_and_documents(tr
     assert LogEntry.objects.filter(pk=entry.pk, changes=entry.changes).exists()
 
 
+@pytest.mark.postgres
 def test_every_column_of_an_issued_document_is_immutable(accepted, org_b, city_user):
     document = accepted.notice.document
     for change in [{"title": "件名の修正"}, {"organisation": org_b}, {"organisation": None}, {"issued_by": city_user},
@@ -109,6 +109,7 @@ def test_every_column_of_an_issued_document_is_immutable(accepted, org_b, city_u
             IssuedDocument.objects.filter(pk=document.pk).update(**change)
 
 
+@pytest.mark.postgres
 def test_truncate_is_refused_even_to_a_role_that_may_truncate(accepted):
     # The owner of the tables (not a superuser) holds TRUNCATE; the statement trigger still says no.
     ensure_role(OWNER_ROLE)
@@ -125,8 +126,15 @@ def test_truncate_is_refused_even_to_a_role_that_may_truncate(accepted):
     assert LogEntry.objects.exists()
 
 
+@pytest.mark.postgres
 def test_grant_refuses_a_role_that_owns_tables_or_is_superuser(db):
     with pytest.raises(CommandError, match="スーパーユーザー"):
-        grant_app_role(role="postgres")
+        grant_app_role(role=connection.settings_dict["USER"] or "postgres")  # who created the test database
     with pytest.raises(CommandError, match="ロール shien_nobody_here がありません"):
         call_command("grant_app_role", role="shien_nobody_here")
+
+
+def test_the_owner_url_must_name_the_same_database(db, settings):
+    settings.DATABASE_OWNER = {**connection.settings_dict, "NAME": "another_database", "USER": OWNER_ROLE}
+    with pytest.raises(CommandError, match="同じデータベース"):
+        call_command("grant_app_role", role=APP_ROLE)
