@@ -102,6 +102,9 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The owner of the tables (PostgreSQL): only migrate, grant_app_role, backup and restore log in as it;
+# the application's DATABASE_URL role may not change the audit log or issued documents (municipality/dbroles.py).
+DATABASE_OWNER = env.db("DATABASE_MIGRATE_URL") if env("DATABASE_MIGRATE_URL", default="") else None
 
 # --- Users, login, passwords ----------------------------------------------------
 AUTH_USER_MODEL = "municipality.User"

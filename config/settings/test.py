@@ -36,3 +36,7 @@ if not env("CELERY_BROKER_URL", default=""):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+
+# The test database is created and migrated as DATABASE_URL's user (tests/municipality/test_dbroles.py
+# grants the application's role itself), never through an owner URL meant for a real database.
+DATABASE_OWNER = None

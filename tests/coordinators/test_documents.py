@@ -193,8 +193,9 @@ def test_the_database_refuses_to_change_or_delete_an_issued_document(accepted):
     # Django's PROTECT would stop an ORM delete first; the database refuses even raw SQL.
     with pytest.raises(DatabaseError, match="削除できません"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM forms_pdf_issueddocument WHERE id = %s", [document.pk])
-    # Fields that are not the document itself (e.g. the title shown in lists) may be tidied.
-    IssuedDocument.objects.filter(pk=document.pk).update(title="件名の修正")
+    # Nor any other column: the title and organisation decide whose scope the document is in.
+    with pytest.raises(DatabaseError, match="変更できません"), transaction.atomic():
+        IssuedDocument.objects.filter(pk=document.pk).update(title="件名の修正")
 
 
 def test_the_admin_offers_no_way_to_change_or_delete(client, city_user, accepted):
