@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('municipality', '0004_municipality_is_designated_city_and_more'),
+        ('municipality', '0005_dbroles_audit_log_no_truncate'),
     ]
 
     operations = [
