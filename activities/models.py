@@ -12,6 +12,7 @@ from django.db.models import Q
 from municipality import wareki
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.validators import validate_event_date
 
 CONTRACTOR_ONLY = frozenset({Role.CONTRACTOR})
 
@@ -86,7 +87,7 @@ class SocialResource(models.Model):
     status = models.CharField("状態", max_length=10, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE)
     registered_by = models.ForeignKey("municipality.Organisation", verbose_name="登録した団体", null=True,
                                       blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True, validators=[validate_event_date])
 
     objects = SocialResourceQuerySet.as_manager()
 
@@ -118,7 +119,7 @@ class Need(models.Model):
     description = models.TextField("内容", blank=True)
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT, related_name="needs")
     raised_by = models.CharField("把握のきっかけ（誰から）", max_length=200, help_text="例：民生委員、サロン参加者、地域包括支援センター")
-    raised_on = models.DateField("把握した日")
+    raised_on = models.DateField("把握した日", validators=[validate_event_date])
     status = models.CharField("状態", max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
     recorded_by = models.ForeignKey("coordinators.Coordinator", verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="needs")
@@ -152,7 +153,7 @@ class Match(models.Model):
                                  related_name="matches")
     coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
                                     on_delete=models.PROTECT, related_name="matches")
-    matched_on = models.DateField("つないだ日")
+    matched_on = models.DateField("つないだ日", validators=[validate_event_date])
     outcome = models.CharField("結果", max_length=10, choices=MatchOutcome.choices, default=MatchOutcome.ARRANGING)
     note = models.TextField("経過・結果の内容", blank=True)
 
@@ -180,7 +181,7 @@ class ActivityQuerySet(ScopedQuerySet):
 class Activity(models.Model):
     coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
                                     on_delete=models.PROTECT, related_name="activities")
-    date = models.DateField("活動日")
+    date = models.DateField("活動日", validators=[validate_event_date])
     minutes = models.PositiveIntegerField("時間（分）")
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT,
                              related_name="activities")
@@ -193,9 +194,9 @@ class Activity(models.Model):
                                        related_name="activities")
     participants = models.PositiveIntegerField("参加人数", default=0)
     narrative = models.TextField("内容")
-    follow_up_on = models.DateField("次の対応日", null=True, blank=True)
-    created_at = models.DateTimeField("記録日時", auto_now_add=True)
-    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    follow_up_on = models.DateField("次の対応日", null=True, blank=True, validators=[validate_event_date])
+    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+    updated_at = models.DateTimeField("更新日時", auto_now=True, validators=[validate_event_date])
 
     objects = ActivityQuerySet.as_manager()
 
@@ -233,7 +234,7 @@ class MonthlyReport(models.Model):
 
     coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
                                     on_delete=models.PROTECT, related_name="monthly_reports")
-    month = models.DateField("月", help_text="月の初日")
+    month = models.DateField("月", help_text="月の初日", validators=[validate_event_date])
     status = models.CharField("状態", max_length=10, choices=ReportStatus.choices)
     comment = models.TextField("差戻しの理由", blank=True)
 
@@ -269,7 +270,7 @@ class ReportEvent(models.Model):
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作した人", on_delete=models.PROTECT,
                               related_name="+")
-    at = models.DateTimeField("日時")
+    at = models.DateTimeField("日時", validators=[validate_event_date])
     comment = models.TextField("コメント", blank=True)
 
     class Meta:
@@ -286,7 +287,7 @@ class ActivityCount(models.Model):
 
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.CASCADE, related_name="+")
     function = models.CharField("機能", max_length=1, choices=Function.choices)
-    month = models.DateField("月")
+    month = models.DateField("月", validators=[validate_event_date])
     count = models.IntegerField("件数", default=0)
 
     class Meta:

@@ -193,6 +193,8 @@ _package_crontab_str = None
 def _admin_classes():
     from django_celery_beat import admin as beat
 
+    from municipality.admin import DateRangeAdminMixin
+
     class TaskNameFilter(admin.AllValuesFieldListFilter):
         """The filter on the task field, whose verbose_name the package leaves in English."""
 
@@ -211,7 +213,7 @@ def _admin_classes():
                 errors = ValidationError([_SCHEDULE_ERRORS.get(message, message) for message in errors.messages])
             super()._update_errors(errors)
 
-    class PeriodicTaskAdmin(beat.PeriodicTaskAdmin):
+    class PeriodicTaskAdmin(DateRangeAdminMixin, beat.PeriodicTaskAdmin):
         form = PeriodicTaskForm
         list_filter = [("task", TaskNameFilter) if name == "task" else name
                        for name in beat.PeriodicTaskAdmin.list_filter]
@@ -263,7 +265,7 @@ def _admin_classes():
     class SolarScheduleAdmin(beat.SolarScheduleAdmin):
         inlines = [PeriodicTaskInline]
 
-    class ClockedScheduleAdmin(beat.ClockedScheduleAdmin):
+    class ClockedScheduleAdmin(DateRangeAdminMixin, beat.ClockedScheduleAdmin):
         inlines = [PeriodicTaskInline]
 
     return {

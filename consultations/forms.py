@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from coordinators.forms import DateInput
-from municipality.forms import JapaneseForm
+from municipality.forms import BirthDateField, EventDateField, JapaneseForm
 
 from .models import Agency, ConsentMethod, Domain, Route, Timing
 
@@ -11,13 +10,13 @@ from .models import Agency, ConsentMethod, Domain, Route, Timing
 class IntakeForm(JapaneseForm):
     """相談受付票."""
 
-    received_on = forms.DateField(label="受付日", widget=DateInput())
+    received_on = EventDateField(label="受付日")
     route = forms.ChoiceField(label="相談経路", choices=Route.choices)
     domains = forms.MultipleChoiceField(label="分野（複数可）", choices=Domain.choices,
                                         widget=forms.CheckboxSelectMultiple)
     person_name = forms.CharField(label="本人氏名", max_length=100)
     person_kana = forms.CharField(label="本人氏名（ふりがな）", max_length=100, required=False)
-    person_birth_date = forms.DateField(label="生年月日", required=False, widget=DateInput())
+    person_birth_date = BirthDateField(label="生年月日", required=False)
     person_address = forms.CharField(label="住所", max_length=200, required=False)
     person_phone = forms.CharField(label="電話番号", max_length=30, required=False)
     household = forms.CharField(label="世帯員（1行に1人：氏名／続柄）", required=False,
@@ -46,9 +45,9 @@ class IntakeForm(JapaneseForm):
 class ConsentForm(JapaneseForm):
     agencies = forms.ModelMultipleChoiceField(label="同意の範囲（関係機関）", queryset=Agency.objects.select_related(
         "organisation"), widget=forms.CheckboxSelectMultiple)
-    given_on = forms.DateField(label="同意日", widget=DateInput())
+    given_on = EventDateField(label="同意日")
     method = forms.ChoiceField(label="方法", choices=ConsentMethod.choices)
-    expires_on = forms.DateField(label="有効期限（任意）", required=False, widget=DateInput())
+    expires_on = EventDateField(label="有効期限（任意）", required=False)
 
 
 class PlanForm(JapaneseForm):
@@ -57,12 +56,12 @@ class PlanForm(JapaneseForm):
     contents = forms.CharField(label="プランの内容", widget=forms.Textarea(attrs={"rows": 3}))
     roles = forms.CharField(label="各関係機関の役割（1行に1機関：機関名／役割）", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
-    monitoring_on = forms.DateField(label="モニタリングの時期", widget=DateInput())
+    monitoring_on = EventDateField(label="モニタリングの時期")
 
 
 class ConferenceForm(JapaneseForm):
     timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
-    held_on = forms.DateField(label="開催日", widget=DateInput())
+    held_on = EventDateField(label="開催日")
     attendees = forms.ModelMultipleChoiceField(
         label="出席した相談支援員", queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="出席者はこの会議の記録を見られるようになります（閲覧は記録されます）。")
@@ -105,7 +104,7 @@ class StaffForm(JapaneseForm):
 
 
 class SupportMeetingForm(JapaneseForm):
-    held_on = forms.DateField(label="開催日", widget=DateInput())
+    held_on = EventDateField(label="開催日")
     attendees = forms.CharField(
         label="出席者（1行に1人：氏名／所属）", widget=forms.Textarea(attrs={"rows": 4}),
         help_text="出席者全員に、社会福祉法第106条の6による守秘義務を説明してください。",

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from municipality.scoping import ScopedQuerySet
+from municipality.validators import validate_birth_date, validate_event_date
 
 
 class Route(models.TextChoices):
@@ -75,12 +76,12 @@ class Case(models.Model):
     """A consultation (相談受付) and everything that follows from it."""
 
     number = models.CharField("ケース番号", max_length=20, unique=True)
-    received_on = models.DateField("受付日")
+    received_on = models.DateField("受付日", validators=[validate_event_date])
     route = models.CharField("相談経路", max_length=20, choices=Route.choices)
     domains = models.JSONField("分野", default=list, help_text="高齢・障がい・子ども・生活困窮・その他（複数可）")
     person_name = models.CharField("本人氏名", max_length=100)
     person_kana = models.CharField("本人氏名（ふりがな）", max_length=100, blank=True)
-    person_birth_date = models.DateField("本人の生年月日", null=True, blank=True)
+    person_birth_date = models.DateField("本人の生年月日", null=True, blank=True, validators=[validate_birth_date])
     person_address = models.CharField("住所", max_length=200, blank=True)
     person_phone = models.CharField("電話番号", max_length=30, blank=True)
     presenting_problems = models.TextField("相談の内容（主訴）")
@@ -89,8 +90,8 @@ class Case(models.Model):
                             on_delete=models.PROTECT, related_name="csw_cases")
     agencies = models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases")
     status = models.CharField("状態", max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
-    closed_on = models.DateField("終結・中断の日", null=True, blank=True)
-    anonymised_at = models.DateTimeField("匿名化した日時", null=True, blank=True)
+    closed_on = models.DateField("終結・中断の日", null=True, blank=True, validators=[validate_event_date])
+    anonymised_at = models.DateTimeField("匿名化した日時", null=True, blank=True, validators=[validate_event_date])
 
     objects = CaseQuerySet.as_manager()
 
@@ -112,7 +113,7 @@ class HouseholdMember(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.CASCADE, related_name="household")
     name = models.CharField("氏名", max_length=100)
     relation = models.CharField("続柄", max_length=30)
-    birth_date = models.DateField("生年月日", null=True, blank=True)
+    birth_date = models.DateField("生年月日", null=True, blank=True, validators=[validate_birth_date])
     note = models.CharField("状況", max_length=200, blank=True)
 
     class Meta:
@@ -132,12 +133,12 @@ class Consent(models.Model):
 
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="consents")
     agencies = models.ManyToManyField(Agency, verbose_name="同意の範囲（関係機関）", related_name="consents")
-    given_on = models.DateField("同意日")
+    given_on = models.DateField("同意日", validators=[validate_event_date])
     method = models.CharField("方法", max_length=10, choices=ConsentMethod.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="+")
-    expires_on = models.DateField("有効期限", null=True, blank=True)
-    withdrawn_on = models.DateField("撤回日", null=True, blank=True)
+    expires_on = models.DateField("有効期限", null=True, blank=True, validators=[validate_event_date])
+    withdrawn_on = models.DateField("撤回日", null=True, blank=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "本人同意"
@@ -172,7 +173,7 @@ class Assessment(models.Model):
     issues = models.TextField("課題")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                    related_name="+")
-    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "アセスメント"
@@ -200,12 +201,12 @@ class SupportPlan(models.Model):
     goals = models.TextField("本人の目標")
     policy = models.TextField("支援方針")
     contents = models.TextField("プランの内容")
-    monitoring_on = models.DateField("モニタリングの時期")
+    monitoring_on = models.DateField("モニタリングの時期", validators=[validate_event_date])
     based_on = models.ForeignKey(Assessment, verbose_name="もとにしたアセスメント", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="plans")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.PROTECT,
                                    related_name="+")
-    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "支援プラン"
@@ -245,7 +246,7 @@ class CaseConference(models.Model):
 
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="conferences")
     timing = models.CharField("開催時期", max_length=12, choices=Timing.choices)
-    held_on = models.DateField("開催日")
+    held_on = models.DateField("開催日", validators=[validate_event_date])
     plan = models.ForeignKey(SupportPlan, verbose_name="対象のプラン", on_delete=models.PROTECT,
                              related_name="conferences")
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席者", related_name="case_conferences")
@@ -274,7 +275,7 @@ class SupportMeeting(models.Model):
     """支援会議 (社会福祉法第106条の6): may concern people without consent; every attendee is under
     a statutory confidentiality duty, recorded for each."""
 
-    held_on = models.DateField("開催日")
+    held_on = models.DateField("開催日", validators=[validate_event_date])
     cases = models.ManyToManyField(Case, verbose_name="検討したケース", related_name="support_meetings")
     shared = models.TextField("共有した情報")
     policy = models.TextField("決定した支援方針")
@@ -314,7 +315,7 @@ class RegionalIssue(models.Model):
     description = models.TextField("内容（個人を特定できる情報は書かない）")
     area = models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="regional_issues")
-    raised_on = models.DateField("提起した日")
+    raised_on = models.DateField("提起した日", validators=[validate_event_date])
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提起した人", on_delete=models.PROTECT,
                                   related_name="+")
 

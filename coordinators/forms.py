@@ -3,18 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from municipality.forms import JapaneseForm
+from municipality.forms import BirthDateField, EventDateField, JapaneseForm
 from municipality.models import Area
 
 from .models import Contract, ContractStatus, Coordinator
 from .photos import MAX_UPLOAD_BYTES, clean_photo
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class AppointmentNoticeForm(JapaneseForm):
@@ -32,8 +25,8 @@ class AppointmentNoticeForm(JapaneseForm):
     job_title = forms.CharField(label="職名", max_length=100, required=False)
     name = forms.CharField(label="氏名", max_length=100, required=False)
     name_kana = forms.CharField(label="氏名（ふりがな）", max_length=100, required=False)
-    birth_date = forms.DateField(label="生年月日", required=False, widget=DateInput())
-    appointed_on = forms.DateField(label="選任年月日", widget=DateInput())
+    birth_date = BirthDateField(label="生年月日", required=False)
+    appointed_on = EventDateField(label="選任年月日")
     reason = forms.CharField(label="選任事由", widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.ImageField(
         label="写真（縦3.0cm×横2.4cm の証明写真）", required=False,
@@ -72,7 +65,7 @@ class AppointmentNoticeForm(JapaneseForm):
 
 
 class DismissalNoticeForm(JapaneseForm):
-    dismissed_on = forms.DateField(label="解任年月日", widget=DateInput())
+    dismissed_on = EventDateField(label="解任年月日")
     reason = forms.CharField(label="解任事由", widget=forms.Textarea(attrs={"rows": 3}))
     certificate_returned = forms.BooleanField(
         label="コーディネーター証を添付して返還する", required=False, initial=True,

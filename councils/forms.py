@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from coordinators.forms import DateInput
-from municipality.forms import JapaneseForm, JapaneseModelForm
+from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm
 
 from .models import Meeting, Topic
 
@@ -61,7 +60,7 @@ class PersonFields(JapaneseForm):
 
 class MemberForm(PersonFields):
     organisation = forms.ModelChoiceField(label="選出団体", queryset=None)
-    start = forms.DateField(label="任期の始まり", widget=DateInput())
+    start = EventDateField(label="任期の始まり")
 
     def __init__(self, *args, **kwargs):
         from municipality.models import Organisation

@@ -5,6 +5,29 @@ from django.contrib.auth import forms as auth_forms
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from municipality.validators import validate_birth_date, validate_event_date
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class EventDateField(forms.DateField):
+    """A date of an event (2000–2100): every plain form's date field is one of these or a BirthDateField."""
+
+    widget = DateInput
+    default_validators = [validate_event_date]
+
+
+class BirthDateField(forms.DateField):
+    """A birth date: 明治 to today."""
+
+    widget = DateInput
+    default_validators = [validate_birth_date]
+
 
 class JapaneseForm(forms.Form):
     def __init__(self, *args, **kwargs):

@@ -1,0 +1,68 @@
+"""The one check for every date the application accepts.
+
+A date outside a sane range is a typing slip (year 0001 from a cleared field, 9999 from a held-down
+key, 20266 from a browser that lets the year run on) and breaks what comes after it: 和暦 labels,
+年度 sums, ``date + timedelta`` near ``date.max``, PostgreSQL's conversion of an aware datetime of
+year 1 to UTC. Every model date field carries one of these validators (so ModelForms and the admin
+check it), the portal's plain form fields use the form fields in ``municipality.forms``, and
+services call :func:`require_event_date` / :func:`require_birth_date` for dates that come from
+elsewhere (commands, imports, other services).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from municipality.errors import DomainError
+
+# Events (meetings, consents, activities, contracts, notices, certificates, terms): the long-term
+# care insurance and its 計画期間 begin in 年度 2000, and nothing the application records happens
+# before it; 2100 leaves room for any expiry date while keeping every ``+ timedelta`` and
+# ``date(year + 1, …)`` far from ``date.max``.
+EVENT_MIN = dt.date(2000, 1, 1)
+EVENT_MAX = dt.date(2100, 12, 31)
+EVENT_MESSAGE = f"{EVENT_MIN.year}年から{EVENT_MAX.year}年までの日付を入力してください。"
+
+# Births: from the first day of 明治 (the oldest era the 和暦 table knows) to today.
+BIRTH_MIN = dt.date(1868, 1, 1)
+BIRTH_MESSAGE = f"生年月日は{BIRTH_MIN.year}年（明治元年）から今日までの日付を入力してください。"
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    # The calendar day as written, without a time-zone conversion: converting an aware datetime
+    # of year 1 or 9999 is itself what overflows.
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def is_event_date(value: dt.date | dt.datetime) -> bool:
+    return EVENT_MIN <= _as_date(value) <= EVENT_MAX
+
+
+def is_birth_date(value: dt.date | dt.datetime) -> bool:
+    return BIRTH_MIN <= _as_date(value) <= timezone.localdate()
+
+
+def validate_event_date(value: dt.date | dt.datetime | None) -> None:
+    """Validator for every event date and datetime field (models and forms)."""
+    if value is not None and not is_event_date(value):
+        raise ValidationError(EVENT_MESSAGE, code="date_range")
+
+
+def validate_birth_date(value: dt.date | dt.datetime | None) -> None:
+    """Validator for birth dates: 明治 to today."""
+    if value is not None and not is_birth_date(value):
+        raise ValidationError(BIRTH_MESSAGE, code="date_range")
+
+
+def require_event_date(value: dt.date | dt.datetime | None, *, label: str) -> None:
+    """The same check for a service: a date out of range is refused with a DomainError naming it."""
+    if value is not None and not is_event_date(value):
+        raise DomainError(f"{label}：{EVENT_MESSAGE}")
+
+
+def require_birth_date(value: dt.date | dt.datetime | None, *, label: str = "生年月日") -> None:
+    if value is not None and not is_birth_date(value):
+        raise DomainError(f"{label}：{BIRTH_MESSAGE}")
