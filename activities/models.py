@@ -48,6 +48,8 @@ def month_start(day: dt.date) -> dt.date:
 
 
 def month_label(month: dt.date) -> str:
+    if month < wareki.ERAS[-1].first_day:
+        return f"{month.year}年{month.month}月"  # a stored date before 明治 still prints
     w = wareki.to_wareki(month)
     return f"{w.era}{w.year_label}年{month.month}月"
 
