@@ -12,6 +12,7 @@ elsewhere (commands, imports, other services).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -66,3 +67,9 @@ def require_event_date(value: dt.date | dt.datetime | None, *, label: str) -> No
 def require_birth_date(value: dt.date | dt.datetime | None, *, label: str = "生年月日") -> None:
     if value is not None and not is_birth_date(value):
         raise DomainError(f"{label}：{BIRTH_MESSAGE}")
+
+
+def require_event_dates(dates: Mapping[str, dt.date | dt.datetime | None]) -> None:
+    """:func:`require_event_date` for several dates at once, given as {label: date}."""
+    for label, value in dates.items():
+        require_event_date(value, label=label)

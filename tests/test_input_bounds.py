@@ -191,3 +191,51 @@ def test_services_refuse_out_of_range_dates():
     require_birth_date(dt.date(1868, 1, 1))
     with pytest.raises(DomainError, match="明治元年"):
         require_birth_date(dt.date(1867, 12, 31))
+
+
+# --- Services refuse dates that come from elsewhere (commands, imports, other code) -----------
+
+EXTREMES = [dt.date(1, 1, 1), dt.date(9999, 12, 31)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", EXTREMES, ids=str)
+def test_case_services_refuse_extreme_dates_and_save_nothing(day):
+    from consultations import services
+    from consultations.models import Agency, AgencyKind, Case, Consent
+    from municipality.errors import DomainError
+    from municipality.models import Organisation
+
+    worker = UserFactory(username="worker", roles=["相談支援員"])
+    agency = Agency.objects.create(organisation=Organisation.objects.create(name="包括"), kind=AgencyKind.SUPPORT_CENTER)
+    values = {"route": "phone", "domains": ["elderly"], "person_name": "山田 花子", "presenting_problems": "相談",
+              "by": worker}
+    with pytest.raises(DomainError, match="受付日：2000年から2100年までの日付"):
+        services.case_open(received_on=day, **values)
+    with pytest.raises(DomainError, match="生年月日"):
+        services.case_open(received_on=dt.date(2026, 5, 1), person_birth_date=dt.date(9999, 1, 1), **values)
+    assert Case.objects.count() == 0
+    case = services.case_open(received_on=dt.date(2026, 5, 1), **values)
+    with pytest.raises(DomainError, match="同意日"):
+        services.consent_record(case=case, agencies=[agency], given_on=day, method="written", by=worker)
+    with pytest.raises(DomainError, match="有効期限"):
+        services.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 1), method="written",
+                                by=worker, expires_on=day)
+    assert Consent.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", EXTREMES, ids=str)
+def test_council_and_coordinator_services_refuse_extreme_dates(day, council, contract_a, contractor_a):
+    from councils import services as council_services
+    from councils.models import Membership, Person
+    from municipality.errors import DomainError
+    from tests.lifecycle import file_notice
+
+    person = Person.objects.create(name="委員 一")
+    with pytest.raises(DomainError, match="任期の始まり"):
+        council_services.membership_add(council=council, person=person, organisation=contractor_a.organisation,
+                                        start=day, by=contractor_a)
+    assert Membership.objects.count() == 0
+    with pytest.raises(DomainError, match="選任年月日"):
+        file_notice(contract_a, contractor_a, appointed_on=day)
