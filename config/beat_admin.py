@@ -203,6 +203,13 @@ def _admin_classes():
             self.title = "タスク名"
 
     class PeriodicTaskForm(beat.PeriodicTaskForm):
+        def clean(self):
+            # The package's clean() reads cleaned_data["task"] unguarded: a task name the field
+            # refused (e.g. too long) would be a KeyError, a 500. The form is invalid anyway.
+            if "task" not in self.cleaned_data and self.has_error("task"):
+                return self.cleaned_data
+            return super().clean()
+
         def _update_errors(self, errors):
             if hasattr(errors, "error_dict"):
                 errors = ValidationError({

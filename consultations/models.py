@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from municipality.scoping import ScopedQuerySet
-from municipality.validators import validate_birth_date, validate_event_date
+from municipality.validators import text_limits, validate_birth_date, validate_event_date
 
 
 class Route(models.TextChoices):
@@ -84,7 +84,7 @@ class Case(models.Model):
     person_birth_date = models.DateField("本人の生年月日", null=True, blank=True, validators=[validate_birth_date])
     person_address = models.CharField("住所", max_length=200, blank=True)
     person_phone = models.CharField("電話番号", max_length=30, blank=True)
-    presenting_problems = models.TextField("相談の内容（主訴）")
+    presenting_problems = models.TextField("相談の内容（主訴）", max_length=4000)
     assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="担当者", related_name="assigned_cases")
     csw = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="CSW", null=True, blank=True,
                             on_delete=models.PROTECT, related_name="csw_cases")
@@ -96,6 +96,7 @@ class Case(models.Model):
     objects = CaseQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("case", presenting_problems=4000)
         verbose_name = verbose_name_plural = "ケース（相談受付）"
         ordering = ["-received_on", "-pk"]
         indexes = [models.Index(fields=["status", "closed_on"])]
@@ -168,9 +169,9 @@ def current_consent_q(day: dt.date, prefix: str = "") -> Q:
 class Assessment(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="assessments")
     version = models.PositiveIntegerField("版")
-    situation = models.TextField("本人・世帯の状況")
-    strengths = models.TextField("強み・できること", blank=True)
-    issues = models.TextField("課題")
+    situation = models.TextField("本人・世帯の状況", max_length=8000)
+    strengths = models.TextField("強み・できること", max_length=4000, blank=True)
+    issues = models.TextField("課題", max_length=8000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
@@ -178,7 +179,10 @@ class Assessment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "アセスメント"
         ordering = ["case", "-version"]
-        constraints = [models.UniqueConstraint(fields=["case", "version"], name="assessment_version_once")]
+        constraints = [
+            *text_limits("assessment", situation=8000, strengths=4000, issues=8000),
+            models.UniqueConstraint(fields=["case", "version"], name="assessment_version_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} アセスメント第{self.version}版"
@@ -198,9 +202,9 @@ class SupportPlan(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="plans")
     version = models.PositiveIntegerField("版")
     status = models.CharField("状態", max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
-    goals = models.TextField("本人の目標")
-    policy = models.TextField("支援方針")
-    contents = models.TextField("プランの内容")
+    goals = models.TextField("本人の目標", max_length=2000)
+    policy = models.TextField("支援方針", max_length=4000)
+    contents = models.TextField("プランの内容", max_length=8000)
     monitoring_on = models.DateField("モニタリングの時期", validators=[validate_event_date])
     based_on = models.ForeignKey(Assessment, verbose_name="もとにしたアセスメント", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="plans")
@@ -212,6 +216,7 @@ class SupportPlan(models.Model):
         verbose_name = verbose_name_plural = "支援プラン"
         ordering = ["case", "-version"]
         constraints = [
+            *text_limits("supportplan", goals=2000, policy=4000, contents=8000),
             models.UniqueConstraint(fields=["case", "version"], name="plan_version_once"),
             models.UniqueConstraint(fields=["case"], condition=Q(status="active"), name="one_active_plan_per_case"),
         ]
@@ -253,17 +258,21 @@ class CaseConference(models.Model):
     agencies = models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+")
     # What each timing decides (seed 003): the plan's own fields hold goals, policy, contents,
     # roles and monitoring for 策定/変更; these hold the rest.
-    situation_change = models.TextField("本人の状況変化の確認・評価", blank=True)
-    plan_evaluation = models.TextField("現行プランの評価", blank=True)
-    achievement = models.TextField("目標達成状況・支援者の状況", blank=True)
-    termination_evaluation = models.TextField("支援終結の評価", blank=True)
+    situation_change = models.TextField("本人の状況変化の確認・評価", max_length=4000, blank=True)
+    plan_evaluation = models.TextField("現行プランの評価", max_length=4000, blank=True)
+    achievement = models.TextField("目標達成状況・支援者の状況", max_length=4000, blank=True)
+    termination_evaluation = models.TextField("支援終結の評価", max_length=4000, blank=True)
     follow_up_needed = models.BooleanField("フォローアップの必要", null=True, blank=True)
-    follow_up_method = models.TextField("フォローアップの方法", blank=True)
-    suspension_reason = models.TextField("中断の理由", blank=True)
+    follow_up_method = models.TextField("フォローアップの方法", max_length=4000, blank=True)
+    suspension_reason = models.TextField("中断の理由", max_length=4000, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="+")
 
     class Meta:
+        constraints = text_limits(
+            "caseconference", situation_change=4000, plan_evaluation=4000, achievement=4000,
+            termination_evaluation=4000, follow_up_method=4000, suspension_reason=4000,
+        )
         verbose_name = verbose_name_plural = "重層的支援会議"
         ordering = ["-held_on", "-pk"]
 
@@ -277,12 +286,13 @@ class SupportMeeting(models.Model):
 
     held_on = models.DateField("開催日", validators=[validate_event_date])
     cases = models.ManyToManyField(Case, verbose_name="検討したケース", related_name="support_meetings")
-    shared = models.TextField("共有した情報")
-    policy = models.TextField("決定した支援方針")
+    shared = models.TextField("共有した情報", max_length=8000)
+    policy = models.TextField("決定した支援方針", max_length=4000)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="+")
 
     class Meta:
+        constraints = text_limits("supportmeeting", shared=8000, policy=4000)
         verbose_name = verbose_name_plural = "支援会議"
         ordering = ["-held_on", "-pk"]
 
@@ -312,7 +322,7 @@ class RegionalIssue(models.Model):
     """地域の課題: a gap found through cases, written without personal data, that a council can take up."""
 
     title = models.CharField("課題", max_length=200)
-    description = models.TextField("内容（個人を特定できる情報は書かない）")
+    description = models.TextField("内容（個人を特定できる情報は書かない）", max_length=4000)
     area = models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="regional_issues")
     raised_on = models.DateField("提起した日", validators=[validate_event_date])
@@ -320,6 +330,7 @@ class RegionalIssue(models.Model):
                                   related_name="+")
 
     class Meta:
+        constraints = text_limits("regionalissue", description=4000)
         verbose_name = verbose_name_plural = "地域の課題"
         ordering = ["-raised_on"]
 

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from municipality import wareki
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
-from municipality.validators import validate_birth_date, validate_event_date
+from municipality.validators import text_limits, validate_birth_date, validate_event_date
 
 # Papers of the lifecycle (notices with birth dates, certificates) are the organisation's
 # business: its 受託団体 users see them; its coordinators see their own only.
@@ -138,7 +138,7 @@ class AppointmentNotice(models.Model):
     )
     areas = models.ManyToManyField("municipality.Area", verbose_name="担当区域", related_name="+")
     appointed_on = models.DateField("選任年月日", validators=[validate_event_date])
-    reason = models.TextField("選任事由")
+    reason = models.TextField("選任事由", max_length=2000)
     filed_on = models.DateField("届出日", validators=[validate_event_date])
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提出者", on_delete=models.PROTECT, related_name="+"
@@ -149,7 +149,7 @@ class AppointmentNotice(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="受理・差戻しした職員", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
-    return_comment = models.TextField("差戻しの理由", blank=True)
+    return_comment = models.TextField("差戻しの理由", max_length=2000, blank=True)
     document = models.OneToOneField(
         "forms_pdf.IssuedDocument", verbose_name="様式第1号", on_delete=models.PROTECT, related_name="+"
     )
@@ -161,6 +161,7 @@ class AppointmentNotice(models.Model):
     objects = AppointmentNoticeQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("appointmentnotice", reason=2000, return_comment=2000)
         verbose_name = verbose_name_plural = "選任届"
         ordering = ["-filed_on", "-pk"]
         permissions = [("accept_appointmentnotice", "選任届を受理・差戻しできる")]
@@ -235,7 +236,7 @@ class DismissalNotice(models.Model):
         Appointment, verbose_name="選任", on_delete=models.PROTECT, related_name="dismissal_notice"
     )
     dismissed_on = models.DateField("解任年月日", validators=[validate_event_date])
-    reason = models.TextField("解任事由")
+    reason = models.TextField("解任事由", max_length=2000)
     certificate_returned = models.BooleanField("コーディネーター証を添付（返還）", default=True)
     filed_on = models.DateField("届出日", validators=[validate_event_date])
     filed_by = models.ForeignKey(
@@ -254,6 +255,7 @@ class DismissalNotice(models.Model):
     objects = DismissalNoticeQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("dismissalnotice", reason=2000)
         verbose_name = verbose_name_plural = "解任届"
         ordering = ["-filed_on", "-pk"]
         permissions = [("accept_dismissalnotice", "解任届を受理できる")]

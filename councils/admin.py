@@ -39,7 +39,7 @@ from .models import (
 class OfficeForm(forms.Form):
     role = forms.ChoiceField(label="役職", choices=OfficeRole.choices)
     holder = forms.ModelChoiceField(label="就任する方", queryset=Person.objects.all())
-    title = forms.CharField(label="職名（構成員以外の議長の場合は必須）", required=False)
+    title = forms.CharField(label="職名（構成員以外の議長の場合は必須）", required=False, max_length=100)
     start = EventDateField(label="就任日")
 
 

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 
 from municipality import wareki
 from municipality.scoping import ScopedQuerySet, ScopeRule
-from municipality.validators import validate_event_date
+from municipality.validators import text_limits, validate_event_date
 
 
 class SetupType(models.TextChoices):
@@ -227,12 +227,13 @@ class WorkingGroup(models.Model):
 
     council = models.ForeignKey(Council, verbose_name="協議体", on_delete=models.PROTECT, related_name="working_groups")
     name = models.CharField("名称", max_length=200)
-    purpose = models.TextField("調査検討する事項", blank=True)
+    purpose = models.TextField("調査検討する事項", max_length=2000, blank=True)
     members = models.ManyToManyField(Membership, verbose_name="部会員", blank=True, related_name="working_groups")
 
     objects = CouncilPartQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("workinggroup", purpose=2000)
         verbose_name = verbose_name_plural = "作業部会"
         ordering = ["council", "name"]
 
@@ -259,9 +260,9 @@ class Meeting(models.Model):
     is_public = models.BooleanField("公開", default=True, help_text="会議は原則公開です")
     closed_reason = models.CharField("非公開の理由", max_length=300, blank=True)
     public_seats = models.PositiveSmallIntegerField("傍聴席の数", default=0)
-    minutes = models.TextField("議事録", blank=True)
-    outline = models.TextField("議事要旨（非公開の会議で公表する概要）", blank=True)
-    decisions = models.TextField("決定事項", blank=True)
+    minutes = models.TextField("議事録", max_length=40000, blank=True)
+    outline = models.TextField("議事要旨（非公開の会議で公表する概要）", max_length=10000, blank=True)
+    decisions = models.TextField("決定事項", max_length=10000, blank=True)
     minutes_published = models.BooleanField("議事録を公表", default=False)
     ics_uid = models.CharField("カレンダーの識別子", max_length=80, unique=True, default=new_token, editable=False)
     sequence = models.PositiveIntegerField("変更回数", default=0, editable=False)
@@ -272,6 +273,7 @@ class Meeting(models.Model):
         verbose_name = verbose_name_plural = "会議"
         ordering = ["-date", "-start_time"]
         constraints = [
+            *text_limits("meeting", minutes=40000, outline=10000, decisions=10000),
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="meeting_ends_after_it_starts"),
             models.CheckConstraint(condition=Q(is_public=True) | ~Q(closed_reason=""),
                                    name="closed_meeting_states_its_reason"),

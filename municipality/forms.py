@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -27,6 +28,11 @@ class BirthDateField(forms.DateField):
 
     widget = DateInput
     default_validators = [validate_birth_date]
+
+
+def max_length_of(model: type[models.Model], field: str) -> int:
+    """The limit of a model's text field, for a plain form field that feeds it."""
+    return model._meta.get_field(field).max_length
 
 
 class JapaneseForm(forms.Form):

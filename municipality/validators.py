@@ -15,6 +15,9 @@ import datetime as dt
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from municipality.errors import DomainError
@@ -73,3 +76,21 @@ def require_event_dates(dates: Mapping[str, dt.date | dt.datetime | None]) -> No
     """:func:`require_event_date` for several dates at once, given as {label: date}."""
     for label, value in dates.items():
         require_event_date(value, label=label)
+
+
+# --- Length of free text -------------------------------------------------------------------
+
+def text_limits(model: str, **limits: int) -> list[models.CheckConstraint]:
+    """Database checks for the TextFields of a model, e.g. ``text_limits("activity", narrative=4000)``.
+
+    A CharField's max_length is a varchar on PostgreSQL; a TextField's (given to the field too,
+    so that forms and the admin say it first) is enforced here, on every database.
+    """
+    return [
+        models.CheckConstraint(
+            condition=LessThanOrEqual(Length(field), limit),
+            name=f"{model}_{field}_max_length",
+            violation_error_message=f"{limit:,}文字以内で入力してください。",
+        )
+        for field, limit in limits.items()
+    ]
