@@ -38,3 +38,21 @@ def test_the_case_page_and_its_pdfs_print_stored_extreme_dates(client, day):
         assert response.status_code == 200, kind
         assert response.content.startswith(b"%PDF")
     assert client.get(reverse("cases:list")).status_code == 200
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("received_on", "9999-12-31", "2000年から2100年までの日付"),
+    ("received_on", "0001-01-01", "2000年から2100年までの日付"),
+    ("person_birth_date", "0001-01-01", "明治元年"),
+    ("person_birth_date", "9999-12-31", "明治元年"),
+    ("presenting_problems", "あ" * 4001, "4000 文字以下"),
+])
+def test_the_intake_form_refuses_impossible_input_and_saves_nothing(client, field, value, message):
+    worker = UserFactory(username="worker", roles=["相談支援員"])
+    client.force_login(worker)
+    data = {"received_on": "2026-05-10", "route": "phone", "domains": ["elderly"], "person_name": "山田 花子",
+            "presenting_problems": "相談", field: value}
+    response = client.post(reverse("cases:intake"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Case.objects.exists()
