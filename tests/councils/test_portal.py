@@ -161,3 +161,14 @@ def test_a_dismissed_coordinator_no_longer_runs_the_council(client, second_layer
     coordinator.coordinator.appointments.update(end=dt.date(2025, 3, 31))
     client.force_login(coordinator)
     assert client.get(reverse("councils:detail", args=[council.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(9999, 12, 31)], ids=str)
+def test_a_meeting_stored_with_an_extreme_date_still_prints(client, second_layer, day):
+    council, coordinator = second_layer
+    meeting = Meeting.objects.create(council=council, title="古い会議", date=day, start_time=dt.time(10),
+                                     end_time=dt.time(11), place="x", is_public=True)
+    client.force_login(coordinator)
+    for url in (reverse("councils:detail", args=[council.pk]), reverse("councils:meeting", args=[meeting.pk]),
+                f"/meetings/calendar/{council.feed_token}.ics", f"/meetings/{meeting.pk}/"):
+        assert client.get(url).status_code == 200, url
