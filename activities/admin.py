@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from coordinators.admin import _run, _text_action
 from municipality.admin import ScopedModelAdmin
+from municipality.forms import max_length_of
 
 from . import services
 from .models import Activity, ActivityCategory, Match, MonthlyReport, Need, ReportEvent, SocialResource
@@ -81,7 +82,7 @@ class MonthlyReportAdmin(ScopedModelAdmin):
         return _text_action(
             self, request, queryset, title="月次報告の差戻し", label="差戻しの理由",
             call=lambda r, text: services.report_return(report=r, by=request.user, comment=text),
-            done="差し戻しました",
+            done="差し戻しました", max_length=max_length_of(MonthlyReport, "comment"),
         )
 
     def has_decide_permission(self, request: HttpRequest) -> bool:

@@ -3,11 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from coordinators.forms import DateInput
-from municipality.forms import JapaneseForm, JapaneseModelForm
+from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
 from municipality.models import Area, Organisation
 
-from .models import ActivityCategory, Function, Match, Need, SocialResource
+from .models import Activity, ActivityCategory, Function, Match, MonthlyReport, Need, SocialResource
 
 MINUTE_CHOICES = [(15, "15分"), (30, "30分"), (45, "45分"), (60, "1時間"), (90, "1時間30分"), (120, "2時間"),
                   (180, "3時間"), (240, "4時間"), (360, "6時間"), (480, "8時間")]
@@ -16,13 +15,14 @@ MINUTE_CHOICES = [(15, "15分"), (30, "30分"), (45, "45分"), (60, "1時間"), 
 class ActivityForm(JapaneseForm):
     """Quick to fill on a phone: the first five fields are all a usual entry needs."""
 
-    date = forms.DateField(label="活動日", widget=DateInput())
+    date = EventDateField(label="活動日")
     minutes = forms.TypedChoiceField(label="時間", choices=MINUTE_CHOICES, coerce=int, initial=60)
     area = forms.ModelChoiceField(label="区域", queryset=Area.objects.none(), empty_label=None)
     category = forms.ModelChoiceField(label="活動の項目", queryset=ActivityCategory.objects.none())
-    narrative = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
+    narrative = forms.CharField(label="内容", max_length=max_length_of(Activity, "narrative"),
+                                widget=forms.Textarea(attrs={"rows": 3}))
     participants = forms.IntegerField(label="参加人数", min_value=0, max_value=9999, required=False, initial=0)
-    follow_up_on = forms.DateField(label="次の対応日", required=False, widget=DateInput())
+    follow_up_on = EventDateField(label="次の対応日", required=False)
     organisations = forms.ModelMultipleChoiceField(
         label="関わった団体", queryset=Organisation.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
@@ -85,4 +85,5 @@ class MatchForm(JapaneseModelForm):
 
 
 class ReturnForm(JapaneseForm):
-    comment = forms.CharField(label="差戻しの理由", widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(label="差戻しの理由", max_length=max_length_of(MonthlyReport, "comment"),
+                              widget=forms.Textarea(attrs={"rows": 3}))

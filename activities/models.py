@@ -12,6 +12,7 @@ from django.db.models import Q
 from municipality import wareki
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.validators import text_limits, validate_event_date
 
 CONTRACTOR_ONLY = frozenset({Role.CONTRACTOR})
 
@@ -47,6 +48,8 @@ def month_start(day: dt.date) -> dt.date:
 
 
 def month_label(month: dt.date) -> str:
+    if month < wareki.ERAS[-1].first_day:
+        return f"{month.year}年{month.month}月"  # a stored date before 明治 still prints
     w = wareki.to_wareki(month)
     return f"{w.era}{w.year_label}年{month.month}月"
 
@@ -81,16 +84,17 @@ class SocialResource(models.Model):
     provider_kind = models.CharField("提供主体の種類", max_length=20, choices=ProviderKind.choices)
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT,
                              related_name="social_resources")
-    offers = models.TextField("提供している内容")
+    offers = models.TextField("提供している内容", max_length=2000)
     contact = models.CharField("連絡先", max_length=200, blank=True)
     status = models.CharField("状態", max_length=10, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE)
     registered_by = models.ForeignKey("municipality.Organisation", verbose_name="登録した団体", null=True,
                                       blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True, validators=[validate_event_date])
 
     objects = SocialResourceQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("socialresource", offers=2000)
         verbose_name = verbose_name_plural = "社会資源"
         ordering = ["area__sort_order", "name"]
         indexes = [models.Index(fields=["area", "status"])]
@@ -115,10 +119,10 @@ class Need(models.Model):
     """地域ニーズ: what is needed, where, and who raised it (no personal data)."""
 
     title = models.CharField("ニーズ", max_length=200)
-    description = models.TextField("内容", blank=True)
+    description = models.TextField("内容", max_length=4000, blank=True)
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT, related_name="needs")
     raised_by = models.CharField("把握のきっかけ（誰から）", max_length=200, help_text="例：民生委員、サロン参加者、地域包括支援センター")
-    raised_on = models.DateField("把握した日")
+    raised_on = models.DateField("把握した日", validators=[validate_event_date])
     status = models.CharField("状態", max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
     recorded_by = models.ForeignKey("coordinators.Coordinator", verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="needs")
@@ -126,6 +130,7 @@ class Need(models.Model):
     objects = NeedQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("need", description=4000)
         verbose_name = verbose_name_plural = "地域ニーズ"
         ordering = ["-raised_on", "-pk"]
 
@@ -152,16 +157,19 @@ class Match(models.Model):
                                  related_name="matches")
     coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
                                     on_delete=models.PROTECT, related_name="matches")
-    matched_on = models.DateField("つないだ日")
+    matched_on = models.DateField("つないだ日", validators=[validate_event_date])
     outcome = models.CharField("結果", max_length=10, choices=MatchOutcome.choices, default=MatchOutcome.ARRANGING)
-    note = models.TextField("経過・結果の内容", blank=True)
+    note = models.TextField("経過・結果の内容", max_length=2000, blank=True)
 
     objects = MatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "マッチング"
         ordering = ["-matched_on", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["need", "resource"], name="match_need_resource_once")]
+        constraints = [
+            *text_limits("match", note=2000),
+            models.UniqueConstraint(fields=["need", "resource"], name="match_need_resource_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.need} → {self.resource}"
@@ -180,7 +188,7 @@ class ActivityQuerySet(ScopedQuerySet):
 class Activity(models.Model):
     coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
                                     on_delete=models.PROTECT, related_name="activities")
-    date = models.DateField("活動日")
+    date = models.DateField("活動日", validators=[validate_event_date])
     minutes = models.PositiveIntegerField("時間（分）")
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT,
                              related_name="activities")
@@ -192,10 +200,10 @@ class Activity(models.Model):
     resources = models.ManyToManyField(SocialResource, verbose_name="関わった社会資源", blank=True,
                                        related_name="activities")
     participants = models.PositiveIntegerField("参加人数", default=0)
-    narrative = models.TextField("内容")
-    follow_up_on = models.DateField("次の対応日", null=True, blank=True)
-    created_at = models.DateTimeField("記録日時", auto_now_add=True)
-    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    narrative = models.TextField("内容", max_length=4000)
+    follow_up_on = models.DateField("次の対応日", null=True, blank=True, validators=[validate_event_date])
+    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+    updated_at = models.DateTimeField("更新日時", auto_now=True, validators=[validate_event_date])
 
     objects = ActivityQuerySet.as_manager()
 
@@ -207,6 +215,7 @@ class Activity(models.Model):
             models.Index(fields=["date", "area", "function"]),
         ]
         constraints = [
+            *text_limits("activity", narrative=4000),
             models.CheckConstraint(condition=Q(minutes__gt=0) & Q(minutes__lte=24 * 60), name="activity_minutes_in_a_day"),
         ]
 
@@ -233,9 +242,9 @@ class MonthlyReport(models.Model):
 
     coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
                                     on_delete=models.PROTECT, related_name="monthly_reports")
-    month = models.DateField("月", help_text="月の初日")
+    month = models.DateField("月", help_text="月の初日", validators=[validate_event_date])
     status = models.CharField("状態", max_length=10, choices=ReportStatus.choices)
-    comment = models.TextField("差戻しの理由", blank=True)
+    comment = models.TextField("差戻しの理由", max_length=2000, blank=True)
 
     objects = MonthlyReportQuerySet.as_manager()
 
@@ -243,6 +252,7 @@ class MonthlyReport(models.Model):
         verbose_name = verbose_name_plural = "月次報告"
         ordering = ["-month", "coordinator__name_kana"]
         constraints = [
+            *text_limits("monthlyreport", comment=2000),
             models.UniqueConstraint(fields=["coordinator", "month"], name="one_report_per_coordinator_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="report_month_is_first_day"),
         ]
@@ -269,10 +279,11 @@ class ReportEvent(models.Model):
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作した人", on_delete=models.PROTECT,
                               related_name="+")
-    at = models.DateTimeField("日時")
-    comment = models.TextField("コメント", blank=True)
+    at = models.DateTimeField("日時", validators=[validate_event_date])
+    comment = models.TextField("コメント", max_length=2000, blank=True)
 
     class Meta:
+        constraints = text_limits("reportevent", comment=2000)
         verbose_name = verbose_name_plural = "月次報告の履歴"
         ordering = ["at", "pk"]
 
@@ -286,7 +297,7 @@ class ActivityCount(models.Model):
 
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.CASCADE, related_name="+")
     function = models.CharField("機能", max_length=1, choices=Function.choices)
-    month = models.DateField("月")
+    month = models.DateField("月", validators=[validate_event_date])
     count = models.IntegerField("件数", default=0)
 
     class Meta:

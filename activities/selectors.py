@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,8 +26,8 @@ def activities_for(user) -> QuerySet[Activity]:
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     start = month_start(month)
-    following = (start + dt.timedelta(days=32)).replace(day=1)
-    return start, following - dt.timedelta(days=1)
+    # The last day from the calendar, not "first of next month − 1": December 9999 has no next month.
+    return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
 @dataclass

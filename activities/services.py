@@ -16,6 +16,7 @@ from coordinators.models import Appointment, Coordinator
 from municipality.errors import DomainError
 from municipality.models import Area, User
 from municipality.roles import Role
+from municipality.validators import require_event_dates
 
 from .models import (
     Activity,
@@ -72,6 +73,7 @@ def activity_counts_rebuild() -> int:
 
 
 def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
+    require_event_dates({"活動日": values["date"], "次の対応日": values.get("follow_up_on")})
     day = values["date"]
     if day > timezone.localdate():
         raise DomainError("活動日が未来の日付です。活動した後に記録してください。")
@@ -182,6 +184,7 @@ def _move(report: MonthlyReport, from_status: str, to_status: str, action: str, 
 @transaction.atomic
 def report_submit(*, coordinator: Coordinator, month: dt.date, by: User) -> MonthlyReport:
     """The coordinator submits a month; its activities are locked from now on."""
+    require_event_dates({"報告の月": month})
     month = month_start(month)
     with set_actor(by):
         coordinator = _serialise(coordinator)

@@ -193,6 +193,8 @@ _package_crontab_str = None
 def _admin_classes():
     from django_celery_beat import admin as beat
 
+    from municipality.admin import DateRangeAdminMixin
+
     class TaskNameFilter(admin.AllValuesFieldListFilter):
         """The filter on the task field, whose verbose_name the package leaves in English."""
 
@@ -201,6 +203,13 @@ def _admin_classes():
             self.title = "タスク名"
 
     class PeriodicTaskForm(beat.PeriodicTaskForm):
+        def clean(self):
+            # The package's clean() reads cleaned_data["task"] unguarded: a task name the field
+            # refused (e.g. too long) would be a KeyError, a 500. The form is invalid anyway.
+            if "task" not in self.cleaned_data and self.has_error("task"):
+                return self.cleaned_data
+            return super().clean()
+
         def _update_errors(self, errors):
             if hasattr(errors, "error_dict"):
                 errors = ValidationError({
@@ -211,7 +220,7 @@ def _admin_classes():
                 errors = ValidationError([_SCHEDULE_ERRORS.get(message, message) for message in errors.messages])
             super()._update_errors(errors)
 
-    class PeriodicTaskAdmin(beat.PeriodicTaskAdmin):
+    class PeriodicTaskAdmin(DateRangeAdminMixin, beat.PeriodicTaskAdmin):
         form = PeriodicTaskForm
         list_filter = [("task", TaskNameFilter) if name == "task" else name
                        for name in beat.PeriodicTaskAdmin.list_filter]
@@ -263,7 +272,7 @@ def _admin_classes():
     class SolarScheduleAdmin(beat.SolarScheduleAdmin):
         inlines = [PeriodicTaskInline]
 
-    class ClockedScheduleAdmin(beat.ClockedScheduleAdmin):
+    class ClockedScheduleAdmin(DateRangeAdminMixin, beat.ClockedScheduleAdmin):
         inlines = [PeriodicTaskInline]
 
     return {

@@ -2,27 +2,58 @@ from __future__ import annotations
 
 from django import forms
 
-from coordinators.forms import DateInput
-from municipality.forms import JapaneseForm
+from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
 
-from .models import Agency, ConsentMethod, Domain, Route, Timing
+from .models import (
+    Agency,
+    Assessment,
+    Case,
+    CaseConference,
+    ConsentMethod,
+    Domain,
+    HouseholdMember,
+    PlanRole,
+    RegionalIssue,
+    Route,
+    SupportMeeting,
+    SupportMeetingAttendee,
+    SupportPlan,
+    Timing,
+)
+
+# A list typed one item a line (household, attendees, roles): room for some twenty lines.
+HOUSEHOLD_MAX = 2000
+LIST_MAX = 4000
+
+
+def _check_lines(text: str, parts: tuple[tuple[str, int | None], tuple[str, int | None]]) -> None:
+    """A list typed one item a line as「A／B」: each part must fit the column it is saved in."""
+    errors = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        values = line.replace("/", "／").partition("／")[::2]
+        for (label, limit), value in zip(parts, values, strict=True):
+            if limit is not None and len(value.strip()) > limit:
+                errors.append(f"{number}行目の{label}は{limit}文字以内で入力してください。")
+    if errors:
+        raise forms.ValidationError(errors)
 
 
 class IntakeForm(JapaneseForm):
     """相談受付票."""
 
-    received_on = forms.DateField(label="受付日", widget=DateInput())
+    received_on = EventDateField(label="受付日")
     route = forms.ChoiceField(label="相談経路", choices=Route.choices)
     domains = forms.MultipleChoiceField(label="分野（複数可）", choices=Domain.choices,
                                         widget=forms.CheckboxSelectMultiple)
     person_name = forms.CharField(label="本人氏名", max_length=100)
     person_kana = forms.CharField(label="本人氏名（ふりがな）", max_length=100, required=False)
-    person_birth_date = forms.DateField(label="生年月日", required=False, widget=DateInput())
+    person_birth_date = BirthDateField(label="生年月日", required=False)
     person_address = forms.CharField(label="住所", max_length=200, required=False)
     person_phone = forms.CharField(label="電話番号", max_length=30, required=False)
-    household = forms.CharField(label="世帯員（1行に1人：氏名／続柄）", required=False,
+    household = forms.CharField(max_length=HOUSEHOLD_MAX, label="世帯員（1行に1人：氏名／続柄）", required=False,
                                 widget=forms.Textarea(attrs={"rows": 3}))
-    presenting_problems = forms.CharField(label="相談の内容（主訴）", widget=forms.Textarea(attrs={"rows": 4}))
+    presenting_problems = forms.CharField(max_length=max_length_of(Case, "presenting_problems"), label="相談の内容（主訴）",
+                                          widget=forms.Textarea(attrs={"rows": 4}))
     agencies = forms.ModelMultipleChoiceField(label="関わる関係機関", queryset=Agency.objects.select_related(
         "organisation"), required=False, widget=forms.CheckboxSelectMultiple)
     csw = forms.ModelChoiceField(label="CSW（コミュニティソーシャルワーカー）", queryset=None, required=False)
@@ -33,6 +64,12 @@ class IntakeForm(JapaneseForm):
 
         super().__init__(*args, **kwargs)
         self.fields["csw"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
+
+    def clean_household(self) -> str:
+        text = self.cleaned_data.get("household", "")
+        _check_lines(text, (("氏名", max_length_of(HouseholdMember, "name")),
+                            ("続柄", max_length_of(HouseholdMember, "relation"))))
+        return text
 
     def household_members(self) -> list[dict]:
         members = []
@@ -46,38 +83,59 @@ class IntakeForm(JapaneseForm):
 class ConsentForm(JapaneseForm):
     agencies = forms.ModelMultipleChoiceField(label="同意の範囲（関係機関）", queryset=Agency.objects.select_related(
         "organisation"), widget=forms.CheckboxSelectMultiple)
-    given_on = forms.DateField(label="同意日", widget=DateInput())
+    given_on = EventDateField(label="同意日")
     method = forms.ChoiceField(label="方法", choices=ConsentMethod.choices)
-    expires_on = forms.DateField(label="有効期限（任意）", required=False, widget=DateInput())
+    expires_on = EventDateField(label="有効期限（任意）", required=False)
 
 
 class PlanForm(JapaneseForm):
-    goals = forms.CharField(label="本人の目標", widget=forms.Textarea(attrs={"rows": 2}))
-    policy = forms.CharField(label="支援方針", widget=forms.Textarea(attrs={"rows": 2}))
-    contents = forms.CharField(label="プランの内容", widget=forms.Textarea(attrs={"rows": 3}))
-    roles = forms.CharField(label="各関係機関の役割（1行に1機関：機関名／役割）", required=False,
+    goals = forms.CharField(max_length=max_length_of(SupportPlan, "goals"), label="本人の目標",
+                            widget=forms.Textarea(attrs={"rows": 2}))
+    policy = forms.CharField(max_length=max_length_of(SupportPlan, "policy"), label="支援方針",
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    contents = forms.CharField(max_length=max_length_of(SupportPlan, "contents"), label="プランの内容",
+                               widget=forms.Textarea(attrs={"rows": 3}))
+    roles = forms.CharField(max_length=LIST_MAX, label="各関係機関の役割（1行に1機関：機関名／役割）", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
-    monitoring_on = forms.DateField(label="モニタリングの時期", widget=DateInput())
+    monitoring_on = EventDateField(label="モニタリングの時期")
+
+    def clean_roles(self) -> str:
+        text = self.cleaned_data.get("roles", "")
+        _check_lines(text, (("機関名", None),  # must name a registered agency anyway
+                            ("役割", max_length_of(PlanRole, "role"))))
+        return text
 
 
 class ConferenceForm(JapaneseForm):
     timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
-    held_on = forms.DateField(label="開催日", widget=DateInput())
+    held_on = EventDateField(label="開催日")
     attendees = forms.ModelMultipleChoiceField(
         label="出席した相談支援員", queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="出席者はこの会議の記録を見られるようになります（閲覧は記録されます）。")
     agencies = forms.ModelMultipleChoiceField(
         label="出席した関係機関（本人の同意の範囲から）", queryset=Agency.objects.select_related("organisation"),
         required=False, widget=forms.CheckboxSelectMultiple)
-    situation_change = forms.CharField(label="本人の状況変化の確認・評価（変更時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    plan_evaluation = forms.CharField(label="現行プランの評価（変更時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    achievement = forms.CharField(label="目標達成状況・支援者の状況（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    termination_evaluation = forms.CharField(label="支援終結の評価（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    situation_change = forms.CharField(max_length=max_length_of(CaseConference, "situation_change"),
+                                       label="本人の状況変化の確認・評価（変更時）", required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    plan_evaluation = forms.CharField(max_length=max_length_of(CaseConference, "plan_evaluation"),
+                                      label="現行プランの評価（変更時）", required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    achievement = forms.CharField(max_length=max_length_of(CaseConference, "achievement"),
+                                  label="目標達成状況・支援者の状況（終結時）", required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    termination_evaluation = forms.CharField(max_length=max_length_of(CaseConference, "termination_evaluation"),
+                                             label="支援終結の評価（終結時）", required=False,
+                                             widget=forms.Textarea(attrs={"rows": 2}))
     follow_up_needed = forms.TypedChoiceField(
         label="フォローアップの必要（終結時）", required=False, empty_value=None,
         choices=[("", "—"), ("yes", "あり"), ("no", "なし")], coerce=lambda v: v == "yes")
-    follow_up_method = forms.CharField(label="フォローアップの方法（終結時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    suspension_reason = forms.CharField(label="中断の理由（中断時）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_method = forms.CharField(max_length=max_length_of(CaseConference, "follow_up_method"),
+                                       label="フォローアップの方法（終結時）", required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    suspension_reason = forms.CharField(max_length=max_length_of(CaseConference, "suspension_reason"),
+                                        label="中断の理由（中断時）", required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         from municipality.models import User
@@ -88,9 +146,12 @@ class ConferenceForm(JapaneseForm):
 
 
 class AssessmentForm(JapaneseForm):
-    situation = forms.CharField(label="本人・世帯の状況", widget=forms.Textarea(attrs={"rows": 3}))
-    strengths = forms.CharField(label="強み・できること", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    issues = forms.CharField(label="課題", widget=forms.Textarea(attrs={"rows": 3}))
+    situation = forms.CharField(max_length=max_length_of(Assessment, "situation"), label="本人・世帯の状況",
+                                widget=forms.Textarea(attrs={"rows": 3}))
+    strengths = forms.CharField(max_length=max_length_of(Assessment, "strengths"), label="強み・できること", required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}))
+    issues = forms.CharField(max_length=max_length_of(Assessment, "issues"), label="課題",
+                             widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StaffForm(JapaneseForm):
@@ -105,14 +166,23 @@ class StaffForm(JapaneseForm):
 
 
 class SupportMeetingForm(JapaneseForm):
-    held_on = forms.DateField(label="開催日", widget=DateInput())
+    held_on = EventDateField(label="開催日")
     attendees = forms.CharField(
+        max_length=LIST_MAX,
         label="出席者（1行に1人：氏名／所属）", widget=forms.Textarea(attrs={"rows": 4}),
         help_text="出席者全員に、社会福祉法第106条の6による守秘義務を説明してください。",
     )
     confidentiality = forms.BooleanField(label="出席者全員に守秘義務を説明し、了承を得た", required=False)
-    shared = forms.CharField(label="共有した情報", widget=forms.Textarea(attrs={"rows": 3}))
-    policy = forms.CharField(label="決定した支援方針", widget=forms.Textarea(attrs={"rows": 3}))
+    shared = forms.CharField(max_length=max_length_of(SupportMeeting, "shared"), label="共有した情報",
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    policy = forms.CharField(max_length=max_length_of(SupportMeeting, "policy"), label="決定した支援方針",
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_attendees(self) -> str:
+        text = self.cleaned_data.get("attendees", "")
+        _check_lines(text, (("氏名", max_length_of(SupportMeetingAttendee, "name")),
+                            ("所属", max_length_of(SupportMeetingAttendee, "organisation"))))
+        return text
 
     @staticmethod
     def attendee_rows(cleaned_data: dict) -> list[dict]:
@@ -127,4 +197,5 @@ class SupportMeetingForm(JapaneseForm):
 
 class RegionalIssueForm(JapaneseForm):
     title = forms.CharField(label="地域の課題", max_length=200)
-    description = forms.CharField(label="内容（個人を特定できる情報は書かない）", widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(max_length=max_length_of(RegionalIssue, "description"), label="内容（個人を特定できる情報は書かない）",
+                                  widget=forms.Textarea(attrs={"rows": 4}))

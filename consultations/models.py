@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from municipality.scoping import ScopedQuerySet
+from municipality.validators import text_limits, validate_birth_date, validate_event_date
 
 
 class Route(models.TextChoices):
@@ -75,27 +76,28 @@ class Case(models.Model):
     """A consultation (相談受付) and everything that follows from it."""
 
     number = models.CharField("ケース番号", max_length=20, unique=True)
-    received_on = models.DateField("受付日")
+    received_on = models.DateField("受付日", validators=[validate_event_date])
     route = models.CharField("相談経路", max_length=20, choices=Route.choices)
     domains = models.JSONField("分野", default=list, help_text="高齢・障がい・子ども・生活困窮・その他（複数可）")
     person_name = models.CharField("本人氏名", max_length=100)
     person_kana = models.CharField("本人氏名（ふりがな）", max_length=100, blank=True)
-    person_birth_date = models.DateField("本人の生年月日", null=True, blank=True)
+    person_birth_date = models.DateField("本人の生年月日", null=True, blank=True, validators=[validate_birth_date])
     person_address = models.CharField("住所", max_length=200, blank=True)
     person_phone = models.CharField("電話番号", max_length=30, blank=True)
-    presenting_problems = models.TextField("相談の内容（主訴）")
+    presenting_problems = models.TextField("相談の内容（主訴）", max_length=4000)
     assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="担当者", related_name="assigned_cases")
     csw = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="CSW", null=True, blank=True,
                             on_delete=models.PROTECT, related_name="csw_cases")
     agencies = models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases",
                                       through="CaseAgency")
     status = models.CharField("状態", max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
-    closed_on = models.DateField("終結・中断の日", null=True, blank=True)
-    anonymised_at = models.DateTimeField("匿名化した日時", null=True, blank=True)
+    closed_on = models.DateField("終結・中断の日", null=True, blank=True, validators=[validate_event_date])
+    anonymised_at = models.DateTimeField("匿名化した日時", null=True, blank=True, validators=[validate_event_date])
 
     objects = CaseQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("case", presenting_problems=4000)
         verbose_name = verbose_name_plural = "ケース（相談受付）"
         ordering = ["-received_on", "-pk"]
         indexes = [models.Index(fields=["status", "closed_on"])]
@@ -113,7 +115,7 @@ class HouseholdMember(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="household")
     name = models.CharField("氏名", max_length=100)
     relation = models.CharField("続柄", max_length=30)
-    birth_date = models.DateField("生年月日", null=True, blank=True)
+    birth_date = models.DateField("生年月日", null=True, blank=True, validators=[validate_birth_date])
     note = models.CharField("状況", max_length=200, blank=True)
 
     class Meta:
@@ -135,12 +137,12 @@ class Consent(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="consents")
     agencies = models.ManyToManyField(Agency, verbose_name="同意の範囲（関係機関）", related_name="consents",
                                       through="ConsentAgency")
-    given_on = models.DateField("同意日")
+    given_on = models.DateField("同意日", validators=[validate_event_date])
     method = models.CharField("方法", max_length=10, choices=ConsentMethod.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="+")
-    expires_on = models.DateField("有効期限", null=True, blank=True)
-    withdrawn_on = models.DateField("撤回日", null=True, blank=True)
+    expires_on = models.DateField("有効期限", null=True, blank=True, validators=[validate_event_date])
+    withdrawn_on = models.DateField("撤回日", null=True, blank=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "本人同意"
@@ -170,17 +172,20 @@ def current_consent_q(day: dt.date, prefix: str = "") -> Q:
 class Assessment(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="assessments")
     version = models.PositiveIntegerField("版")
-    situation = models.TextField("本人・世帯の状況")
-    strengths = models.TextField("強み・できること", blank=True)
-    issues = models.TextField("課題")
+    situation = models.TextField("本人・世帯の状況", max_length=8000)
+    strengths = models.TextField("強み・できること", max_length=4000, blank=True)
+    issues = models.TextField("課題", max_length=8000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                    related_name="+")
-    created_at = models.DateTimeField("記録日時", auto_now_add=True)
+    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "アセスメント"
         ordering = ["case", "-version"]
-        constraints = [models.UniqueConstraint(fields=["case", "version"], name="assessment_version_once")]
+        constraints = [
+            *text_limits("assessment", situation=8000, strengths=4000, issues=8000),
+            models.UniqueConstraint(fields=["case", "version"], name="assessment_version_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} アセスメント第{self.version}版"
@@ -200,20 +205,21 @@ class SupportPlan(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="plans")
     version = models.PositiveIntegerField("版")
     status = models.CharField("状態", max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
-    goals = models.TextField("本人の目標")
-    policy = models.TextField("支援方針")
-    contents = models.TextField("プランの内容")
-    monitoring_on = models.DateField("モニタリングの時期")
+    goals = models.TextField("本人の目標", max_length=2000)
+    policy = models.TextField("支援方針", max_length=4000)
+    contents = models.TextField("プランの内容", max_length=8000)
+    monitoring_on = models.DateField("モニタリングの時期", validators=[validate_event_date])
     based_on = models.ForeignKey(Assessment, verbose_name="もとにしたアセスメント", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="plans")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.PROTECT,
                                    related_name="+")
-    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "支援プラン"
         ordering = ["case", "-version"]
         constraints = [
+            *text_limits("supportplan", goals=2000, policy=4000, contents=8000),
             models.UniqueConstraint(fields=["case", "version"], name="plan_version_once"),
             models.UniqueConstraint(fields=["case"], condition=Q(status="active"), name="one_active_plan_per_case"),
         ]
@@ -248,7 +254,7 @@ class CaseConference(models.Model):
 
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="conferences")
     timing = models.CharField("開催時期", max_length=12, choices=Timing.choices)
-    held_on = models.DateField("開催日")
+    held_on = models.DateField("開催日", validators=[validate_event_date])
     plan = models.ForeignKey(SupportPlan, verbose_name="対象のプラン", on_delete=models.PROTECT,
                              related_name="conferences")
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席者", related_name="case_conferences")
@@ -256,17 +262,21 @@ class CaseConference(models.Model):
                                       through="ConferenceAgency")
     # What each timing decides (seed 003): the plan's own fields hold goals, policy, contents,
     # roles and monitoring for 策定/変更; these hold the rest.
-    situation_change = models.TextField("本人の状況変化の確認・評価", blank=True)
-    plan_evaluation = models.TextField("現行プランの評価", blank=True)
-    achievement = models.TextField("目標達成状況・支援者の状況", blank=True)
-    termination_evaluation = models.TextField("支援終結の評価", blank=True)
+    situation_change = models.TextField("本人の状況変化の確認・評価", max_length=4000, blank=True)
+    plan_evaluation = models.TextField("現行プランの評価", max_length=4000, blank=True)
+    achievement = models.TextField("目標達成状況・支援者の状況", max_length=4000, blank=True)
+    termination_evaluation = models.TextField("支援終結の評価", max_length=4000, blank=True)
     follow_up_needed = models.BooleanField("フォローアップの必要", null=True, blank=True)
-    follow_up_method = models.TextField("フォローアップの方法", blank=True)
-    suspension_reason = models.TextField("中断の理由", blank=True)
+    follow_up_method = models.TextField("フォローアップの方法", max_length=4000, blank=True)
+    suspension_reason = models.TextField("中断の理由", max_length=4000, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="+")
 
     class Meta:
+        constraints = text_limits(
+            "caseconference", situation_change=4000, plan_evaluation=4000, achievement=4000,
+            termination_evaluation=4000, follow_up_method=4000, suspension_reason=4000,
+        )
         verbose_name = verbose_name_plural = "重層的支援会議"
         ordering = ["-held_on", "-pk"]
 
@@ -278,14 +288,15 @@ class SupportMeeting(models.Model):
     """支援会議 (社会福祉法第106条の6): may concern people without consent; every attendee is under
     a statutory confidentiality duty, recorded for each."""
 
-    held_on = models.DateField("開催日")
+    held_on = models.DateField("開催日", validators=[validate_event_date])
     cases = models.ManyToManyField(Case, verbose_name="検討したケース", related_name="support_meetings")
-    shared = models.TextField("共有した情報")
-    policy = models.TextField("決定した支援方針")
+    shared = models.TextField("共有した情報", max_length=8000)
+    policy = models.TextField("決定した支援方針", max_length=4000)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="+")
 
     class Meta:
+        constraints = text_limits("supportmeeting", shared=8000, policy=4000)
         verbose_name = verbose_name_plural = "支援会議"
         ordering = ["-held_on", "-pk"]
 
@@ -316,14 +327,15 @@ class RegionalIssue(models.Model):
     """地域の課題: a gap found through cases, written without personal data, that a council can take up."""
 
     title = models.CharField("課題", max_length=200)
-    description = models.TextField("内容（個人を特定できる情報は書かない）")
+    description = models.TextField("内容（個人を特定できる情報は書かない）", max_length=4000)
     area = models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="regional_issues")
-    raised_on = models.DateField("提起した日")
+    raised_on = models.DateField("提起した日", validators=[validate_event_date])
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提起した人", on_delete=models.PROTECT,
                                   related_name="+")
 
     class Meta:
+        constraints = text_limits("regionalissue", description=4000)
         verbose_name = verbose_name_plural = "地域の課題"
         ordering = ["-raised_on"]
 

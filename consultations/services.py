@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from municipality.errors import DomainError
 from municipality.models import User
+from municipality.validators import require_birth_date, require_event_dates
 from municipality.wareki import fiscal_year, fiscal_year_era
 from municipality.wareki import format_wareki as _w
 
@@ -62,6 +63,11 @@ def case_open(
     csw: User | None = None, **person: Any,
 ) -> Case:
     """相談受付: open a case; the receiving worker is its first assigned staff."""
+    require_event_dates({"受付日": received_on})
+    require_birth_date(person.get("person_birth_date"))
+    household = list(household)
+    for member in household:
+        require_birth_date(member.get("birth_date"), label=f"{member.get('name', '世帯員')}の生年月日")
     domains = list(dict.fromkeys(domains))
     with set_actor(by):
         if not domains or any(d not in Domain.values for d in domains):
@@ -84,6 +90,7 @@ def consent_record(
     *, case: Case, agencies: Iterable[Agency], given_on: dt.date, method: str, by: User,
     expires_on: dt.date | None = None,
 ) -> Consent:
+    require_event_dates({"同意日": given_on, "有効期限": expires_on})
     with set_actor(by):
         agencies = list(agencies)
         if not agencies:
@@ -99,6 +106,7 @@ def consent_record(
 @transaction.atomic
 def consent_withdraw(*, consent: Consent, on: dt.date, by: User) -> Consent:
     """The person withdraws consent: from that day no agency sees the case through it."""
+    require_event_dates({"撤回日": on})
     with set_actor(by):
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_on is not None:
@@ -128,6 +136,7 @@ def plan_draft(
     roles: Iterable[tuple[Agency, str]] = (), based_on: Assessment | None = None,
 ) -> SupportPlan:
     """A new version of the plan, as a draft for the next 重層的支援会議."""
+    require_event_dates({"モニタリングの時期": monitoring_on})
     with set_actor(by):
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.status != CaseStatus.OPEN:
@@ -155,6 +164,7 @@ def conference_hold(
     by: User, agencies: Iterable[Agency] = (), **record: Any,
 ) -> CaseConference:
     """Record a 重層的支援会議 and apply its decision to the plan (and the case)."""
+    require_event_dates({"開催日": held_on})
     with set_actor(by):
         case = Case.objects.select_for_update().get(pk=case.pk)
         plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
@@ -218,6 +228,7 @@ def support_meeting_record(
     by: User,
 ) -> SupportMeeting:
     """支援会議: may concern a person without consent; every attendee must be under the duty."""
+    require_event_dates({"開催日": held_on})
     with set_actor(by):
         attendees = list(attendees)
         if not attendees:

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from forms_pdf.views import pdf_response
 from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
+from municipality.forms import max_length_of
 from municipality.models import Area
 
 from . import certificates_print, selectors, services
@@ -44,14 +45,17 @@ def _run(request: HttpRequest, objects: QuerySet, call, done: str) -> None:
         messages.success(request, f"{succeeded}件を{done}。")
 
 
-def _text_action(modeladmin, request, queryset, *, title: str, label: str, call, done: str):
+def _text_action(modeladmin, request, queryset, *, title: str, label: str, call, done: str, max_length: int):
     """An admin action that first asks for a text (a reason or a comment) on a page of its own."""
     if "apply" in request.POST:
         text = request.POST.get("text", "").strip()
-        if text:
+        if len(text) > max_length:
+            messages.error(request, f"{label}は{max_length:,}文字以内で入力してください。")
+        elif text:
             _run(request, queryset, lambda obj: call(obj, text), done)
             return None
-        messages.error(request, f"{label}を入力してください。")
+        else:
+            messages.error(request, f"{label}を入力してください。")
     return TemplateResponse(request, "admin/coordinators/text_action.html", {
         **modeladmin.admin_site.each_context(request),
         "title": title, "label": label, "objects": queryset, "opts": modeladmin.model._meta,
@@ -235,7 +239,7 @@ class AppointmentNoticeAdmin(ReadOnlyHistoryAdmin):
         return _text_action(
             self, request, queryset, title="選任届の差戻し", label="差戻しの理由",
             call=lambda n, text: services.appointment_notice_return(notice=n, returned_by=request.user, comment=text),
-            done="差し戻しました",
+            done="差し戻しました", max_length=max_length_of(AppointmentNotice, "return_comment"),
         )
 
     def has_accept_permission(self, request: HttpRequest) -> bool:
@@ -313,7 +317,7 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
         return _text_action(
             self, request, queryset, title="コーディネーター証の再交付", label="再交付の理由",
             call=lambda c, text: services.certificate_reissue(certificate=c, reason=text, issued_by=request.user),
-            done="再交付しました",
+            done="再交付しました", max_length=max_length_of(Certificate, "reissue_reason"),
         )
 
     @admin.action(description="選択した未返還の証を返還済みにする", permissions=["issue"])

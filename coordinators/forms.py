@@ -3,18 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from municipality.forms import JapaneseForm
+from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
 from municipality.models import Area
 
-from .models import Contract, ContractStatus, Coordinator
+from .models import AppointmentNotice, Contract, ContractStatus, Coordinator, DismissalNotice
 from .photos import MAX_UPLOAD_BYTES, clean_photo
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class AppointmentNoticeForm(JapaneseForm):
@@ -32,9 +25,10 @@ class AppointmentNoticeForm(JapaneseForm):
     job_title = forms.CharField(label="職名", max_length=100, required=False)
     name = forms.CharField(label="氏名", max_length=100, required=False)
     name_kana = forms.CharField(label="氏名（ふりがな）", max_length=100, required=False)
-    birth_date = forms.DateField(label="生年月日", required=False, widget=DateInput())
-    appointed_on = forms.DateField(label="選任年月日", widget=DateInput())
-    reason = forms.CharField(label="選任事由", widget=forms.Textarea(attrs={"rows": 3}))
+    birth_date = BirthDateField(label="生年月日", required=False)
+    appointed_on = EventDateField(label="選任年月日")
+    reason = forms.CharField(label="選任事由", max_length=max_length_of(AppointmentNotice, "reason"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.ImageField(
         label="写真（縦3.0cm×横2.4cm の証明写真）", required=False,
         help_text=f"JPEG または PNG、{MAX_UPLOAD_BYTES // (1024 * 1024)}MB まで。証の交付に必要です。",
@@ -72,8 +66,9 @@ class AppointmentNoticeForm(JapaneseForm):
 
 
 class DismissalNoticeForm(JapaneseForm):
-    dismissed_on = forms.DateField(label="解任年月日", widget=DateInput())
-    reason = forms.CharField(label="解任事由", widget=forms.Textarea(attrs={"rows": 3}))
+    dismissed_on = EventDateField(label="解任年月日")
+    reason = forms.CharField(label="解任事由", max_length=max_length_of(DismissalNotice, "reason"),
+                             widget=forms.Textarea(attrs={"rows": 3}))
     certificate_returned = forms.BooleanField(
         label="コーディネーター証を添付して返還する", required=False, initial=True,
         help_text="証を紛失しているなどで返還できない場合はチェックを外してください（市から連絡します）。",

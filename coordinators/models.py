@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from municipality import wareki
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.validators import text_limits, validate_birth_date, validate_event_date
 
 # Papers of the lifecycle (notices with birth dates, certificates) are the organisation's
 # business: its 受託団体 users see them; its coordinators see their own only.
@@ -50,8 +51,8 @@ class Contract(models.Model):
     title = models.CharField("契約名", max_length=200, help_text="例：汐見市地域支え合い推進員配置業務委託")
     layer = models.PositiveSmallIntegerField("層", choices=Layer.choices, default=Layer.SECOND)
     areas = models.ManyToManyField("municipality.Area", verbose_name="区域", related_name="contracts")
-    start = models.DateField("委託期間（開始）")
-    end = models.DateField("委託期間（終了）")
+    start = models.DateField("委託期間（開始）", validators=[validate_event_date])
+    end = models.DateField("委託期間（終了）", validators=[validate_event_date])
     status = models.CharField("状態", max_length=10, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
 
     objects = ContractQuerySet.as_manager()
@@ -85,7 +86,7 @@ class Coordinator(models.Model):
 
     name = models.CharField("氏名", max_length=100)
     name_kana = models.CharField("氏名（ふりがな）", max_length=100)
-    birth_date = models.DateField("生年月日")
+    birth_date = models.DateField("生年月日", validators=[validate_birth_date])
     job_title = models.CharField("職名", max_length=100, blank=True)
     layer = models.PositiveSmallIntegerField("層", choices=Layer.choices, default=Layer.SECOND)
     employer = models.ForeignKey(
@@ -97,7 +98,7 @@ class Coordinator(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="ログインID", null=True, blank=True,
         on_delete=models.PROTECT, related_name="coordinator",
     )
-    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True, validators=[validate_event_date])
 
     objects = CoordinatorQuerySet.as_manager()
 
@@ -136,19 +137,19 @@ class AppointmentNotice(models.Model):
         Coordinator, verbose_name="選任した者", on_delete=models.PROTECT, related_name="appointment_notices"
     )
     areas = models.ManyToManyField("municipality.Area", verbose_name="担当区域", related_name="+")
-    appointed_on = models.DateField("選任年月日")
-    reason = models.TextField("選任事由")
-    filed_on = models.DateField("届出日")
+    appointed_on = models.DateField("選任年月日", validators=[validate_event_date])
+    reason = models.TextField("選任事由", max_length=2000)
+    filed_on = models.DateField("届出日", validators=[validate_event_date])
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提出者", on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField("状態", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.SUBMITTED)
-    decided_at = models.DateTimeField("受理・差戻しの日時", null=True, blank=True)
+    decided_at = models.DateTimeField("受理・差戻しの日時", null=True, blank=True, validators=[validate_event_date])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="受理・差戻しした職員", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
-    return_comment = models.TextField("差戻しの理由", blank=True)
+    return_comment = models.TextField("差戻しの理由", max_length=2000, blank=True)
     document = models.OneToOneField(
         "forms_pdf.IssuedDocument", verbose_name="様式第1号", on_delete=models.PROTECT, related_name="+"
     )
@@ -160,6 +161,7 @@ class AppointmentNotice(models.Model):
     objects = AppointmentNoticeQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("appointmentnotice", reason=2000, return_comment=2000)
         verbose_name = verbose_name_plural = "選任届"
         ordering = ["-filed_on", "-pk"]
         permissions = [("accept_appointmentnotice", "選任届を受理・差戻しできる")]
@@ -194,8 +196,8 @@ class Appointment(models.Model):
         related_name="appointment",
     )
     areas = models.ManyToManyField("municipality.Area", verbose_name="担当区域", related_name="appointments")
-    start = models.DateField("選任年月日")
-    end = models.DateField("解任年月日", null=True, blank=True)
+    start = models.DateField("選任年月日", validators=[validate_event_date])
+    end = models.DateField("解任年月日", null=True, blank=True, validators=[validate_event_date])
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -233,15 +235,15 @@ class DismissalNotice(models.Model):
     appointment = models.OneToOneField(
         Appointment, verbose_name="選任", on_delete=models.PROTECT, related_name="dismissal_notice"
     )
-    dismissed_on = models.DateField("解任年月日")
-    reason = models.TextField("解任事由")
+    dismissed_on = models.DateField("解任年月日", validators=[validate_event_date])
+    reason = models.TextField("解任事由", max_length=2000)
     certificate_returned = models.BooleanField("コーディネーター証を添付（返還）", default=True)
-    filed_on = models.DateField("届出日")
+    filed_on = models.DateField("届出日", validators=[validate_event_date])
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提出者", on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField("状態", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.SUBMITTED)
-    decided_at = models.DateTimeField("受理の日時", null=True, blank=True)
+    decided_at = models.DateTimeField("受理の日時", null=True, blank=True, validators=[validate_event_date])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="受理した職員", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -253,6 +255,7 @@ class DismissalNotice(models.Model):
     objects = DismissalNoticeQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("dismissalnotice", reason=2000)
         verbose_name = verbose_name_plural = "解任届"
         ordering = ["-filed_on", "-pk"]
         permissions = [("accept_dismissalnotice", "解任届を受理できる")]
@@ -299,11 +302,11 @@ class Certificate(models.Model):
     fiscal_year = models.PositiveSmallIntegerField("交付年度")
     serial = models.PositiveIntegerField("年度内の番号")
     number = models.CharField("証番号", max_length=20, unique=True)
-    issued_on = models.DateField("交付日")
-    valid_from = models.DateField("有効期間（開始）")
-    valid_until = models.DateField("有効期間（終了）")
+    issued_on = models.DateField("交付日", validators=[validate_event_date])
+    valid_from = models.DateField("有効期間（開始）", validators=[validate_event_date])
+    valid_until = models.DateField("有効期間（終了）", validators=[validate_event_date])
     status = models.CharField("状態", max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.VALID)
-    invalidated_on = models.DateField("無効になった日", null=True, blank=True)
+    invalidated_on = models.DateField("無効になった日", null=True, blank=True, validators=[validate_event_date])
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="交付した職員", on_delete=models.PROTECT, related_name="+"
     )
@@ -382,7 +385,7 @@ class TrainingRecord(models.Model):
         Coordinator, verbose_name="コーディネーター", on_delete=models.PROTECT, related_name="training_records"
     )
     course = models.ForeignKey(TrainingCourse, verbose_name="研修", on_delete=models.PROTECT, related_name="records")
-    completed_on = models.DateField("修了日")
+    completed_on = models.DateField("修了日", validators=[validate_event_date])
     note = models.CharField("備考", max_length=200, blank=True)
 
     objects = TrainingRecordQuerySet.as_manager()

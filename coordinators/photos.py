@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zlib
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -31,6 +33,7 @@ def clean_photo(upload) -> ContentFile:
             if width * height > MAX_PIXELS:
                 raise ValidationError(TOO_MANY_PIXELS)
             probe.verify()  # structure check; the image must be reopened after this
+            _require_complete(data, probe.format)
             image = Image.open(io.BytesIO(data))
             image.load()
     except ValidationError:
@@ -45,3 +48,32 @@ def clean_photo(upload) -> ContentFile:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=88, optimize=True)
     return ContentFile(out.getvalue(), name="photo.jpg")
+
+
+def _require_complete(data: bytes, image_format: str) -> None:
+    """Refuse a cut or damaged file without trusting Pillow's decoder: WeasyPrint turns
+    ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` on for the whole process when it is imported, and then
+    Pillow silently fills the missing part of a truncated image with grey."""
+    if image_format == "JPEG":
+        # Inside entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so an
+        # end-of-image marker after the last start-of-scan means the scan data is all there.
+        scan = data.rfind(b"\xff\xda")
+        if scan < 0 or data.find(b"\xff\xd9", scan) < 0:
+            raise OSError("JPEG without its end-of-image marker")
+    elif image_format == "PNG":
+        # Every chunk up to IEND must be whole and match its CRC.
+        pos = 8
+        while True:
+            if pos + 12 > len(data):
+                raise OSError("PNG cut short")
+            (length,) = struct.unpack(">I", data[pos:pos + 4])
+            kind = data[pos + 4:pos + 8]
+            end = pos + 8 + length
+            if end + 4 > len(data):
+                raise OSError("PNG chunk cut short")
+            (crc,) = struct.unpack(">I", data[end:end + 4])
+            if zlib.crc32(data[pos + 4:end]) & 0xFFFFFFFF != crc:
+                raise OSError("PNG chunk damaged")
+            if kind == b"IEND":
+                return
+            pos = end + 4

@@ -21,6 +21,7 @@ from forms_pdf.models import DocumentKind
 from forms_pdf.services import document_issue
 from municipality.errors import DomainError
 from municipality.models import Area, Organisation, User
+from municipality.validators import require_birth_date, require_event_dates
 from municipality.wareki import fiscal_year, fiscal_year_bounds, fiscal_year_era, format_wareki
 
 from . import documents
@@ -77,6 +78,9 @@ def appointment_notice_file(
         {"name": person.name, "name_kana": person.name_kana, "birth_date": person.birth_date,
          "job_title": person.job_title} if person is not None else {}
     )
+    require_event_dates({"選任年月日": appointed_on, "届出日": filed_on})
+    if person is not None:
+        require_birth_date(person.birth_date)
     with set_actor(filed_by):
         if contract.organisation_id != organisation.pk:
             raise DomainError("選択した委託契約は、届出者の団体の契約ではありません。")
@@ -233,6 +237,7 @@ def appointment_create_for_city_staff(
     *, coordinator: Coordinator, areas: Iterable[Area], start: dt.date, created_by: User
 ) -> Appointment:
     """A 第1層 coordinator who is city staff is appointed by the city itself, without a contract."""
+    require_event_dates({"選任年月日": start})
     with set_actor(created_by):
         if not coordinator.employer.is_city_department:
             raise DomainError("契約によらない選任は、市の職員（第1層）に限られます。")
@@ -270,6 +275,7 @@ def certificate_issue(
 ) -> Certificate:
     """The city issues a コーディネーター証 (様式第2号) for an accepted appointment."""
     issued_on = issued_on or timezone.localdate()
+    require_event_dates({"交付日": issued_on, "有効期間の終了日": valid_until})
     with set_actor(issued_by):
         appointment = Appointment.objects.select_for_update(of=("self",)).select_related("coordinator", "contract").get(
             pk=appointment.pk
@@ -372,6 +378,7 @@ def dismissal_notice_file(
 ) -> DismissalNotice:
     """The organisation reports a dismissal (様式第3号): the appointment ends and the certificate is void."""
     filed_on = filed_on or timezone.localdate()
+    require_event_dates({"解任年月日": dismissed_on, "届出日": filed_on})
     with set_actor(filed_by):
         if coordinator.employer_id != organisation.pk:
             raise DomainError("この方は届出者の団体に所属していません。")
@@ -450,6 +457,7 @@ def certificate_mark_returned(*, certificate: Certificate, received_by: User) ->
 def contract_cancel(*, contract: Contract, on: dt.date, by: User) -> Contract:
     """The city cancels (解除) a contract: its appointments end and their certificates are void
     (to be returned), so that no certificate outlives the contract it rests on."""
+    require_event_dates({"解除の日": on})
     with set_actor(by):
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         if contract.status != ContractStatus.ACTIVE:

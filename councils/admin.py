@@ -17,6 +17,7 @@ from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
 from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
+from municipality.forms import EventDateField
 from municipality.wareki import format_wareki
 
 from . import documents, services
@@ -38,8 +39,8 @@ from .models import (
 class OfficeForm(forms.Form):
     role = forms.ChoiceField(label="役職", choices=OfficeRole.choices)
     holder = forms.ModelChoiceField(label="就任する方", queryset=Person.objects.all())
-    title = forms.CharField(label="職名（構成員以外の議長の場合は必須）", required=False)
-    start = forms.DateField(label="就任日", widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label="職名（構成員以外の議長の場合は必須）", required=False, max_length=100)
+    start = EventDateField(label="就任日")
 
 
 @admin.register(Council)
@@ -147,7 +148,7 @@ class ActiveOnFilter(admin.SimpleListFilter):
 class MembershipAddForm(forms.ModelForm):
     """Adding a member goes through the service: the cap, the term and the person's other seats."""
 
-    end = forms.DateField(label="任期の終わり", required=False, help_text="空欄なら開始日を含む計画期間の終わり")
+    end = EventDateField(label="任期の終わり", required=False, help_text="空欄なら開始日を含む計画期間の終わり")
 
     class Meta:
         model = Membership

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from coordinators.forms import DateInput
-from municipality.forms import JapaneseForm, JapaneseModelForm
+from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
 
-from .models import Meeting, Topic
+from .models import Meeting, Person, Topic
 
 AGENDA_LINES = 5
 
@@ -51,7 +50,8 @@ class MinutesForm(JapaneseModelForm):
 class PersonFields(JapaneseForm):
     name = forms.CharField(label="氏名", max_length=100)
     name_kana = forms.CharField(label="氏名（ふりがな）", max_length=100, required=False)
-    email = forms.EmailField(label="メールアドレス", required=False, help_text="ない場合は空欄（通知は郵送用に印刷します）")
+    email = forms.EmailField(label="メールアドレス", required=False, max_length=max_length_of(Person, "email"),
+                             help_text="ない場合は空欄（通知は郵送用に印刷します）")
     postal_code = forms.CharField(label="郵便番号", max_length=10, required=False)
     address = forms.CharField(label="住所（通知の送付先）", max_length=200, required=False)
 
@@ -61,7 +61,7 @@ class PersonFields(JapaneseForm):
 
 class MemberForm(PersonFields):
     organisation = forms.ModelChoiceField(label="選出団体", queryset=None)
-    start = forms.DateField(label="任期の始まり", widget=DateInput())
+    start = EventDateField(label="任期の始まり")
 
     def __init__(self, *args, **kwargs):
         from municipality.models import Organisation

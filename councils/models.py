@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from municipality import wareki
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.validators import text_limits, validate_event_date
 
 
 class SetupType(models.TextChoices):
@@ -135,9 +136,9 @@ class Membership(models.Model):
                                      related_name="council_seats")
     plan_period = models.ForeignKey("municipality.PlanPeriod", verbose_name="計画期間", on_delete=models.PROTECT,
                                     related_name="memberships")
-    start = models.DateField("任期の始まり")
-    end = models.DateField("任期の終わり")
-    planned_end = models.DateField("本来の任期の終わり", help_text="途中で退いた場合も、補欠の任期はこの日まで")
+    start = models.DateField("任期の始まり", validators=[validate_event_date])
+    end = models.DateField("任期の終わり", validators=[validate_event_date])
+    planned_end = models.DateField("本来の任期の終わり", help_text="途中で退いた場合も、補欠の任期はこの日まで", validators=[validate_event_date])
     replaces = models.OneToOneField("self", verbose_name="前任者（補欠の場合）", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="replaced_by")
     reappointed_from = models.OneToOneField("self", verbose_name="前期の任期（再任の場合）", null=True, blank=True,
@@ -178,8 +179,8 @@ class Office(models.Model):
     holder = models.ForeignKey(Person, verbose_name="就任者", on_delete=models.PROTECT, related_name="offices")
     membership = models.ForeignKey(Membership, verbose_name="構成員としての任期", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="offices")
-    start = models.DateField("就任日")
-    end = models.DateField("退任日", null=True, blank=True)
+    start = models.DateField("就任日", validators=[validate_event_date])
+    end = models.DateField("退任日", null=True, blank=True, validators=[validate_event_date])
 
     objects = CouncilPartQuerySet.as_manager()
 
@@ -209,7 +210,7 @@ class Pledge(models.Model):
     person = models.ForeignKey(Person, verbose_name="誓約した人", on_delete=models.PROTECT, related_name="pledges")
     council = models.ForeignKey(Council, verbose_name="協議体", on_delete=models.PROTECT, related_name="pledges")
     context = models.CharField("立場", max_length=20, choices=PledgeContext.choices)
-    signed_on = models.DateField("誓約日")
+    signed_on = models.DateField("誓約日", validators=[validate_event_date])
 
     objects = CouncilPartQuerySet.as_manager()
 
@@ -226,12 +227,13 @@ class WorkingGroup(models.Model):
 
     council = models.ForeignKey(Council, verbose_name="協議体", on_delete=models.PROTECT, related_name="working_groups")
     name = models.CharField("名称", max_length=200)
-    purpose = models.TextField("調査検討する事項", blank=True)
+    purpose = models.TextField("調査検討する事項", max_length=2000, blank=True)
     members = models.ManyToManyField(Membership, verbose_name="部会員", blank=True, related_name="working_groups")
 
     objects = CouncilPartQuerySet.as_manager()
 
     class Meta:
+        constraints = text_limits("workinggroup", purpose=2000)
         verbose_name = verbose_name_plural = "作業部会"
         ordering = ["council", "name"]
 
@@ -251,16 +253,16 @@ class Meeting(models.Model):
                                       on_delete=models.PROTECT, related_name="meetings",
                                       help_text="作業部会の会議のときに選ぶ")
     title = models.CharField("会議名", max_length=200, help_text="例：令和8年度 第2回 第1層協議体")
-    date = models.DateField("開催日")
+    date = models.DateField("開催日", validators=[validate_event_date])
     start_time = models.TimeField("開始時刻")
     end_time = models.TimeField("終了時刻")
     place = models.CharField("場所", max_length=200)
     is_public = models.BooleanField("公開", default=True, help_text="会議は原則公開です")
     closed_reason = models.CharField("非公開の理由", max_length=300, blank=True)
     public_seats = models.PositiveSmallIntegerField("傍聴席の数", default=0)
-    minutes = models.TextField("議事録", blank=True)
-    outline = models.TextField("議事要旨（非公開の会議で公表する概要）", blank=True)
-    decisions = models.TextField("決定事項", blank=True)
+    minutes = models.TextField("議事録", max_length=40000, blank=True)
+    outline = models.TextField("議事要旨（非公開の会議で公表する概要）", max_length=10000, blank=True)
+    decisions = models.TextField("決定事項", max_length=10000, blank=True)
     minutes_published = models.BooleanField("議事録を公表", default=False)
     ics_uid = models.CharField("カレンダーの識別子", max_length=80, unique=True, default=new_token, editable=False)
     sequence = models.PositiveIntegerField("変更回数", default=0, editable=False)
@@ -271,6 +273,7 @@ class Meeting(models.Model):
         verbose_name = verbose_name_plural = "会議"
         ordering = ["-date", "-start_time"]
         constraints = [
+            *text_limits("meeting", minutes=40000, outline=10000, decisions=10000),
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="meeting_ends_after_it_starts"),
             models.CheckConstraint(condition=Q(is_public=True) | ~Q(closed_reason=""),
                                    name="closed_meeting_states_its_reason"),
@@ -320,9 +323,9 @@ class Invitation(models.Model):
     kind = models.CharField("区分", max_length=10, choices=InviteeKind.choices)
     token = models.CharField("出欠回答の鍵", max_length=64, unique=True, default=new_token, editable=False)
     response = models.CharField("出欠の回答", max_length=10, choices=Response.choices, default=Response.PENDING)
-    responded_at = models.DateTimeField("回答日時", null=True, blank=True)
+    responded_at = models.DateTimeField("回答日時", null=True, blank=True, validators=[validate_event_date])
     attended = models.BooleanField("出席した", null=True, blank=True)
-    mailed_at = models.DateTimeField("通知メールの送信日時", null=True, blank=True)
+    mailed_at = models.DateTimeField("通知メールの送信日時", null=True, blank=True, validators=[validate_event_date])
     mailed_sequence = models.IntegerField("送信した通知の版", null=True, blank=True,
                                           help_text="会議の日時・場所が変わると、新しい版を送り直します")
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from municipality.errors import DomainError
 from municipality.models import Organisation, PlanPeriod, User
+from municipality.validators import require_event_dates
 from municipality.wareki import format_wareki as _w
 
 from .models import (
@@ -94,6 +95,7 @@ def membership_add(
     end: dt.date | None = None,
 ) -> Membership:
     """A person takes a seat for an organisation; the term is the plan period containing its start."""
+    require_event_dates({"任期の始まり": start, "任期の終わり": end})
     with set_actor(by):
         council = _lock_council(council)
         period = plan_period_containing(start)
@@ -125,6 +127,7 @@ def membership_replace(
 ) -> Membership:
     """A 補欠 takes the seat for the rest of the predecessor's term. The predecessor leaves on
     ``leaves_on`` now, or has already left (then the seat was empty until ``successor_start``)."""
+    require_event_dates({"退任日": leaves_on, "補欠の任期の始まり": successor_start})
     with set_actor(by):
         council = _lock_council(membership.council)
         old = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -157,6 +160,7 @@ def membership_replace(
 @transaction.atomic
 def membership_leave(*, membership: Membership, leaves_on: dt.date, reason: str, by: User) -> Membership:
     """A member leaves mid-term without a successor yet (the seat stays empty)."""
+    require_event_dates({"退任日": leaves_on})
     with set_actor(by):
         _lock_council(membership.council)
         old = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -213,6 +217,7 @@ def office_assign(
 ) -> Office:
     """Appoint the chair (any office holder) or the deputy (a member on that day); the previous
     holder of the office steps down the day before."""
+    require_event_dates({"就任日": start})
     with set_actor(by):
         council = _lock_council(council)
         membership = Membership.objects.active_on(start).filter(council=council, person=holder).first()
@@ -235,6 +240,7 @@ def office_assign(
 
 @transaction.atomic
 def pledge_record(*, person: Person, council: Council, context: str, signed_on: dt.date, by: User) -> Pledge:
+    require_event_dates({"誓約日": signed_on})
     with set_actor(by):
         if signed_on > timezone.localdate():
             raise DomainError("誓約日が未来の日付です。")

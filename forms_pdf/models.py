@@ -5,6 +5,7 @@ from django.db import models
 
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.validators import validate_event_date
 
 
 class DocumentKind(models.TextChoices):
@@ -36,7 +37,7 @@ class IssuedDocument(models.Model):
     sha256 = models.CharField("PDFのSHA-256", max_length=64)
     size = models.PositiveIntegerField("大きさ（バイト）")
     filename = models.CharField("ファイル名", max_length=200)
-    issued_at = models.DateTimeField("作成日時")
+    issued_at = models.DateTimeField("作成日時", validators=[validate_event_date])
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="作成者", null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",

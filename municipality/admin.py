@@ -17,6 +17,7 @@ from . import duties
 from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
 from .roles import PRIVILEGED_ROLES, Role
 from .scoping import ScopedQuerySet
+from .validators import validate_event_date
 
 
 class ReadOnlyAdminMixin:
@@ -30,6 +31,17 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class DateRangeAdminMixin:
+    """For admin pages of models that are not ours (Celery beat's schedules): their date fields get
+    the range check that every model field of ours carries."""
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if isinstance(db_field, models.DateField) and field is not None and validate_event_date not in field.validators:
+            field.validators.append(validate_event_date)
+        return field
 
 
 class ScopedModelAdmin(admin.ModelAdmin):

@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import wareki
 from .roles import CITY_WIDE_ROLES, Role
 from .scoping import ScopedQuerySet, ScopeRule
+from .validators import validate_event_date
 
 
 class CoordinatorTerm(models.TextChoices):
@@ -88,8 +90,8 @@ class PlanPeriod(models.Model):
     """A period of the municipality's care-insurance plan: three 年度 (計画期間)."""
 
     number = models.PositiveSmallIntegerField("期", unique=True, help_text="第9期なら 9")
-    start = models.DateField("開始日")
-    end = models.DateField("終了日")
+    start = models.DateField("開始日", validators=[validate_event_date])
+    end = models.DateField("終了日", validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "計画期間"
@@ -243,6 +245,9 @@ class User(AbstractUser):
         Organisation, verbose_name="所属団体", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     areas = models.ManyToManyField(Area, verbose_name="担当区域", blank=True, related_name="users")
+    # Django's own fields, with the range check every date field of ours carries.
+    last_login = models.DateTimeField(_("last login"), blank=True, null=True, validators=[validate_event_date])
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now, validators=[validate_event_date])
 
     objects = ScopedUserManager()
 
@@ -281,7 +286,7 @@ class WorkerHeartbeat(models.Model):
     """When a Celery worker last ran the heartbeat task that beat schedules every minute."""
 
     hostname = models.CharField("ワーカー", max_length=200, unique=True)
-    last_seen = models.DateTimeField("最終稼働")
+    last_seen = models.DateTimeField("最終稼働", validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "バックグラウンド処理の稼働状況"

@@ -62,6 +62,9 @@ def format_wareki(date: dt.date | None, *, with_western: bool = False, blank: st
         return blank
     if isinstance(date, dt.datetime):
         raise TypeError("format_wareki takes a date; convert an aware datetime with localdate() first")
+    if date < ERAS[-1].first_day:
+        # Before 明治 there is no era in the table: the Western date, so that any stored date prints.
+        return f"{date.year}年{date.month}月{date.day}日"
     text = str(to_wareki(date))
     if with_western:
         text += f"（{date.year}年）"
@@ -76,7 +79,11 @@ def fiscal_year(date: dt.date) -> int:
 
 
 def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+    """April 1 to March 31; clamped to the calendar for 年度 0 and 9999 (a stored year-1 or
+    year-9999 date must not break a page)."""
+    start = dt.date(year, 4, 1) if year >= dt.MINYEAR else dt.date.min
+    end = dt.date(year + 1, 3, 31) if year < dt.MAXYEAR else dt.date.max
+    return start, end
 
 
 def fiscal_year_era(year: int) -> tuple[str, int]:
@@ -86,16 +93,19 @@ def fiscal_year_era(year: int) -> tuple[str, int]:
     year it starts in: 2019 → 令和元年度 (the era began on May 1, within it), while
     1988 → 昭和63年度 (平成 began in January 1989, a calendar year later).
     """
-    last_day = dt.date(year + 1, 3, 31)
     for era in ERAS:
-        if era.first_day <= last_day and era.first_day.year <= year:
+        # first_day <= year+1-03-31, without building that date (year 9999 has no year+1).
+        if era.first_day.year <= year:
             return era.name, year - era.first_day.year + 1
     raise ValueError(f"{year}年度は和暦で表せません。")
 
 
 def fiscal_year_label(year: int) -> str:
-    """令和8年度 for 2026, 令和元年度 for 2019."""
-    era, number = fiscal_year_era(year)
+    """令和8年度 for 2026, 令和元年度 for 2019; a 年度 before 明治 in Western years (1867年度)."""
+    try:
+        era, number = fiscal_year_era(year)
+    except ValueError:
+        return f"{year}年度"
     return f"{era}{_year_label(number)}年度"
 
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.validators import validate_event_date
 
 
 class Reason(models.TextChoices):
@@ -77,13 +78,13 @@ class Delivery(models.Model):
                                     help_text="パスワード再設定のリンクなど。送信後は本文を消去します")
     status = models.CharField("状態", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField("試行回数", default=0)
-    next_attempt_at = models.DateTimeField("次に試す日時", null=True, blank=True)
-    claimed_at = models.DateTimeField("送信を始めた日時", null=True, blank=True)
+    next_attempt_at = models.DateTimeField("次に試す日時", null=True, blank=True, validators=[validate_event_date])
+    claimed_at = models.DateTimeField("送信を始めた日時", null=True, blank=True, validators=[validate_event_date])
     claim = models.CharField("送信の担当", max_length=32, blank=True, editable=False,
                              help_text="送信中の行を担当するワーカーの印（ほかのワーカーが上書きしないため）")
     last_error = models.CharField("最後のエラー", max_length=300, blank=True)
-    created_at = models.DateTimeField("作成日時", auto_now_add=True)
-    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True, validators=[validate_event_date])
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True, validators=[validate_event_date])
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -123,8 +124,8 @@ class Notice(models.Model):
     title = models.CharField("件名", max_length=200)
     body = models.TextField("内容")
     url = models.CharField("関連ページ", max_length=300, blank=True)
-    created_at = models.DateTimeField("日時", auto_now_add=True)
-    read_at = models.DateTimeField("既読にした日時", null=True, blank=True)
+    created_at = models.DateTimeField("日時", auto_now_add=True, validators=[validate_event_date])
+    read_at = models.DateTimeField("既読にした日時", null=True, blank=True, validators=[validate_event_date])
 
     objects = NoticeQuerySet.as_manager()
 

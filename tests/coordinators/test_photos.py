@@ -87,3 +87,40 @@ def test_image_bombs_are_refused(size):
 def test_a_truncated_jpeg_is_refused():
     with pytest.raises(ValidationError, match="読み取れませんでした"):
         clean_photo(upload(jpeg_bytes()[:200]))
+
+
+def _noisy_photo(fmt: str) -> bytes:
+    """A real photo-sized image with detail, so that cutting it leaves a valid header and half a body."""
+    import random
+
+    rng = random.Random(7)
+    image = Image.new("RGB", (600, 800))
+    image.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(600 * 800)])
+    out = io.BytesIO()
+    image.save(out, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("JPEG", "photo.jpg"), ("PNG", "photo.png")])
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_a_damaged_photo_is_refused_even_after_weasyprint_is_imported(fmt, name, keep):
+    # WeasyPrint switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process on import; the
+    # photo check must not depend on that global.
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True, "weasyprint no longer sets the flag: keep the test honest"
+    data = _noisy_photo(fmt)
+    with pytest.raises(ValidationError, match="読み取れませんでした"):
+        clean_photo(upload(data[: int(len(data) * keep)], name))
+    assert clean_photo(upload(data, name)).size > 0
+
+
+
+def test_a_png_with_a_damaged_chunk_is_refused():
+    import weasyprint  # noqa: F401
+
+    data = bytearray(_noisy_photo("PNG"))
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside the image data: its CRC no longer matches
+    with pytest.raises(ValidationError, match="読み取れませんでした"):
+        clean_photo(upload(bytes(data), "photo.png"))

@@ -114,6 +114,11 @@ def test_filing_an_appointment_notice_from_the_portal(client, contractor_a, cont
         ({"photo": photo_upload("x.jpg", b"not an image")}, "画像"),
         ({"photo": photo_upload("x.gif", b"GIF89a", "image/gif")}, "画像"),
         ({"appointed_on": "令和8年4月1日"}, "日付を正しく入力してください"),
+        ({"appointed_on": "9999-12-31"}, "2000年から2100年までの日付を入力してください"),
+        ({"appointed_on": "0001-01-01"}, "2000年から2100年までの日付を入力してください"),
+        ({"birth_date": "0001-01-01"}, "生年月日は1868年（明治元年）から今日まで"),
+        ({"birth_date": "9999-12-31"}, "生年月日は1868年（明治元年）から今日まで"),
+        ({"reason": "あ" * 2001}, "2000 文字以下"),
     ],
 )
 def test_bad_input_gets_a_japanese_message_and_saves_nothing(client, contractor_a, contract_a, overrides, message):

@@ -116,6 +116,21 @@ def test_the_coordinator_registers_members_under_the_cap(client, second_layer):
     assert not Person.objects.filter(name="二人目 太郎").exists()  # nothing saved
 
 
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "99"])
+def test_a_member_with_an_impossible_start_is_refused_in_japanese(client, second_layer, start):
+    from councils.models import Membership, Person
+    from municipality.models import Organisation
+
+    council, coordinator = second_layer
+    body = Organisation.objects.create(name="汐見中央地区自治会連合会")
+    client.force_login(coordinator)
+    response = client.post(reverse("councils:member_add", args=[council.pk]),
+                           {"name": "山本 清", "organisation": body.pk, "start": start})
+    assert response.status_code == 200
+    assert "日付を" in response.content.decode()
+    assert not Membership.objects.exists() and not Person.objects.exists()
+
+
 def test_a_guest_is_invited_to_a_meeting(client, second_layer):
     council, coordinator = second_layer
     meeting = Meeting.objects.create(council=council, title="x", date=dt.date(2099, 1, 1), start_time=dt.time(10),
@@ -146,3 +161,14 @@ def test_a_dismissed_coordinator_no_longer_runs_the_council(client, second_layer
     coordinator.coordinator.appointments.update(end=dt.date(2025, 3, 31))
     client.force_login(coordinator)
     assert client.get(reverse("councils:detail", args=[council.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(9999, 12, 31)], ids=str)
+def test_a_meeting_stored_with_an_extreme_date_still_prints(client, second_layer, day):
+    council, coordinator = second_layer
+    meeting = Meeting.objects.create(council=council, title="古い会議", date=day, start_time=dt.time(10),
+                                     end_time=dt.time(11), place="x", is_public=True)
+    client.force_login(coordinator)
+    for url in (reverse("councils:detail", args=[council.pk]), reverse("councils:meeting", args=[meeting.pk]),
+                f"/meetings/calendar/{council.feed_token}.ics", f"/meetings/{meeting.pk}/"):
+        assert client.get(url).status_code == 200, url

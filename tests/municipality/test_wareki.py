@@ -94,3 +94,43 @@ def test_plan_period_is_three_fiscal_years(day, number, start, end):
 )
 def test_plan_period_label_in_fiscal_years(number, label):
     assert wareki.plan_term(number).fiscal_years_label == label
+
+
+# --- Any date a database can hold (year 1 to 9999) prints; nothing raises ---------------------
+
+EXTREME_DAYS = [
+    dt.date.min, dt.date(1, 3, 31), dt.date(1, 4, 1), dt.date(1867, 12, 31), dt.date(1868, 1, 1),
+    dt.date(1868, 10, 22), dt.date(1868, 10, 23), dt.date(1869, 3, 31), dt.date(9998, 4, 1),
+    dt.date(9999, 3, 31), dt.date(9999, 4, 1), dt.date.max,
+]
+
+
+@pytest.mark.parametrize("day", EXTREME_DAYS, ids=str)
+def test_filters_never_raise_on_any_storable_date(day):
+    from municipality.templatetags import wareki as filters
+
+    for value in (day, dt.datetime.combine(day, dt.time(12))):
+        assert filters.wareki(value)
+        assert str(day.year) in filters.wareki_with_western(value)
+        assert filters.nendo(value).endswith("年度")
+
+
+def test_filters_walk_every_year_a_database_can_hold():
+    from municipality.templatetags import wareki as filters
+
+    for year in range(1, 10000):
+        for day in (dt.date(year, 1, 1), dt.date(year, 3, 31), dt.date(year, 4, 1), dt.date(year, 12, 31)):
+            filters.wareki(day), filters.wareki_with_western(day), filters.nendo(day)
+
+
+def test_a_date_before_meiji_prints_in_the_western_calendar():
+    assert wareki.format_wareki(dt.date(1, 1, 1)) == "1年1月1日"
+    assert wareki.format_wareki(dt.date(1867, 12, 31), with_western=True) == "1867年12月31日"
+    assert wareki.fiscal_year_label(1) == "1年度"
+    assert wareki.fiscal_year_label(1867) == "1867年度"
+    assert wareki.fiscal_year_label(9999) == "令和7981年度"
+
+
+def test_the_last_fiscal_year_has_bounds_within_the_calendar():
+    assert wareki.fiscal_year_bounds(9999) == (dt.date(9999, 4, 1), dt.date.max)
+    assert wareki.fiscal_year_bounds(0) == (dt.date.min, dt.date(1, 3, 31))
