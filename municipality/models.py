@@ -305,8 +305,8 @@ class PasswordResetRequest(models.Model):
     email = models.EmailField("メールアドレス", blank=True, help_text="処理したら消去します")
     email_hash = models.CharField("メールアドレスのハッシュ", max_length=64, help_text="回数の上限を数えるため")
     client = models.GenericIPAddressField("接続元", null=True, blank=True)
-    requested_at = models.DateTimeField("受付日時", default=timezone.now)
-    processed_at = models.DateTimeField("処理日時", null=True, blank=True)
+    requested_at = models.DateTimeField("受付日時", default=timezone.now, validators=[validate_event_date])
+    processed_at = models.DateTimeField("処理日時", null=True, blank=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "パスワード再設定の申込み"

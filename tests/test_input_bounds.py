@@ -31,7 +31,9 @@ BAD_TIMES = {"0001-01-01": "00:00", "9999-12-31": "23:59"}
 def project_apps():
     """The apps whose code lives in this repository (not Django's or a package's)."""
     base = Path(settings.BASE_DIR).resolve()
-    return [a for a in apps.get_app_configs() if base in Path(a.path).resolve().parents]
+    # The virtualenv may live inside the checkout (bin/dev makes .venv there): its packages are not ours.
+    return [a for a in apps.get_app_configs()
+            if base in Path(a.path).resolve().parents and "site-packages" not in Path(a.path).parts]
 
 
 def form_modules():
