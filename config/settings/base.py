@@ -243,6 +243,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "axes",
     "django_celery_beat",
     "municipality.workerheartbeat",
+    "municipality.formsubmission",  # one-time form tokens (municipality/once.py)
     "reminders",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
