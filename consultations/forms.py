@@ -4,11 +4,12 @@ from django import forms
 
 from coordinators.forms import DateInput
 from municipality.forms import JapaneseForm
+from municipality.once import OnceFormMixin
 
 from .models import Agency, ConsentMethod, Domain, Route, Timing
 
 
-class IntakeForm(JapaneseForm):
+class IntakeForm(OnceFormMixin, JapaneseForm):
     """相談受付票."""
 
     received_on = forms.DateField(label="受付日", widget=DateInput())
@@ -43,7 +44,7 @@ class IntakeForm(JapaneseForm):
         return members
 
 
-class ConsentForm(JapaneseForm):
+class ConsentForm(OnceFormMixin, JapaneseForm):
     agencies = forms.ModelMultipleChoiceField(label="同意の範囲（関係機関）", queryset=Agency.objects.select_related(
         "organisation"), widget=forms.CheckboxSelectMultiple)
     given_on = forms.DateField(label="同意日", widget=DateInput())
@@ -51,7 +52,7 @@ class ConsentForm(JapaneseForm):
     expires_on = forms.DateField(label="有効期限（任意）", required=False, widget=DateInput())
 
 
-class PlanForm(JapaneseForm):
+class PlanForm(OnceFormMixin, JapaneseForm):
     goals = forms.CharField(label="本人の目標", widget=forms.Textarea(attrs={"rows": 2}))
     policy = forms.CharField(label="支援方針", widget=forms.Textarea(attrs={"rows": 2}))
     contents = forms.CharField(label="プランの内容", widget=forms.Textarea(attrs={"rows": 3}))
@@ -60,7 +61,7 @@ class PlanForm(JapaneseForm):
     monitoring_on = forms.DateField(label="モニタリングの時期", widget=DateInput())
 
 
-class ConferenceForm(JapaneseForm):
+class ConferenceForm(OnceFormMixin, JapaneseForm):
     timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
     held_on = forms.DateField(label="開催日", widget=DateInput())
     attendees = forms.ModelMultipleChoiceField(
@@ -87,13 +88,13 @@ class ConferenceForm(JapaneseForm):
         self.fields["attendees"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
 
 
-class AssessmentForm(JapaneseForm):
+class AssessmentForm(OnceFormMixin, JapaneseForm):
     situation = forms.CharField(label="本人・世帯の状況", widget=forms.Textarea(attrs={"rows": 3}))
     strengths = forms.CharField(label="強み・できること", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     issues = forms.CharField(label="課題", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StaffForm(JapaneseForm):
+class StaffForm(OnceFormMixin, JapaneseForm):
     worker = forms.ModelChoiceField(label="担当に加える相談支援員", queryset=None)
 
     def __init__(self, *args, **kwargs):
@@ -104,7 +105,7 @@ class StaffForm(JapaneseForm):
         self.fields["worker"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
 
 
-class SupportMeetingForm(JapaneseForm):
+class SupportMeetingForm(OnceFormMixin, JapaneseForm):
     held_on = forms.DateField(label="開催日", widget=DateInput())
     attendees = forms.CharField(
         label="出席者（1行に1人：氏名／所属）", widget=forms.Textarea(attrs={"rows": 4}),
@@ -125,6 +126,6 @@ class SupportMeetingForm(JapaneseForm):
         return rows
 
 
-class RegionalIssueForm(JapaneseForm):
+class RegionalIssueForm(OnceFormMixin, JapaneseForm):
     title = forms.CharField(label="地域の課題", max_length=200)
     description = forms.CharField(label="内容（個人を特定できる情報は書かない）", widget=forms.Textarea(attrs={"rows": 4}))

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from municipality.forms import JapaneseForm
 from municipality.models import Area
+from municipality.once import OnceFormMixin
 
 from .models import Contract, ContractStatus, Coordinator
 from .photos import MAX_UPLOAD_BYTES, clean_photo
@@ -17,7 +18,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AppointmentNoticeForm(JapaneseForm):
+class AppointmentNoticeForm(OnceFormMixin, JapaneseForm):
     """様式第1号 as a web form; the service checks the rules, this form only the input."""
 
     contract = forms.ModelChoiceField(label="委託契約", queryset=Contract.objects.none())
@@ -71,7 +72,7 @@ class AppointmentNoticeForm(JapaneseForm):
         return data
 
 
-class DismissalNoticeForm(JapaneseForm):
+class DismissalNoticeForm(OnceFormMixin, JapaneseForm):
     dismissed_on = forms.DateField(label="解任年月日", widget=DateInput())
     reason = forms.CharField(label="解任事由", widget=forms.Textarea(attrs={"rows": 3}))
     certificate_returned = forms.BooleanField(

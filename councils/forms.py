@@ -4,6 +4,7 @@ from django import forms
 
 from coordinators.forms import DateInput
 from municipality.forms import JapaneseForm, JapaneseModelForm
+from municipality.once import OnceFormMixin
 
 from .models import Meeting, Topic
 
@@ -14,7 +15,7 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
-class MeetingForm(JapaneseModelForm):
+class MeetingForm(OnceFormMixin, JapaneseModelForm):
     """Schedule a meeting with up to five agenda items, each tagged with a 第12条 topic."""
 
     class Meta:
@@ -59,7 +60,7 @@ class PersonFields(JapaneseForm):
         return {k: self.cleaned_data[k] for k in ("name", "name_kana", "email", "postal_code", "address")}
 
 
-class MemberForm(PersonFields):
+class MemberForm(OnceFormMixin, PersonFields):
     organisation = forms.ModelChoiceField(label="選出団体", queryset=None)
     start = forms.DateField(label="任期の始まり", widget=DateInput())
 
@@ -70,5 +71,5 @@ class MemberForm(PersonFields):
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
 
 
-class GuestForm(PersonFields):
+class GuestForm(OnceFormMixin, PersonFields):
     pass

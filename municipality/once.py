@@ -57,6 +57,8 @@ class OnceFormMixin:
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
+        # The token is the view's business: views pass cleaned_data on to services as it is.
+        getattr(self, "cleaned_data", {}).pop(TOKEN_FIELD, None)
         if self.is_bound and parse_token(self.data.get(self.add_prefix(TOKEN_FIELD))) is None:  # type: ignore[attr-defined]
             self.add_error(None, RELOAD)  # type: ignore[attr-defined]
 
