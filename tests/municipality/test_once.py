@@ -33,7 +33,7 @@ from consultations.models import (
 )
 from coordinators.models import AppointmentNotice, DismissalNotice
 from councils.models import Council, Invitation, Meeting, Membership, SetupType
-from municipality.models import Area, FormSubmission, Organisation
+from municipality.models import Area, FormSubmission, Organisation, User
 from municipality.once import ALREADY_DONE, RELOAD, TOKEN_FIELD
 from municipality.services import form_submissions_prune
 from tests.activities.conftest import appoint
@@ -231,6 +231,11 @@ def area_data() -> dict:
     ("admin:municipality_area_add", area_data, lambda: Area.objects.filter(code="X9").count()),
     ("admin:municipality_organisation_add", lambda: {"name": "新しい団体", "legal_form": "特定非営利活動法人"},
      lambda: Organisation.objects.filter(name="新しい団体").count()),
+    # Django's user add form has a template of its own (auth/user/add_form.html).
+    ("admin:municipality_user_add", lambda: {
+        "username": "new_staff", "name": "新任 職員", "email": "new@example.jp", "usable_password": "true",
+        "password1": "aoi-umi-shiroi-nami-7", "password2": "aoi-umi-shiroi-nami-7"},
+     lambda: User.objects.filter(username="new_staff").count()),
 ])
 def test_an_admin_add_form_sent_twice_creates_one_row(client, city_staff, url_name, data, count):
     client.force_login(city_staff)
