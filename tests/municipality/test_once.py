@@ -323,6 +323,16 @@ def test_old_tokens_are_forgotten(world):
 
 
 @pytest.mark.django_db
+def test_the_heartbeat_job_forgets_old_tokens(world):
+    from municipality.tasks import record_worker_heartbeat
+
+    old = FormSubmission.objects.create(token=uuid.uuid4(), form="x", user=world["worker"])
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    record_worker_heartbeat.apply()
+    assert not FormSubmission.objects.exists()
+
+
+@pytest.mark.django_db
 def test_tokens_are_not_in_the_audit_log(client, world):
     from auditlog.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
