@@ -143,7 +143,7 @@ class OnceAdminMixin:
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
-        if obj is None and not change:
+        if obj is None and not change and not issubclass(form, OnceFormMixin):
             form = type(form.__name__, (OnceFormMixin, form), {"__module__": form.__module__})
         return form
 
