@@ -82,8 +82,10 @@ def _duplicate_response(request: HttpRequest, token: uuid.UUID, form: str) -> Ht
 
 
 def content_hash(request: HttpRequest) -> str:
-    """What the form says, as a hash: the same entries give the same hash, whatever their token."""
-    entries = [(key, request.POST.getlist(key)) for key in sorted(set(request.POST) - {TOKEN_FIELD, "csrfmiddlewaretoken"})]
+    """What the form says, as a hash: the same entries to the same address (the same case, the same
+    council…) give the same hash, whatever their token."""
+    entries: list[tuple[str, Any]] = [("", request.path)]
+    entries += [(key, request.POST.getlist(key)) for key in sorted(set(request.POST) - {TOKEN_FIELD, "csrfmiddlewaretoken"})]
     entries += [(key, [(f.name, f.size) for f in request.FILES.getlist(key)]) for key in sorted(request.FILES)]
     # Keyed with the secret key: the entries (personal data among them) cannot be guessed back.
     return salted_hmac("municipality.once", repr(entries), algorithm="sha256").hexdigest()

@@ -217,12 +217,15 @@ def test_the_same_entries_sent_again_from_a_reloaded_page_count_once(client, wor
     assert again.redirect_chain[0][0] == first["Location"]
     assert ALREADY_DONE in again.content.decode()
     assert Assessment.objects.count() == 1
-    # Other entries are another record; so are the same entries some time later.
+    # Other entries are another record; so are the same entries for another case, or some time later.
     assert client.post(url, {**data, "issues": "住まい", TOKEN_FIELD: _rendered_token(client, url)}).status_code == 302
     assert Assessment.objects.count() == 2
+    other = reverse("cases:assessment", args=[world["planned"].pk])
+    assert client.post(other, {**data, TOKEN_FIELD: _rendered_token(client, other)}).status_code == 302
+    assert world["planned"].assessments.count() == 1
     FormSubmission.objects.update(created_at=timezone.now() - dt.timedelta(minutes=11))
     assert client.post(url, {**data, TOKEN_FIELD: _rendered_token(client, url)}).status_code == 302
-    assert Assessment.objects.count() == 3
+    assert Assessment.objects.count() == 4
     assert "独居" not in str(list(FormSubmission.objects.values()))  # a keyed hash, not the entries
 
 
