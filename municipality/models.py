@@ -294,20 +294,16 @@ class FormSubmission(models.Model):
     """One sending of a rendered form, known by the form's one-time token (municipality/once.py).
 
     The row is inserted in the transaction that saves what the form asks for: a second sending of
-    the same form, even at the same moment, hits the unique token and creates nothing. ``content``
-    (a hash of what was sent, never the values) recognises the same form sent again from a page the
-    browser loaded anew."""
+    the same form, even at the same moment, hits the unique token and creates nothing."""
 
     token = models.UUIDField("送信の識別子", unique=True)
     form = models.CharField("フォーム", max_length=100)
     user = models.ForeignKey("municipality.User", on_delete=models.CASCADE, related_name="+", verbose_name="送信した人")
     result_url = models.CharField("登録後に開いた画面", max_length=500, blank=True)
-    content = models.CharField("送信内容の要約（ハッシュ）", max_length=64, blank=True)
     created_at = models.DateTimeField("送信日時", auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "フォームの送信"
-        indexes = [models.Index(fields=["user", "form", "content"], name="formsubmission_same_content")]
 
     def __str__(self) -> str:
         return f"{self.form} {self.token}"

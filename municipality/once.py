@@ -9,9 +9,9 @@ view that saves it claims the token first, in the same transaction as the save, 
   first transaction ends, then fails, and the second request answers like the first (a redirect
   to the page the first one opened) with a message: nothing is created twice, no error page;
 * going back to a sent form, the browser may load the page anew (a new token) and put back what
-  was typed (Chromium does; measured in tests/browser/test_once_browser.py). The same entries
-  sent by the same person to the same form within SAME_CONTENT_WINDOW count as that form sent
-  again (``content`` keeps a keyed hash of the entries, never the entries);
+  was typed (Chromium does; tests/browser/test_once_browser.py). static/js/portal.js then puts
+  back the token the form was sent with (kept in sessionStorage at the sending, for back/forward
+  navigations only). A form opened anew by a link is a new form;
 * when a sending did not save (an invalid form, a refused action), its claim is removed in the
   same transaction, so the corrected form can be sent again with the same token;
 * a form sent without a token, or with a token that is not a UUID, is an invalid form with a
@@ -26,7 +26,6 @@ worker heartbeat job, every minute).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -37,14 +36,11 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseRedirectBase
-from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from .models import FormSubmission
 
 TOKEN_FIELD = "once_token"
 ALREADY_DONE = "この内容はすでに登録されています（二重送信を防ぎました）。"
-SAME_CONTENT_WINDOW = dt.timedelta(minutes=10)
 RELOAD = "この画面は正しく送信できませんでした。ページを読み込み直してから、もう一度送信してください。"
 
 
@@ -81,16 +77,6 @@ def _duplicate_response(request: HttpRequest, token: uuid.UUID, form: str) -> Ht
     return HttpResponseRedirect(first.result_url)
 
 
-def content_hash(request: HttpRequest) -> str:
-    """What the form says, as a hash: the same entries to the same address (the same case, the same
-    council…) give the same hash, whatever their token."""
-    entries: list[tuple[str, Any]] = [("", request.path)]
-    entries += [(key, request.POST.getlist(key)) for key in sorted(set(request.POST) - {TOKEN_FIELD, "csrfmiddlewaretoken"})]
-    entries += [(key, [(f.name, f.size) for f in request.FILES.getlist(key)]) for key in sorted(request.FILES)]
-    # Keyed with the secret key: the entries (personal data among them) cannot be guessed back.
-    return salted_hmac("municipality.once", repr(entries), algorithm="sha256").hexdigest()
-
-
 def claim_and_run(request: HttpRequest, *, form: str, respond: Callable[[], HttpResponse]) -> HttpResponse:
     """Run ``respond`` (the view's handling of the POST) once for the request's token.
 
@@ -100,18 +86,9 @@ def claim_and_run(request: HttpRequest, *, form: str, respond: Callable[[], Http
     token = parse_token(request.POST.get(TOKEN_FIELD))
     if token is None:
         return respond()  # the form itself refuses a missing token
-    content = content_hash(request)
-    # Back to a sent form: the browser loads the page anew (a new token) and puts back what was
-    # typed. The same entries sent to the same form shortly after count as that form sent again.
-    earlier = FormSubmission.objects.filter(
-        user=request.user, form=form, content=content, created_at__gte=timezone.now() - SAME_CONTENT_WINDOW,
-    ).exclude(result_url="").exclude(token=token).order_by("-created_at").first()
-    if earlier is not None:
-        messages.info(request, ALREADY_DONE)
-        return HttpResponseRedirect(earlier.result_url)
     try:
         with transaction.atomic():
-            claim = FormSubmission.objects.create(token=token, form=form, user=request.user, content=content)
+            claim = FormSubmission.objects.create(token=token, form=form, user=request.user)
     except IntegrityError:
         return _duplicate_response(request, token, form)
     response = respond()

@@ -207,29 +207,6 @@ def test_a_refused_form_keeps_its_token_for_the_corrected_sending(client, world)
 
 
 @pytest.mark.django_db
-def test_the_same_entries_sent_again_from_a_reloaded_page_count_once(client, world):
-    """Back to a sent form, the browser may load it anew (a new token) and put back what was typed."""
-    client.force_login(world["worker"])
-    url = reverse("cases:assessment", args=[world["case"].pk])
-    data = {"situation": "独居", "issues": "介護と家計"}
-    first = client.post(url, {**data, TOKEN_FIELD: _rendered_token(client, url)})
-    again = client.post(url, {**data, TOKEN_FIELD: _rendered_token(client, url)}, follow=True)
-    assert again.redirect_chain[0][0] == first["Location"]
-    assert ALREADY_DONE in again.content.decode()
-    assert Assessment.objects.count() == 1
-    # Other entries are another record; so are the same entries for another case, or some time later.
-    assert client.post(url, {**data, "issues": "住まい", TOKEN_FIELD: _rendered_token(client, url)}).status_code == 302
-    assert Assessment.objects.count() == 2
-    other = reverse("cases:assessment", args=[world["planned"].pk])
-    assert client.post(other, {**data, TOKEN_FIELD: _rendered_token(client, other)}).status_code == 302
-    assert world["planned"].assessments.count() == 1
-    FormSubmission.objects.update(created_at=timezone.now() - dt.timedelta(minutes=11))
-    assert client.post(url, {**data, TOKEN_FIELD: _rendered_token(client, url)}).status_code == 302
-    assert Assessment.objects.count() == 4
-    assert "独居" not in str(list(FormSubmission.objects.values()))  # a keyed hash, not the entries
-
-
-@pytest.mark.django_db
 def test_a_token_of_someone_else_creates_nothing(client, world):
     url = reverse("cases:intake")
     data = CREATE_FORMS[0].data(world)
