@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
 from municipality.models import Area, Organisation
+from municipality.once import OnceFormMixin
 
 from .models import Activity, ActivityCategory, Function, Match, MonthlyReport, Need, SocialResource
 
@@ -12,7 +13,7 @@ MINUTE_CHOICES = [(15, "15分"), (30, "30分"), (45, "45分"), (60, "1時間"), 
                   (180, "3時間"), (240, "4時間"), (360, "6時間"), (480, "8時間")]
 
 
-class ActivityForm(JapaneseForm):
+class ActivityForm(OnceFormMixin, JapaneseForm):
     """Quick to fill on a phone: the first five fields are all a usual entry needs."""
 
     date = EventDateField(label="活動日")
@@ -50,7 +51,7 @@ class ActivityForm(JapaneseForm):
         return self.cleaned_data.get("participants") or 0
 
 
-class SocialResourceForm(JapaneseModelForm):
+class SocialResourceForm(OnceFormMixin, JapaneseModelForm):
     class Meta:
         model = SocialResource
         fields = ["name", "provider_kind", "area", "offers", "contact", "status"]
@@ -60,7 +61,7 @@ class SocialResourceForm(JapaneseModelForm):
         self.fields["area"].queryset = areas
 
 
-class NeedForm(JapaneseModelForm):
+class NeedForm(OnceFormMixin, JapaneseModelForm):
     class Meta:
         model = Need
         fields = ["title", "area", "raised_by", "raised_on", "description", "status"]
@@ -72,7 +73,7 @@ class NeedForm(JapaneseModelForm):
         self.fields["raised_on"].initial = timezone.localdate()
 
 
-class MatchForm(JapaneseModelForm):
+class MatchForm(OnceFormMixin, JapaneseModelForm):
     class Meta:
         model = Match
         fields = ["resource", "matched_on", "outcome", "note"]

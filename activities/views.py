@@ -17,6 +17,7 @@ from forms_pdf.views import pdf_response
 from municipality.access import role_required
 from municipality.errors import DomainError
 from municipality.models import Area, Municipality
+from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 from municipality.wareki import format_wareki
@@ -89,6 +90,7 @@ def _activity_values(form: ActivityForm) -> dict:
 
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def activity_create(request: HttpRequest) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
     areas = services.areas_of(coordinator, timezone.localdate())
@@ -309,6 +311,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COORDINATOR, Role.CONTRACTOR, Role.CITY_STAFF)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     areas = _areas_for(request.user)
     # Edit only what lies in an area one works in (seeing a resource is not enough).
@@ -358,6 +361,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
     areas = _areas_for(request.user)
@@ -379,6 +383,7 @@ def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def match_create(request: HttpRequest, need_pk: int) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
     need = get_visible_or_404(Need.objects.filter(area__in=_areas_for(request.user)), request.user, pk=need_pk)

@@ -9,6 +9,17 @@ class MunicipalityAdminSite(admin.AdminSite):
 
     index_title = "管理メニュー"
 
+    def register(self, model_or_iterable, admin_class=None, **options):  # type: ignore[no-untyped-def]
+        """Every admin add form is saved once per sending (municipality/once.py), including the
+        admins of installed packages."""
+        from municipality.once import OnceAdminMixin
+
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, OnceAdminMixin):
+            admin_class = type(admin_class.__name__, (OnceAdminMixin, admin_class),
+                               {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__})
+        return super().register(model_or_iterable, admin_class, **options)
+
     def each_context(self, request: HttpRequest) -> dict:
         from municipality.models import Municipality
 

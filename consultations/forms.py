@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
+from municipality.once import OnceFormMixin
 
 from .models import (
     Agency,
@@ -38,7 +39,7 @@ def _check_lines(text: str, parts: tuple[tuple[str, int | None], tuple[str, int 
         raise forms.ValidationError(errors)
 
 
-class IntakeForm(JapaneseForm):
+class IntakeForm(OnceFormMixin, JapaneseForm):
     """相談受付票."""
 
     received_on = EventDateField(label="受付日")
@@ -80,7 +81,7 @@ class IntakeForm(JapaneseForm):
         return members
 
 
-class ConsentForm(JapaneseForm):
+class ConsentForm(OnceFormMixin, JapaneseForm):
     agencies = forms.ModelMultipleChoiceField(label="同意の範囲（関係機関）", queryset=Agency.objects.select_related(
         "organisation"), widget=forms.CheckboxSelectMultiple)
     given_on = EventDateField(label="同意日")
@@ -88,7 +89,7 @@ class ConsentForm(JapaneseForm):
     expires_on = EventDateField(label="有効期限（任意）", required=False)
 
 
-class PlanForm(JapaneseForm):
+class PlanForm(OnceFormMixin, JapaneseForm):
     goals = forms.CharField(max_length=max_length_of(SupportPlan, "goals"), label="本人の目標",
                             widget=forms.Textarea(attrs={"rows": 2}))
     policy = forms.CharField(max_length=max_length_of(SupportPlan, "policy"), label="支援方針",
@@ -106,7 +107,7 @@ class PlanForm(JapaneseForm):
         return text
 
 
-class ConferenceForm(JapaneseForm):
+class ConferenceForm(OnceFormMixin, JapaneseForm):
     timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
     held_on = EventDateField(label="開催日")
     attendees = forms.ModelMultipleChoiceField(
@@ -145,7 +146,7 @@ class ConferenceForm(JapaneseForm):
         self.fields["attendees"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
 
 
-class AssessmentForm(JapaneseForm):
+class AssessmentForm(OnceFormMixin, JapaneseForm):
     situation = forms.CharField(max_length=max_length_of(Assessment, "situation"), label="本人・世帯の状況",
                                 widget=forms.Textarea(attrs={"rows": 3}))
     strengths = forms.CharField(max_length=max_length_of(Assessment, "strengths"), label="強み・できること", required=False,
@@ -154,7 +155,7 @@ class AssessmentForm(JapaneseForm):
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class StaffForm(JapaneseForm):
+class StaffForm(OnceFormMixin, JapaneseForm):
     worker = forms.ModelChoiceField(label="担当に加える相談支援員", queryset=None)
 
     def __init__(self, *args, **kwargs):
@@ -165,7 +166,7 @@ class StaffForm(JapaneseForm):
         self.fields["worker"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
 
 
-class SupportMeetingForm(JapaneseForm):
+class SupportMeetingForm(OnceFormMixin, JapaneseForm):
     held_on = EventDateField(label="開催日")
     attendees = forms.CharField(
         max_length=LIST_MAX,
@@ -195,7 +196,7 @@ class SupportMeetingForm(JapaneseForm):
         return rows
 
 
-class RegionalIssueForm(JapaneseForm):
+class RegionalIssueForm(OnceFormMixin, JapaneseForm):
     title = forms.CharField(label="地域の課題", max_length=200)
     description = forms.CharField(max_length=max_length_of(RegionalIssue, "description"), label="内容（個人を特定できる情報は書かない）",
                                   widget=forms.Textarea(attrs={"rows": 4}))

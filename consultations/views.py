@@ -13,6 +13,7 @@ from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
 from municipality.errors import DomainError
 from municipality.models import Municipality
+from municipality.once import submit_once
 
 from . import services
 from .access import (
@@ -69,6 +70,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def case_intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -129,6 +131,7 @@ def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: st
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_form(request, pk, ConsentForm, "本人同意", "記録する", lambda case, d: services.consent_record(
         case=case, agencies=d["agencies"], given_on=d["given_on"], method=d["method"], expires_on=d["expires_on"],
@@ -167,6 +170,7 @@ def _roles(text: str) -> list[tuple[Agency, str]]:
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def plan_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_form(request, pk, PlanForm, "支援プランの案", "案を作る", lambda case, d: services.plan_draft(
         case=case, goals=d["goals"], policy=d["policy"], contents=d["contents"], monitoring_on=d["monitoring_on"],
@@ -175,6 +179,7 @@ def plan_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def conference_add(request: HttpRequest, pk: int) -> HttpResponse:
     def apply(case, d):
         timing = d.pop("timing")
@@ -210,6 +215,7 @@ def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_form(request, pk, AssessmentForm, "アセスメント", "記録する", lambda case, d: services.assessment_add(
         case=case, by=request.user, **d))
@@ -217,6 +223,7 @@ def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_form(request, pk, StaffForm, "担当者の追加", "担当に加える", lambda case, d: services.staff_assign(
         case=case, worker=d["worker"], by=request.user))
@@ -224,6 +231,7 @@ def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def support_meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
     """支援会議 about this case (no consent needed; every attendee bound to confidentiality)."""
     return _case_form(request, pk, SupportMeetingForm, "支援会議", "記録する", lambda case, d: services.support_meeting_record(
@@ -233,6 +241,7 @@ def support_meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @case_worker_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def regional_issue_add(request: HttpRequest, pk: int) -> HttpResponse:
     """地域の課題: a gap found in this case, written without personal data, for a council to take up."""
     return _case_form(request, pk, RegionalIssueForm, "地域の課題の提起", "提起する", lambda case, d: services.regional_issue_raise(

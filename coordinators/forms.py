@@ -5,12 +5,13 @@ from django.utils import timezone
 
 from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
 from municipality.models import Area
+from municipality.once import OnceFormMixin
 
 from .models import AppointmentNotice, Contract, ContractStatus, Coordinator, DismissalNotice
 from .photos import MAX_UPLOAD_BYTES, clean_photo
 
 
-class AppointmentNoticeForm(JapaneseForm):
+class AppointmentNoticeForm(OnceFormMixin, JapaneseForm):
     """様式第1号 as a web form; the service checks the rules, this form only the input."""
 
     contract = forms.ModelChoiceField(label="委託契約", queryset=Contract.objects.none())
@@ -65,7 +66,7 @@ class AppointmentNoticeForm(JapaneseForm):
         return data
 
 
-class DismissalNoticeForm(JapaneseForm):
+class DismissalNoticeForm(OnceFormMixin, JapaneseForm):
     dismissed_on = EventDateField(label="解任年月日")
     reason = forms.CharField(label="解任事由", max_length=max_length_of(DismissalNotice, "reason"),
                              widget=forms.Textarea(attrs={"rows": 3}))

@@ -10,6 +10,7 @@ from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
 from municipality.access import role_required
 from municipality.errors import DomainError
+from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 
@@ -61,6 +62,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.CONTRACTOR)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def appointment_notice_create(request: HttpRequest) -> HttpResponse:
     replaces = None
     if request.GET.get("replaces") or request.POST.get("replaces"):
@@ -99,6 +101,7 @@ def appointment_notice_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.CONTRACTOR)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def dismissal_notice_create(request: HttpRequest, pk: int) -> HttpResponse:
     coordinator = get_visible_or_404(Coordinator, request.user, pk=pk)
     form = DismissalNoticeForm(request.POST or None, initial={"dismissed_on": timezone.localdate()})

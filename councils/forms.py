@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
+from municipality.once import OnceFormMixin
 
 from .models import Meeting, Person, Topic
 
@@ -13,7 +14,7 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
-class MeetingForm(JapaneseModelForm):
+class MeetingForm(OnceFormMixin, JapaneseModelForm):
     """Schedule a meeting with up to five agenda items, each tagged with a 第12条 topic."""
 
     class Meta:
@@ -59,7 +60,7 @@ class PersonFields(JapaneseForm):
         return {k: self.cleaned_data[k] for k in ("name", "name_kana", "email", "postal_code", "address")}
 
 
-class MemberForm(PersonFields):
+class MemberForm(OnceFormMixin, PersonFields):
     organisation = forms.ModelChoiceField(label="選出団体", queryset=None)
     start = EventDateField(label="任期の始まり")
 
@@ -70,5 +71,5 @@ class MemberForm(PersonFields):
         self.fields["organisation"].queryset = Organisation.objects.order_by("name")
 
 
-class GuestForm(PersonFields):
+class GuestForm(OnceFormMixin, PersonFields):
     pass

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from forms_pdf.views import pdf_response
 from municipality.access import role_required
 from municipality.errors import DomainError
+from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 from reminders.models import Reason
@@ -67,6 +68,7 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*RUNNING_ROLES)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A new member takes a seat (the cap, the term and the person's other seats are checked)."""
     council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=pk)
@@ -90,6 +92,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*RUNNING_ROLES)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
     """Invite a non-member 関係者 (第14条1項3号) to a meeting."""
     meeting = _meeting(request, pk)
@@ -108,6 +111,7 @@ def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*RUNNING_ROLES)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def meeting_create(request: HttpRequest, council_pk: int) -> HttpResponse:
     council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=council_pk)
     form = MeetingForm(request.POST or None, initial={"is_public": True})

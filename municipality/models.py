@@ -322,3 +322,23 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """One sending of a rendered form, known by the form's one-time token (municipality/once.py).
+
+    The row is inserted in the transaction that saves what the form asks for: a second sending of
+    the same form, even at the same moment, hits the unique token and creates nothing."""
+
+    token = models.UUIDField("送信の識別子", unique=True)
+    form = models.CharField("フォーム", max_length=100)
+    user = models.ForeignKey("municipality.User", on_delete=models.CASCADE, related_name="+", verbose_name="送信した人")
+    result_url = models.CharField("登録後に開いた画面", max_length=500, blank=True)
+    created_at = models.DateTimeField("送信日時", auto_now_add=True, db_index=True,
+                                      validators=[validate_event_date])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "フォームの送信"
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.token}"

@@ -19,7 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from config.admin_site import SYSTEM_NAME
 
 from .jobs import publish_on_commit
-from .models import Municipality, PasswordResetRequest, WorkerHeartbeat
+from .models import FormSubmission, Municipality, PasswordResetRequest, WorkerHeartbeat
 
 if TYPE_CHECKING:
     from reminders.services import Mail
@@ -126,3 +126,14 @@ def password_reset_requests_process() -> int:
         processed += len(batch)
     PasswordResetRequest.objects.filter(requested_at__lt=timezone.now() - PASSWORD_RESET_KEEP).delete()
     return processed
+
+
+# One-time form tokens (municipality/once.py) are kept this long.
+FORM_TOKEN_DAYS = 30
+
+
+def form_submissions_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget tokens older than FORM_TOKEN_DAYS (a form left open that long is simply sent again)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=FORM_TOKEN_DAYS)
+    deleted, _ = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

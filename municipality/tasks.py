@@ -5,10 +5,14 @@ from . import services
 
 @shared_task
 def record_worker_heartbeat() -> None:
-    """Beat schedules this every minute; the admin shows when a worker last ran it."""
+    """Beat schedules this every minute; the admin shows when a worker last ran it. It also
+    forgets old one-time form tokens (an indexed delete that usually finds nothing)."""
     from celery import current_task
 
+    from .services import form_submissions_prune
+
     services.worker_heartbeat_record(hostname=current_task.request.hostname or "unknown")
+    form_submissions_prune()
 
 
 @shared_task

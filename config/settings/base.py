@@ -245,6 +245,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "django_celery_beat",
     "municipality.workerheartbeat",
     "municipality.passwordresetrequest",  # holds an address typed by anyone, for a day at most
+    "municipality.formsubmission",  # one-time form tokens (municipality/once.py)
     "reminders",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (

@@ -17,3 +17,18 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// One-time form tokens (municipality/once.py). Going back to a form already sent, the browser may
+// load the page anew (with a new token) and put back what was typed; sending it again would then
+// record it twice. The token the form was sent with is kept for this tab and put back on a
+// back/forward navigation only: a form opened by a link stays a new form.
+document.addEventListener("DOMContentLoaded", () => {
+  const navigation = performance.getEntriesByType("navigation")[0];
+  const back = navigation && navigation.type === "back_forward";
+  document.querySelectorAll("form input[name='once_token']").forEach((input, index) => {
+    const key = `once_token:${location.pathname}${location.search}:${index}`;
+    const sent = sessionStorage.getItem(key);
+    if (back && sent) input.value = sent;
+    input.form.addEventListener("submit", () => sessionStorage.setItem(key, input.value));
+  });
+});

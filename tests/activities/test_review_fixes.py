@@ -13,6 +13,7 @@ from activities.models import Activity, Function, Need, ReportStatus, SocialReso
 from coordinators import services as lifecycle
 from municipality.errors import DomainError
 from tests.factories import UserFactory
+from tests.once import once
 
 pytestmark = pytest.mark.django_db
 
@@ -69,13 +70,13 @@ def test_activity_logs_do_not_follow_an_area_to_another_organisation(client, coo
 
 def test_bad_numbers_and_dates_get_messages_not_errors(client, coord_a, categories, areas):
     client.force_login(coord_a.user)
-    response = client.post(reverse("activities:create"), {
+    response = client.post(reverse("activities:create"), {**once(),
         "date": "2026-11-20", "minutes": 60, "area": areas[0].pk, "category": categories[Function.A].pk,
         "narrative": "x", "participants": "99999999999999999999",
     })
     assert response.status_code == 200
     assert "9999 以下" in response.content.decode()
-    response = client.post(reverse("activities:create"), {
+    response = client.post(reverse("activities:create"), {**once(),
         "date": "2026-11-20", "minutes": 60, "area": areas[0].pk, "category": categories[Function.A].pk,
         "narrative": "x", "follow_up_on": "2026-11-01",
     })

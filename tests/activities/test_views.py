@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from activities import services
 from activities.models import Activity, Function, Match, Need, SocialResource
 from tests.factories import UserFactory
+from tests.once import once
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def count(client, url):
 
 def test_log_an_activity_from_the_form(client, coord_a, categories, areas):
     client.force_login(coord_a.user)
-    response = client.post(reverse("activities:create"), {
+    response = client.post(reverse("activities:create"), {**once(),
         "date": "2026-11-23", "minutes": 90, "area": areas[0].pk, "category": categories[Function.C].pk,
         "narrative": "買い物支援のニーズを生協の移動販売につないだ", "participants": "",
     })
@@ -51,12 +52,12 @@ def test_log_an_activity_from_the_form(client, coord_a, categories, areas):
 
 def test_bad_input_is_refused_in_japanese_and_nothing_is_saved(client, coord_a, categories, areas):
     client.force_login(coord_a.user)
-    response = client.post(reverse("activities:create"), {
+    response = client.post(reverse("activities:create"), {**once(),
         "date": "2026-11-30", "minutes": 60, "area": areas[0].pk, "category": categories[Function.A].pk,
         "narrative": "x",
     })
     assert "未来の日付" in response.content.decode()
-    response = client.post(reverse("activities:create"), {"date": "", "minutes": 60, "area": areas[1].pk})
+    response = client.post(reverse("activities:create"), {**once(), "date": "", "minutes": 60, "area": areas[1].pk})
     body = response.content.decode()
     assert "このフィールドは必須です" in body
     assert "正しく選択してください" in body  # areas[1] is not the coordinator's
@@ -172,12 +173,12 @@ def test_resources_search_filter_and_export(client, coord_a, areas):
 def test_a_need_is_matched_to_a_resource(client, coord_a, areas):
     resource = SocialResource.objects.create(name="汐見生協 移動販売", provider_kind="coop", area=areas[0], offers="移動販売")
     client.force_login(coord_a.user)
-    client.post(reverse("activities:need_create"), {
+    client.post(reverse("activities:need_create"), {**once(),
         "title": "坂の上で買い物に行けない", "area": areas[0].pk, "raised_by": "民生委員", "raised_on": "2026-11-20",
         "status": "open",
     })
     need = Need.objects.get()
-    client.post(reverse("activities:match_create", args=[need.pk]), {
+    client.post(reverse("activities:match_create", args=[need.pk]), {**once(),
         "resource": resource.pk, "matched_on": "2026-11-22", "outcome": "matched", "note": "停車場所を追加",
     })
     need.refresh_from_db()

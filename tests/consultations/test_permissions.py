@@ -10,6 +10,7 @@ from consultations import services
 from consultations.models import Agency, AgencyKind
 from municipality.models import Organisation
 from tests.factories import UserFactory
+from tests.once import once
 
 pytestmark = pytest.mark.django_db
 
@@ -129,19 +130,19 @@ def test_assessment_support_meeting_and_regional_issue_from_the_portal(client, w
 
     case, personas = world
     client.force_login(personas["assigned_worker"])
-    client.post(reverse("cases:assessment", args=[case.pk]), {"situation": "独居", "issues": "介護と家計"})
+    client.post(reverse("cases:assessment", args=[case.pk]), {**once(), "situation": "独居", "issues": "介護と家計"})
     assert case.assessments.get().version == 1
     url = reverse("cases:support_meeting", args=[case.pk])
-    response = client.post(url, {"held_on": "2026-05-20", "attendees": "民生委員 A／民児協", "shared": "x", "policy": "y"})
+    response = client.post(url, {**once(), "held_on": "2026-05-20", "attendees": "民生委員 A／民児協", "shared": "x", "policy": "y"})
     assert "守秘義務の説明を受けていない出席者がいます" in response.content.decode()
     assert not SupportMeeting.objects.exists()
-    client.post(url, {"held_on": "2026-05-20", "attendees": "民生委員 A／民児協", "confidentiality": "on",
+    client.post(url, {**once(), "held_on": "2026-05-20", "attendees": "民生委員 A／民児協", "confidentiality": "on",
                       "shared": "見守りの状況", "policy": "週1回訪問"})
     assert SupportMeeting.objects.get().attendees.get().confidentiality_acknowledged
     url = reverse("cases:regional_issue", args=[case.pk])
-    response = client.post(url, {"title": "山田 花子さんの買い物", "description": "x"})
+    response = client.post(url, {**once(), "title": "山田 花子さんの買い物", "description": "x"})
     assert "個人が特定できる情報" in response.content.decode()
-    client.post(url, {"title": "坂の上の地区で買い物に行けない", "description": "複数の事例で見られた"})
+    client.post(url, {**once(), "title": "坂の上の地区で買い物に行けない", "description": "複数の事例で見られた"})
     assert RegionalIssue.objects.get().title == "坂の上の地区で買い物に行けない"
 
 

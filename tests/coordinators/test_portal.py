@@ -9,6 +9,7 @@ from coordinators import services
 from coordinators.models import AppointmentNotice, Coordinator, NoticeStatus
 from tests.factories import UserFactory
 from tests.lifecycle import CONTRACT_START, file_notice, jpeg_bytes, photo_upload
+from tests.once import once
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_organisation_a_cannot_reach_anything_of_b(client, contractor_a, contrac
 def test_organisation_a_cannot_dismiss_bs_coordinator_by_post(client, contractor_a, b_world):
     client.force_login(contractor_a)
     url = reverse("coordinators:dismiss", args=[b_world["coordinator"].pk])
-    response = client.post(url, {"dismissed_on": "2026-10-31", "reason": "x", "certificate_returned": "on"})
+    response = client.post(url, {**once(), "dismissed_on": "2026-10-31", "reason": "x", "certificate_returned": "on"})
     assert response.status_code == 404
     assert b_world["coordinator"].appointments.get().end is None
 
@@ -89,6 +90,7 @@ def notice_form(the_contract, **overrides):
         "photo": photo_upload(),
     }
     data.update(overrides)
+    data.update(once())
     return {k: v for k, v in data.items() if v is not None}
 
 
@@ -142,7 +144,7 @@ def test_dismissal_from_the_portal(client, contractor_a, accepted):
     client.force_login(contractor_a)
     url = reverse("coordinators:dismiss", args=[accepted.coordinator_id])
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    response = client.post(url, {"dismissed_on": yesterday, "reason": "退職のため", "certificate_returned": "on"})
+    response = client.post(url, {**once(), "dismissed_on": yesterday, "reason": "退職のため", "certificate_returned": "on"})
     assert response.status_code == 302
     accepted.refresh_from_db()
     assert accepted.end is not None
@@ -153,7 +155,7 @@ def test_dismissal_from_the_portal(client, contractor_a, accepted):
 def test_refused_dismissal_shows_the_reason(client, contractor_a, accepted):
     client.force_login(contractor_a)
     url = reverse("coordinators:dismiss", args=[accepted.coordinator_id])
-    response = client.post(url, {"dismissed_on": "2026-03-01", "reason": "退職", "certificate_returned": "on"})
+    response = client.post(url, {**once(), "dismissed_on": "2026-03-01", "reason": "退職", "certificate_returned": "on"})
     assert response.status_code == 200
     assert "選任年月日（令和8年4月1日）より前です" in response.content.decode()
     accepted.refresh_from_db()

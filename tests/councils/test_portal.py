@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from councils.models import Council, Meeting, SetupType
 from tests.factories import AreaFactory, UserFactory
+from tests.once import once
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_a_second_layer_council_is_run_by_its_coordinator(client, second_layer):
     council, coordinator = second_layer
     client.force_login(coordinator)
     assert council.name in client.get(reverse("councils:list")).content.decode()
-    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {
+    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {**once(),
         "title": "第1回 汐見中央地区 支え合い協議体", "date": "2026-12-10", "start_time": "10:00", "end_time": "11:30",
         "place": "汐見中央公民館", "is_public": "on", "public_seats": 3, "agenda_1": "見守り活動の情報共有", "topic_1": "5",
     })
@@ -43,7 +44,7 @@ def test_a_second_layer_council_is_run_by_its_coordinator(client, second_layer):
 def test_bad_meeting_input_is_refused_in_japanese(client, second_layer):
     council, coordinator = second_layer
     client.force_login(coordinator)
-    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {
+    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {**once(),
         "title": "x", "date": "2026-12-10", "start_time": "11:00", "end_time": "10:00", "place": "x",
         "public_seats": 0, "agenda_1": "x",
     })
@@ -109,8 +110,8 @@ def test_the_coordinator_registers_members_under_the_cap(client, second_layer):
     client.force_login(coordinator)
     url = reverse("councils:member_add", args=[council.pk])
     form = {"name": "山本 清", "organisation": body.pk, "start": "2025-04-01"}
-    assert client.post(url, form).status_code == 302
-    response = client.post(url, {**form, "name": "二人目 太郎"})
+    assert client.post(url, {**form, **once()}).status_code == 302
+    response = client.post(url, {**form, **once(), "name": "二人目 太郎"})
     assert "構成員の定数（1人）を超えるため追加できません" in response.content.decode()
     assert Membership.objects.count() == 1
     assert not Person.objects.filter(name="二人目 太郎").exists()  # nothing saved
@@ -136,7 +137,7 @@ def test_a_guest_is_invited_to_a_meeting(client, second_layer):
     meeting = Meeting.objects.create(council=council, title="x", date=dt.date(2099, 1, 1), start_time=dt.time(10),
                                      end_time=dt.time(11), place="x")
     client.force_login(coordinator)
-    client.post(reverse("councils:guest_invite", args=[meeting.pk]), {"name": "地域包括支援センター 職員"})
+    client.post(reverse("councils:guest_invite", args=[meeting.pk]), {**once(), "name": "地域包括支援センター 職員"})
     invitation = meeting.invitations.get()
     assert (invitation.person.name, invitation.kind) == ("地域包括支援センター 職員", "guest")
 

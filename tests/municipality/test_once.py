@@ -1,0 +1,395 @@
+"""Each sending of a create form counts once: a double click, a form sent again, or two identical
+requests at the same moment create one row (municipality/once.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from activities.models import Activity, ActivityCategory, Function, Match, Need, SocialResource
+from consultations import services as cases
+from consultations.models import (
+    Agency,
+    AgencyKind,
+    Assessment,
+    Case,
+    CaseConference,
+    Consent,
+    RegionalIssue,
+    SupportMeeting,
+    SupportPlan,
+)
+from coordinators.models import AppointmentNotice, DismissalNotice
+from councils.models import Council, Invitation, Meeting, Membership, SetupType
+from municipality.models import Area, FormSubmission, Organisation, User
+from municipality.once import ALREADY_DONE, RELOAD, TOKEN_FIELD
+from municipality.services import form_submissions_prune
+from tests.activities.conftest import appoint
+from tests.factories import AreaFactory, UserFactory
+from tests.lifecycle import photo_upload
+
+# --- The world every create form needs -----------------------------------------------------
+
+
+def build_world(*, contract_a, contractor_a, city_user, areas, periods) -> dict[str, Any]:
+    for i, (function, code) in enumerate([(Function.A, "(1)ア"), (Function.C, "(3)イ")]):
+        ActivityCategory.objects.create(function=function, code=code, label=f"項目{i}", sort_order=i)
+    coordinator = appoint(contract_a, contractor_a, city_user, username="coord_a", name="松本 さくら", areas=[areas[0]])
+    agency = Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
+                                   kind=AgencyKind.SUPPORT_CENTER)
+    worker = UserFactory(username="worker", roles=["相談支援員"])
+    colleague = UserFactory(username="colleague", roles=["相談支援員"])
+    case = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
+                           person_name="山田 花子", presenting_problems="介護の相談", by=worker, agencies=[agency])
+    planned = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
+                              person_name="佐藤 一郎", presenting_problems="家計の相談", by=worker)
+    cases.consent_record(case=planned, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
+    cases.plan_draft(case=planned, goals="g", policy="p", contents="c", monitoring_on=dt.date(2026, 8, 1), roles=[],
+                     by=worker)
+    secretary = UserFactory(username="secretary", roles=["協議体事務局"], is_staff=True)
+    council = Council.objects.create(name="汐見市第1層協議体", layer=1, area=AreaFactory(code="C1", layer=1, parent=None),
+                                     setup_type=SetupType.RESIDENTS_GOVERNMENT)
+    council.secretariat.add(secretary)
+    meeting = Meeting.objects.create(council=council, title="第1回", date=dt.date(2099, 1, 1), start_time=dt.time(10),
+                                     end_time=dt.time(11), place="公民館")
+    need = Need.objects.create(title="坂の上で買い物に行けない", area=areas[0], raised_by="民生委員",
+                               raised_on=dt.date(2026, 11, 1), recorded_by=coordinator)
+    resource = SocialResource.objects.create(name="移動販売", provider_kind="coop", area=areas[0], offers="移動販売")
+    return {"coordinator": coordinator, "agency": agency, "worker": worker, "colleague": colleague, "case": case,
+            "planned": planned, "secretary": secretary, "council": council, "meeting": meeting, "need": need,
+            "resource": resource, "contractor": contractor_a, "city_user": city_user, "areas": areas,
+            "body": Organisation.objects.create(name="汐見市老人クラブ連合会")}
+
+
+@pytest.fixture
+def world(contract_a, contractor_a, city_user, areas, periods):
+    return build_world(contract_a=contract_a, contractor_a=contractor_a, city_user=city_user, areas=areas,
+                       periods=periods)
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+@dataclass(frozen=True)
+class CreateForm:
+    url_name: str
+    user: Callable[[dict], Any]
+    args: Callable[[dict], list]
+    data: Callable[[dict], dict]
+    created: Callable[[], int]  # rows of what the form creates
+
+
+# Every create form of the portal. A new create view belongs here (see the test of the URLconf below).
+CREATE_FORMS = [
+    CreateForm("cases:intake", lambda w: w["worker"], lambda w: [], lambda w: {
+        "received_on": _today(), "route": "phone", "domains": ["elderly"], "person_name": "鈴木 一郎",
+        "presenting_problems": "生活の相談"}, lambda: Case.objects.count()),
+    CreateForm("cases:consent", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
+        "agencies": [w["agency"].pk], "given_on": _today(), "method": "written"}, lambda: Consent.objects.count()),
+    CreateForm("cases:plan", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
+        "goals": "自立した生活", "policy": "見守り", "contents": "週1回の訪問", "monitoring_on": "2027-01-31"},
+        lambda: SupportPlan.objects.count()),
+    CreateForm("cases:conference", lambda w: w["worker"], lambda w: [w["planned"].pk], lambda w: {
+        "timing": "creation", "held_on": _today()}, lambda: CaseConference.objects.count()),
+    CreateForm("cases:assessment", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
+        "situation": "独居", "issues": "介護と家計"}, lambda: Assessment.objects.count()),
+    CreateForm("cases:staff", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
+        "worker": w["colleague"].pk}, lambda: Case.assigned_staff.through.objects.count()),
+    CreateForm("cases:support_meeting", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
+        "held_on": _today(), "attendees": "民生委員 A／民児協", "confidentiality": "on", "shared": "見守りの状況",
+        "policy": "週1回訪問"}, lambda: SupportMeeting.objects.count()),
+    CreateForm("cases:regional_issue", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
+        "title": "坂の上の地区で買い物に行けない", "description": "複数の事例で見られた"},
+        lambda: RegionalIssue.objects.count()),
+    CreateForm("activities:create", lambda w: w["coordinator"].user, lambda w: [], lambda w: {
+        "date": _today(), "minutes": 60, "area": w["areas"][0].pk,
+        "category": ActivityCategory.objects.get(function=Function.C).pk, "narrative": "サロンの立上げ相談"},
+        lambda: Activity.objects.count()),
+    CreateForm("activities:resource_create", lambda w: w["coordinator"].user, lambda w: [], lambda w: {
+        "name": "ひだまりサロン", "provider_kind": "npo", "area": w["areas"][0].pk, "offers": "居場所",
+        "contact": "", "status": "active"}, lambda: SocialResource.objects.count()),
+    CreateForm("activities:need_create", lambda w: w["coordinator"].user, lambda w: [], lambda w: {
+        "title": "ごみ出しが難しい", "area": w["areas"][0].pk, "raised_by": "自治会", "raised_on": _today(),
+        "status": "open"}, lambda: Need.objects.count()),
+    CreateForm("activities:match_create", lambda w: w["coordinator"].user, lambda w: [w["need"].pk], lambda w: {
+        "resource": w["resource"].pk, "matched_on": _today(), "outcome": "arranging"},
+        lambda: Match.objects.count()),
+    CreateForm("coordinators:appoint", lambda w: w["contractor"], lambda w: [], lambda w: {
+        "contract": w["coordinator"].appointments.get().contract_id, "areas": [w["areas"][1].pk],
+        "name": "新井 花子", "name_kana": "あらい はなこ", "birth_date": "1985-05-05", "job_title": "主任",
+        "appointed_on": "2026-04-01", "reason": "前任者の退職に伴い選任したため。", "photo": photo_upload()},
+        lambda: AppointmentNotice.objects.count()),
+    CreateForm("coordinators:dismiss", lambda w: w["contractor"], lambda w: [w["coordinator"].pk], lambda w: {
+        "dismissed_on": _today(), "reason": "退職のため", "certificate_returned": "on"},
+        lambda: DismissalNotice.objects.count()),
+    CreateForm("councils:member_add", lambda w: w["secretary"], lambda w: [w["council"].pk], lambda w: {
+        "name": "山本 清", "organisation": w["body"].pk, "start": "2025-04-01"}, lambda: Membership.objects.count()),
+    CreateForm("councils:guest_invite", lambda w: w["secretary"], lambda w: [w["meeting"].pk], lambda w: {
+        "name": "地域包括支援センター 職員"}, lambda: Invitation.objects.count()),
+    CreateForm("councils:meeting_create", lambda w: w["secretary"], lambda w: [w["council"].pk], lambda w: {
+        "title": "第2回 協議体", "date": "2099-02-10", "start_time": "10:00", "end_time": "11:30", "place": "公民館",
+        "is_public": "on", "public_seats": 3, "agenda_1": "見守り活動の情報共有", "topic_1": "5"},
+        lambda: Meeting.objects.count()),
+]
+IDS = [form.url_name for form in CREATE_FORMS]
+
+
+def _rendered_token(client: Client, url: str) -> str:
+    """The token of the form as the browser gets it."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    form = response.context["form"]
+    token = form[TOKEN_FIELD].value()
+    assert f'name="{TOKEN_FIELD}"' in response.content.decode(), f"{url}: the page does not render the token"
+    return str(token)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", CREATE_FORMS, ids=IDS)
+def test_a_form_sent_twice_creates_one_row(client, world, form):
+    client.force_login(form.user(world))
+    url = reverse(form.url_name, args=form.args(world))
+    token = _rendered_token(client, url)
+    before = form.created()
+    first = client.post(url, {**form.data(world), TOKEN_FIELD: token})
+    assert first.status_code == 302, first.content.decode()[:3000]
+    assert form.created() == before + 1
+    second = client.post(url, {**form.data(world), TOKEN_FIELD: token}, follow=True)
+    assert second.status_code == 200
+    assert second.redirect_chain[0][0] == first["Location"]  # answered like the first
+    assert ALREADY_DONE in second.content.decode()
+    assert form.created() == before + 1
+    # A form rendered anew is a new sending.
+    assert _rendered_token(client, url) != token
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", CREATE_FORMS, ids=IDS)
+def test_a_form_without_its_token_is_refused_and_keeps_what_was_typed(client, world, form):
+    client.force_login(form.user(world))
+    url = reverse(form.url_name, args=form.args(world))
+    before = form.created()
+    for token in (None, "forged"):
+        data = form.data(world)
+        if token:
+            data[TOKEN_FIELD] = token
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert RELOAD in response.content.decode()
+        assert f'name="{TOKEN_FIELD}"' in response.content.decode()
+    assert form.created() == before
+
+
+@pytest.mark.django_db
+def test_a_refused_form_keeps_its_token_for_the_corrected_sending(client, world):
+    client.force_login(world["worker"])
+    url = reverse("cases:regional_issue", args=[world["case"].pk])
+    token = _rendered_token(client, url)
+    response = client.post(url, {"title": "山田 花子さんの買い物", "description": "x", TOKEN_FIELD: token})
+    assert "個人が特定できる情報" in response.content.decode()
+    assert f'value="{token}"' in response.content.decode()
+    assert not FormSubmission.objects.exists()
+    assert client.post(url, {"title": "坂の上の買い物", "description": "x", TOKEN_FIELD: token}).status_code == 302
+    assert RegionalIssue.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_token_of_someone_else_creates_nothing(client, world):
+    url = reverse("cases:intake")
+    data = CREATE_FORMS[0].data(world)
+    client.force_login(world["worker"])
+    token = _rendered_token(client, url)
+    client.post(url, {**data, TOKEN_FIELD: token})
+    client.force_login(world["colleague"])
+    response = client.post(url, {**data, TOKEN_FIELD: token}, follow=True)
+    assert RELOAD in response.content.decode()
+    assert Case.objects.filter(person_name=data["person_name"]).count() == 1
+
+
+# --- Admin add forms -------------------------------------------------------------------------
+
+def area_data() -> dict:
+    return {"code": "X9", "name": "新しい地区", "layer": 1, "boundary_basis": "", "support_center": "",
+            "sort_order": 0, "is_active": "on"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url_name", "data", "count"), [
+    ("admin:municipality_area_add", area_data, lambda: Area.objects.filter(code="X9").count()),
+    ("admin:municipality_organisation_add", lambda: {"name": "新しい団体", "legal_form": "特定非営利活動法人"},
+     lambda: Organisation.objects.filter(name="新しい団体").count()),
+    # Django's user add form has a template of its own (auth/user/add_form.html).
+    ("admin:municipality_user_add", lambda: {
+        "username": "new_staff", "name": "新任 職員", "email": "new@example.jp", "usable_password": "true",
+        "password1": "aoi-umi-shiroi-nami-7", "password2": "aoi-umi-shiroi-nami-7"},
+     lambda: User.objects.filter(username="new_staff").count()),
+])
+def test_an_admin_add_form_sent_twice_creates_one_row(client, city_staff, url_name, data, count):
+    client.force_login(city_staff)
+    url = reverse(url_name)
+    response = client.get(url)
+    token = str(response.context["adminform"].form[TOKEN_FIELD].value())
+    assert f'name="{TOKEN_FIELD}"' in response.content.decode()
+    first = client.post(url, {**data(), TOKEN_FIELD: token})
+    assert first.status_code == 302, first.content.decode()[:3000]
+    second = client.post(url, {**data(), TOKEN_FIELD: token}, follow=True)
+    assert ALREADY_DONE in second.content.decode()
+    assert count() == 1
+    without = client.post(url, data())
+    assert without.status_code == 200
+    assert RELOAD in without.content.decode()
+    assert count() == 1
+
+
+def test_every_registered_admin_saves_its_add_form_once():
+    from municipality.once import OnceAdminMixin
+
+    missing = [str(model) for model, model_admin in admin.site._registry.items()
+               if not isinstance(model_admin, OnceAdminMixin)]
+    assert not missing
+
+
+# --- No create view without the mixin ------------------------------------------------------
+
+# Views that take a POST but create nothing a second sending could duplicate: each says why.
+POST_WITHOUT_CREATE = {
+    "activities:edit": "changes or deletes one activity; a second sending changes nothing more",
+    "activities:resource_edit": "same view as resource_create (protected); editing is idempotent",
+    "activities:need_edit": "same view as need_create (protected); editing is idempotent",
+    "activities:report": "submit/confirm/accept/return: the service refuses a step from the wrong state",
+    "cases:consent_withdraw": "the service refuses a consent already withdrawn",
+    "councils:meeting": "mail goes through the outbox keyed by invitation; attendance and minutes are set, not added",
+    "meetings:rsvp": "an answer is set on the invitation, not added",
+    "reminders:read": "marks read", "reminders:read_all": "marks read",
+    "login": "Django's", "logout": "Django's", "password_change": "Django's", "password_reset": "Django's (outbox)",
+    "password_reset_confirm": "Django's",
+}
+
+
+def _patterns(resolvers, namespace=""):
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _patterns(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name or entry.pattern}", entry.callback
+
+
+def _takes_post(view) -> bool:
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        from django.views.generic import RedirectView
+
+        return hasattr(view_class, "post") and not issubclass(view_class, RedirectView)
+    try:
+        return "POST" in inspect.getsource(inspect.unwrap(view))
+    except (OSError, TypeError):
+        return False
+
+
+def test_every_view_that_takes_a_post_is_protected_or_says_why_not():
+    protected = {name for name, view in _patterns(get_resolver().url_patterns) if getattr(view, "submits_once", False)}
+    assert set(IDS) <= protected, set(IDS) - protected
+    unexplained = [name for name, view in _patterns(get_resolver().url_patterns)
+                   if _takes_post(view) and name not in protected and name not in POST_WITHOUT_CREATE]
+    assert not unexplained, f"a view takes a POST without @submit_once: {unexplained}"
+    assert protected <= set(IDS) | {"activities:resource_edit", "activities:need_edit"}, "add it to CREATE_FORMS"
+
+
+# --- Old tokens ----------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_old_tokens_are_forgotten(world):
+    FormSubmission.objects.create(token=uuid.uuid4(), form="x", user=world["worker"])
+    old = FormSubmission.objects.create(token=uuid.uuid4(), form="x", user=world["worker"])
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    assert form_submissions_prune() == 1
+    assert FormSubmission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_job_forgets_old_tokens(world):
+    from municipality.tasks import record_worker_heartbeat
+
+    old = FormSubmission.objects.create(token=uuid.uuid4(), form="x", user=world["worker"])
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    record_worker_heartbeat.apply()
+    assert not FormSubmission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_tokens_are_not_in_the_audit_log(client, world):
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    client.force_login(world["worker"])
+    url = reverse("cases:assessment", args=[world["case"].pk])
+    client.post(url, {"situation": "独居", "issues": "家計", TOKEN_FIELD: _rendered_token(client, url)})
+    assert FormSubmission.objects.count() == 1
+    assert not LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(FormSubmission)).exists()
+
+
+# --- Two identical requests at the same moment (PostgreSQL) ------------------------------------
+
+def _send_together(user, url: str, data: Callable[[], dict], n: int = 2) -> list[int]:
+    barrier = threading.Barrier(n)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            client = Client(raise_request_exception=True)
+            client.force_login(user)
+            payload = data()
+            barrier.wait(timeout=10)
+            statuses.append(client.post(url, payload).status_code)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return statuses
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("form", CREATE_FORMS, ids=IDS)
+def test_two_identical_requests_at_the_same_moment_create_one_row(world, form):
+    url = reverse(form.url_name, args=form.args(world))
+    before = form.created()
+    token = str(uuid.uuid4())
+    statuses = _send_together(form.user(world), url, lambda: {**form.data(world), TOKEN_FIELD: token})
+    assert statuses == [302, 302]
+    assert form.created() == before + 1
+    assert FormSubmission.objects.filter(token=token).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_add_form_sent_twice_at_the_same_moment_creates_one_row(city_staff):
+    token = str(uuid.uuid4())
+    statuses = _send_together(city_staff, reverse("admin:municipality_area_add"),
+                              lambda: {**area_data(), TOKEN_FIELD: token})
+    assert statuses == [302, 302]
+    assert Area.objects.filter(code="X9").count() == 1
