@@ -333,7 +333,7 @@ class FormSubmission(models.Model):
     token = models.UUIDField("送信の識別子", unique=True)
     form = models.CharField("フォーム", max_length=100)
     user = models.ForeignKey("municipality.User", on_delete=models.CASCADE, related_name="+", verbose_name="送信した人")
-    result_url = models.CharField("登録後に開いた画面", max_length=500, blank=True)
+    result_url = models.CharField("登録後に開いた画面", max_length=300, blank=True)
     created_at = models.DateTimeField("送信日時", auto_now_add=True, db_index=True,
                                       validators=[validate_event_date])
 

@@ -57,7 +57,7 @@ class OnceFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self.fields[TOKEN_FIELD] = forms.CharField(  # type: ignore[attr-defined]
-            widget=forms.HiddenInput, required=False, initial=uuid.uuid4)
+            widget=forms.HiddenInput, required=False, initial=uuid.uuid4, max_length=36)
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
@@ -93,7 +93,7 @@ def claim_and_run(request: HttpRequest, *, form: str, respond: Callable[[], Http
         return _duplicate_response(request, token, form)
     response = respond()
     if isinstance(response, HttpResponseRedirectBase):
-        claim.result_url = response["Location"][:500]
+        claim.result_url = response["Location"][:300]
         claim.save(update_fields=["result_url"])
     else:
         claim.delete()

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.UUIDField(unique=True, verbose_name='送信の識別子')),
                 ('form', models.CharField(max_length=100, verbose_name='フォーム')),
-                ('result_url', models.CharField(blank=True, max_length=500, verbose_name='登録後に開いた画面')),
+                ('result_url', models.CharField(blank=True, max_length=300, verbose_name='登録後に開いた画面')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, validators=[municipality.validators.validate_event_date], verbose_name='送信日時')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='送信した人')),
             ],

@@ -17,6 +17,7 @@ from consultations import services
 from consultations.models import Agency, AgencyKind, Case, RegionalIssue, SupportMeeting
 from municipality.models import Organisation
 from tests.factories import UserFactory
+from tests.once import once
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +64,14 @@ def test_a_whole_case_leaves_no_personal_data_in_the_audit_log(client):
     response = client.post(reverse("cases:intake"), {
         "received_on": "2026-06-01", "route": "phone", "domains": ["elderly", "poverty"],
         **PERSON, "household": f"{HOUSEHOLD[0]}／長男\n{HOUSEHOLD[1]}／妻",
-        "presenting_problems": "介護と家計の相談", "agencies": [center.pk], "csw": colleague.pk,
+        "presenting_problems": "介護と家計の相談", "agencies": [center.pk], "csw": colleague.pk, **once(),
     })
     case = Case.objects.get()
     assert response.status_code == 302 and case.household.count() == 2
     detail = reverse("cases:detail", args=[case.pk])
 
     def post(name, data):
-        response = client.post(reverse(f"cases:{name}", args=[case.pk]), data)
+        response = client.post(reverse(f"cases:{name}", args=[case.pk]), {**data, **once()})
         assert response.status_code == 302, response.content.decode()
 
     post("consent", {"agencies": [center.pk, swc.pk], "given_on": "2026-06-02", "method": "written"})

@@ -20,6 +20,7 @@ from consultations.models import Agency, AgencyKind, Case
 from municipality.models import Organisation, User
 from reminders.models import Notice, Reason
 from tests.factories import UserFactory
+from tests.once import once
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def create_case_worker(client, w):
     client.post(reverse("admin:municipality_user_add"), {
         "username": "new_worker", "name": "新しい相談員", "email": "new@example.jp",
         "password1": "Kx9!long-enough-pw", "password2": "Kx9!long-enough-pw",
-        "organisation": w["covered"].pk, "groups": [_group("相談支援員")],
+        "organisation": w["covered"].pk, "groups": [_group("相談支援員")], **once(),
     })
     user = User.objects.filter(username="new_worker").first()
     return user is not None and user.groups.filter(name="相談支援員").exists()
@@ -133,7 +134,7 @@ def repoint_agency(client, w):
 def add_agency_to_consent(client, w):
     other_agency = Agency.objects.get(organisation=w["other"])
     client.post(reverse("cases:consent", args=[w["case"].pk]), {
-        "agencies": [other_agency.pk], "given_on": "2026-06-01", "method": "written",
+        "agencies": [other_agency.pk], "given_on": "2026-06-01", "method": "written", **once(),
     })
     return w["case"].consents.filter(agencies=other_agency).exists()
 
