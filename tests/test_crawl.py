@@ -439,21 +439,27 @@ class Crawl:
     clients: dict[str, Client]
     requests: int = 0
     started: float = field(default_factory=time.monotonic)
+    spent: dict[str, float] = field(default_factory=dict)
 
-    def get(self, persona: str, url: str) -> tuple[int, str, int]:
+    def get(self, persona: str, url: str, *, count_reads: bool = False) -> tuple[int, str, int]:
         """(status, Location, access-log entries written), the request's changes rolled back."""
         client = self.clients[persona]
         self.requests += 1
+        reads = LogEntry.objects.filter(action=LogEntry.Action.ACCESS)
+        started = time.monotonic()
         try:
             with transaction.atomic():
-                before = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count()
+                before = reads.count() if count_reads else 0
                 response = client.get(url)
-                logged = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count() - before
+                logged = reads.count() - before if count_reads else 0
                 if hasattr(response, "streaming_content"):
                     b"".join(response.streaming_content)
                 transaction.set_rollback(True)
         except Exception as exc:  # a 500: the test client re-raises the view's exception
             return 500, f"{type(exc).__name__}: {exc}", 0
+        finally:
+            kind = f"{'admin' if url.startswith('/admin/') else 'portal'}-{self.world.personas[persona].is_staff}"
+            self.spent[kind] = self.spent.get(kind, 0) + time.monotonic() - started
         return response.status_code, response.get("Location", ""), logged
 
 
@@ -470,7 +476,7 @@ def crawl(django_db_setup, django_db_blocker):
         state = Crawl(world, clients)
         yield state
         transaction.set_rollback(True)
-    print(f"\ncrawl: {state.requests} requests in {time.monotonic() - state.started:.1f} s")
+    print(f"\ncrawl: {state.requests} requests in {time.monotonic() - state.started:.1f} s", state.spent)
 
 
 def url_of(key: str, target: Target) -> str:
@@ -492,7 +498,7 @@ def check(state: Crawl, key: str, target: Target, expectations: dict[str, tuple[
     """Request the URL as every persona and compare with the expected (status, Location prefix)."""
     url = url_of(key, target)
     for persona, (expected, location) in expectations.items():
-        status, where, logged = state.get(persona, url)
+        status, where, logged = state.get(persona, url, count_reads=case_page)
         if status == 500 and ((key, persona) in KNOWN_DEFECTS or (key, "*") in KNOWN_DEFECTS):
             continue
         if status != expected or (location and not where.startswith(location)):
