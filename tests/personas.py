@@ -80,6 +80,9 @@ class World:
     seen: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
     # Need-to-know rows: city-wide users get no blanket access.
     need_to_know: set[tuple[str, int]] = field(default_factory=set)
+    # Texts found only in one object's data (a person's name, a narrative): a page that shows one
+    # to a persona who may not see the object leaks it.
+    markers: dict[str, models.Model] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Any:
         return self.objects[name]
@@ -185,9 +188,11 @@ def build_world() -> World:
         w.add(f"resource_{side}", resource, owner, member)
         activity = activity_services.activity_log(
             coordinator=coordinator, by=user, date=dt.date(2026, 10, 5), minutes=90, area=areas[0],
-            category=categories[0], participants=12, narrative="サロンの運営について話し合った。",
+            category=categories[0], participants=12, narrative=f"サロン{side.upper()}の運営について話し合った。",
             follow_up_on=None, organisations=[org], resources=[resource])
         w.add(f"activity_{side}", activity, owner, member)
+        w.markers[activity.narrative] = activity
+        w.markers[coordinator.name] = coordinator
         need = Need.objects.create(title=f"買い物の足（{side.upper()}）", area=areas[0], raised_by="民生委員",
                                    raised_on=dt.date(2026, 10, 6), recorded_by=coordinator)
         w.add(f"need_{side}", need, owner, member)
@@ -204,6 +209,7 @@ def build_world() -> World:
     appointment = lifecycle.appointment_notice_accept(notice=notice, accepted_by=city)
     w.add("appointment_a2", appointment, "contractor_a", "coord_a")  # in coord_a's contract areas
     w.add("coordinator_a2", appointment.coordinator, "contractor_a")
+    w.markers[appointment.coordinator.name] = appointment.coordinator
     certificate = lifecycle.certificate_issue(appointment=appointment, issued_by=city, issued_on=dt.date(2026, 4, 10))
     w.add("certificate_a2", certificate, "contractor_a")
     w.add("certificate_doc_a2", certificate.document, "contractor_a")
@@ -293,6 +299,8 @@ def build_world() -> World:
             household=[{"name": f"架空 {n}郎", "relation": "長男"}],
             agencies=[a for a in (t["agency"], t["outsider"]) if a], by=worker)
         w.add(f"case_{n}", case, *team_names, need_to_know=True)
+        w.markers[case.person_name] = case
+        w.markers[f"架空 {n}郎"] = case  # a household member
         consent = case_services.consent_record(case=case, agencies=[t["home"], t["agency"]],
                                                given_on=dt.date(2026, 9, 2), method="written", by=worker)
         w.add(f"consent_{n}", consent, *team_names, need_to_know=True)
@@ -331,6 +339,7 @@ def build_world() -> World:
         notice = Notice.objects.create(user=persona.user, reason=Reason.WEEKLY_DIGEST, object_key=f"crawl:{name}",
                                        step="1", title=f"{name} へのお知らせ", body="本文", url="/portal/")
         w.add(f"notice_{name}", notice, name, need_to_know=True)
+        w.markers[notice.title] = notice
     from reminders import services as reminder_services
 
     reminder_services.scan(TODAY)

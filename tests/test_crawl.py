@@ -433,6 +433,9 @@ def admin_model_keys() -> dict[str, tuple[str, str]]:
 # --- The crawl ------------------------------------------------------------------------------
 
 
+TEXT_TYPES = ("text/", "application/json", "application/javascript")
+
+
 @dataclass
 class Crawl:
     world: World
@@ -441,8 +444,8 @@ class Crawl:
     started: float = field(default_factory=time.monotonic)
     spent: dict[str, float] = field(default_factory=dict)
 
-    def get(self, persona: str, url: str, *, count_reads: bool = False) -> tuple[int, str, int]:
-        """(status, Location, access-log entries written), the request's changes rolled back."""
+    def get(self, persona: str, url: str, *, count_reads: bool = False) -> tuple[int, str, int, str]:
+        """(status, Location, access-log entries written, text shown), the request's changes rolled back."""
         client = self.clients[persona]
         self.requests += 1
         reads = LogEntry.objects.filter(action=LogEntry.Action.ACCESS)
@@ -452,15 +455,17 @@ class Crawl:
                 before = reads.count() if count_reads else 0
                 response = client.get(url)
                 logged = reads.count() - before if count_reads else 0
-                if hasattr(response, "streaming_content"):
-                    b"".join(response.streaming_content)
+                content = (b"".join(response.streaming_content) if hasattr(response, "streaming_content")
+                           else response.content)
                 transaction.set_rollback(True)
         except Exception as exc:  # a 500: the test client re-raises the view's exception
-            return 500, f"{type(exc).__name__}: {exc}", 0
+            return 500, f"{type(exc).__name__}: {exc}", 0, ""
         finally:
             kind = f"{'admin' if url.startswith('/admin/') else 'portal'}-{self.world.personas[persona].is_staff}"
             self.spent[kind] = self.spent.get(kind, 0) + time.monotonic() - started
-        return response.status_code, response.get("Location", ""), logged
+        text = content.decode("utf-8", errors="replace") if response.get("Content-Type", "").startswith(
+            TEXT_TYPES) else ""  # PDF and xlsx are compressed: their contents are checked elsewhere
+        return response.status_code, response.get("Location", ""), logged, text
 
 
 @pytest.fixture(scope="module")
@@ -498,7 +503,10 @@ def check(state: Crawl, key: str, target: Target, expectations: dict[str, tuple[
     """Request the URL as every persona and compare with the expected (status, Location prefix)."""
     url = url_of(key, target)
     for persona, (expected, location) in expectations.items():
-        status, where, logged = state.get(persona, url, count_reads=case_page)
+        status, where, logged, text = state.get(persona, url, count_reads=case_page)
+        for marker, obj in state.world.markers.items():
+            if marker in text and not state.world.sees(state.world.personas[persona], obj):
+                problems.append(f"{persona:>13} GET {url}: {status} shows 「{marker}」 of {obj._meta.label} {obj.pk}")
         if status == 500 and ((key, persona) in KNOWN_DEFECTS or (key, "*") in KNOWN_DEFECTS):
             continue
         if status != expected or (location and not where.startswith(location)):
@@ -624,3 +632,20 @@ def test_every_url_pattern_is_classified() -> None:
     assert registered == set(ADMIN_MODELS), (
         f"admin models without a rule: {sorted(registered - set(ADMIN_MODELS))}; "
         f"rules without a model: {sorted(set(ADMIN_MODELS) - registered)}")
+
+
+@pytest.mark.parametrize(("persona", "key", "target", "marker"), [
+    ("worker_1", "cases:detail", "case_1", "架空 1子"),
+    ("agency_1", "cases:detail", "case_1", "架空 1郎"),
+    ("contractor_a", "coordinators:detail", "coordinator_a2", "元推進員 Ａ"),
+    ("coord_b", "coordinators:detail", "coordinator_b", "推進員 B"),
+    ("coord_a", "activities:list", None, "サロンAの運営について話し合った。"),
+    ("sec_2", "reminders:list", None, "sec_2 へのお知らせ"),
+])
+def test_the_markers_are_on_the_pages_of_those_who_see_them(crawl: Crawl, persona, key, target, marker) -> None:
+    """The leak check looks for these texts: they must be what the pages show (a control)."""
+    w = crawl.world
+    url = reverse(key, kwargs={"pk": w[target].pk} if target else {})
+    status, _, _, text = crawl.get(persona, url)
+    assert status == 200
+    assert marker in text and marker in w.markers
