@@ -323,6 +323,10 @@ def build_world() -> World:
         issue = case_services.regional_issue_raise(title=f"移動手段の不足 {n}", description="バス路線の廃止で通院が難しい世帯がある。",
                                                    by=worker, case=case)
         w.add(f"regional_issue_{n}", issue)  # no personal data: for city staff and councils
+        # The audit log's record of the intake (its values included): the 監査 role reads the log.
+        from auditlog.models import LogEntry
+
+        w.add(f"log_case_{n}", LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.CREATE).first())
 
     # --- User rows: seen by the user and by colleagues who act for the organisation (not coordinators).
     for name, persona in w.personas.items():
