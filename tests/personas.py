@@ -247,13 +247,20 @@ def build_world() -> World:
             *runs[name])
         group = WorkingGroup.objects.create(council=council, name=f"買い物支援部会 {name}")
         w.add(f"group_{name}", group, *runs[name])
-        past = Meeting.objects.create(council=council, title=f"第1回 {name}", date=dt.date(2026, 10, 1),
-                                      start_time=dt.time(14), end_time=dt.time(16), place="市役所 会議室1",
-                                      minutes="買い物支援について意見を交わした。", decisions="部会を設ける。")
+        # The past meeting of c2b was closed: the public learn its reason and outline, never its minutes.
+        closed = name == "c2b"
+        past = Meeting.objects.create(
+            council=council, title=f"第1回 {name}", date=dt.date(2026, 10, 1), start_time=dt.time(14),
+            end_time=dt.time(16), place="市役所 会議室1", decisions="部会を設ける。", is_public=not closed,
+            closed_reason="個人の情報を扱うため" if closed else "", outline="見守りの体制を協議した。" if closed else "",
+            minutes=f"{'非公開の議事録：個別の世帯について協議した' if closed else '買い物支援について意見を交わした'}（{name}）。")
         AgendaItem.objects.create(meeting=past, order=1, title="買い物支援", topic=Topic.T2)
         council_services.meeting_invite_members(meeting=past, by=by)
         council_services.minutes_publish(meeting=past, by=by)
         w.add(f"meeting_{name}", past, *runs[name])
+        if closed:
+            w.markers[past.minutes] = past
+        w.markers[people[0].email] = people[0]  # addresses stay within the council
         upcoming = Meeting.objects.create(council=council, title=f"第2回 {name}", date=dt.date(2026, 11, 20),
                                           start_time=dt.time(14), end_time=dt.time(16), place="公民館",
                                           is_public=name != "c2b", closed_reason="" if name != "c2b" else "個人の情報を扱うため")
@@ -307,19 +314,23 @@ def build_world() -> World:
         assessment = case_services.assessment_add(case=case, situation="母と長男の二人暮らし。", issues="介護サービス未利用",
                                                   by=worker)
         w.add(f"assessment_{n}", assessment, *team_names, need_to_know=True)
-        plan = case_services.plan_draft(case=case, goals="介護サービスにつながる", policy="包括と分担", contents="申請支援",
+        plan = case_services.plan_draft(case=case, goals=f"介護サービスにつながる（{n}）", policy="包括と分担", contents="申請支援",
                                         monitoring_on=dt.date(2026, 11, 10), roles=[(t["agency"], "介護保険の申請")],
                                         based_on=assessment, by=worker)
         w.add(f"plan_{n}", plan, *team_names, need_to_know=True)
+        w.markers[plan.goals] = plan
         # Team 2's conference has the outsider among its attendees: they see that record only.
         attendees = [worker] + ([w.user("outsider_2")] if n == 2 else [])
         conference = case_services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 9, 20),
                                                    plan=plan, attendees=attendees, agencies=[t["agency"]], by=worker)
         w.add(f"conference_{n}", conference, *team_names, *(["outsider_2"] if n == 2 else []), need_to_know=True)
+        if n == 2:
+            w.mark(plan, "outsider_2")  # the plan the meeting decided is part of its record
         meeting = case_services.support_meeting_record(
-            held_on=dt.date(2026, 10, 2), cases=[case], shared="見守りの状況を共有", policy="週1回訪問", by=worker,
+            held_on=dt.date(2026, 10, 2), cases=[case], shared=f"見守りの状況を共有（{n}）", policy="週1回訪問", by=worker,
             attendees=[{"name": "民生委員 A", "organisation": "民生委員児童委員協議会", "confidentiality_acknowledged": True}])
         w.add(f"support_meeting_{n}", meeting, *team_names, need_to_know=True)
+        w.markers[meeting.shared] = meeting
         issue = case_services.regional_issue_raise(title=f"移動手段の不足 {n}", description="バス路線の廃止で通院が難しい世帯がある。",
                                                    by=worker, case=case)
         w.add(f"regional_issue_{n}", issue)  # no personal data: for city staff and councils

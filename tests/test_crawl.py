@@ -157,7 +157,7 @@ RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 CASES = ["case_1", "case_2"]
 DOCUMENTS = ["notice_doc_a", "notice_doc_b", "certificate_doc_a", "certificate_doc_b", "certificate_doc_a2",
              "dismissal_doc_a2"]
-MEETINGS = ["meeting_c1", "meeting_c2a", "upcoming_c2b"]
+MEETINGS = ["meeting_c1", "meeting_c2a", "meeting_c2b", "upcoming_c2b"]
 COUNCILS = ["council_c1", "council_c2a", "council_c2b"]
 
 # Each portal pattern: who is served (everyone else signed in: 404; anonymous: 302 to login).
