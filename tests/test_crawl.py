@@ -662,6 +662,9 @@ def test_every_url_pattern_is_classified() -> None:
     unclassified = [f"{key}  ({route})" for key, route in walk(get_resolver().url_patterns)
                     if key not in PORTAL and key not in ADMIN_PAGES and key not in generated]
     assert not unclassified, "URL patterns the crawl does not classify:\n" + "\n".join(unclassified)
+    keys = {key for key, _ in walk(get_resolver().url_patterns)}
+    assert not (set(PORTAL) | set(ADMIN_PAGES)) - keys, "table entries without a URL pattern"
+    assert not {key for key, _ in KNOWN_DEFECTS} - keys, "known defects of URL patterns that are gone"
     registered = {m._meta.label_lower for m in admin.site._registry}
     assert registered == set(ADMIN_MODELS), (
         f"admin models without a rule: {sorted(registered - set(ADMIN_MODELS))}; "
