@@ -53,6 +53,11 @@ class Persona:
         return frozenset() if self.user is None else self.user.roles
 
     @property
+    def anonymous(self) -> bool:
+        """Not signed in, or signed in as a deactivated user (who counts as anonymous)."""
+        return self.user is None or not self.user.is_active
+
+    @property
     def is_superuser(self) -> bool:
         return bool(self.user and self.user.is_superuser)
 
@@ -144,6 +149,8 @@ def build_world() -> World:
     _user(w, "superuser", [], staff=True, is_superuser=True)
     city = _user(w, "city", [Role.CITY_STAFF], organisation=city_dept, staff=True)
     _user(w, "auditor", [Role.AUDITOR], organisation=city_dept, staff=True)
+    # A deactivated city employee whose session is still open: answered as an anonymous user.
+    _user(w, "inactive_city", [Role.CITY_STAFF], organisation=city_dept, staff=True, is_active=False)
     _user(w, "sec_1", [Role.SECRETARIAT], organisation=city_dept, staff=True)
     _user(w, "sec_2", [Role.SECRETARIAT], organisation=city_dept, staff=True)
     contractor = {"a": _user(w, "contractor_a", [Role.CONTRACTOR], organisation=org_a),
@@ -288,6 +295,9 @@ def build_world() -> World:
         _user(w, f"agency_{n}", [Role.CASE_WORKER], organisation=t["agency"].organisation)
         _user(w, f"outsider_{n}", [Role.CASE_WORKER],
               organisation=t["outsider"].organisation if t["outsider"] else None)
+    # A coordinator who is also a 相談支援員, in an agency that case 1's consent covers: never sees cases.
+    _user(w, "coord_caseworker", [Role.COORDINATOR, Role.CASE_WORKER], organisation=team[1]["agency"].organisation)
+    w.mark(team[1]["agency"].organisation, "coord_caseworker")
     for n, t in team.items():
         w.mark(t["home"].organisation, f"worker_{n}")
         w.mark(t["agency"].organisation, f"agency_{n}")

@@ -551,11 +551,11 @@ def check(state: Crawl, key: str, target: Target, expectations: dict[str, tuple[
 def portal_expectations(route: Route, target: Target, w: World) -> dict[str, tuple[int, str]]:
     expected = {}
     for name, p in w.personas.items():
-        if p.user is None and not route.public:
+        if p.anonymous and not route.public:
             expected[name] = (302, "/accounts/login/")
         elif not target.exists:
             expected[name] = (404, "")
-        elif p.user is None or route.allow(p, target, w):
+        elif p.anonymous or route.allow(p, target, w):
             expected[name] = (route.ok, "")
         else:
             expected[name] = (404, "")
@@ -649,7 +649,7 @@ def test_admin_page(crawl: Crawl, key: str) -> None:
         expected = {}
         for name, p in w.personas.items():
             if not p.is_staff:
-                expected[name] = (page.anonymous if p.user is None else 302 if key != "admin:login" else 200, "")
+                expected[name] = (page.anonymous if p.anonymous else 302 if key != "admin:login" else 200, "")
             else:
                 expected[name] = (page.ok if page.allow(p, target, w) else page.refused, "")
         check(crawl, key, target, expected, problems)
