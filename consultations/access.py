@@ -48,12 +48,16 @@ def cases_visible_to(user: Any, queryset: QuerySet) -> QuerySet:
     return queryset.filter(Q(pk__in=assigned) | by_consent)
 
 
-def get_case_or_404(user: Any, pk: int, *, fields: list[str], purpose: str):
-    """The case if the user may see it (otherwise 404), with the read logged."""
+def get_case_or_404(user: Any, pk: int, *, fields: list[str], purpose: str, assigned_only: bool = False):
+    """The case if the user may see it (otherwise 404), with the read logged.
+
+    ``assigned_only``: pages that change the case answer 404 to an agency that only reads it
+    under consent, and such a refusal is not logged as a read.
+    """
     from .models import Case
 
     case = cases_visible_to(user, Case.objects.all()).filter(pk=pk).first()
-    if case is None:
+    if case is None or (assigned_only and not is_assigned(user, case)):
         raise Http404("ページが見つかりません。")
     log_read(user, case, fields=fields, purpose=purpose)
     return case

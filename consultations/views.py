@@ -109,10 +109,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _assigned_case_or_404(request: HttpRequest, pk: int, *, fields: list[str], purpose: str) -> Case:
-    case = get_case_or_404(request.user, pk, fields=fields, purpose=purpose)
-    if not is_assigned(request.user, case):
-        raise Http404("ページが見つかりません。")
-    return case
+    return get_case_or_404(request.user, pk, fields=fields, purpose=purpose, assigned_only=True)
 
 
 def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, **initial):

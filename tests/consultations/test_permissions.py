@@ -193,3 +193,17 @@ def test_the_three_pdfs_hold_the_case(client, world):
     assert "支援プラン" in plan and "介護サービスにつながる" in plan and "令和8年9月1日" in plan
     record = text("conferences")
     assert "重層的支援会議記録" in record and "プラン策定時" in record and "令和8年6月1日" in record
+
+
+@pytest.mark.parametrize("page", ["consent", "plan", "conference", "assessment", "staff", "support_meeting",
+                                  "regional_issue"])
+def test_a_refused_change_page_logs_no_read(client, world, page):
+    """An agency reads the case under consent but may not change it: the form page answers 404,
+    and the audit log must not say it read the case (found by tests/test_crawl.py)."""
+    case, personas = world
+    client.force_login(personas["consented_agency_worker"])
+    assert client.get(reverse(f"cases:{page}", args=[case.pk])).status_code == 404
+    assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
+    client.force_login(personas["assigned_worker"])
+    assert client.get(reverse(f"cases:{page}", args=[case.pk])).status_code == 200
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=personas["assigned_worker"]).count() == 1
