@@ -10,13 +10,16 @@ class MunicipalityAdminSite(admin.AdminSite):
     index_title = "管理メニュー"
 
     def register(self, model_or_iterable, admin_class=None, **options):  # type: ignore[no-untyped-def]
-        """Every admin add form is saved once per sending (municipality/once.py), including the
-        admins of installed packages."""
+        """Every admin add form is saved once per sending (municipality/once.py), and every list's date
+        drill-down refuses years no record has (municipality/admin_guards.py), including the admins
+        of installed packages."""
+        from municipality.admin_guards import DateHierarchyGuardMixin
         from municipality.once import OnceAdminMixin
 
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, OnceAdminMixin):
-            admin_class = type(admin_class.__name__, (OnceAdminMixin, admin_class),
+        guards = tuple(m for m in (OnceAdminMixin, DateHierarchyGuardMixin) if not issubclass(admin_class, m))
+        if guards:
+            admin_class = type(admin_class.__name__, (*guards, admin_class),
                                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__})
         return super().register(model_or_iterable, admin_class, **options)
 

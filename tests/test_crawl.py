@@ -261,13 +261,7 @@ PORTAL: dict[str, Route] = {
 # once the fix is merged the 500 is gone and the crawl fails until the entry is removed.
 # A defect seen on one database only names it ("sqlite", "postgresql").
 BAD_DATES = "bad dates → 500 (issue 11, fixed on the bad-dates branch)"
-KNOWN_DEFECTS: dict[tuple[str, str], tuple[str, str | None]] = {
-    ("activities:list", "month=9999-12"): (f"{BAD_DATES}: the month after 9999-12 overflows (OverflowError)", None),
-    ("admin:reminders_delivery_changelist", "created_at__year=1"): (
-        f"{BAD_DATES}: the date hierarchy's year 1 overflows in local time (OverflowError; PostgreSQL answers 200)",
-        "sqlite"),
-    ("admin:councils_seats_on_date", "date=0001-01-01"): (f"{BAD_DATES}: 和暦 of a day before 明治 (ValueError)", None),
-}
+KNOWN_DEFECTS: dict[tuple[str, str], tuple[str, str | None]] = {}
 
 
 def known_defect(key: str, query: str) -> str | None:
@@ -326,24 +320,26 @@ ADMIN_MODELS: dict[str, AdminRule] = {
     "coordinators.dismissalnotice": AdminRule(**READ_ONLY),
     "coordinators.certificate": AdminRule(**READ_ONLY),
     "coordinators.trainingcourse": AdminRule(scoped=False, delete=NEVER),
-    "coordinators.trainingrecord": AdminRule(),
+    "coordinators.trainingrecord": AdminRule(delete=NEVER),
     "activities.activitycategory": AdminRule(scoped=False, delete=NEVER),
     "activities.activity": AdminRule(**READ_ONLY, queries=("date__year=2026&date__month=10", "!date__year=0")),
     "activities.monthlyreport": AdminRule(add=NEVER, delete=NEVER),
-    "activities.socialresource": AdminRule(),
-    "activities.need": AdminRule(),
-    "activities.match": AdminRule(),
+    "activities.socialresource": AdminRule(delete=NEVER),
+    "activities.need": AdminRule(delete=NEVER),
+    "activities.match": AdminRule(delete=NEVER),
     "councils.council": AdminRule(delete=NEVER),
     "councils.person": AdminRule(delete=NEVER),
     "councils.membership": AdminRule(delete=NEVER, queries=(
         "q=委員", "active_on=2026-11-23", "active_on=9999-12-31", "active_on=0001-01-01", "active_on=2026-02-30")),
     "councils.office": AdminRule(**READ_ONLY),
-    "councils.pledge": AdminRule(),
-    "councils.workinggroup": AdminRule(),
-    "councils.meeting": AdminRule(queries=("q=第1回", "date__year=2026", "date__year=1", "!date__year=99999")),
-    "consultations.agency": AdminRule(scoped=False),
-    "consultations.regionalissue": AdminRule(scoped=False, note="no personal data"),
-    "reminders.delivery": AdminRule(**READ_ONLY, queries=("q=架空", "created_at__year=2026", "created_at__year=1"),
+    "councils.pledge": AdminRule(delete=NEVER),
+    "councils.workinggroup": AdminRule(delete=NEVER),
+    "councils.meeting": AdminRule(delete=NEVER, queries=("q=第1回", "date__year=2026", "!date__year=1", "!date__year=9999",
+                                                          "!date__year=99999")),
+    "consultations.agency": AdminRule(scoped=False, delete=NEVER),
+    "consultations.regionalissue": AdminRule(scoped=False, delete=NEVER, note="no personal data"),
+    "reminders.delivery": AdminRule(**READ_ONLY, queries=("q=架空", "created_at__year=2026", "!created_at__year=1",
+                                                              "!created_at__year=9999"),
                                     note="the city's outbox; monitoring rows answer 404"),
     "reminders.notice": AdminRule(**READ_ONLY, view=lambda p: p.is_staff, note="each user's own notices"),
     "forms_pdf.issueddocument": AdminRule(**READ_ONLY),
