@@ -13,11 +13,11 @@ class MunicipalityAdminSite(admin.AdminSite):
         """Every admin add form is saved once per sending (municipality/once.py), and every list's date
         drill-down refuses years no record has (municipality/admin_guards.py), including the admins
         of installed packages."""
-        from municipality.admin_guards import DateHierarchyGuardMixin
+        from municipality.admin_guards import DateLookupGuardMixin
         from municipality.once import OnceAdminMixin
 
         admin_class = admin_class or admin.ModelAdmin
-        guards = tuple(m for m in (OnceAdminMixin, DateHierarchyGuardMixin) if not issubclass(admin_class, m))
+        guards = tuple(m for m in (OnceAdminMixin, DateLookupGuardMixin) if not issubclass(admin_class, m))
         if guards:
             admin_class = type(admin_class.__name__, (*guards, admin_class),
                                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__})

@@ -13,7 +13,7 @@ from typing import Any
 from forms_pdf.rendering import RenderedDocument, render_pdf
 from municipality.wareki import format_wareki
 
-from .models import Certificate, CertificateStatus
+from .models import Certificate, CertificateStatus, DismissalNotice
 
 COLUMNS, ROWS = 2, 5
 PER_SHEET = COLUMNS * ROWS
@@ -44,7 +44,12 @@ def is_void(certificate: Certificate) -> bool:
 
 def void_reason(certificate: Certificate) -> str:
     """What the stamp says under 無効, e.g. 令和8年10月31日 解任."""
-    cause = "再交付" if certificate.status == CertificateStatus.REPLACED else "解任"
+    if certificate.status == CertificateStatus.REPLACED:
+        cause = "再交付"
+    elif DismissalNotice.objects.filter(appointment_id=certificate.appointment_id).exists():
+        cause = "解任"
+    else:  # the appointment ended with its contract (契約の解除), not by a 解任届
+        cause = "契約の解除"
     day = f"{format_wareki(certificate.invalidated_on)} " if certificate.invalidated_on else ""
     return f"{day}{cause}により無効"
 

@@ -2,32 +2,64 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.http import HttpRequest
 
-from .validators import EVENT_MAX, EVENT_MIN
+from .validators import BIRTH_MIN, EVENT_MAX
+
+# Lookups whose value is a date, a datetime or a year; month, day, week day … are small numbers.
+_YEAR_VALUED = {None, "exact", "gt", "gte", "lt", "lte", "range", "in", "date", "year", "iso_year"}
+_LEADING_YEAR = re.compile(r"\s*(-?\d+)")
 
 
-class DateHierarchyGuardMixin:
-    """A list's date drill-down (``?created_at__year=…``) only for years the application records.
+def _date_field(model: type[models.Model], parts: list[str]) -> tuple[models.Field | None, str | None]:
+    """The date field a lookup path ends on (following relations), and the lookup after it."""
+    for index, name in enumerate(parts):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None, None
+        if field.is_relation and field.related_model is not None:
+            model = field.related_model
+            continue
+        if isinstance(field, models.DateField):  # DateTimeField too
+            rest = parts[index + 1:]
+            return field, (rest[0] if rest else None)
+        return None, None
+    return None, None
 
-    Django builds the year's bounds as datetimes and converts them to UTC: year 1 overflows in
-    Asia/Tokyo, and year 9999 has no following year, both as a 500. A year outside the event range
-    is an invalid lookup instead, which the admin answers by going back to the list (``?e=1``).
+
+def out_of_range(model: type[models.Model], key: str, value: str) -> bool:
+    """Whether a list's query names a year no record can have (it would overflow, not filter)."""
+    field, lookup = _date_field(model, key.split("__"))
+    if field is None or lookup not in _YEAR_VALUED:
+        return False
+    for part in value.split(","):
+        match = _LEADING_YEAR.match(part)
+        if match and not BIRTH_MIN.year <= int(match.group(1)) <= EVENT_MAX.year:
+            return True
+    return False
+
+
+class DateLookupGuardMixin:
+    """A list filtered by a date (the date drill-down ``?created_at__year=…``, or any
+    ``?date_joined__gte=…`` typed into the address) only for years a record can have.
+
+    Django turns such a value into an aware datetime and converts it to UTC: year 1 overflows in
+    Asia/Tokyo (on SQLite, as a 500), and year 9999 has no following year. A year outside
+    1868–2100 is an invalid lookup instead, which the admin answers by going back to the list
+    (``?e=1``).
     """
 
-    date_hierarchy: str | None
+    model: type[models.Model]
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
-        if self.date_hierarchy:
-            value = request.GET.get(f"{self.date_hierarchy}__year")
-            if value is not None:
-                try:
-                    year = int(value)
-                except ValueError:
-                    year = 0
-                if not EVENT_MIN.year <= year <= EVENT_MAX.year:
-                    raise IncorrectLookupParameters(f"year {value!r} out of range")
+        for key, values in request.GET.lists():
+            if any(out_of_range(self.model, key, value) for value in values):
+                raise IncorrectLookupParameters(f"{key}: a year out of range")
         return super().get_changelist_instance(request)  # type: ignore[misc]

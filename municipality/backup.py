@@ -243,16 +243,30 @@ def backup_restore(*, source: BinaryIO, alias: str = "default") -> dict[str, Any
         if vendor != connection.vendor:
             raise CommandError(f"このバックアップは {vendor} のものです。復元先は {connection.vendor} です。")
         database = folder / manifest["database"]["file"]
-        if vendor == "postgresql":
-            _restore_postgres(connection, database, manifest)
-        else:
-            _restore_sqlite(connection, database)
-        with connection.cursor() as cursor:
-            counts = _counts(cursor, connection.introspection.table_names(cursor))
-        if counts != manifest["database"]["tables"]:
-            differ = sorted(t for t in set(counts) | set(manifest["database"]["tables"])
-                            if counts.get(t) != manifest["database"]["tables"].get(t))
-            raise CommandError(f"復元したデータベースの件数が目録と一致しません：{', '.join(differ[:10])}")
+        # The photos first, into a folder beside MEDIA_ROOT (the same disk): a disk that fills up
+        # stops the restore before the database is written. The folder takes MEDIA_ROOT's name last.
+        staging = media_root.with_name(media_root.name + ".restoring")
+        shutil.rmtree(staging, ignore_errors=True)
         if (folder / MEDIA).is_dir():
-            shutil.copytree(folder / MEDIA, media_root, dirs_exist_ok=True)
+            shutil.copytree(folder / MEDIA, staging)
+        else:
+            staging.mkdir(parents=True)
+        try:
+            if vendor == "postgresql":
+                _restore_postgres(connection, database, manifest)
+            else:
+                _restore_sqlite(connection, database)
+            with connection.cursor() as cursor:
+                counts = _counts(cursor, connection.introspection.table_names(cursor))
+            if counts != manifest["database"]["tables"]:
+                differ = sorted(t for t in set(counts) | set(manifest["database"]["tables"])
+                                if counts.get(t) != manifest["database"]["tables"].get(t))
+                raise CommandError(
+                    f"復元したデータベースの件数が目録と一致しません：{', '.join(differ[:10])}。"
+                    "このデータベースは使わず、削除して空のデータベースを作り直してから、もう一度復元してください。")
+            if media_root.exists():
+                media_root.rmdir()  # empty, as checked above
+            staging.rename(media_root)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return manifest

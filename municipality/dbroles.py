@@ -139,3 +139,28 @@ def grant_app_role(*, role: str, alias: str = "default") -> list[str]:
             cursor.execute(text)
             executed.append(text)
     return executed
+
+
+def app_role_problems(cursor) -> list[str]:
+    """What is wrong with the role this connection runs as, for the application (empty: nothing).
+
+    The application must run as a role that owns nothing and may not change the append-only
+    tables; a deployment that sets only DATABASE_URL to the owner would quietly lose that.
+    """
+    cursor.execute("SELECT current_user")
+    role = cursor.fetchone()[0]
+    check = _check_role(cursor, role)
+    problems = []
+    if check.superuser:
+        problems.append(f"ロール {role} はスーパーユーザー（またはロール作成・RLS回避の権限を持つロール）です。")
+    if check.owns:
+        problems.append(f"ロール {role} は{check.owns}個のオブジェクト（テーブルなど）を所有しています。")
+    for table in APPEND_ONLY_TABLES:
+        cursor.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AND (has_table_privilege(%s, 'UPDATE') "
+            "OR has_table_privilege(%s, 'DELETE') OR has_table_privilege(%s, 'TRUNCATE'))",
+            [table, table, table, table],
+        )
+        if cursor.fetchone()[0]:
+            problems.append(f"ロール {role} は {table} を変更・削除できます（追記と参照だけにしてください）。")
+    return problems

@@ -107,17 +107,23 @@ def _report_role_changes(sender: type, instance: Any, action: str, reverse: bool
                          **kwargs: Any) -> None:
     from django.contrib.auth.models import Group
 
-    if action not in ("post_add", "post_remove", "pre_clear") or reverse:
-        # Changes from the group's side (group.user_set) are not made by the application.
+    from .models import User
+
+    if action not in ("post_add", "post_remove", "pre_clear"):
         return
     names = {role.value for role in PRIVILEGED_ROLES}
-    if action == "pre_clear":
-        removed = set(instance.groups.filter(name__in=names).values_list("name", flat=True))
-        if removed:
-            _announce(instance, [f"役割「{name}」を解除" for name in sorted(removed)])
-        return
-    touched = set(Group.objects.filter(pk__in=pk_set or (), name__in=names).values_list("name", flat=True))
     verb = "付与" if action == "post_add" else "解除"
+    if reverse:  # from the group's side: group.user_set.add(…), as a shell or a script might
+        if instance.name not in names:
+            return
+        users = instance.user_set.all() if action == "pre_clear" else User.objects.filter(pk__in=pk_set or ())
+        for user in users:
+            _announce(user, [f"役割「{instance.name}」を{verb}"])
+        return
+    if action == "pre_clear":
+        touched = set(instance.groups.filter(name__in=names).values_list("name", flat=True))
+    else:
+        touched = set(Group.objects.filter(pk__in=pk_set or (), name__in=names).values_list("name", flat=True))
     if touched:
         _announce(instance, [f"役割「{name}」を{verb}" for name in sorted(touched)])
 

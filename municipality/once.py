@@ -65,6 +65,10 @@ class OnceFormMixin:
         getattr(self, "cleaned_data", {}).pop(TOKEN_FIELD, None)
         if self.is_bound and parse_token(self.data.get(self.add_prefix(TOKEN_FIELD))) is None:  # type: ignore[attr-defined]
             self.add_error(None, RELOAD)  # type: ignore[attr-defined]
+            # The form shown again carries a fresh token, so that sending it once more goes through.
+            data = self.data.copy()  # type: ignore[attr-defined]
+            data[self.add_prefix(TOKEN_FIELD)] = str(uuid.uuid4())  # type: ignore[attr-defined]
+            self.data = data
 
 
 def _duplicate_response(request: HttpRequest, token: uuid.UUID, form: str) -> HttpResponse:
@@ -92,12 +96,27 @@ def claim_and_run(request: HttpRequest, *, form: str, respond: Callable[[], Http
     except IntegrityError:
         return _duplicate_response(request, token, form)
     response = respond()
-    if isinstance(response, HttpResponseRedirectBase):
-        claim.result_url = response["Location"][:300]
+    saved_at = _saved_at(request, response)
+    if saved_at:
+        claim.result_url = saved_at[:300]
         claim.save(update_fields=["result_url"])
     else:
         claim.delete()
     return response
+
+
+def _saved_at(request: HttpRequest, response: HttpResponse) -> str:
+    """Where a successful sending left the user ("" when nothing was saved)."""
+    if isinstance(response, HttpResponseRedirectBase):
+        return response["Location"]
+    # An admin add form opened as a pop-up (the "+" beside a select) answers its success with a page
+    # that closes the pop-up; a repeat is sent back to the add form with the message.
+    names = getattr(response, "template_name", None) or []
+    if isinstance(names, str):
+        names = [names]
+    if response.status_code == 200 and any(str(name).endswith("popup_response.html") for name in names):
+        return request.get_full_path()
+    return ""
 
 
 def submit_once(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

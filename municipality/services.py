@@ -54,13 +54,20 @@ def _client_address(value: str | None) -> str | None:
 
 
 @transaction.atomic
-def password_reset_request(*, email: str, client: str | None) -> PasswordResetRequest:
+def password_reset_request(*, email: str, client: str | None) -> PasswordResetRequest | None:
     """Record a request for a reset mail and wake the worker once it commits. The same single insert
     whatever the address: whether it is registered shows neither in the answer nor in its time."""
     from .tasks import process_password_resets
 
-    request = PasswordResetRequest.objects.create(email=email, email_hash=_address_hash(email),
-                                                  client=_client_address(client))
+    client = _client_address(client)
+    # A client past its limit would be refused by the worker anyway: its further requests are not
+    # even stored, so that a flood cannot fill the table or keep the worker busy. The count is made
+    # for every request, whatever the address, so the answer still says nothing.
+    recent = PasswordResetRequest.objects.filter(
+        client=client, requested_at__gt=timezone.now() - PASSWORD_RESET_WINDOW).count() if client else 0
+    if recent >= settings.PASSWORD_RESET_LIMIT_PER_CLIENT:
+        return None
+    request = PasswordResetRequest.objects.create(email=email, email_hash=_address_hash(email), client=client)
     publish_on_commit(process_password_resets)
     return request
 

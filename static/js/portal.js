@@ -20,15 +20,43 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // One-time form tokens (municipality/once.py). Going back to a form already sent, the browser may
 // load the page anew (with a new token) and put back what was typed; sending it again would then
-// record it twice. The token the form was sent with is kept for this tab and put back on a
-// back/forward navigation only: a form opened by a link stays a new form.
+// record it twice. The token the form was sent with, and what it carried, are kept for this tab; on
+// a back/forward navigation the token is put back, and kept only if the form is sent unchanged: a
+// changed form is another record and gets a token of its own. A form opened by a link stays new.
+const onceFields = (form) => {
+  const data = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (name !== "once_token" && name !== "csrfmiddlewaretoken") {
+      data.append(name, typeof value === "string" ? value : `${value.name}:${value.size}`);
+    }
+  }
+  return data.toString();
+};
+const freshToken = () => {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
 document.addEventListener("DOMContentLoaded", () => {
   const navigation = performance.getEntriesByType("navigation")[0];
   const back = navigation && navigation.type === "back_forward";
   document.querySelectorAll("form input[name='once_token']").forEach((input, index) => {
     const key = `once_token:${location.pathname}${location.search}:${index}`;
-    const sent = sessionStorage.getItem(key);
-    if (back && sent) input.value = sent;
-    input.form.addEventListener("submit", () => sessionStorage.setItem(key, input.value));
+    let sent = null;
+    try {
+      sent = JSON.parse(sessionStorage.getItem(key) || "null");
+    } catch {
+      sent = null;
+    }
+    const restored = back && sent && sent.token ? sent : null;
+    if (restored) input.value = restored.token;
+    input.form.addEventListener("submit", () => {
+      const fields = onceFields(input.form);
+      if (restored && input.value === restored.token && fields !== restored.fields) input.value = freshToken();
+      sessionStorage.setItem(key, JSON.stringify({ token: input.value, fields }));
+    });
   });
 });

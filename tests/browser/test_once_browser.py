@@ -45,3 +45,26 @@ def test_the_intake_form_sent_again_after_going_back_makes_one_case(page: Page, 
     # A form opened anew is a new form.
     page.goto(f"{live_server.url}/portal/cases/new/")
     assert page.locator("input[name=once_token]").input_value() != first_token
+
+
+def test_a_form_changed_after_going_back_is_another_record(page: Page, live_server):
+    name_city()
+    UserFactory(username="worker2", roles=["相談支援員"])
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("ユーザー名").fill("worker2")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_server.url}/portal/cases/new/")
+    page.get_by_label("受付日").fill(timezone.localdate().isoformat())
+    page.get_by_label("高齢").check()
+    page.get_by_label("本人氏名", exact=True).fill("山田 花子")
+    page.get_by_label("相談の内容（主訴）").fill("母の介護の相談")
+    page.get_by_role("button", name="受け付ける").click()
+    expect(page.get_by_role("status")).to_contain_text("相談を受け付けました")
+    page.go_back()
+    expect(page.get_by_label("本人氏名", exact=True)).to_have_value("山田 花子")
+    # Another person's intake typed over the sent one: a new record, not a refused repeat.
+    page.get_by_label("本人氏名", exact=True).fill("佐藤 一郎")
+    page.get_by_role("button", name="受け付ける").click()
+    expect(page.get_by_role("status")).to_contain_text("相談を受け付けました")
+    assert sorted(Case.objects.values_list("person_name", flat=True)) == ["佐藤 一郎", "山田 花子"]

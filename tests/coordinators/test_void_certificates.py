@@ -91,6 +91,16 @@ def test_the_employer_and_the_city_get_the_card_stamped_void(client, holder, cer
     assert bytes(IssuedDocument.objects.get(pk=certificate.document_id).pdf) == stored
 
 
+def test_a_card_void_by_the_contracts_cancellation_says_so(client, holder, certificate, accepted, city_user):
+    services.contract_cancel(contract=accepted.contract, on=dt.date(2026, 10, 31), by=city_user)
+    certificate.refresh_from_db()
+    client.force_login(holder)
+    assert client.get(urls(certificate)[0]).status_code == 404
+    client.force_login(city_user)
+    for text in pages_text(client.get(urls(certificate)[0]).content):
+        assert "令和8年10月31日契約の解除により無効" in text and "解任" not in text, text
+
+
 def test_a_replaced_card_is_void_and_the_new_one_is_not(client, holder, certificate, city_user):
     new = services.certificate_reissue(certificate=certificate, reason="紛失", issued_by=city_user)
     certificate.refresh_from_db()

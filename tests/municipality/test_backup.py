@@ -186,3 +186,22 @@ def test_backup_never_overwrites_a_file(tmp_path, media_root):
     with pytest.raises(CommandError, match="既にあります"):
         call_command("backup", output=str(archive))
     assert archive.read_bytes() == b"earlier backup"
+
+
+@pytest.mark.django_db(transaction=True)  # the backup takes its own snapshot transaction on PostgreSQL
+def test_backup_writes_a_new_private_file_and_follows_no_link(tmp_path, media_root):
+    import os
+    import stat
+
+    secret = tmp_path / "elsewhere.txt"
+    secret.write_bytes(b"not to be overwritten")
+    (tmp_path / "planted.tar.partial").symlink_to(secret)
+    with pytest.raises(CommandError, match="残っています"):
+        call_command("backup", output=str(tmp_path / "planted.tar"))
+    assert secret.read_bytes() == b"not to be overwritten"
+    assert not (tmp_path / "planted.tar").exists()
+
+    call_command("backup", output=str(tmp_path / "fresh.tar"))
+    mode = stat.S_IMODE(os.stat(tmp_path / "fresh.tar").st_mode)
+    assert mode == 0o600
+    assert not (tmp_path / "fresh.tar.partial").exists()

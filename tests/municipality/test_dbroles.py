@@ -138,3 +138,18 @@ def test_the_owner_url_must_name_the_same_database(db, settings):
     settings.DATABASE_OWNER = {**connection.settings_dict, "NAME": "another_database", "USER": OWNER_ROLE}
     with pytest.raises(CommandError, match="同じデータベース"):
         call_command("grant_app_role", role=APP_ROLE)
+
+
+@pytest.mark.postgres
+def test_the_deploy_check_refuses_the_owner_and_accepts_the_application_role(transactional_db):
+    from municipality.checks import application_database_role
+    from municipality.dbroles import app_role_problems
+
+    ensure_role(APP_ROLE)
+    grant_app_role(role=APP_ROLE)
+    # The test database belongs to the role that created it: as that role the check fails.
+    errors = application_database_role(databases=["default"])
+    assert [e.id for e in errors] == ["municipality.E001"]
+    assert "DATABASE_MIGRATE_URL" in errors[0].hint
+    with login_as(APP_ROLE) as app, app.cursor() as cursor:
+        assert app_role_problems(cursor) == []

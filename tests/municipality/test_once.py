@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from consultations.models import (
 from coordinators.models import AppointmentNotice, DismissalNotice
 from councils.models import Council, Invitation, Meeting, Membership, SetupType
 from municipality.models import Area, FormSubmission, Organisation, User
-from municipality.once import ALREADY_DONE, RELOAD, TOKEN_FIELD
+from municipality.once import ALREADY_DONE, RELOAD, TOKEN_FIELD, parse_token
 from municipality.services import form_submissions_prune
 from tests.activities.conftest import appoint
 from tests.factories import AreaFactory, UserFactory
@@ -194,6 +195,20 @@ def test_a_form_without_its_token_is_refused_and_keeps_what_was_typed(client, wo
 
 
 @pytest.mark.django_db
+def test_a_form_refused_for_its_token_comes_back_with_a_fresh_one_that_goes_through(client, world):
+    client.force_login(world["worker"])
+    url = reverse("cases:regional_issue", args=[world["case"].pk])
+    data = {"title": "坂の上の買い物", "description": "x"}
+    for sent in ("", "forged"):
+        page = client.post(url, {**data, TOKEN_FIELD: sent}).content.decode()
+        assert RELOAD in page
+        fresh = re.search(rf'name="{TOKEN_FIELD}" value="([^"]+)"', page)
+        assert fresh and parse_token(fresh.group(1)) is not None
+    assert client.post(url, {**data, TOKEN_FIELD: fresh.group(1)}).status_code == 302
+    assert RegionalIssue.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_a_refused_form_keeps_its_token_for_the_corrected_sending(client, world):
     client.force_login(world["worker"])
     url = reverse("cases:regional_issue", args=[world["case"].pk])
@@ -252,6 +267,20 @@ def test_an_admin_add_form_sent_twice_creates_one_row(client, city_staff, url_na
     assert without.status_code == 200
     assert RELOAD in without.content.decode()
     assert count() == 1
+
+
+@pytest.mark.django_db
+def test_an_admin_add_form_in_a_popup_keeps_its_claim(client, city_staff):
+    """The "+" beside a select opens the add form as a pop-up, whose success is a page, not a redirect."""
+    client.force_login(city_staff)
+    url = reverse("admin:municipality_area_add") + "?_popup=1&_to_field=id"
+    token = str(client.get(url).context["adminform"].form[TOKEN_FIELD].value())
+    first = client.post(url, {**area_data(), "_popup": "1", "_to_field": "id", TOKEN_FIELD: token})
+    assert first.status_code == 200 and "popup_response" in str(first.template_name)
+    assert FormSubmission.objects.filter(token=token).exclude(result_url="").exists()
+    second = client.post(url, {**area_data(), "_popup": "1", "_to_field": "id", TOKEN_FIELD: token}, follow=True)
+    assert ALREADY_DONE in second.content.decode()
+    assert Area.objects.filter(code="X9").count() == 1
 
 
 def test_every_registered_admin_saves_its_add_form_once():

@@ -141,6 +141,15 @@ def test_one_client_asking_for_many_addresses_is_limited(client, contractor_a, s
     assert process_and_send() == 1
 
 
+def test_a_flooding_client_stores_nothing_past_its_limit(client, contractor_a, settings):
+    from municipality.models import PasswordResetRequest
+
+    settings.PASSWORD_RESET_LIMIT_PER_CLIENT = 10
+    answers = {request_reset(client, f"flood{n}@example.jp", ip="198.51.100.9").url for n in range(25)}
+    assert len(answers) == 1  # the same answer throughout
+    assert PasswordResetRequest.objects.filter(client="198.51.100.9").count() == 10
+
+
 def test_addresses_do_not_stay_and_rows_go_after_a_day(client, contractor_a):
     from municipality.models import PasswordResetRequest
     from municipality.services import password_reset_requests_process

@@ -243,3 +243,14 @@ def test_plain_accounts_changes_raise_no_notice(client, world, django_capture_on
     plain.refresh_from_db()
     assert plain.job_title == "主事"
     assert not Notice.objects.filter(reason=Reason.ACCESS_CHANGE).exists()
+
+
+def test_a_role_granted_from_the_groups_side_is_told_too(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        Group.objects.get(name="相談支援員").user_set.add(world["plain"])
+    with django_capture_on_commit_callbacks(execute=True):
+        Group.objects.get(name="相談支援員").user_set.clear()
+    told = Notice.objects.filter(reason=Reason.ACCESS_CHANGE, user=world["auditor_watch"])
+    assert told.filter(title__contains="plain_member", body__contains="役割「相談支援員」を付与").exists()
+    for name in ("plain_member", "worker_elsewhere", "assigned"):
+        assert told.filter(title__contains=name, body__contains="役割「相談支援員」を解除").exists(), name

@@ -32,17 +32,23 @@ class Command(BaseCommand):
             if target.exists():
                 raise CommandError(f"{target} は既にあります。別の名前を指定してください。")
             partial = target.with_name(target.name + ".partial")
-            # Only the owner of the file may read it: it holds 要配慮個人情報.
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # Only the owner of the file may read it: it holds 要配慮個人情報. A new file only (never
+            # an old one with wider permissions, never through a symbolic link).
+            try:
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            except FileExistsError as exc:
+                raise CommandError(f"{partial} が残っています。中断したバックアップの残りなら削除してから実行してください。") from exc
             try:
                 with os.fdopen(fd, "wb") as handle:
                     manifest = backup_write(out=handle)
                     handle.flush()
                     os.fsync(handle.fileno())
-                partial.rename(target)
-            except BaseException:
+                try:
+                    os.link(partial, target)  # unlike a rename, never replaces a file made meanwhile
+                except FileExistsError as exc:
+                    raise CommandError(f"{target} は既にあります。別の名前を指定してください。") from exc
+            finally:
                 partial.unlink(missing_ok=True)
-                raise
         database = manifest["database"]
         log.write(self.style.SUCCESS(
             f"バックアップしました：テーブル{len(database['tables'])}個（{sum(database['tables'].values())}行）、"
