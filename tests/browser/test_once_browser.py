@@ -13,11 +13,10 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_intake_form_sent_again_after_going_back_makes_one_case(page: Page, live_server):
-    name_city()
-    UserFactory(username="worker", roles=["相談支援員"])
+def open_filled_intake(page: Page, live_server, username: str) -> None:
+    """Log in as a case worker and fill the intake form, ready to send."""
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill("worker")
+    page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
     page.goto(f"{live_server.url}/portal/cases/new/")
@@ -25,6 +24,12 @@ def test_the_intake_form_sent_again_after_going_back_makes_one_case(page: Page, 
     page.get_by_label("高齢").check()
     page.get_by_label("本人氏名", exact=True).fill("山田 花子")
     page.get_by_label("相談の内容（主訴）").fill("母の介護の相談")
+
+
+def test_the_intake_form_sent_again_after_going_back_makes_one_case(page: Page, live_server):
+    name_city()
+    UserFactory(username="worker", roles=["相談支援員"])
+    open_filled_intake(page, live_server, "worker")
     first_token = page.locator("input[name=once_token]").input_value()
     page.get_by_role("button", name="受け付ける").click()
     expect(page.get_by_role("status")).to_contain_text("相談を受け付けました")
@@ -50,15 +55,7 @@ def test_the_intake_form_sent_again_after_going_back_makes_one_case(page: Page, 
 def test_a_form_changed_after_going_back_is_another_record(page: Page, live_server):
     name_city()
     UserFactory(username="worker2", roles=["相談支援員"])
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill("worker2")
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.goto(f"{live_server.url}/portal/cases/new/")
-    page.get_by_label("受付日").fill(timezone.localdate().isoformat())
-    page.get_by_label("高齢").check()
-    page.get_by_label("本人氏名", exact=True).fill("山田 花子")
-    page.get_by_label("相談の内容（主訴）").fill("母の介護の相談")
+    open_filled_intake(page, live_server, "worker2")
     page.get_by_role("button", name="受け付ける").click()
     expect(page.get_by_role("status")).to_contain_text("相談を受け付けました")
     page.go_back()
