@@ -4,12 +4,12 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from municipality.views import PasswordResetView
+from portal.views import PasswordResetView
 
 urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("img/favicon.svg"))),
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
-    path("portal/", include("municipality.urls")),
+    path("portal/", include("portal.urls")),
     path("portal/coordinators/", include("coordinators.urls")),
     path("portal/documents/", include("forms_pdf.urls")),
     path("portal/activities/", include("activities.urls")),
@@ -22,8 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Japanese error pages in the portal's or the admin's look (municipality/error_pages.py).
-handler400 = "municipality.error_pages.bad_request"
-handler403 = "municipality.error_pages.permission_denied"
-handler404 = "municipality.error_pages.page_not_found"
-handler500 = "municipality.error_pages.server_error"
+# Japanese error pages in the portal's or the admin's look (portal/error_pages.py).
+handler400 = "portal.error_pages.bad_request"
+handler403 = "portal.error_pages.permission_denied"
+handler404 = "portal.error_pages.page_not_found"
+handler500 = "portal.error_pages.server_error"

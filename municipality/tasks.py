@@ -13,9 +13,3 @@ def record_worker_heartbeat() -> None:
 
     services.worker_heartbeat_record(hostname=current_task.request.hostname or "unknown")
     form_submissions_prune()
-
-
-@shared_task
-def process_password_resets() -> int:
-    """Published after a reset request commits: queue its mail (the outbox then sends it)."""
-    return services.password_reset_requests_process()

@@ -3,7 +3,7 @@ database (定期処理 in the admin), where city staff can see and change it."""
 
 from celery import shared_task
 
-from . import services
+from . import services, sweep
 
 
 @shared_task
@@ -16,9 +16,8 @@ def scan_due() -> int:
 
 @shared_task
 def send_pending() -> int:
-    """Send what waits in the outbox (new mail, retries whose time has come), after queuing the mail
-    of password-reset requests a broker that was down never announced."""
-    from municipality.services import password_reset_requests_process
-
-    password_reset_requests_process()
+    """Send what waits in the outbox (new mail, retries whose time has come), after the work the apps
+    above registered (reminders/sweep.py: the portal queues the mail of password-reset requests a
+    broker that was down never announced)."""
+    sweep.run_before_send()
     return services.send_due()

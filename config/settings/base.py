@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "consultations",
     "reminders",
     "forms_pdf",
+    "portal",  # the top layer: start page, guide, navigation, password and error pages
 ]
 
 MIDDLEWARE = [
@@ -81,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "municipality.context_processors.portal",
+                "portal.context_processors.portal",
             ],
         },
     },
@@ -123,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 # Reset mails per hour: for one address, and from one client address (whatever the addresses asked
-# for). A request over a limit gets the same answer and sends nothing (municipality/services.py).
+# for). A request over a limit gets the same answer and sends nothing (portal/services.py).
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
 PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
 
@@ -289,7 +290,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "municipality.error_pages.csrf_failure"  # Japanese, in the site's look
+CSRF_FAILURE_VIEW = "portal.error_pages.csrf_failure"  # Japanese, in the site's look
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Browser features the site never uses, denied to every page (municipality/middleware.py). A photo is

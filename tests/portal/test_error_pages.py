@@ -6,9 +6,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from tests.conftest import name_city
-from tests.municipality.error_urls import SECRET
+from tests.portal.error_urls import SECRET
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.municipality.error_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.error_urls")]
 
 HEADINGS = {
     400: "リクエストを処理できませんでした",
@@ -104,9 +104,9 @@ def test_csrf_failure_in_the_admin_is_japanese_in_the_admin_look():
 
 def test_the_500_page_needs_neither_the_database_nor_a_user(django_assert_num_queries):
     from config.urls import handler500
-    from municipality.error_pages import server_error
+    from portal.error_pages import server_error
 
-    assert handler500 == "municipality.error_pages.server_error"
+    assert handler500 == "portal.error_pages.server_error"
     request = RequestFactory().get("/portal/cases/1/")  # no session, no user: as when those failed
     with django_assert_num_queries(0):
         response = server_error(request)

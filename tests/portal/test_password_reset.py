@@ -33,7 +33,7 @@ def request_reset(client, email: str, *, ip: str = "192.0.2.10"):
 
 def process_and_send() -> int:
     """What the worker does after the response: queue the reset mails, then send the outbox."""
-    from municipality.services import password_reset_requests_process
+    from portal.services import password_reset_requests_process
     from reminders.services import send_due
 
     password_reset_requests_process()
@@ -104,7 +104,7 @@ def test_an_unknown_address_gets_no_mail(client):
 
 def test_processing_twice_queues_one_mail(client, contractor_a):
     from municipality.models import PasswordResetRequest
-    from municipality.services import password_reset_requests_process
+    from portal.services import password_reset_requests_process
 
     request_reset(client, contractor_a.email)
     password_reset_requests_process()
@@ -152,7 +152,7 @@ def test_a_flooding_client_stores_nothing_past_its_limit(client, contractor_a, s
 
 def test_addresses_do_not_stay_and_rows_go_after_a_day(client, contractor_a):
     from municipality.models import PasswordResetRequest
-    from municipality.services import password_reset_requests_process
+    from portal.services import password_reset_requests_process
 
     start = timezone.now()
     with time_machine.travel(start, tick=False):
@@ -181,7 +181,7 @@ def test_requests_are_not_in_the_audit_log(client, contractor_a):
 def test_the_request_publishes_the_worker_task_on_commit(client, contractor_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         request_reset(client, contractor_a.email)
-    assert [callback.args[0].name for callback in callbacks] == ["municipality.tasks.process_password_resets"]
+    assert [callback.args[0].name for callback in callbacks] == ["portal.tasks.process_password_resets"]
 
 
 def test_the_minute_sweep_processes_what_the_broker_lost(client, contractor_a):
@@ -193,7 +193,7 @@ def test_the_minute_sweep_processes_what_the_broker_lost(client, contractor_a):
 
 
 def test_the_worker_task_queues_the_mail_and_wakes_the_sender(client, contractor_a, django_capture_on_commit_callbacks):
-    from municipality.tasks import process_password_resets
+    from portal.tasks import process_password_resets
     from reminders.models import Delivery, DeliveryStatus
 
     request_reset(client, contractor_a.email)

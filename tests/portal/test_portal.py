@@ -87,7 +87,7 @@ def test_weak_new_password_is_refused_in_japanese(client, contractor_a):
 
 
 def test_password_reset_by_mail(client, contractor_a, city_staff):
-    from municipality.services import password_reset_requests_process
+    from portal.services import password_reset_requests_process
     from reminders.models import Delivery
     from reminders.services import ERASED, send_due
 

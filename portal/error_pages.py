@@ -16,7 +16,7 @@ from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from config.admin_site import SYSTEM_NAME
+from municipality.naming import SYSTEM_NAME
 
 log = logging.getLogger(__name__)
 

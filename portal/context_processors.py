@@ -1,11 +1,10 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
-from config.admin_site import SYSTEM_NAME
+from municipality.models import Municipality
+from municipality.naming import SYSTEM_NAME
+from municipality.roles import Role
 from reminders.models import Notice
-
-from .models import Municipality
-from .roles import Role
 
 
 def portal(request: HttpRequest) -> dict:

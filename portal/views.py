@@ -6,11 +6,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import selectors, services, wareki
+from coordinators.selectors import waiting_counts
+from municipality import selectors, wareki
+from municipality.models import Organisation
+from municipality.roles import ROLE_SLUGS, Role
+from municipality.scoping import get_visible_or_404
+
+from . import services
 from .forms import PasswordResetForm
-from .models import Organisation
-from .roles import ROLE_SLUGS, Role
-from .scoping import get_visible_or_404
 
 
 @login_required
@@ -29,8 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "areas": user.areas.select_related("parent"),
     }
     if Role.CITY_STAFF in roles:
-        from coordinators.selectors import waiting_counts
-
         context["overview"] = selectors.city_overview()
         context["waiting"] = waiting_counts(day=today)
     return render(request, "portal/home.html", context)
