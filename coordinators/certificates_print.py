@@ -78,7 +78,7 @@ def render_card(certificate: Certificate) -> RenderedDocument:
     document = certificate.document
     if not is_void(certificate):
         return RenderedDocument(filename=document.filename, content_type="application/pdf", content=bytes(document.pdf))
-    return render_pdf("forms_pdf/form2_certificate_card.html", {"doc": card_of(certificate)},
+    return render_pdf("coordinators/forms/form2_certificate_card.html", {"doc": card_of(certificate)},
                       filename=document.filename.removesuffix(".pdf") + "-void.pdf")
 
 
@@ -97,7 +97,7 @@ def serve_document(document: Any, user: Any) -> HttpResponse | None:
 
 def render_snapshots(cards: list[dict], *, title: str, filename: str) -> RenderedDocument:
     return render_pdf(
-        "forms_pdf/form2_certificate_sheet.html",
+        "coordinators/forms/form2_certificate_sheet.html",
         {"title": title, "sheets": sheets_of(cards)},
         filename=filename,
     )

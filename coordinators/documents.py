@@ -23,14 +23,14 @@ from .models import AppointmentNotice, Certificate, DismissalNotice
 
 # The keys are stored in IssuedDocument.kind: never change them.
 APPOINTMENT_NOTICE = register_kind(
-    key="form1", label="様式第1号 選任届出書", template="forms_pdf/form1_appointment.html",
+    key="form1", label="様式第1号 選任届出書", template="coordinators/forms/form1_appointment.html",
 )
 CERTIFICATE = register_kind(
-    key="form2", label="様式第2号 コーディネーター証", template="forms_pdf/form2_certificate_card.html",
+    key="form2", label="様式第2号 コーディネーター証", template="coordinators/forms/form2_certificate_card.html",
     serve=certificates_print.serve_document,
 )
 DISMISSAL_NOTICE = register_kind(
-    key="form3", label="様式第3号 解任届出書", template="forms_pdf/form3_dismissal.html",
+    key="form3", label="様式第3号 解任届出書", template="coordinators/forms/form3_dismissal.html",
 )
 
 

@@ -6,11 +6,9 @@ Two kinds of PDF exist in this project, and a new one takes exactly one of two p
   (様式第1号 選任届出書, 様式第3号 解任届出書) or a certificate issued (様式第2号). It is rendered
   once from a snapshot of its data, stored with that snapshot as an ``IssuedDocument`` through
   ``forms_pdf.services.document_issue`` and never re-rendered from later data; a correction is a
-  new document. Its kind is declared here by the app that issues it, in that app's
-  ``documents.py``::
-
-      APPOINTMENT_NOTICE = register_kind(key="form1", label="様式第1号 選任届出書",
-                                         template="forms_pdf/form1_appointment.html")
+  new document. Its kind is declared with ``register_kind`` by the app that issues it, in that
+  app's ``documents.py`` (see coordinators/documents.py), with its template in that app's
+  templates.
 
 - A **live report** shows today's data and is rendered on each request with
   ``forms_pdf.rendering.render_pdf`` and nothing else: blank forms, the monthly activity report,

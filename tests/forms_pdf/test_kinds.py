@@ -31,7 +31,7 @@ def test_kind():
             return None
         return HttpResponse(b"served by the kind", content_type="application/pdf")
 
-    kind = kinds.register_kind(key="testkind", label="試験用の書類", template="forms_pdf/form3_dismissal.html",
+    kind = kinds.register_kind(key="testkind", label="試験用の書類", template="tests/never_rendered.html",
                                serve=serve)
     yield kind, seen
     kinds._kinds.pop("testkind", None)
@@ -66,7 +66,7 @@ def test_the_coordinator_forms_are_declared_by_coordinators_with_their_stored_ke
 
 def test_a_kind_cannot_be_declared_twice_differently(test_kind):
     with pytest.raises(ImproperlyConfigured):
-        kinds.register_kind(key="testkind", label="別の書類", template="forms_pdf/form1_appointment.html")
+        kinds.register_kind(key="testkind", label="別の書類", template="tests/another.html")
 
 
 @pytest.mark.django_db
