@@ -15,9 +15,9 @@ from coordinators.demo import demo_photo
 from forms_pdf.rendering import render_pdf
 
 FORMS = {
-    "form1_appointment": "forms_pdf/form1_appointment.html",
-    "form2_card": "forms_pdf/form2_certificate_card.html",
-    "form3_dismissal": "forms_pdf/form3_dismissal.html",
+    "form1_appointment": "coordinators/forms/form1_appointment.html",
+    "form2_card": "coordinators/forms/form2_certificate_card.html",
+    "form3_dismissal": "coordinators/forms/form3_dismissal.html",
 }
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import Http404, HttpResponse
+
 from forms_pdf.rendering import RenderedDocument, render_pdf
+from forms_pdf.views import pdf_response
 from municipality.wareki import format_wareki
 
 from .models import Certificate, CertificateStatus, DismissalNotice
@@ -75,13 +78,26 @@ def render_card(certificate: Certificate) -> RenderedDocument:
     document = certificate.document
     if not is_void(certificate):
         return RenderedDocument(filename=document.filename, content_type="application/pdf", content=bytes(document.pdf))
-    return render_pdf("forms_pdf/form2_certificate_card.html", {"doc": card_of(certificate)},
+    return render_pdf("coordinators/forms/form2_certificate_card.html", {"doc": card_of(certificate)},
                       filename=document.filename.removesuffix(".pdf") + "-void.pdf")
+
+
+def serve_document(document: Any, user: Any) -> HttpResponse | None:
+    """How /portal/documents/<id>.pdf serves a 様式第2号 (the kind's serve hook): stamped once void,
+    and never to a void card's holder (404). None (the stored bytes) if no certificate holds it."""
+    certificate = Certificate.objects.select_related("coordinator").filter(document=document).first()
+    if certificate is None:
+        return None
+    if is_withheld_from(certificate, user):
+        raise Http404("ページが見つかりません。")
+    certificate.document = document
+    rendered = render_card(certificate)
+    return pdf_response(rendered.filename, rendered.content)
 
 
 def render_snapshots(cards: list[dict], *, title: str, filename: str) -> RenderedDocument:
     return render_pdf(
-        "forms_pdf/form2_certificate_sheet.html",
+        "coordinators/forms/form2_certificate_sheet.html",
         {"title": title, "sheets": sheets_of(cards)},
         filename=filename,
     )

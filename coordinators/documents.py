@@ -3,6 +3,10 @@
 A snapshot holds exactly what the form prints, already formatted (和暦 dates,
 addressee, wording from the municipality settings), plus the photo as inline data,
 so that the stored document never depends on data that may change later.
+
+The three forms are issued documents (forms_pdf.kinds): declared here, issued through
+forms_pdf.services.document_issue, stored and never re-rendered. Their blank versions are
+live reports (rendered on each request with render_pdf, never stored).
 """
 
 from __future__ import annotations
@@ -10,10 +14,24 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from forms_pdf.kinds import register_kind
 from municipality.models import Municipality, Organisation
 from municipality.wareki import BLANK_DATE, format_wareki
 
+from . import certificates_print
 from .models import AppointmentNotice, Certificate, DismissalNotice
+
+# The keys are stored in IssuedDocument.kind: never change them.
+APPOINTMENT_NOTICE = register_kind(
+    key="form1", label="様式第1号 選任届出書", template="coordinators/forms/form1_appointment.html",
+)
+CERTIFICATE = register_kind(
+    key="form2", label="様式第2号 コーディネーター証", template="coordinators/forms/form2_certificate_card.html",
+    serve=certificates_print.serve_document,
+)
+DISMISSAL_NOTICE = register_kind(
+    key="form3", label="様式第3号 解任届出書", template="coordinators/forms/form3_dismissal.html",
+)
 
 
 def _applicant(organisation: Organisation | None) -> dict[str, str]:

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from forms_pdf.models import DocumentKind
 from forms_pdf.services import document_issue
 from municipality.errors import DomainError
 from municipality.models import Area, Organisation, User
@@ -158,7 +157,7 @@ def _issue_notice_document(notice: AppointmentNotice, areas: list[Area], filed_b
     snapshot = documents.appointment_notice_snapshot_for(notice, areas)
     previous = notice.replaces.document if notice.replaces_id else None
     return document_issue(
-        kind=DocumentKind.APPOINTMENT_NOTICE,
+        kind=documents.APPOINTMENT_NOTICE,
         title=f"{notice.coordinator.name}（{_w(notice.appointed_on)}選任）",
         snapshot=snapshot,
         filename=f"form1-appointment-{notice.coordinator_id}-{notice.appointed_on:%Y%m%d}.pdf",
@@ -323,7 +322,7 @@ def certificate_issue(
             valid_until=valid_until, issued_by=issued_by, replaces=replaces, reissue_reason=reissue_reason,
         )
         certificate.document = document_issue(
-            kind=DocumentKind.CERTIFICATE,
+            kind=documents.CERTIFICATE,
             title=f"第{certificate.number}号 {coordinator.name}",
             snapshot=documents.certificate_snapshot(certificate),
             filename=f"form2-certificate-{certificate.number}.pdf",
@@ -414,7 +413,7 @@ def dismissal_notice_file(
             certificate_returned=certificate_returned, filed_on=filed_on, filed_by=filed_by,
         )
         notice.document = document_issue(
-            kind=DocumentKind.DISMISSAL_NOTICE,
+            kind=documents.DISMISSAL_NOTICE,
             title=f"{coordinator.name}（{_w(dismissed_on)}解任）",
             snapshot=documents.dismissal_notice_snapshot(notice),
             filename=f"form3-dismissal-{coordinator.pk}-{dismissed_on:%Y%m%d}.pdf",

@@ -150,10 +150,14 @@ def _certificate_or_404(request: HttpRequest, pk: int) -> Certificate:
     return certificate
 
 
+# Blank forms are live reports: the declared kind's template, rendered on each request, never stored.
 BLANK_FORMS = {
-    "form1": ("forms_pdf/form1_appointment.html", documents.blank_appointment_notice, "form1-blank.pdf"),
-    "form2": ("forms_pdf/form2_certificate_card.html", documents.blank_certificate, "form2-blank.pdf"),
-    "form3": ("forms_pdf/form3_dismissal.html", documents.blank_dismissal_notice, "form3-blank.pdf"),
+    kind.key: (kind.template, blank, f"{kind.key}-blank.pdf")
+    for kind, blank in [
+        (documents.APPOINTMENT_NOTICE, documents.blank_appointment_notice),
+        (documents.CERTIFICATE, documents.blank_certificate),
+        (documents.DISMISSAL_NOTICE, documents.blank_dismissal_notice),
+    ]
 }
 
 

@@ -6,23 +6,41 @@ from django.utils.html import format_html
 
 from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 
+from .kinds import all_kinds
 from .models import IssuedDocument
+
+
+class KindFilter(admin.SimpleListFilter):
+    """By kind, as declared by the issuing apps (the column has no choices of its own)."""
+
+    title = "様式"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind.key, kind.label) for kind in all_kinds()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 @admin.register(IssuedDocument)
 class IssuedDocumentAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Issued documents, kept as issued: read-only for everyone, never deleted."""
 
-    list_display = ["issued_at", "kind", "title", "organisation", "size_label", "pdf_link", "replaces_label"]
-    list_filter = ["kind"]
+    list_display = ["issued_at", "kind_label", "title", "organisation", "size_label", "pdf_link", "replaces_label"]
+    list_filter = [KindFilter]
     search_fields = ["title", "organisation__name"]
     list_select_related = ["organisation"]
-    fields = ["kind", "title", "organisation", "issued_at", "issued_by", "sha256", "replaces",
+    fields = ["kind_label", "title", "organisation", "issued_at", "issued_by", "sha256", "replaces",
               "correction_reason", "pdf_link", "snapshot"]
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).defer("pdf", "snapshot")
+
+    @admin.display(description="様式", ordering="kind")
+    def kind_label(self, obj: IssuedDocument) -> str:
+        return obj.kind_label
 
     @admin.display(description="訂正前の書類")
     def replaces_label(self, obj: IssuedDocument) -> str:

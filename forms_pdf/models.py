@@ -7,11 +7,7 @@ from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
 from municipality.validators import validate_event_date
 
-
-class DocumentKind(models.TextChoices):
-    APPOINTMENT_NOTICE = "form1", "様式第1号 選任届出書"
-    CERTIFICATE = "form2", "様式第2号 コーディネーター証"
-    DISMISSAL_NOTICE = "form3", "様式第3号 解任届出書"
+from .kinds import label_of
 
 
 class IssuedDocumentQuerySet(ScopedQuerySet):
@@ -26,7 +22,9 @@ class IssuedDocument(models.Model):
     a correction is a new document that names the one it replaces.
     """
 
-    kind = models.CharField("様式", max_length=10, choices=DocumentKind.choices)
+    # The key of a kind declared by the issuing app (forms_pdf.kinds); no choices here, so that
+    # a new kind needs no change (and no migration) in this app.
+    kind = models.CharField("様式", max_length=10)
     title = models.CharField("件名", max_length=200)
     organisation = models.ForeignKey(
         "municipality.Organisation", verbose_name="団体", null=True, blank=True,
@@ -55,4 +53,8 @@ class IssuedDocument(models.Model):
         ordering = ["-issued_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}（{self.title}）"
+        return f"{self.kind_label}（{self.title}）"
+
+    @property
+    def kind_label(self) -> str:
+        return label_of(self.kind)

@@ -1,4 +1,7 @@
-"""Issuing documents: render once from a snapshot, store both, never touch them again."""
+"""Issuing documents: render once from a snapshot, store both, never touch them again.
+
+Only for issued documents (see forms_pdf.kinds); a live report calls render_pdf alone.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DocumentKind, IssuedDocument
+from .kinds import DocumentKind, kind_for
+from .models import IssuedDocument
 from .rendering import render_pdf
-
-TEMPLATES = {
-    DocumentKind.APPOINTMENT_NOTICE: "forms_pdf/form1_appointment.html",
-    DocumentKind.CERTIFICATE: "forms_pdf/form2_certificate_card.html",
-    DocumentKind.DISMISSAL_NOTICE: "forms_pdf/form3_dismissal.html",
-}
 
 
 @transaction.atomic
 def document_issue(
     *,
-    kind: DocumentKind,
+    kind: DocumentKind | str,
     title: str,
     snapshot: dict[str, Any],
     filename: str,
@@ -30,10 +28,15 @@ def document_issue(
     replaces: IssuedDocument | None = None,
     correction_reason: str = "",
 ) -> IssuedDocument:
-    """Render a document from its snapshot and store the snapshot and the PDF together."""
-    rendered = render_pdf(TEMPLATES[kind], {"doc": snapshot}, filename=filename)
+    """Render a document from its snapshot and store the snapshot and the PDF together.
+
+    The kind is one declared by the issuing app (see forms_pdf.kinds); its template renders
+    ``{"doc": snapshot}``.
+    """
+    declared = kind_for(kind.key if isinstance(kind, DocumentKind) else kind)
+    rendered = render_pdf(declared.template, {"doc": snapshot}, filename=filename)
     return IssuedDocument.objects.create(
-        kind=kind,
+        kind=declared.key,
         title=title,
         organisation=organisation,
         snapshot=snapshot,

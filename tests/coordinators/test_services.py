@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from coordinators import selectors, services
+from coordinators import documents, selectors, services
 from coordinators.models import (
     Appointment,
     AppointmentNotice,
@@ -16,7 +16,7 @@ from coordinators.models import (
     NoticeStatus,
 )
 from coordinators.services import PersonData
-from forms_pdf.models import DocumentKind, IssuedDocument
+from forms_pdf.models import IssuedDocument
 from municipality.errors import DomainError
 from tests.lifecycle import CONTRACT_END, CONTRACT_START, file_notice
 
@@ -46,7 +46,7 @@ class TestAppointmentNotice:
         notice = file_notice(contract_a, contractor_a)
         assert notice.status == NoticeStatus.SUBMITTED
         assert notice.coordinator.employer == contract_a.organisation
-        assert notice.document.kind == DocumentKind.APPOINTMENT_NOTICE
+        assert notice.document.kind == documents.APPOINTMENT_NOTICE.key
         assert notice.document.snapshot["person"]["name"] == "松本 さくら"
         assert notice.document.pdf.tobytes().startswith(b"%PDF") if hasattr(notice.document.pdf, "tobytes") \
             else bytes(notice.document.pdf).startswith(b"%PDF")
@@ -225,7 +225,7 @@ class TestDismissal:
         assert certificate.invalidated_on == dt.date(2026, 10, 31)
         assert not Certificate.objects.valid_on(dt.date(2026, 11, 1)).exists()
         assert Certificate.objects.valid_on(dt.date(2026, 10, 31)).exists()
-        assert notice.document.kind == DocumentKind.DISMISSAL_NOTICE
+        assert notice.document.kind == documents.DISMISSAL_NOTICE.key
         coverage = {c.area: c for c in selectors.area_coverage(day=dt.date(2026, 11, 5))}
         assert coverage[area].status == "後任未選任"
         assert coverage[area].vacant_since == dt.date(2026, 10, 31)
@@ -291,7 +291,7 @@ def test_database_refuses_two_valid_certificates(accepted, city_user):
 
     certificate = services.certificate_issue(appointment=accepted, issued_by=city_user, issued_on=CONTRACT_START)
     other_document = IssuedDocument.objects.create(
-        kind=DocumentKind.CERTIFICATE, title="x", snapshot={}, pdf=b"%PDF", sha256="0", size=4, filename="x.pdf",
+        kind=documents.CERTIFICATE.key, title="x", snapshot={}, pdf=b"%PDF", sha256="0", size=4, filename="x.pdf",
         issued_at=certificate.document.issued_at,
     )
     with transaction.atomic(), pytest.raises(IntegrityError):
