@@ -31,5 +31,14 @@ class RegionalIssueAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     list_select_related = ["area"]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "agenda_item":
+            kwargs["queryset"] = db_field.related_model.objects.select_related("meeting").order_by(
+                "-meeting__date", "order", "pk")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "agenda_item":
+            field.label_from_instance = lambda item: f"{item.meeting}：{item.title}"
+        return field
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a council's agenda may name it; it stays as raised

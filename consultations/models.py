@@ -333,6 +333,10 @@ class RegionalIssue(models.Model):
     raised_on = models.DateField("提起した日", validators=[validate_event_date])
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提起した人", on_delete=models.PROTECT,
                                   related_name="+")
+    # The case side owns the link, so that the council app never depends on case data.
+    agenda_item = models.ForeignKey("councils.AgendaItem", verbose_name="議題にした協議体の議題", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="regional_issues",
+                                    help_text="協議体の会議の議題として取り上げたとき")
 
     class Meta:
         constraints = text_limits("regionalissue", description=4000)
