@@ -12,11 +12,11 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from activities.exports import xlsx_response
 from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
 from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
+from municipality.exports import xlsx_response
 from municipality.forms import EventDateField
 from municipality.wareki import format_wareki
 
