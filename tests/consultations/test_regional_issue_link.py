@@ -68,3 +68,37 @@ def test_the_council_migrations_name_the_case_app_only_to_order_the_move():
     graph = MigrationLoader(None, ignore_no_migrations=True).graph
     removal = graph.nodes[AFTER[1]]
     assert AFTER[0] in removal.dependencies  # the copy runs before the old column goes
+
+
+@pytest.mark.django_db
+def test_a_secretary_takes_an_issue_to_their_own_meetings_agenda_and_nothing_else(client, council, secretary):
+    """As before the move (when the agenda form chose the issue): the secretary links an issue to an agenda
+    item of a meeting they run; the issue's text stays as raised, and other councils' items are not offered."""
+    from django.urls import reverse
+
+    from consultations.models import RegionalIssue
+    from councils.models import AgendaItem, Council, Meeting, SetupType
+    from tests.factories import AreaFactory, UserFactory
+
+    def item(of, title):
+        meeting = Meeting.objects.create(council=of, title="定例会", date=dt.date(2026, 5, 1), start_time=dt.time(10),
+                                         end_time=dt.time(11), place="市役所")
+        return AgendaItem.objects.create(meeting=meeting, title=title, topic="2")
+
+    ours = item(council, "買い物の足")
+    other = item(Council.objects.create(name="別の協議体", layer=2, area=AreaFactory(code="O9"), setup_type=SetupType.NPO),
+                 "別の議題")
+    issue = RegionalIssue.objects.create(title="坂の上で買い物に行けない", description="d", raised_on=dt.date(2026, 4, 1),
+                                         raised_by=UserFactory(username="raiser", roles=["相談支援員"]))
+    client.force_login(secretary)
+    url = reverse("admin:consultations_regionalissue_change", args=[issue.pk])
+    page = client.get(url).content.decode()
+    assert "買い物の足" in page and "別の議題" not in page
+    response = client.post(url, {"agenda_item": other.pk})
+    assert response.status_code == 200  # refused: not a choice
+    issue.refresh_from_db()
+    assert issue.agenda_item is None
+    response = client.post(url, {"agenda_item": ours.pk, "title": "書き換え", "description": "書き換え"})
+    assert response.status_code == 302
+    issue.refresh_from_db()
+    assert (issue.agenda_item, issue.title, issue.description) == (ours, "坂の上で買い物に行けない", "d")
