@@ -6,8 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from coordinators.admin import _run, _text_action
-from municipality.admin import ScopedModelAdmin
+from municipality.admin import ScopedModelAdmin, run_each, text_action
 from municipality.forms import max_length_of
 
 from . import services
@@ -75,11 +74,11 @@ class MonthlyReportAdmin(ScopedModelAdmin):
 
     @admin.action(description="選択した報告を受理する", permissions=["decide"])
     def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(request, queryset, lambda r: services.report_accept(report=r, by=request.user), "受理しました")
+        run_each(request, queryset, lambda r: services.report_accept(report=r, by=request.user), "受理しました")
 
     @admin.action(description="選択した報告を差し戻す・再開する（理由を入力）", permissions=["decide"])
     def send_back(self, request: HttpRequest, queryset: QuerySet):
-        return _text_action(
+        return text_action(
             self, request, queryset, title="月次報告の差戻し", label="差戻しの理由",
             call=lambda r, text: services.report_return(report=r, by=request.user, comment=text),
             done="差し戻しました", max_length=max_length_of(MonthlyReport, "comment"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from coordinators.models import Coordinator
 from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
+from municipality import exports
 from municipality.access import role_required
 from municipality.errors import DomainError
 from municipality.models import Area, Municipality
@@ -22,7 +23,7 @@ from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 from municipality.wareki import format_wareki
 
-from . import chart, exports, funding, selectors, services
+from . import chart, funding, selectors, services
 from .forms import ActivityForm, MatchForm, NeedForm, ReturnForm, SocialResourceForm
 from .models import (
     Activity,

@@ -12,17 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from municipality.roles import Role
+from .models import Case, CaseConference, SupportMeeting, may_handle_cases
 
-
-def may_handle_cases(user: Any) -> bool:
-    """A 相談支援員 who is not also a coordinator or on a council's secretariat (they never see cases)."""
-    return bool(user.is_authenticated and user.is_active and user.has_role(Role.CASE_WORKER)
-                and not user.has_role(Role.COORDINATOR, Role.SECRETARIAT))
+__all__ = ["cases_visible_to", "conference_visible_or_404", "get_case_or_404", "is_assigned", "log_read", "log_reads",
+           "may_handle_cases", "support_meeting_visible_or_404"]
 
 
 def is_assigned(user: Any, case: Any) -> bool:
@@ -31,21 +28,9 @@ def is_assigned(user: Any, case: Any) -> bool:
 
 
 def cases_visible_to(user: Any, queryset: QuerySet) -> QuerySet:
-    from .models import Consent, current_consent_q
-
-    if not may_handle_cases(user):
-        return queryset.none()
-    today = timezone.localdate()
-    consented = Consent.objects.filter(current_consent_q(today), case=OuterRef("pk"))
-    if user.organisation_id:
-        consented = consented.filter(agencies__organisation_id=user.organisation_id)
-        by_consent = Exists(consented)
-    else:
-        by_consent = Q(pk__in=[])
-    from .models import Case
-
-    assigned = Case.objects.filter(Q(assigned_staff=user) | Q(csw=user)).values("pk")
-    return queryset.filter(Q(pk__in=assigned) | by_consent)
+    """The rule itself is the case queryset's (``Case.objects.visible_to``), so that the models need not import
+    this module."""
+    return queryset.visible_to(user)
 
 
 def get_case_or_404(user: Any, pk: int, *, fields: list[str], purpose: str, assigned_only: bool = False):
@@ -54,8 +39,6 @@ def get_case_or_404(user: Any, pk: int, *, fields: list[str], purpose: str, assi
     ``assigned_only``: pages that change the case answer 404 to an agency that only reads it
     under consent, and such a refusal is not logged as a read.
     """
-    from .models import Case
-
     case = cases_visible_to(user, Case.objects.all()).filter(pk=pk).first()
     if case is None or (assigned_only and not is_assigned(user, case)):
         raise Http404("ページが見つかりません。")
@@ -88,8 +71,6 @@ def log_reads(user: Any, objects: list, *, fields: list[str], purpose: str) -> N
 
 def conference_visible_or_404(user: Any, pk: int):
     """A 重層的支援会議 record: for those who see its case, and for its attendees (that meeting only)."""
-    from .models import Case, CaseConference
-
     if not may_handle_cases(user):
         raise Http404("ページが見つかりません。")
     visible_cases = cases_visible_to(user, Case.objects.all()).values("pk")
@@ -103,8 +84,6 @@ def conference_visible_or_404(user: Any, pk: int):
 
 def support_meeting_visible_or_404(user: Any, pk: int):
     """A 支援会議 record: for those who see one of its cases, and for its attendees with a login."""
-    from .models import Case, SupportMeeting
-
     if not may_handle_cases(user):
         raise Http404("ページが見つかりません。")
     visible_cases = cases_visible_to(user, Case.objects.all()).values("pk")

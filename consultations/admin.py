@@ -3,6 +3,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from councils.models import AgendaItem, Meeting
+from municipality.scoping import visible
+
 from .models import Agency, RegionalIssue
 
 # Case records have no admin page on purpose: city staff and superusers without a case role
@@ -30,6 +33,22 @@ class RegionalIssueAdmin(admin.ModelAdmin):
     list_filter = ["area"]
     search_fields = ["title", "description"]
     list_select_related = ["area"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Those who run meetings only take an issue to an agenda item; what was raised stays as raised.
+        if obj is not None and not request.user.is_superuser:
+            return ["title", "description", "area", "raised_on", "raised_by"]
+        return []
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "agenda_item":
+            # Only the agenda of meetings this user may see (a secretary: their councils' meetings).
+            kwargs["queryset"] = (AgendaItem.objects.filter(meeting__in=visible(Meeting, request.user))
+                                  .select_related("meeting").order_by("-meeting__date", "order", "pk"))
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "agenda_item":
+            field.label_from_instance = lambda item: f"{item.meeting}：{item.title}"
+        return field
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a council's agenda may name it; it stays as raised

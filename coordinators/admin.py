@@ -3,18 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from forms_pdf.views import pdf_response
-from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
-from municipality.errors import DomainError
+from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin, run_each, text_action
 from municipality.forms import max_length_of
 from municipality.models import Area
 
@@ -30,37 +28,6 @@ from .models import (
     TrainingRecord,
 )
 from .photos import clean_photo
-
-
-def _run(request: HttpRequest, objects: QuerySet, call, done: str) -> None:
-    """Call a service for each selected object; report each refusal with its Japanese message."""
-    succeeded = 0
-    for obj in objects:
-        try:
-            call(obj)
-            succeeded += 1
-        except DomainError as error:
-            messages.error(request, f"{obj}：{error.message}")
-    if succeeded:
-        messages.success(request, f"{succeeded}件を{done}。")
-
-
-def _text_action(modeladmin, request, queryset, *, title: str, label: str, call, done: str, max_length: int):
-    """An admin action that first asks for a text (a reason or a comment) on a page of its own."""
-    if "apply" in request.POST:
-        text = request.POST.get("text", "").strip()
-        if len(text) > max_length:
-            messages.error(request, f"{label}は{max_length:,}文字以内で入力してください。")
-        elif text:
-            _run(request, queryset, lambda obj: call(obj, text), done)
-            return None
-        else:
-            messages.error(request, f"{label}を入力してください。")
-    return TemplateResponse(request, "admin/coordinators/text_action.html", {
-        **modeladmin.admin_site.each_context(request),
-        "title": title, "label": label, "objects": queryset, "opts": modeladmin.model._meta,
-        "action": request.POST.get("action"), "text": request.POST.get("text", ""),
-    })
 
 
 def _pdf_link(document_id: int | None) -> str:
@@ -105,7 +72,7 @@ class ContractAdmin(ScopedModelAdmin):
 
     @admin.action(description="選択した契約を本日付で解除する（選任は終了し、証は無効になります）", permissions=["change"])
     def cancel_today(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(request, queryset,
+        run_each(request, queryset,
              lambda c: services.contract_cancel(contract=c, on=timezone.localdate(), by=request.user),
              "解除しました")
 
@@ -231,12 +198,12 @@ class AppointmentNoticeAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="選択した選任届を受理する", permissions=["accept"])
     def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(request, queryset, lambda n: services.appointment_notice_accept(notice=n, accepted_by=request.user),
+        run_each(request, queryset, lambda n: services.appointment_notice_accept(notice=n, accepted_by=request.user),
              "受理しました")
 
     @admin.action(description="選択した選任届を差し戻す（理由を入力）", permissions=["accept"])
     def send_back(self, request: HttpRequest, queryset: QuerySet):
-        return _text_action(
+        return text_action(
             self, request, queryset, title="選任届の差戻し", label="差戻しの理由",
             call=lambda n, text: services.appointment_notice_return(notice=n, returned_by=request.user, comment=text),
             done="差し戻しました", max_length=max_length_of(AppointmentNotice, "return_comment"),
@@ -263,7 +230,7 @@ class AppointmentAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="選択した選任にコーディネーター証を交付する", permissions=["issue"])
     def issue_certificate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(request, queryset, lambda a: services.certificate_issue(appointment=a, issued_by=request.user),
+        run_each(request, queryset, lambda a: services.certificate_issue(appointment=a, issued_by=request.user),
              "交付しました")
 
     def has_issue_permission(self, request: HttpRequest) -> bool:
@@ -288,7 +255,7 @@ class DismissalNoticeAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="選択した解任届を受理する", permissions=["accept"])
     def accept(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(request, queryset, lambda n: services.dismissal_notice_accept(notice=n, accepted_by=request.user),
+        run_each(request, queryset, lambda n: services.dismissal_notice_accept(notice=n, accepted_by=request.user),
              "受理しました")
 
     def has_accept_permission(self, request: HttpRequest) -> bool:
@@ -314,7 +281,7 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="選択した証を再交付する（理由を入力）", permissions=["issue"])
     def reissue(self, request: HttpRequest, queryset: QuerySet):
-        return _text_action(
+        return text_action(
             self, request, queryset, title="コーディネーター証の再交付", label="再交付の理由",
             call=lambda c, text: services.certificate_reissue(certificate=c, reason=text, issued_by=request.user),
             done="再交付しました", max_length=max_length_of(Certificate, "reissue_reason"),
@@ -322,7 +289,7 @@ class CertificateAdmin(ReadOnlyHistoryAdmin):
 
     @admin.action(description="選択した未返還の証を返還済みにする", permissions=["issue"])
     def mark_returned(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(request, queryset, lambda c: services.certificate_mark_returned(certificate=c, received_by=request.user),
+        run_each(request, queryset, lambda c: services.certificate_mark_returned(certificate=c, received_by=request.user),
              "返還済みにしました")
 
     def has_issue_permission(self, request: HttpRequest) -> bool:

@@ -12,11 +12,11 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from activities.exports import xlsx_response
 from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
 from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
+from municipality.exports import xlsx_response
 from municipality.forms import EventDateField
 from municipality.wareki import format_wareki
 
@@ -313,13 +313,20 @@ EVENT_FIELDS = {"title", "date", "start_time", "end_time", "place"}
 class AgendaInline(admin.TabularInline):
     model = AgendaItem
     extra = 1
+    fields = ["order", "title", "topic", "taken_up_issues"]
+    readonly_fields = ["taken_up_issues"]
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "regional_issue":
-            # A regional issue's text form is its number (it reaches the audit log); here its title helps.
-            field.label_from_instance = lambda issue: f"{issue.title}（{issue.raised_on:%Y-%m-%d}）"
-        return field
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("regional_issues")
+
+    @admin.display(description="地域の課題")
+    def taken_up_issues(self, obj: AgendaItem) -> str:
+        # The case side links an issue to the item (its admin page); the reverse relation shows it here
+        # without this app importing the case app. A regional issue's text form is its number (it
+        # reaches the audit log); here its title helps.
+        if obj.pk is None:
+            return "－"
+        return "、".join(f"{issue.title}（{issue.raised_on:%Y-%m-%d}）" for issue in obj.regional_issues.all()) or "－"
 
 
 class InvitationInline(admin.TabularInline):

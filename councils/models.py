@@ -294,9 +294,6 @@ class AgendaItem(models.Model):
     order = models.PositiveSmallIntegerField("順番", default=1)
     title = models.CharField("議題", max_length=300)
     topic = models.CharField("第12条の事項", max_length=2, choices=Topic.choices)
-    regional_issue = models.ForeignKey("consultations.RegionalIssue", verbose_name="地域の課題", null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="agenda_items",
-                                       help_text="ケースから提起された地域の課題を議題にするとき")
 
     class Meta:
         verbose_name = verbose_name_plural = "議題"

@@ -1,23 +1,58 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
 from auditlog.models import LogEntry
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from . import duties
+from .errors import DomainError
 from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
 from .roles import PRIVILEGED_ROLES, Role
 from .scoping import ScopedQuerySet
 from .validators import validate_event_date
+
+
+def run_each(request: HttpRequest, objects: Iterable[Any], call: Callable[[Any], object], done: str) -> None:
+    """Call a service for each selected object; report each refusal with its Japanese message."""
+    succeeded = 0
+    for obj in objects:
+        try:
+            call(obj)
+            succeeded += 1
+        except DomainError as error:
+            messages.error(request, f"{obj}：{error.message}")
+    if succeeded:
+        messages.success(request, f"{succeeded}件を{done}。")
+
+
+def text_action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet, *, title: str,
+                label: str, call: Callable[[Any, str], object], done: str, max_length: int) -> TemplateResponse | None:
+    """An admin action that first asks for a text (a reason or a comment) on a page of its own."""
+    if "apply" in request.POST:
+        text = request.POST.get("text", "").strip()
+        if len(text) > max_length:
+            messages.error(request, f"{label}は{max_length:,}文字以内で入力してください。")
+        elif text:
+            run_each(request, queryset, lambda obj: call(obj, text), done)
+            return None
+        else:
+            messages.error(request, f"{label}を入力してください。")
+    return TemplateResponse(request, "admin/text_action.html", {
+        **modeladmin.admin_site.each_context(request),
+        "title": title, "label": label, "objects": queryset, "opts": modeladmin.model._meta,
+        "action": request.POST.get("action"), "text": request.POST.get("text", ""),
+    })
 
 
 class ReadOnlyAdminMixin:

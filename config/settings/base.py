@@ -187,7 +187,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # starts beside web, worker and beat (config/embedded_broker.py). The same transport as production,
 # without a server to install or run by hand.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=embedded_broker.url(embedded_broker.SOCKET))
-# A hung broker must not hang a web request (see NOTES.md: >150 s without these).
+# A hung broker (accepts, never answers) must not hang a web request: with Celery's defaults a publish
+# blocked for over 150 s (measured); with these it fails in about 6 s.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
     "socket_connect_timeout": 3,

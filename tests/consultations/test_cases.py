@@ -223,5 +223,7 @@ def test_a_regional_issue_goes_on_a_council_agenda(worker):
                                      setup_type=SetupType.NPO)
     meeting = Meeting.objects.create(council=council, title="x", date=DAY, start_time=dt.time(10),
                                      end_time=dt.time(11), place="x")
-    AgendaItem.objects.create(meeting=meeting, title=issue.title, topic="2", regional_issue=issue)
-    assert issue.agenda_items.get().meeting == meeting
+    item = AgendaItem.objects.create(meeting=meeting, title=issue.title, topic="2")
+    issue.agenda_item = item
+    issue.save()
+    assert item.regional_issues.get() == issue and issue.agenda_item.meeting == meeting

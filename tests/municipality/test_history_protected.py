@@ -115,14 +115,17 @@ def test_the_meeting_page_cannot_delete_invitations(client, superuser, history):
     ("organisation", "its contract and agency"),
     ("coordinator", "their appointment and certificate"),
     ("council", "its meetings and members"),
-    ("regional_issue", None),
+    ("agenda_item", "the regional issue taken to it"),
 ])
 def test_a_referenced_record_cannot_be_deleted_on_the_model_level(history, key, why):
-    obj = history[key]
-    if key == "regional_issue":  # named on a council's agenda
+    if key == "agenda_item":
         from councils.models import AgendaItem, Topic
 
-        AgendaItem.objects.create(meeting=history["meeting"], title="買い物", topic=Topic.T2, regional_issue=obj)
+        obj = AgendaItem.objects.create(meeting=history["meeting"], title="買い物", topic=Topic.T2)
+        history["regional_issue"].agenda_item = obj
+        history["regional_issue"].save()
+    else:
+        obj = history[key]
     with pytest.raises(ProtectedError):
         obj.delete()
     assert type(obj).objects.filter(pk=obj.pk).exists()
@@ -145,7 +148,15 @@ def test_a_coordinators_user_cannot_be_deleted(history):
 
 
 def test_the_regional_issue_keeps_its_title_on_the_agenda_form(client, superuser, history):
+    from councils.models import AgendaItem, Topic
+
+    item = AgendaItem.objects.create(meeting=history["meeting"], title="買い物の足", topic=Topic.T2)
+    issue = history["regional_issue"]
     client.force_login(superuser)
+    page = client.get(reverse("admin:consultations_regionalissue_change", args=[issue.pk])).content.decode()
+    assert f"{history['meeting']}：買い物の足" in page  # the agenda item is chosen by its meeting and title
+    issue.agenda_item = item
+    issue.save()
     page = client.get(reverse("admin:councils_meeting_change", args=[history["meeting"].pk])).content.decode()
     assert "坂の上で買い物に行けない" in page
     assert RegionalIssue.objects.count() == 1

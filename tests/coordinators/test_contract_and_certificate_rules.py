@@ -1,10 +1,9 @@
-"""Rules found in review: who sees a colleague's papers, overlaps, cancelled contracts, 第1層, locks."""
+"""Appointments, contracts and certificates: overlaps, cancelled contracts, 第1層 city staff, reissues, corrections, locks."""
 
 import datetime as dt
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coordinators import services
@@ -19,7 +18,6 @@ from coordinators.models import (
 )
 from coordinators.services import PersonData
 from municipality.errors import DomainError
-from tests.factories import UserFactory
 from tests.lifecycle import CONTRACT_END, CONTRACT_START, file_notice
 
 pytestmark = pytest.mark.django_db
@@ -28,24 +26,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def certified(accepted, city_user):
     return services.certificate_issue(appointment=accepted, issued_by=city_user, issued_on=CONTRACT_START)
-
-
-@pytest.mark.parametrize("roles", [["コーディネーター", "協議体事務局"], ["相談支援員"], ["協議体事務局"]])
-def test_colleagues_without_the_contractor_role_do_not_see_the_papers(client, org_a, certified, roles):
-    colleague = UserFactory(organisation=org_a, roles=roles)
-    client.force_login(colleague)
-    notice = certified.appointment.notice
-    assert client.get(reverse("documents:pdf", args=[notice.document_id])).status_code == 404
-    assert client.get(reverse("documents:pdf", args=[certified.document_id])).status_code == 404
-    if "コーディネーター" in roles:
-        assert client.get(reverse("coordinators:detail", args=[certified.coordinator_id])).status_code == 404
-        assert "松本" not in client.get(reverse("coordinators:notices")).content.decode()
-
-
-def test_a_plain_coordinator_sees_their_organisation_profile(client, org_a):
-    coordinator = UserFactory(organisation=org_a, roles=["コーディネーター"])
-    client.force_login(coordinator)
-    assert client.get(reverse("portal:organisation", args=[org_a.pk])).status_code == 200
 
 
 def test_overlapping_appointments_are_refused(accepted, contractor_a, city_user):
@@ -137,48 +117,6 @@ def test_a_correction_fixes_the_persons_data_without_a_duplicate(contract_a, con
     second.coordinator.refresh_from_db()
     assert second.coordinator.birth_date == dt.date(1984, 6, 21)
     assert second.document.snapshot["person"]["birth_date"] == "昭和59年6月21日"
-
-
-@pytest.mark.parametrize("url", ["admin:coordinators_appointment_changelist", "admin:coordinators_certificate_changelist",
-                                 "admin:forms_pdf_issueddocument_changelist"])
-def test_admin_lists_keep_their_query_count(client, city_user, contract_a, contractor_a, url):
-    client.force_login(city_user)
-
-    def add(names):
-        for name in names:
-            appointment = services.appointment_notice_accept(
-                notice=file_notice(contract_a, contractor_a, name=name), accepted_by=city_user)
-            certificate = services.certificate_issue(appointment=appointment, issued_by=city_user,
-                                                     issued_on=CONTRACT_START)
-            services.certificate_reissue(certificate=certificate, reason="紛失", issued_by=city_user)
-
-    def count():
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse(url)).status_code == 200
-        return len(queries)
-
-    add(["一"])
-    few = count()
-    add(["二", "三", "四"])
-    assert count() == few
-
-
-def test_beat_schedules_are_not_in_the_audit_log():
-    from auditlog.registry import auditlog
-    from django_celery_beat.models import PeriodicTask
-
-    assert not auditlog.contains(PeriodicTask)
-
-
-def test_a_forged_forwarded_header_does_not_dodge_the_lockout(client, contractor_a):
-    from django.conf import settings
-
-    for i in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("login"), {"username": "contractor_a", "password": "wrong"},
-                    HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
-    response = client.post(reverse("login"), {"username": "contractor_a", "password": "x"},
-                           HTTP_X_FORWARDED_FOR="198.51.100.7")
-    assert response.status_code == 429
 
 
 @pytest.mark.postgres
