@@ -41,12 +41,12 @@ def area_coverage(*, day: dt.date, areas: QuerySet[Area] | None = None) -> list[
 
     Two queries whatever the number of areas and appointments.
     """
-    areas = list((areas if areas is not None else Area.objects.filter(layer=2, is_active=True)).order_by(
+    ordered = list((areas if areas is not None else Area.objects.filter(layer=2, is_active=True)).order_by(
         "layer", "sort_order", "code"
     ))
     through = Appointment.areas.through
     rows = (
-        through.objects.filter(area_id__in=[a.pk for a in areas], appointment__start__lte=day)
+        through.objects.filter(area_id__in=[a.pk for a in ordered], appointment__start__lte=day)
         .select_related("appointment__coordinator")
         .order_by("appointment__start")
     )
@@ -59,7 +59,7 @@ def area_coverage(*, day: dt.date, areas: QuerySet[Area] | None = None) -> list[
         else:
             last_end[row.area_id] = max(appointment.end, last_end.get(row.area_id, appointment.end))
     result = []
-    for area in areas:
+    for area in ordered:
         if area.pk in current:
             result.append(AreaCoverage(area, Coverage.COVERED, current[area.pk]))
         elif area.pk in last_end:

@@ -155,7 +155,7 @@ def appointment_notice_file(
 
 def _issue_notice_document(notice: AppointmentNotice, areas: list[Area], filed_by: User):
     snapshot = documents.appointment_notice_snapshot_for(notice, areas)
-    previous = notice.replaces.document if notice.replaces_id else None
+    previous = notice.replaces.document if notice.replaces is not None else None
     return document_issue(
         kind=documents.APPOINTMENT_NOTICE,
         title=f"{notice.coordinator.name}（{_w(notice.appointed_on)}選任）",
@@ -296,9 +296,10 @@ def certificate_issue(
                                              status=CertificateStatus.VALID)
         if replaces is not None:
             current = current.exclude(pk=replaces.pk)
-        if current.exists():
+        existing = current.first()
+        if existing is not None:
             raise DomainError(
-                f"{coordinator.name}さんには有効な証（第{current.first().number}号）がすでにあります。"
+                f"{coordinator.name}さんには有効な証（第{existing.number}号）がすでにあります。"
                 "再交付する場合は「再交付」を使ってください。"
             )
         valid_from = max(issued_on, appointment.start)

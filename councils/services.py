@@ -262,8 +262,9 @@ def members_without_pledge(council: Council, day: dt.date):
 def meeting_invite_members(*, meeting: Meeting, by: User) -> int:
     """Invite every member in office on the meeting's day (or the working group's members)."""
     with set_actor(by):
-        if meeting.working_group_id:
-            people = [m.person for m in meeting.working_group.members.active_on(meeting.date).select_related("person")]
+        if meeting.working_group is not None:
+            people = [m.person for m in Membership.objects.active_on(meeting.date)
+                      .filter(working_groups=meeting.working_group).select_related("person")]
         else:
             people = [m.person for m in Membership.objects.active_on(meeting.date).filter(council=meeting.council)
                       .select_related("person")]

@@ -193,8 +193,8 @@ def _message(delivery: Delivery, municipality: Municipality, connection) -> Emai
     if delivery.reason in REMINDER_REASONS:
         context = {"delivery": delivery, "url": _absolute(delivery.url), "municipality": municipality,
                    "system_name": SYSTEM_NAME}
-        text = render_to_string("reminders/mail/reminder.txt", context)
-        html = render_to_string("reminders/mail/reminder.html", context)
+        text: str = render_to_string("reminders/mail/reminder.txt", context)
+        html: str = render_to_string("reminders/mail/reminder.html", context)
     else:
         text, html = delivery.body, delivery.html_body
     message = EmailMultiAlternatives(subject=delivery.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
