@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-SYSTEM_NAME = "地域支え合い・重層的支援 管理システム"
+from municipality.naming import SYSTEM_NAME
 
 
 class MunicipalityAdminSite(admin.AdminSite):

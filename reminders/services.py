@@ -30,10 +30,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from config.admin_site import SYSTEM_NAME
 from municipality.errors import DomainError
 from municipality.jobs import publish_on_commit
 from municipality.models import Municipality, User
+from municipality.naming import SYSTEM_NAME
 
 from .models import REMINDER_REASONS, Delivery, DeliveryStatus, Notice, Reason
 from .scan import Planned, due, not_yet_planned, still_due
