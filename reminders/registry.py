@@ -68,11 +68,11 @@ def registry() -> Registry:
     upcoming ones, each in the order of ``Reason`` (the order mail is queued in)."""
     kinds: list[ReminderKind] = []
     digest: list[DigestCounts] = []
-    for config in apps.get_app_configs():
+    for app_config in apps.get_app_configs():
         try:
-            module = import_module(f"{config.name}.reminders")
+            module = import_module(f"{app_config.name}.reminders")
         except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.reminders":
+            if exc.name != f"{app_config.name}.reminders":
                 raise
             continue
         kinds.extend(getattr(module, "KINDS", ()))
