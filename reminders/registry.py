@@ -68,11 +68,11 @@ def registry() -> Registry:
     upcoming ones, each in the order of ``Reason`` (the order mail is queued in)."""
     kinds: list[ReminderKind] = []
     digest: list[DigestCounts] = []
-    for app_config in apps.get_app_configs():
+    for installed in apps.get_installeds():
         try:
-            module = import_module(f"{app_config.name}.reminders")
+            module = import_module(f"{installed.name}.reminders")
         except ModuleNotFoundError as exc:
-            if exc.name != f"{app_config.name}.reminders":
+            if exc.name != f"{installed.name}.reminders":
                 raise
             continue
         kinds.extend(getattr(module, "KINDS", ()))
