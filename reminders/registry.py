@@ -68,7 +68,7 @@ def registry() -> Registry:
     upcoming ones, each in the order of ``Reason`` (the order mail is queued in)."""
     kinds: list[ReminderKind] = []
     digest: list[DigestCounts] = []
-    for installed in apps.get_installeds():
+    for installed in apps.get_app_configs():
         try:
             module = import_module(f"{installed.name}.reminders")
         except ModuleNotFoundError as exc:
