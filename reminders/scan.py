@@ -20,8 +20,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
-from django.template import Context, Template
-from django.template.loader import get_template
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from municipality.models import Municipality, User
@@ -121,14 +120,9 @@ def wareki(day: dt.date) -> str:
     return format_wareki(day)
 
 
-@lru_cache(maxsize=128)
-def _template(name: str) -> Template:
-    return get_template(name).template
-
-
 def render(template: str, /, **context: Any) -> str:
-    """A plain-text template, without the file's last line break."""
-    return _template(template).render(Context(context, autoescape=False)).rstrip("\n")
+    """A plain-text template (written with ``{% autoescape off %}``), without the file's last line break."""
+    return render_to_string(template, context).rstrip("\n")
 
 
 @lru_cache(maxsize=64)

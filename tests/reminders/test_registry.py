@@ -42,3 +42,10 @@ def test_reminders_imports_no_domain_app_and_services_does_not_import_its_tasks(
         tops = {name.split(".")[0] for name in imported_modules(path) if not name.startswith(".")}
         assert not tops & DOMAIN_APPS, f"{path.name} imports {sorted(tops & DOMAIN_APPS)}"
     assert not {".tasks", "reminders.tasks"} & imported_modules(REMINDERS / "services.py")
+
+
+def test_reminder_texts_are_plain_text_never_html_escaped():
+    from reminders.scan import render
+
+    subject = render("councils/reminders/term_expiry_subject.txt", council="A&B<協議体>", end="令和9年3月31日")
+    assert subject == "【任期満了のお知らせ】A&B<協議体>（令和9年3月31日まで）"
