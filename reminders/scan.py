@@ -20,7 +20,8 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 
 from municipality.models import Municipality, User
@@ -44,7 +45,16 @@ class Text:
 
     @cached_property
     def rendered(self) -> str:
-        return render(self.template, **dict(self.context))
+        try:
+            return _rendered(self)
+        except TypeError:  # a list in the context: not shared, rendered for itself
+            return render(self.template, **dict(self.context))
+
+
+@lru_cache(maxsize=1024)
+def _rendered(text: Text) -> str:
+    """Texts alike are rendered once: the members of a council share their subject."""
+    return render(text.template, **dict(text.context))
 
 
 def text(template: str, /, **context: Any) -> Text:
@@ -121,8 +131,10 @@ def wareki(day: dt.date) -> str:
 
 
 def render(template: str, /, **context: Any) -> str:
-    """A plain-text template (written with ``{% autoescape off %}``), without the file's last line break."""
-    return render_to_string(template, context).rstrip("\n")
+    """A plain-text template (written with ``{% autoescape off %}``), without the file's last line
+    break. (The compiled template, rendered as render_to_string does without its wrapping: a first
+    scan renders tens of thousands.)"""
+    return get_template(template).template.render(Context(context)).rstrip("\n")
 
 
 @lru_cache(maxsize=64)
