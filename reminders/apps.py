@@ -8,6 +8,7 @@ class RemindersConfig(AppConfig):
     def ready(self) -> None:
         from municipality.duties import privileged_access_changed
 
+        from . import tasks  # noqa: F401  registers the tasks services.py publishes by name
         from .services import notices_privileged_change
 
         privileged_access_changed.connect(notices_privileged_change, dispatch_uid="reminders.privileged_change")

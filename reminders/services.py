@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.mime.text import MIMEText
 
+from celery import Task, current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
@@ -30,10 +31,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from config.admin_site import SYSTEM_NAME
 from municipality.errors import DomainError
 from municipality.jobs import publish_on_commit
 from municipality.models import Municipality, User
+from municipality.naming import SYSTEM_NAME
 
 from .models import REMINDER_REASONS, Delivery, DeliveryStatus, Notice, Reason
 from .scan import Planned, due, not_yet_planned, still_due
@@ -116,6 +117,12 @@ def scan(today: dt.date | None = None) -> int:
     return enqueue(due(today or timezone.localdate()))
 
 
+def _send_pending() -> Task:
+    """The task that sends what waits, found by its name: tasks.py calls this module, so this
+    module does not import tasks.py (apps.py imports it at start, which registers the task)."""
+    return current_app.tasks["reminders.tasks.send_pending"]
+
+
 # --- Other mail (invitations, password reset) ------------------------------------------------
 
 @dataclass(frozen=True)
@@ -138,8 +145,6 @@ def mail_queue(*, mails: list[Mail]) -> int:
     """Put mails in the outbox in the caller's transaction; a worker sends them once it commits.
     A mail already in the outbox (same address, reason, object and step) is not added again;
     returns how many were added."""
-    from .tasks import send_pending
-
     existing = set(Delivery.objects.filter(object_key__in={m.object_key for m in mails},
                                            step__in={m.step for m in mails})
                    .values_list("recipient", "reason", "object_key", "step")) if mails else set()
@@ -152,7 +157,7 @@ def mail_queue(*, mails: list[Mail]) -> int:
                   sensitive=m.sensitive) for m in fresh],
         ignore_conflicts=True,
     )
-    publish_on_commit(send_pending)
+    publish_on_commit(_send_pending())
     return len(fresh)
 
 
@@ -325,8 +330,6 @@ def send_due(*, budget_seconds: float = 240) -> int:
 def deliveries_retry(*, deliveries: list[Delivery], by: User) -> int:
     """City staff send mail that could not be sent once more; returns how many were requeued.
     Mail to a user goes to the user's current address (corrected since, perhaps)."""
-    from .tasks import send_pending
-
     failed = list(Delivery.objects.select_for_update(of=("self",)).filter(pk__in=[d.pk for d in deliveries],
                                                               status=DeliveryStatus.FAILED).select_related("user"))
     for delivery in failed:
@@ -339,7 +342,7 @@ def deliveries_retry(*, deliveries: list[Delivery], by: User) -> int:
         delivery.last_error = f"{by}が送り直しを指示しました。"
         delivery.save(update_fields=["recipient", "status", "attempts", "next_attempt_at", "last_error"])
     if failed:
-        publish_on_commit(send_pending)
+        publish_on_commit(_send_pending())
     return len(failed)
 
 

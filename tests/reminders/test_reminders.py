@@ -11,6 +11,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from activities import reminders as activity_reminders
+from consultations import reminders as case_reminders
+from coordinators import reminders as coordinator_reminders
+from councils import reminders as council_reminders
 from councils import services as council_services
 from councils.models import Meeting, Response
 from reminders import scan, services
@@ -36,7 +40,7 @@ def test_term_reminders_at_the_boundaries_of_a_term_ending_on_3_31(member):
     assert member.end == dt.date(2027, 3, 31)
 
     def terms(day):
-        return scan.Scan(day).council_terms()
+        return council_reminders.council_terms(scan.Scan(day))
 
     assert terms(dt.date(2026, 11, 30)) == []  # 121 days before: not yet
     assert steps(terms(dt.date(2026, 12, 1))) == ["120日前 2027-03-31"]  # exactly 120 days before
@@ -71,8 +75,8 @@ def test_a_day_without_a_scan_is_made_up_by_the_next(member):
 
 def test_a_reappointed_member_gets_the_reminders_of_the_new_term(member, secretary):
     council_services.memberships_reappoint(memberships=[member], by=secretary)
-    assert scan.Scan(dt.date(2027, 3, 1)).council_terms() == []
-    planned = scan.Scan(dt.date(2030, 3, 1)).council_terms()
+    assert council_reminders.council_terms(scan.Scan(dt.date(2027, 3, 1))) == []
+    planned = council_reminders.council_terms(scan.Scan(dt.date(2030, 3, 1)))
     assert steps(planned) == ["30日前 2030-03-31"]
     member.refresh_from_db()
     assert {p.object_key for p in planned} == {f"councils.membership:{member.reappointed_as.pk}",
@@ -81,7 +85,7 @@ def test_a_reappointed_member_gets_the_reminders_of_the_new_term(member, secreta
 
 def test_a_member_who_left_early_is_not_reminded_of_the_term_end(member, secretary):
     council_services.membership_leave(membership=member, leaves_on=dt.date(2027, 3, 20), reason="辞任", by=secretary)
-    assert scan.Scan(dt.date(2027, 3, 1)).council_terms() == []
+    assert council_reminders.council_terms(scan.Scan(dt.date(2027, 3, 1))) == []
 
 
 def test_a_term_renewed_after_its_reminder_was_queued_is_not_mailed(member, secretary):
@@ -95,9 +99,9 @@ def test_a_term_renewed_after_its_reminder_was_queued_is_not_mailed(member, secr
 
 def test_day_counts_are_settings(member, settings):
     settings.REMINDER_TERM_DAYS = [90, 14]
-    assert scan.Scan(dt.date(2026, 12, 1)).council_terms() == []
-    assert steps(scan.Scan(dt.date(2027, 1, 1)).council_terms()) == ["90日前 2027-03-31"]
-    assert steps(scan.Scan(dt.date(2027, 3, 17)).council_terms()) == ["14日前 2027-03-31"]
+    assert council_reminders.council_terms(scan.Scan(dt.date(2026, 12, 1))) == []
+    assert steps(council_reminders.council_terms(scan.Scan(dt.date(2027, 1, 1)))) == ["90日前 2027-03-31"]
+    assert steps(council_reminders.council_terms(scan.Scan(dt.date(2027, 3, 17)))) == ["14日前 2027-03-31"]
 
 
 # --- Meetings ---------------------------------------------------------------------------------
@@ -135,7 +139,7 @@ def test_a_declined_invitation_is_not_reminded_and_a_queued_reminder_is_cancelle
         council_services.rsvp(token=invitation.token, attending=False)
     invitation.refresh_from_db()
     assert invitation.response == Response.DECLINED
-    assert scan.Scan(dt.date(2026, 12, 1)).meetings() == []
+    assert council_reminders.meetings(scan.Scan(dt.date(2026, 12, 1))) == []
     with at(dt.date(2026, 11, 25), 10):
         assert services.send_due() == 0
     assert Delivery.objects.get().status == DeliveryStatus.CANCELLED
@@ -334,8 +338,8 @@ def test_a_row_left_sending_by_a_dead_worker_is_sent_later(member):
 def test_monitoring_reminds_assigned_staff_while_consent_lasts(monitored_plan, case_worker):
     from consultations import services as cases
 
-    assert scan.Scan(dt.date(2026, 8, 31)).monitoring() == []
-    [planned] = scan.Scan(dt.date(2026, 9, 1)).monitoring()
+    assert case_reminders.monitoring(scan.Scan(dt.date(2026, 8, 31))) == []
+    [planned] = case_reminders.monitoring(scan.Scan(dt.date(2026, 9, 1)))
     assert (planned.email, planned.user_id) == ("worker@example.jp", case_worker.pk)
     assert "架空" not in planned.subject + planned.body  # no personal data in mail: the case number only
     services.scan(dt.date(2026, 9, 1))
@@ -344,12 +348,12 @@ def test_monitoring_reminds_assigned_staff_while_consent_lasts(monitored_plan, c
     with at(dt.date(2026, 9, 1), 10):
         assert services.send_due() == 0  # queued before the withdrawal: cancelled, not sent
     assert Delivery.objects.get().status == DeliveryStatus.CANCELLED
-    assert scan.Scan(dt.date(2026, 9, 2)).monitoring() == []
+    assert case_reminders.monitoring(scan.Scan(dt.date(2026, 9, 2))) == []
 
 
 def test_an_expired_consent_stops_monitoring_reminders(monitored_plan):
     monitored_plan.case.consents.update(expires_on=dt.date(2026, 8, 31))
-    assert scan.Scan(dt.date(2026, 9, 1)).monitoring() == []
+    assert case_reminders.monitoring(scan.Scan(dt.date(2026, 9, 1))) == []
 
 
 # --- Coordinators, contracts, reports ------------------------------------------------------------
@@ -365,20 +369,21 @@ def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, c
                                               issued_on=dt.date(2026, 4, 1))
     thirty_before = certificate.valid_until - dt.timedelta(days=30)
     found = scan.Scan(thirty_before)
-    kinds = {(p.reason, p.email, p.step) for p in [*found.certificates(), *found.contracts()]}
+    kinds = {(p.reason, p.email, p.step)
+             for p in [*coordinator_reminders.certificates(found), *coordinator_reminders.contracts(found)]}
     assert kinds == {(reason, email, "30日前 2027-03-31") for reason in ("certificate_expiry", "contract_expiry")
                      for email in ("org@example.jp", "city@example.jp")}
     TrainingCourse.objects.create(name="養成研修", provider="prefecture", is_required=True)
-    assert [p.email for p in scan.Scan(dt.date(2027, 4, 5)).training()] == ["org@example.jp"]
+    assert [p.email for p in coordinator_reminders.training(scan.Scan(dt.date(2027, 4, 5)))] == ["org@example.jp"]
     lifecycle.dismissal_notice_file(organisation=accepted.coordinator.employer, coordinator=accepted.coordinator,
                                     dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
                                     filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
-    first_week = scan.Scan(dt.date(2026, 11, 9)).vacancies()
+    first_week = coordinator_reminders.vacancies(scan.Scan(dt.date(2026, 11, 9)))
     assert [p.email for p in first_week] == ["city@example.jp"]
     # Weekly while it lasts: the same week adds nothing, the next week adds one more.
     services.enqueue(first_week)
-    assert services.enqueue(scan.Scan(dt.date(2026, 11, 13)).vacancies()) == 0
-    assert services.enqueue(scan.Scan(dt.date(2026, 11, 16)).vacancies()) == 1
+    assert services.enqueue(coordinator_reminders.vacancies(scan.Scan(dt.date(2026, 11, 13)))) == 0
+    assert services.enqueue(coordinator_reminders.vacancies(scan.Scan(dt.date(2026, 11, 16)))) == 1
 
 
 def test_an_unsubmitted_report_is_reminded_from_the_due_day(accepted, contractor_a):
@@ -387,8 +392,9 @@ def test_an_unsubmitted_report_is_reminded_from_the_due_day(accepted, contractor
 
     user = UserFactory(username="coordinator_x", roles=["コーディネーター"], email="c@example.jp")
     Coordinator.objects.filter(pk=accepted.coordinator_id).update(user=user)
-    assert scan.Scan(dt.date(2026, 11, 10)).monthly_reports() == []  # due on the 10th: still in time
-    planned = scan.Scan(dt.date(2026, 11, 11)).monthly_reports()
+    # due on the 10th: still in time
+    assert activity_reminders.monthly_reports(scan.Scan(dt.date(2026, 11, 10))) == []
+    planned = activity_reminders.monthly_reports(scan.Scan(dt.date(2026, 11, 11)))
     assert {(p.user_id, p.step) for p in planned} == {(user.pk, "2026-10"), (contractor_a.pk, "2026-10")}
     assert "令和8年10月" in planned[0].subject
 
@@ -402,7 +408,7 @@ def test_the_weekly_digest_goes_to_city_staff_once_a_week(accepted, contractor_a
                                     dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
                                     filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
     found = scan.Scan(dt.date(2026, 11, 16))
-    overdue = found.vacancies()
+    overdue = coordinator_reminders.vacancies(found)
     [digest] = found.weekly_digest(overdue, [])
     assert digest.email == "city@example.jp" and "後任未選任" in digest.body and "受理待ちの解任届 1件" in digest.body
     assert services.scan(dt.date(2026, 11, 16)) >= 1

@@ -1,0 +1,49 @@
+"""The case work's reminder (SPEC §8): a support plan's monitoring date has come. The mail names
+the case by its number only: no personal data leaves the case pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reminders.models import Delivery, Reason
+from reminders.registry import ReminderKind
+from reminders.scan import Planned, Scan, object_id, step_day, text, url_for, wareki
+
+from .models import Consent, PlanStatus, SupportPlan, current_consent_q
+
+
+def monitoring(scan: Scan) -> list[Planned]:
+    """Active plans whose monitoring date has come: assigned staff and the CSW, only while the
+    person's consent lasts (a withdrawn or expired consent stops them)."""
+    current = Consent.objects.filter(current_consent_q(scan.today)).values("case_id")
+    plans = (
+        SupportPlan.objects.filter(status=PlanStatus.ACTIVE, monitoring_on__lte=scan.today, case_id__in=current)
+        .select_related("case__csw").prefetch_related("case__assigned_staff").order_by("pk")
+    )
+    planned = []
+    for plan in plans:
+        case = plan.case  # its number only: no personal data leaves the case pages
+        users = {u.pk: u for u in plan.case.assigned_staff.all()}
+        if case.csw is not None:
+            users[case.csw.pk] = case.csw
+        subject = text("consultations/reminders/monitoring_subject.txt", case=str(case))
+        body = text("consultations/reminders/monitoring_body.txt", case=str(case), version=str(plan.version),
+                      monitoring_on=wareki(plan.monitoring_on))
+        for user in users.values():
+            if user.is_active:
+                planned.append(Planned(
+                    user.email, user.pk, Reason.MONITORING, f"consultations.plan:{plan.pk}",
+                    plan.monitoring_on.isoformat(), subject, body, url_for("cases:detail", case.pk),
+                ))
+    return planned
+
+
+def monitoring_still_due(delivery: Delivery, today: dt.date) -> bool:
+    """The plan still active, its monitoring date unchanged, and the person's consent current."""
+    return SupportPlan.objects.filter(
+        pk=object_id(delivery.object_key), status=PlanStatus.ACTIVE, monitoring_on=step_day(delivery.step),
+        case_id__in=Consent.objects.filter(current_consent_q(today)).values("case_id"),
+    ).exists()
+
+
+KINDS = [ReminderKind(Reason.MONITORING, due=monitoring, still_due=monitoring_still_due)]

@@ -1,0 +1,51 @@
+"""Each domain app owns its reminder kinds; reminders/ finds them and imports no domain app."""
+
+import ast
+from pathlib import Path
+
+from reminders.models import REMINDER_REASONS, Reason
+from reminders.registry import registry
+
+REMINDERS = Path(__file__).resolve().parents[2] / "reminders"
+DOMAIN_APPS = {"coordinators", "councils", "activities", "consultations", "config", "forms_pdf"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+    return found
+
+
+def test_each_reminder_kind_is_declared_once_by_the_app_it_is_about():
+    kinds = registry().kinds
+    owners = {kind.reason: kind.due.__module__ for kind in kinds}
+    assert owners == {
+        Reason.TERM_EXPIRY: "councils.reminders", Reason.MEETING: "councils.reminders",
+        Reason.MONITORING: "consultations.reminders", Reason.CERTIFICATE_EXPIRY: "coordinators.reminders",
+        Reason.CONTRACT_EXPIRY: "coordinators.reminders", Reason.TRAINING: "coordinators.reminders",
+        Reason.VACANCY: "coordinators.reminders", Reason.MONTHLY_REPORT: "activities.reminders",
+    }
+    assert set(owners) | {Reason.WEEKLY_DIGEST} == REMINDER_REASONS
+    # Queued in the order of before: the rest, then what is overdue, then what ends soon.
+    assert [kind.reason for kind in kinds] == [
+        Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.TRAINING, Reason.VACANCY,
+        Reason.MONTHLY_REPORT, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY]
+
+
+def test_reminders_imports_no_domain_app_and_services_does_not_import_its_tasks():
+    for path in REMINDERS.rglob("*.py"):
+        tops = {name.split(".")[0] for name in imported_modules(path) if not name.startswith(".")}
+        assert not tops & DOMAIN_APPS, f"{path.name} imports {sorted(tops & DOMAIN_APPS)}"
+    assert not {".tasks", "reminders.tasks"} & imported_modules(REMINDERS / "services.py")
+
+
+def test_reminder_texts_are_plain_text_never_html_escaped():
+    from reminders.scan import render
+
+    subject = render("councils/reminders/term_expiry_subject.txt", council="A&B<協議体>", end="令和9年3月31日")
+    assert subject == "【任期満了のお知らせ】A&B<協議体>（令和9年3月31日まで）"
