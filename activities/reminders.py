@@ -27,7 +27,7 @@ def monthly_reports(scan: Scan) -> list[Planned]:
                 text("activities/reminders/monthly_report_subject.txt", month=label, name=c.name),
                 text("activities/reminders/monthly_report_body.txt", month=label, name=c.name, due_on=due_label),
                 url))
-        if c.user.is_active:  # the coordinator, addressed in person
+        if c.user is not None and c.user.is_active:  # the coordinator, addressed in person
             planned.append(Planned(
                 c.user.email, c.user.pk, Reason.MONTHLY_REPORT, key, step,
                 text("activities/reminders/monthly_report_coordinator_subject.txt", month=label),

@@ -40,8 +40,11 @@ def monitoring(scan: Scan) -> list[Planned]:
 
 def monitoring_still_due(delivery: Delivery, today: dt.date) -> bool:
     """The plan still active, its monitoring date unchanged, and the person's consent current."""
+    pk, day = object_id(delivery.object_key), step_day(delivery.step)
+    if pk is None or day is None:
+        return False
     return SupportPlan.objects.filter(
-        pk=object_id(delivery.object_key), status=PlanStatus.ACTIVE, monitoring_on=step_day(delivery.step),
+        pk=pk, status=PlanStatus.ACTIVE, monitoring_on=day,
         case_id__in=Consent.objects.filter(current_consent_q(today)).values("case_id"),
     ).exists()
 

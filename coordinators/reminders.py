@@ -20,7 +20,8 @@ def _organisation_and_city(scan: Scan, organisation_id: int | None, admin_url: s
                            portal_url: str = "") -> list[tuple[User, str]]:
     """The organisation's 受託団体 users (with a link into their portal) and city staff (into the admin)."""
     portal_url = portal_url or url_for("coordinators:list")
-    return [*((user, portal_url) for user in scan.contractors.get(organisation_id, [])),
+    contractors = scan.contractors.get(organisation_id, []) if organisation_id is not None else []
+    return [*((user, portal_url) for user in contractors),
             *((user, admin_url) for user in scan.city_staff)]
 
 
@@ -105,14 +106,19 @@ def vacancies(scan: Scan) -> list[Planned]:
 
 def certificate_still_due(delivery: Delivery, today: dt.date) -> bool:
     """The certificate still valid and still ending on the step's day."""
-    return Certificate.objects.filter(pk=object_id(delivery.object_key), status=CertificateStatus.VALID,
-                                      valid_until=step_day(delivery.step), valid_until__gte=today).exists()
+    pk, day = object_id(delivery.object_key), step_day(delivery.step)
+    if pk is None or day is None:
+        return False
+    return Certificate.objects.filter(pk=pk, status=CertificateStatus.VALID,
+                                      valid_until=day, valid_until__gte=today).exists()
 
 
 def contract_still_due(delivery: Delivery, today: dt.date) -> bool:
     """The contract still active and still ending on the step's day."""
-    return Contract.objects.filter(pk=object_id(delivery.object_key), status=ContractStatus.ACTIVE,
-                                   end=step_day(delivery.step), end__gte=today).exists()
+    pk, day = object_id(delivery.object_key), step_day(delivery.step)
+    if pk is None or day is None:
+        return False
+    return Contract.objects.filter(pk=pk, status=ContractStatus.ACTIVE, end=day, end__gte=today).exists()
 
 
 def waiting_counts() -> list[tuple[str, int]]:

@@ -71,6 +71,8 @@ def meetings(scan: Scan) -> list[Planned]:
     planned = []
     for token, response, mailed_at, person, email, meeting_id, date, start, title, place, council in invitations:
         threshold = window_step(scan.days_left(date), thresholds)
+        if threshold is None:  # outside the window (the query reads only the window's days)
+            continue
         if mailed_at and timezone.localdate(mailed_at) >= date - dt.timedelta(days=threshold):
             continue
         when = f"{wareki(date)} {start:%H:%M}"
@@ -87,15 +89,20 @@ def meetings(scan: Scan) -> list[Planned]:
 def term_still_due(delivery: Delivery, today: dt.date) -> bool:
     """The member's term (councils.membership:…), or for the secretariat any term of the council
     (councils.council:…) still ending that day, not left early, not renewed."""
-    which = ({"council_id": object_id(delivery.object_key)} if delivery.object_key.startswith("councils.council:")
-             else {"pk": object_id(delivery.object_key)})
-    return Membership.objects.filter(**which, end=step_day(delivery.step), end__gte=today, planned_end=F("end"),
+    pk, end = object_id(delivery.object_key), step_day(delivery.step)
+    if pk is None or end is None:
+        return False
+    which = {"council_id": pk} if delivery.object_key.startswith("councils.council:") else {"pk": pk}
+    return Membership.objects.filter(**which, end=end, end__gte=today, planned_end=F("end"),
                                      reappointed_as__isnull=True).exists()
 
 
 def meeting_still_due(delivery: Delivery, today: dt.date) -> bool:
     """The meeting still on the step's day, and the invitee not declined."""
-    return (Invitation.objects.filter(meeting_id=object_id(delivery.object_key), meeting__date=step_day(delivery.step),
+    meeting_id, day = object_id(delivery.object_key), step_day(delivery.step)
+    if meeting_id is None or day is None:
+        return False
+    return (Invitation.objects.filter(meeting_id=meeting_id, meeting__date=day,
                                       meeting__date__gte=today, person__email=delivery.recipient)
             .exclude(response=Response.DECLINED).exists())
 

@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.template import Context
@@ -134,7 +134,8 @@ def render(template: str, /, **context: Any) -> str:
     """A plain-text template (written with ``{% autoescape off %}``), without the file's last line
     break. (The compiled template, rendered as render_to_string does without its wrapping: a first
     scan renders tens of thousands.)"""
-    return get_template(template).template.render(Context(context)).rstrip("\n")
+    compiled = cast(Any, get_template(template)).template  # the engine's Template inside the backend's wrapper
+    return compiled.render(Context(context)).rstrip("\n")
 
 
 @lru_cache(maxsize=64)
@@ -178,7 +179,8 @@ class Scan:
         """受託団体 users by organisation (every organisation: one query)."""
         by_org: dict[int, list[User]] = {}
         for user in self._users_with_role(Role.CONTRACTOR).filter(organisation__isnull=False):
-            by_org.setdefault(user.organisation_id, []).append(user)
+            if user.organisation_id is not None:
+                by_org.setdefault(user.organisation_id, []).append(user)
         return by_org
 
     # --- days -----------------------------------------------------------------------------
@@ -187,7 +189,11 @@ class Scan:
         return (day - self.today).days
 
     def step(self, thresholds: list[int], day: dt.date) -> str:
-        return step_label(window_step(self.days_left(day), thresholds), day)
+        """The step of a day inside the window (the scans read only those)."""
+        threshold = window_step(self.days_left(day), thresholds)
+        if threshold is None:
+            raise ValueError(f"{day} is outside the reminder window of {thresholds}")
+        return step_label(threshold, day)
 
     def left(self, day: dt.date) -> str:
         """"令和8年11月24日現在、あと30日": the count stays true however late the mail goes out."""
