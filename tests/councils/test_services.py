@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from councils import services
+from councils import selectors, services
 from councils.models import Membership, Office, OfficeRole, PledgeContext
 from municipality.errors import DomainError
 from tests.council_fixtures import P9_END, P9_START, P10_END, P10_START, people
@@ -146,7 +146,7 @@ def test_members_without_a_pledge_are_flagged(council, body, secretary):
     add(council, unsigned, body, secretary)
     services.pledge_record(person=signed, council=council, context=PledgeContext.MEMBER,
                            signed_on=dt.date(2025, 4, 1), by=secretary)
-    flagged = services.members_without_pledge(council, dt.date(2025, 5, 1))
+    flagged = selectors.members_without_pledge(council, dt.date(2025, 5, 1))
     assert [m.person for m in flagged] == [unsigned]
     with pytest.raises(DomainError, match="未来の日付"):
         services.pledge_record(person=unsigned, council=council, context=PledgeContext.MEMBER,
