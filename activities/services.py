@@ -22,9 +22,14 @@ from .models import (
     Activity,
     ActivityCategory,
     ActivityCount,
+    Match,
+    MatchOutcome,
     MonthlyReport,
+    Need,
+    NeedStatus,
     ReportEvent,
     ReportStatus,
+    SocialResource,
     month_label,
     month_start,
 )
@@ -250,3 +255,38 @@ def report_return(*, report: MonthlyReport, by: User, comment: str) -> MonthlyRe
         report.save(update_fields=["status", "comment"])
         _event(report, action, by, comment.strip())
         return report
+
+
+# --- 社会資源・地域ニーズ ---------------------------------------------------------------------
+
+@transaction.atomic
+def resource_save(*, resource: SocialResource, by: User) -> SocialResource:
+    """Register or edit a social resource (as its form built it); a new one is registered by the
+    organisation of whoever enters it."""
+    with set_actor(by):
+        if resource.pk is None:
+            resource.registered_by_id = by.organisation_id
+        resource.save()
+        return resource
+
+
+@transaction.atomic
+def need_save(*, need: Need, coordinator: Coordinator, by: User) -> Need:
+    """Record or edit a regional need; a new one is recorded by the coordinator entering it."""
+    with set_actor(by):
+        if need.recorded_by_id is None:
+            need.recorded_by = coordinator
+        need.save()
+        return need
+
+
+@transaction.atomic
+def match_save(*, match: Match, need: Need, coordinator: Coordinator, by: User) -> Match:
+    """Connect a need to a resource; a match that worked marks the need as met."""
+    with set_actor(by):
+        match.need, match.coordinator = need, coordinator
+        match.save()
+        if match.outcome == MatchOutcome.MATCHED and need.status != NeedStatus.MET:
+            need.status = NeedStatus.MET
+            need.save(update_fields=["status"])
+        return match

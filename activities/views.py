@@ -28,7 +28,6 @@ from .forms import ActivityForm, MatchForm, NeedForm, ReturnForm, SocialResource
 from .models import (
     Activity,
     Function,
-    MatchOutcome,
     MonthlyReport,
     Need,
     NeedStatus,
@@ -319,11 +318,7 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     resource = get_visible_or_404(SocialResource.objects.filter(area__in=areas), request.user, pk=pk) if pk else None
     form = SocialResourceForm(request.POST or None, instance=resource, areas=areas)
     if request.method == "POST" and form.is_valid():
-        creating = form.instance.pk is None
-        resource = form.save(commit=False)
-        if creating:
-            resource.registered_by_id = request.user.organisation_id
-        resource.save()
+        resource = services.resource_save(resource=form.save(commit=False), by=request.user)
         messages.success(request, f"社会資源「{resource.name}」を保存しました。")
         return redirect("activities:resources")
     return render(request, "form_page.html", {
@@ -370,10 +365,7 @@ def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     need = get_visible_or_404(editable, request.user, pk=pk) if pk else None
     form = NeedForm(request.POST or None, instance=need, areas=areas)
     if request.method == "POST" and form.is_valid():
-        need = form.save(commit=False)
-        if need.recorded_by_id is None:
-            need.recorded_by = coordinator
-        need.save()
+        need = services.need_save(need=form.save(commit=False), coordinator=coordinator, by=request.user)
         messages.success(request, f"地域ニーズ「{need.title}」を保存しました。")
         return redirect("activities:needs")
     return render(request, "form_page.html", {
@@ -391,12 +383,8 @@ def match_create(request: HttpRequest, need_pk: int) -> HttpResponse:
     resources = SocialResource.objects.visible_to(request.user).exclude(matches__need=need)
     form = MatchForm(request.POST or None, resources=resources)
     if request.method == "POST" and form.is_valid():
-        match = form.save(commit=False)
-        match.need, match.coordinator = need, coordinator
-        match.save()
-        if match.outcome == MatchOutcome.MATCHED and need.status != NeedStatus.MET:
-            need.status = NeedStatus.MET
-            need.save(update_fields=["status"])
+        match = services.match_save(match=form.save(commit=False), need=need, coordinator=coordinator,
+                                    by=request.user)
         messages.success(request, f"「{need.title}」を「{match.resource.name}」につなぎました。")
         return redirect("activities:needs")
     return render(request, "form_page.html", {

@@ -26,6 +26,7 @@ from municipality.validators import require_birth_date, require_event_dates
 from municipality.wareki import fiscal_year, fiscal_year_era
 from municipality.wareki import format_wareki as _w
 
+from . import selectors
 from .models import (
     Agency,
     Assessment,
@@ -117,10 +118,6 @@ def consent_withdraw(*, consent: Consent, on: dt.date, by: User) -> Consent:
         return consent
 
 
-def has_current_consent(case: Case, day: dt.date) -> bool:
-    return case.consents.filter(current_consent_q(day)).exists()
-
-
 @transaction.atomic
 def assessment_add(*, case: Case, situation: str, issues: str, by: User, strengths: str = "") -> Assessment:
     with set_actor(by):
@@ -175,7 +172,7 @@ def conference_hold(
         latest = case.conferences.aggregate(d=Max("held_on"))["d"]
         if latest and held_on < latest:
             raise DomainError(f"前回の会議（{_w(latest)}）より前の日付です。")
-        if not has_current_consent(case, held_on):
+        if not selectors.has_current_consent(case, held_on):
             raise DomainError("本人の同意（有効なもの）がないため、重層的支援会議にはかけられません。支援会議で検討してください。")
         agencies = list(agencies)
         covered = set(Agency.objects.filter(consents__in=case.consents.filter(current_consent_q(held_on)))

@@ -15,9 +15,8 @@ from municipality.errors import DomainError
 from municipality.models import Municipality
 from municipality.once import submit_once
 
-from . import services
+from . import selectors, services
 from .access import (
-    cases_visible_to,
     conference_visible_or_404,
     get_case_or_404,
     is_assigned,
@@ -60,8 +59,7 @@ ALL_FIELDS = ["person_name", "person_kana", "person_birth_date", "person_address
 def case_list(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
-    cases = cases_visible_to(request.user, Case.objects.all()).only(
-        "number", "received_on", "person_name", "status").order_by("-received_on", "-pk")
+    cases = selectors.case_list_for(request.user)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     # Only the rows shown are read, so only those are logged.
     log_reads(request.user, list(page), fields=["number", "person_name", "status"], purpose="ケース一覧")
@@ -95,16 +93,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_or_404(request.user, pk, fields=ALL_FIELDS, purpose="ケースの閲覧")
     return render(request, "consultations/case_detail.html", {
-        "case": case,
-        "household": case.household.all(),
-        "consents": case.consents.prefetch_related("agencies__organisation"),
-        "assessments": case.assessments.all(),
-        "plans": case.plans.prefetch_related("roles__agency__organisation"),
-        "conferences": case.conferences.select_related("plan"),
-        "support_meetings": case.support_meetings.all(),
-        "draft": case.plans.filter(status=PlanStatus.DRAFT).first(),
-        "assigned": is_assigned(request.user, case),
-        "agencies": case.agencies.select_related("organisation"),
+        "case": case, **selectors.case_record(case), "assigned": is_assigned(request.user, case),
     })
 
 
@@ -154,7 +143,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
 
 def _roles(text: str) -> list[tuple[Agency, str]]:
     roles = []
-    by_name = {a.organisation.name: a for a in Agency.objects.select_related("organisation")}
+    by_name = selectors.agencies_by_name()
     for line in text.splitlines():
         name, _, role = line.replace("/", "／").partition("／")
         if not line.strip():
@@ -200,12 +189,7 @@ def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404("ページが見つかりません。")
     case = get_case_or_404(request.user, pk, fields=ALL_FIELDS, purpose=f"PDFの出力（{kind}）")
     rendered = render_pdf(templates[kind], {
-        "case": case, "municipality": Municipality.objects.current(),
-        "household": case.household.all(),
-        "plan": case.plans.prefetch_related("roles__agency__organisation").exclude(status=PlanStatus.DRAFT).first()
-        or case.plans.prefetch_related("roles__agency__organisation").first(),
-        "conferences": case.conferences.select_related("plan"),
-        "consents": case.consents.prefetch_related("agencies__organisation"),
+        "case": case, "municipality": Municipality.objects.current(), **selectors.case_sheet(case),
     }, filename=f"case-{case.number}-{kind}.pdf")
     return pdf_response(rendered.filename, rendered.content)
 
@@ -248,9 +232,8 @@ def regional_issue_add(request: HttpRequest, pk: int) -> HttpResponse:
 @case_worker_required
 def conference_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conference = conference_visible_or_404(request.user, pk)
-    return render(request, "consultations/conference_detail.html", {"c": conference,
-                                                                    "roles": conference.plan.roles.select_related(
-                                                                        "agency__organisation")})
+    return render(request, "consultations/conference_detail.html", {
+        "c": conference, "roles": selectors.conference_roles(conference)})
 
 
 @case_worker_required

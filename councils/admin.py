@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -21,7 +21,6 @@ from municipality.forms import EventDateField
 from municipality.wareki import format_wareki
 
 from . import documents, services
-from .mail import send_invitations
 from .models import (
     AgendaItem,
     Council,
@@ -374,7 +373,7 @@ class MeetingAdmin(ScopedModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if change and any(f.has_changed() for f in formsets if f.model is AgendaItem):
-            Meeting.objects.filter(pk=form.instance.pk).update(sequence=F("sequence") + 1)
+            services.meeting_agenda_changed(meeting=form.instance, by=request.user)
 
     def get_urls(self):
         return [path("<int:pk>/attendance/", self.admin_site.admin_view(self.attendance_view),
@@ -413,7 +412,7 @@ class MeetingAdmin(ScopedModelAdmin):
     def mail_invitations(self, request: HttpRequest, queryset: QuerySet) -> None:
         base_url = request.build_absolute_uri("/").rstrip("/")
         for meeting in queryset:
-            queued, without = send_invitations(meeting, base_url=base_url)
+            queued, without = services.invitations_send(meeting=meeting, base_url=base_url, by=request.user)
             messages.success(request, f"{meeting}：{queued}人あての開催通知メールを送信します（状況は「メール送信の記録」で確認できます）。"
                                       f"メールアドレスのない方 {without}人には郵送用の通知を印刷してください。")
 

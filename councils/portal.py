@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,45 +18,30 @@ from municipality.scoping import get_visible_or_404
 from reminders.models import Reason
 from reminders.selectors import latest_deliveries
 
-from . import documents, services
+from . import documents, selectors, services
 from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm
-from .mail import awaiting_mail, send_invitations
-from .models import AgendaItem, Council, Meeting, Person
+from .models import Meeting
 
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 
 
-def _councils_run_by(user):
-    councils = Council.objects.visible_to(user)
-    if user.is_city_wide:
-        return councils
-    if not user.has_role(Role.SECRETARIAT):
-        # A coordinator runs their 第2層 council while in office.
-        from coordinators.models import Appointment
-
-        if not Appointment.objects.active_on(timezone.localdate()).filter(coordinator__user=user).exists():
-            return councils.none()
-    return councils.filter(secretariat=user)
-
-
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
-    return get_visible_or_404(Meeting.objects.filter(council__in=_councils_run_by(request.user))
-                              .select_related("council"), request.user, pk=pk)
+    return get_visible_or_404(selectors.meetings_run_by(request.user), request.user, pk=pk)
 
 
 @role_required(*RUNNING_ROLES)
 def council_list(request: HttpRequest) -> HttpResponse:
     return render(request, "councils/portal_council_list.html",
-                  {"councils": _councils_run_by(request.user).select_related("area")})
+                  {"councils": selectors.councils_run_by(request.user).select_related("area")})
 
 
 @role_required(*RUNNING_ROLES)
 def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=pk)
+    council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=pk)
     today = timezone.localdate()
     members = council.memberships.active_on(today).select_related("person", "organisation").order_by(
         "organisation__name")
-    unsigned = {m.pk for m in services.members_without_pledge(council, today)}
+    unsigned = {m.pk for m in selectors.members_without_pledge(council, today)}
     return render(request, "councils/portal_council_detail.html", {
         "council": council, "members": members, "unsigned": unsigned, "today": today,
         "offices": council.offices.filter(end__isnull=True).select_related("holder"),
@@ -71,18 +55,17 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @submit_once
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A new member takes a seat (the cap, the term and the person's other seats are checked)."""
-    council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=pk)
+    council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=pk)
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                person = Person.objects.create(**form.person_values())
-                services.membership_add(council=council, person=person, organisation=form.cleaned_data["organisation"],
-                                        start=form.cleaned_data["start"], by=request.user)
+            membership = services.membership_add_new_person(
+                council=council, person_values=form.person_values(), organisation=form.cleaned_data["organisation"],
+                start=form.cleaned_data["start"], by=request.user)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"{person.name}さんを構成員に登録しました。")
+            messages.success(request, f"{membership.person.name}さんを構成員に登録しました。")
             return redirect("councils:detail", pk=council.pk)
     return render(request, "form_page.html", {
         "form": form, "title": f"構成員の登録（{council.name}）", "button": "登録する",
@@ -98,10 +81,9 @@ def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     form = GuestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            person = Person.objects.create(**form.person_values())
-            services.meeting_invite_guest(meeting=meeting, person=person, by=request.user)
-        messages.success(request, f"{person.name}さんを関係者として招集しました。")
+        invitation = services.meeting_invite_new_guest(meeting=meeting, person_values=form.person_values(),
+                                                       by=request.user)
+        messages.success(request, f"{invitation.person.name}さんを関係者として招集しました。")
         return redirect("councils:meeting", pk=meeting.pk)
     return render(request, "form_page.html", {
         "form": form, "title": f"関係者の招集（{meeting.title}）", "button": "招集する",
@@ -113,16 +95,11 @@ def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submit_once
 def meeting_create(request: HttpRequest, council_pk: int) -> HttpResponse:
-    council = get_visible_or_404(_councils_run_by(request.user), request.user, pk=council_pk)
+    council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=council_pk)
     form = MeetingForm(request.POST or None, initial={"is_public": True})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            meeting = form.save(commit=False)
-            meeting.council = council
-            meeting.save()
-            for order, (title, topic) in enumerate(form.agenda(), start=1):
-                AgendaItem.objects.create(meeting=meeting, order=order, title=title, topic=topic)
-            invited = services.meeting_invite_members(meeting=meeting, by=request.user)
+        meeting, invited = services.meeting_create(meeting=form.save(commit=False), council=council,
+                                                   agenda=form.agenda(), by=request.user)
         messages.success(request, f"会議を登録し、構成員 {invited}人を招集者にしました。")
         return redirect("councils:meeting", pk=meeting.pk)
     return render(request, "councils/portal_meeting_form.html", {"form": form, "council": council})
@@ -137,7 +114,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "send" in request.POST:
-                queued, without = send_invitations(meeting, base_url=request.build_absolute_uri("/").rstrip("/"))
+                queued, without = services.invitations_send(
+                    meeting=meeting, base_url=request.build_absolute_uri("/").rstrip("/"), by=request.user)
                 if queued:
                     messages.success(request, f"{queued}人あての開催通知メールを送信します（送信の状況は「通知」の欄に出ます）。"
                                               f"メールのない方 {without}人には郵送用の通知を印刷してください。")
@@ -149,10 +127,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     int(v) for v in request.POST.getlist("attended") if v.isdigit()])
                 messages.success(request, "出席を記録しました。")
             elif "save_minutes" in request.POST and form.is_valid():
-                form.save()
+                services.minutes_save(meeting=meeting, by=request.user, **form.cleaned_data)
                 messages.success(request, "議事録を保存しました。")
             elif "publish" in request.POST and form.is_valid():
-                form.save()  # what was typed is kept before it is published
+                # what was typed is kept before it is published
+                services.minutes_save(meeting=meeting, by=request.user, **form.cleaned_data)
                 services.minutes_publish(meeting=meeting, by=request.user)
                 messages.success(request, "議事録を公表しました。")
         except DomainError as error:
@@ -162,7 +141,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mails = latest_deliveries(reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations])
     for invitation in invitations:
         invitation.delivery = mails.get(f"councils.invitation:{invitation.pk}")
-    unsent = len(awaiting_mail(meeting, invitations))
+    unsent = len(selectors.awaiting_mail(meeting, invitations))
     return render(request, "councils/portal_meeting_detail.html", {
         "meeting": meeting, "form": form, "unsent": unsent,
         "invitations": invitations,

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import nullcontext
+from typing import TypedDict
 
 from auditlog.context import set_actor
 from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from municipality.errors import DomainError
-from municipality.models import Organisation, PlanPeriod, User
+from municipality.models import Municipality, Organisation, PlanPeriod, User
 from municipality.validators import require_event_dates
 from municipality.wareki import format_wareki as _w
+from reminders.models import Reason
+from reminders.services import Mail, mail_queue
 
+from . import selectors
+from .calendar import meeting_ics
 from .models import (
+    AgendaItem,
     Council,
     Invitation,
     InviteeKind,
@@ -33,6 +42,16 @@ from .models import (
 )
 
 ONE_DAY = dt.timedelta(days=1)
+
+
+class PersonValues(TypedDict):
+    """What the portal's person fields give (PersonFields.person_values)."""
+
+    name: str
+    name_kana: str
+    email: str
+    postal_code: str
+    address: str
 
 
 def plan_period_containing(day: dt.date) -> PlanPeriod:
@@ -105,6 +124,22 @@ def membership_add(
             council=council, person=person, organisation=organisation, plan_period=period,
             start=start, end=end, planned_end=end,
         )
+
+
+@transaction.atomic
+def person_create(*, values: PersonValues, by: User) -> Person:
+    """A person (a member or a guest to be) is registered by the secretariat."""
+    with set_actor(by):
+        return Person.objects.create(**values)
+
+
+@transaction.atomic
+def membership_add_new_person(
+    *, council: Council, person_values: PersonValues, organisation: Organisation, start: dt.date, by: User,
+) -> Membership:
+    """A person not registered yet takes a seat; if the seat is refused, the person is not kept either."""
+    person = person_create(values=person_values, by=by)
+    return membership_add(council=council, person=person, organisation=organisation, start=start, by=by)
 
 
 def _end_term(old: Membership, leaves_on: dt.date, reason: str) -> None:
@@ -247,15 +282,6 @@ def pledge_record(*, person: Person, council: Council, context: str, signed_on: 
         return Pledge.objects.create(person=person, council=council, context=context, signed_on=signed_on)
 
 
-def members_without_pledge(council: Council, day: dt.date):
-    """Members in office on a day who have not signed a pledge for this council."""
-    return (
-        Membership.objects.active_on(day).filter(council=council)
-        .exclude(person__pledges__council=council)
-        .select_related("person", "organisation")
-    )
-
-
 # --- 会議 -----------------------------------------------------------------------------
 
 @transaction.atomic
@@ -284,6 +310,78 @@ def meeting_invite_guest(*, meeting: Meeting, person: Person, by: User) -> Invit
 
 
 @transaction.atomic
+def meeting_invite_new_guest(*, meeting: Meeting, person_values: PersonValues, by: User) -> Invitation:
+    """Register a person and invite them as a 関係者 in one go."""
+    person = person_create(values=person_values, by=by)
+    return meeting_invite_guest(meeting=meeting, person=person, by=by)
+
+
+@transaction.atomic
+def meeting_create(
+    *, meeting: Meeting, council: Council, agenda: Iterable[tuple[str, str]], by: User,
+) -> tuple[Meeting, int]:
+    """Schedule a meeting (an unsaved instance, as a form builds it) with its agenda, and invite
+    the members in office on its day. Returns the meeting and how many were invited."""
+    with set_actor(by):
+        meeting.council = council
+        meeting.save()
+        for order, (title, topic) in enumerate(agenda, start=1):
+            AgendaItem.objects.create(meeting=meeting, order=order, title=title, topic=topic)
+        invited = meeting_invite_members(meeting=meeting, by=by)
+        return meeting, invited
+
+
+@transaction.atomic
+def meeting_agenda_changed(*, meeting: Meeting, by: User) -> None:
+    """The agenda was edited: a new version (SEQUENCE), so calendars replace the event and the
+    notice is mailed again."""
+    with set_actor(by):
+        Meeting.objects.filter(pk=meeting.pk).update(sequence=F("sequence") + 1)
+
+
+def invitations_send(*, meeting: Meeting, base_url: str, by: User | None = None) -> tuple[int, int]:
+    """Queue a mail for each invitee with an address who has not had this version of the notice;
+    a change of date, time, place or agenda (a new SEQUENCE) sends it again.
+    Returns (mails queued, invitees without e-mail); a failed mail to an unchanged address is not
+    queued again here (city staff send it again from the mail log).
+
+    The mails go through the outbox (reminders.services.mail_queue): the request only queues them,
+    and a worker sends them once the transaction commits, so a slow or absent mail server or broker
+    never fails the secretariat's click, and nothing is lost."""
+    municipality = Municipality.objects.current()
+    meeting_url = f"{base_url}/meetings/{meeting.pk}/"
+    meeting.refresh_from_db()  # the notice carries the current date, place and version
+    ics = meeting_ics(meeting, meeting_url).decode()
+    agenda = list(meeting.agenda.all())
+    without = meeting.invitations.filter(person__email="").count()
+    with transaction.atomic(), (set_actor(by) if by is not None else nullcontext()):
+        # Two clicks at once: each invitation is claimed by one of them only.
+        invitations = selectors.awaiting_mail(meeting, list(
+            meeting.invitations.select_for_update(skip_locked=True, of=("self",)).select_related("person")))
+        mails = []
+        for invitation in invitations:
+            context = {
+                "meeting": meeting, "person": invitation.person, "municipality": municipality,
+                "meeting_url": meeting_url, "rsvp_url": f"{base_url}/meetings/rsvp/{invitation.token}/",
+                "agenda": agenda,
+                "updated": invitation.mailed_sequence is not None and invitation.mailed_sequence < meeting.sequence,
+            }
+            mails.append(Mail(
+                to=invitation.person.email,
+                subject=render_to_string("councils/mail/invitation_subject.txt", context).strip(),
+                body=render_to_string("councils/mail/invitation.txt", context),
+                html_body=render_to_string("councils/mail/invitation.html", context),
+                attachments=[{"filename": "meeting.ics", "mimetype": "text/calendar; method=PUBLISH", "content": ics}],
+                reason=Reason.INVITATION, object_key=f"councils.invitation:{invitation.pk}",
+                step=f"第{meeting.sequence}版",
+            ))
+        queued = mail_queue(mails=mails)
+        Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
+            mailed_at=timezone.now(), mailed_sequence=meeting.sequence)
+    return queued, without
+
+
+@transaction.atomic
 def rsvp(*, token: str, attending: bool) -> Invitation:
     """An invitee answers by the link in their mail (no login)."""
     invitation = Invitation.objects.select_for_update().select_related("meeting").filter(token=token).first()
@@ -308,6 +406,15 @@ def attendance_record(*, meeting: Meeting, attended_person_ids: Iterable[int], b
             if invitation.attended != attended:
                 invitation.attended = attended
                 invitation.save(update_fields=["attended"])
+
+
+@transaction.atomic
+def minutes_save(*, meeting: Meeting, minutes: str, decisions: str, outline: str, by: User) -> Meeting:
+    """Keep what was typed as the minutes (not published yet)."""
+    with set_actor(by):
+        meeting.minutes, meeting.decisions, meeting.outline = minutes, decisions, outline
+        meeting.save()
+        return meeting
 
 
 @transaction.atomic

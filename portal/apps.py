@@ -10,6 +10,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from reminders.sweep import before_send
 
+        from . import tasks  # noqa: F401  registers the task services.py publishes by name
         from .services import password_reset_requests_process
 
         # The minute sweep queues the reset mails a broker that was down never announced.

@@ -7,6 +7,7 @@ import datetime as dt
 import ipaddress
 from urllib.parse import urlsplit
 
+from celery import Task, current_app
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -42,12 +43,16 @@ def _client_address(value: str | None) -> str | None:
         return None
 
 
+def _process_password_resets() -> Task:
+    """The task that processes the waiting requests, found by its name: tasks.py calls this module,
+    so this module does not import tasks.py (apps.py imports it at start, which registers the task)."""
+    return current_app.tasks["portal.tasks.process_password_resets"]
+
+
 @transaction.atomic
 def password_reset_request(*, email: str, client: str | None) -> PasswordResetRequest | None:
     """Record a request for a reset mail and wake the worker once it commits. The same single insert
     whatever the address: whether it is registered shows neither in the answer nor in its time."""
-    from .tasks import process_password_resets
-
     client = _client_address(client)
     # A client past its limit would be refused by the worker anyway: its further requests are not
     # even stored, so that a flood cannot fill the table or keep the worker busy. The count is made
@@ -57,7 +62,7 @@ def password_reset_request(*, email: str, client: str | None) -> PasswordResetRe
     if recent >= settings.PASSWORD_RESET_LIMIT_PER_CLIENT:
         return None
     request = PasswordResetRequest.objects.create(email=email, email_hash=_address_hash(email), client=client)
-    publish_on_commit(process_password_resets)
+    publish_on_commit(_process_password_resets())
     return request
 
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from councils import services
-from councils.mail import send_invitations
 from councils.models import Council, Meeting, SetupType
+from councils.services import invitations_send
 from reminders.services import send_due
 from tests.council_fixtures import people
 from tests.factories import AreaFactory, UserFactory
@@ -35,10 +35,10 @@ def test_a_changed_meeting_is_mailed_again_with_one_charset(council, body, secre
     meeting = Meeting.objects.create(council=council, title="第3回", date=dt.date(2027, 2, 1), start_time=dt.time(14),
                                      end_time=dt.time(16), place="会議室1")
     services.meeting_invite_members(meeting=meeting, by=secretary)
-    assert send_invitations(meeting, base_url="http://testserver") == (1, 0)
-    assert send_invitations(meeting, base_url="http://testserver") == (0, 0)
+    assert invitations_send(meeting=meeting, base_url="http://testserver") == (1, 0)
+    assert invitations_send(meeting=meeting, base_url="http://testserver") == (0, 0)
     Meeting.objects.filter(pk=meeting.pk).update(place="会議室2", sequence=1)
-    assert send_invitations(meeting, base_url="http://testserver") == (1, 0)
+    assert invitations_send(meeting=meeting, base_url="http://testserver") == (1, 0)
     assert send_due() == 2
     _first, second = smtp_sink.messages
     calendar = next(p for p in second.walk() if p.get_content_type() == "text/calendar")

@@ -13,8 +13,8 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from councils import services
-from councils.mail import send_invitations
 from councils.models import AgendaItem, Invitation, Meeting, Topic
+from councils.services import invitations_send
 from municipality.errors import DomainError
 from reminders.services import send_due
 from tests.council_fixtures import people
@@ -55,7 +55,7 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     from tests.conftest import name_city
 
     name_city("汐見市")
-    sent, without = send_invitations(meeting, base_url="http://testserver")
+    sent, without = invitations_send(meeting=meeting, base_url="http://testserver")
     assert (sent, without) == (1, 1)
     assert smtp_sink.messages == []  # queued in the outbox; the worker sends it
     assert send_due() == 1
@@ -77,7 +77,7 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     assert str(event["location"]) == "汐見市役所 本庁舎4階 会議室1"
     assert str(event["url"]).endswith(f"/meetings/{meeting.pk}/")
     # A second run sends nothing twice.
-    assert send_invitations(meeting, base_url="http://testserver") == (0, 1)
+    assert invitations_send(meeting=meeting, base_url="http://testserver") == (0, 1)
     assert send_due() == 0
     assert len(smtp_sink.messages) == 1
 

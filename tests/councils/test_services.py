@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from councils import services
+from councils import selectors, services
 from councils.models import Membership, Office, OfficeRole, PledgeContext
 from municipality.errors import DomainError
 from tests.council_fixtures import P9_END, P9_START, P10_END, P10_START, people
@@ -146,7 +146,7 @@ def test_members_without_a_pledge_are_flagged(council, body, secretary):
     add(council, unsigned, body, secretary)
     services.pledge_record(person=signed, council=council, context=PledgeContext.MEMBER,
                            signed_on=dt.date(2025, 4, 1), by=secretary)
-    flagged = services.members_without_pledge(council, dt.date(2025, 5, 1))
+    flagged = selectors.members_without_pledge(council, dt.date(2025, 5, 1))
     assert [m.person for m in flagged] == [unsigned]
     with pytest.raises(DomainError, match="未来の日付"):
         services.pledge_record(person=unsigned, council=council, context=PledgeContext.MEMBER,
@@ -185,3 +185,20 @@ def test_parallel_additions_never_pass_the_cap(council, body, secretary):
     refusals = [r for r in results if r != "added"]
     assert len(refusals) == 5 and all("構成員の定数（20人）を超える" in r for r in refusals)
     assert Membership.objects.active_on(dt.date(2025, 4, 1)).filter(council=council).count() == 20
+
+
+def test_a_new_person_refused_a_seat_is_not_kept_either(council, body, secretary):
+    from councils.models import Person
+
+    for person in people(20):
+        add(council, person, body, secretary)
+    before = Person.objects.count()
+    values = {"name": "定数外 太郎", "name_kana": "", "email": "", "postal_code": "", "address": ""}
+    with pytest.raises(DomainError, match="構成員の定数"):
+        services.membership_add_new_person(council=council, person_values=values, organisation=body,
+                                           start=dt.date(2025, 4, 1), by=secretary)
+    assert Person.objects.count() == before
+    membership = services.membership_add_new_person(
+        council=council, person_values={**values, "name": "任期内 花子"}, organisation=body,
+        start=P10_START, by=secretary)
+    assert (membership.person.name, membership.plan_period.number) == ("任期内 花子", 10)

@@ -1,0 +1,53 @@
+"""Councils: the reads that need care (scoping, select_related, one query where it matters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from municipality.models import User
+from municipality.roles import Role
+from reminders.models import DeliveryStatus, Reason
+from reminders.selectors import latest_deliveries
+
+from .models import Council, Invitation, Meeting, Membership
+
+
+def councils_run_by(user: User) -> QuerySet[Council]:
+    """The councils a user runs in the portal: all for city staff, their own for a secretariat,
+    and their 第2層 council for a coordinator while in office."""
+    councils = Council.objects.visible_to(user)
+    if user.is_city_wide:
+        return councils
+    if not user.has_role(Role.SECRETARIAT):
+        # A coordinator runs their 第2層 council while in office.
+        from coordinators.models import Appointment
+
+        if not Appointment.objects.active_on(timezone.localdate()).filter(coordinator__user=user).exists():
+            return councils.none()
+    return councils.filter(secretariat=user)
+
+
+def meetings_run_by(user: User) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(council__in=councils_run_by(user)).select_related("council")
+
+
+def members_without_pledge(council: Council, day: dt.date) -> QuerySet[Membership]:
+    """Members in office on a day who have not signed a pledge for this council."""
+    return (
+        Membership.objects.active_on(day).filter(council=council)
+        .exclude(person__pledges__council=council)
+        .select_related("person", "organisation")
+    )
+
+
+def awaiting_mail(meeting: Meeting, invitations: list[Invitation]) -> list[Invitation]:
+    """The invitations (with an address) that have not had this version of the notice, or whose
+    mail could not be sent (the address may have been corrected since). One query."""
+    failed = {key for key, delivery in latest_deliveries(
+        reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations]).items()
+        if delivery.status == DeliveryStatus.FAILED}
+    return [i for i in invitations if i.person.email and (
+        i.mailed_sequence is None or i.mailed_sequence < meeting.sequence or f"councils.invitation:{i.pk}" in failed)]
