@@ -8,7 +8,7 @@ from django.db import connection
 from tests.factories import OrganisationFactory, UserFactory
 
 # Fixtures of the coordinator lifecycle (contracts, accepted appointments) serve later apps too.
-pytest_plugins = ["tests.lifecycle", "tests.council_fixtures"]
+pytest_plugins = ["tests.lifecycle", "tests.council_fixtures", "tests.persona_fixtures"]
 
 # Playwright's sync API runs an event loop in the test thread; Django then refuses
 # ORM calls from it unless told that this is intended (tests only).
@@ -50,7 +50,7 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-# --- Personas: for each organisation an owner (受託団体), a member (coordinator) and an outsider.
+# --- Personas: organisations and their owners; the rest, and the table of all, in tests/persona_fixtures.py.
 
 @pytest.fixture
 def org_a(db):

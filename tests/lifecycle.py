@@ -8,9 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from coordinators import services
-from coordinators.models import Contract
 from coordinators.services import PersonData
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import AreaFactory, ContractFactory, UserFactory
 
 CONTRACT_START = dt.date(2026, 4, 1)
 CONTRACT_END = dt.date(2027, 3, 31)
@@ -34,22 +33,14 @@ def areas(db):
 
 @pytest.fixture
 def contract_a(org_a, areas):
-    contract = Contract.objects.create(
-        organisation=org_a, title="汐見市地域支え合い推進員配置業務委託", layer=2,
-        start=CONTRACT_START, end=CONTRACT_END,
-    )
-    contract.areas.set(areas[:2])
-    return contract
+    return ContractFactory(organisation=org_a, title="汐見市地域支え合い推進員配置業務委託", layer=2,
+                           start=CONTRACT_START, end=CONTRACT_END, areas=areas[:2])
 
 
 @pytest.fixture
 def contract_b(org_b, areas):
-    contract = Contract.objects.create(
-        organisation=org_b, title="汐見市地域支え合い推進員配置業務委託（Ｂ）", layer=2,
-        start=CONTRACT_START, end=CONTRACT_END,
-    )
-    contract.areas.set(areas[2:])
-    return contract
+    return ContractFactory(organisation=org_b, title="汐見市地域支え合い推進員配置業務委託（Ｂ）", layer=2,
+                           start=CONTRACT_START, end=CONTRACT_END, areas=areas[2:])
 
 
 @pytest.fixture

@@ -5,8 +5,15 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from councils.models import Council, Meeting, SetupType
-from tests.factories import AreaFactory, UserFactory
+from councils.models import Meeting, SetupType
+from tests.factories import (
+    AreaFactory,
+    CoordinatorFactory,
+    CouncilFactory,
+    MeetingFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 from tests.once import once
 
 pytestmark = pytest.mark.django_db
@@ -14,17 +21,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def second_layer(periods):
-    from coordinators.models import Appointment, Coordinator
-    from municipality.models import Organisation
+    from coordinators.models import Appointment
 
     coordinator = UserFactory(username="coord2", roles=["コーディネーター"])
-    person = Coordinator.objects.create(name="松本 さくら", name_kana="まつもと さくら", birth_date=dt.date(1984, 6, 12),
-                                        employer=Organisation.objects.create(name="汐見市社会福祉協議会"),
-                                        user=coordinator)
+    person = CoordinatorFactory(name="松本 さくら", name_kana="まつもと さくら", birth_date=dt.date(1984, 6, 12),
+                                employer=OrganisationFactory(name="汐見市社会福祉協議会"), user=coordinator)
     Appointment.objects.create(coordinator=person, layer=2, start=dt.date(2024, 4, 1))
-    council = Council.objects.create(name="汐見中央地区 支え合い協議体", layer=2, area=AreaFactory(code="S2"),
-                                     setup_type=SetupType.SOCIAL_WELFARE_COUNCIL)
-    council.secretariat.add(coordinator)
+    council = CouncilFactory(name="汐見中央地区 支え合い協議体", layer=2, area=AreaFactory(code="S2"),
+                             setup_type=SetupType.SOCIAL_WELFARE_COUNCIL, secretariat=[coordinator])
     return council, coordinator
 
 
@@ -56,8 +60,7 @@ def test_bad_meeting_input_is_refused_in_japanese(client, second_layer):
 
 def test_other_secretaries_and_coordinators_get_404(client, second_layer, council):
     other_council, _ = second_layer
-    meeting = Meeting.objects.create(council=other_council, title="x", date=dt.date(2026, 12, 1),
-                                     start_time=dt.time(10), end_time=dt.time(11), place="x")
+    meeting = MeetingFactory(council=other_council, date=dt.date(2026, 12, 1))
     for user in [UserFactory(username="another-coord", roles=["コーディネーター"]),
                  UserFactory(username="another-sec", roles=["協議体事務局"])]:
         client.force_login(user)
@@ -87,15 +90,13 @@ def test_member_list_query_count_is_fixed(client, council, body, secretary):
             reverse("admin:councils_meeting_changelist")]
     services.membership_add(council=council, person=people(1, "a")[0], organisation=body,
                             start=dt.date(2025, 4, 1), by=secretary)
-    Meeting.objects.create(council=council, title="m0", date=dt.date(2026, 12, 1), start_time=dt.time(10),
-                           end_time=dt.time(11), place="x")
+    MeetingFactory(council=council, date=dt.date(2026, 12, 1))
     before = [count(u) for u in urls]
     for person in people(8, "b"):
         services.membership_add(council=council, person=person, organisation=body, start=dt.date(2025, 4, 1),
                                 by=secretary)
     for i in range(5):
-        Meeting.objects.create(council=council, title=f"m{i + 1}", date=dt.date(2026, 12, 2 + i),
-                               start_time=dt.time(10), end_time=dt.time(11), place="x")
+        MeetingFactory(council=council, date=dt.date(2026, 12, 2 + i))
     assert [count(u) for u in urls] == before
 
 
@@ -134,8 +135,7 @@ def test_a_member_with_an_impossible_start_is_refused_in_japanese(client, second
 
 def test_a_guest_is_invited_to_a_meeting(client, second_layer):
     council, coordinator = second_layer
-    meeting = Meeting.objects.create(council=council, title="x", date=dt.date(2099, 1, 1), start_time=dt.time(10),
-                                     end_time=dt.time(11), place="x")
+    meeting = MeetingFactory(council=council, date=dt.date(2099, 1, 1))
     client.force_login(coordinator)
     client.post(reverse("councils:guest_invite", args=[meeting.pk]), {**once(), "name": "地域包括支援センター 職員"})
     invitation = meeting.invitations.get()
@@ -151,8 +151,7 @@ def test_a_working_group_meeting_invites_the_group(council, body, secretary):
                                        by=secretary) for p in people(4)]
     group = WorkingGroup.objects.create(council=council, name="移動支援部会")
     group.members.set(members[:2])
-    meeting = Meeting.objects.create(council=council, working_group=group, title="部会", date=dt.date(2026, 12, 1),
-                                     start_time=dt.time(10), end_time=dt.time(11), place="x")
+    meeting = MeetingFactory(council=council, working_group=group, title="部会", date=dt.date(2026, 12, 1))
     services.meeting_invite_members(meeting=meeting, by=secretary)
     assert set(meeting.invitations.values_list("person__name", flat=True)) == {"委員0", "委員1"}
 
@@ -167,8 +166,7 @@ def test_a_dismissed_coordinator_no_longer_runs_the_council(client, second_layer
 @pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(9999, 12, 31)], ids=str)
 def test_a_meeting_stored_with_an_extreme_date_still_prints(client, second_layer, day):
     council, coordinator = second_layer
-    meeting = Meeting.objects.create(council=council, title="古い会議", date=day, start_time=dt.time(10),
-                                     end_time=dt.time(11), place="x", is_public=True)
+    meeting = MeetingFactory(council=council, title="古い会議", date=day, is_public=True)
     client.force_login(coordinator)
     for url in (reverse("councils:detail", args=[council.pk]), reverse("councils:meeting", args=[meeting.pk]),
                 f"/meetings/calendar/{council.feed_token}.ics", f"/meetings/{meeting.pk}/"):

@@ -8,16 +8,22 @@ import time_machine
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from activities.models import Match, Need, SocialResource
+from activities.models import Match
 from consultations import services as cases
-from consultations.models import Agency, AgencyKind, RegionalIssue, SupportPlan
+from consultations.models import Agency, RegionalIssue, SupportPlan
 from coordinators import services as coordinators
 from coordinators.models import TrainingCourse, TrainingRecord
 from councils import services as councils
-from councils.models import Invitation, Meeting, Pledge, PledgeContext, WorkingGroup
-from municipality.models import Organisation
+from councils.models import Invitation, Pledge, PledgeContext, WorkingGroup
 from tests.council_fixtures import people
-from tests.factories import UserFactory
+from tests.factories import (
+    AgencyFactory,
+    MeetingFactory,
+    NeedFactory,
+    OrganisationFactory,
+    SocialResourceFactory,
+    UserFactory,
+)
 from tests.lifecycle import CONTRACT_START
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +41,8 @@ def history(accepted, city_user, council, body, secretary):
     member = people(1)[0]
     membership = councils.membership_add(council=council, person=member, organisation=body,
                                          start=dt.date(2025, 4, 1), by=secretary)
-    meeting = Meeting.objects.create(council=council, title="第2回", date=dt.date(2026, 12, 1),
-                                     start_time=dt.time(10), end_time=dt.time(12), place="市役所")
+    meeting = MeetingFactory(council=council, title="第2回", date=dt.date(2026, 12, 1), start_time=dt.time(10),
+                             end_time=dt.time(12), place="市役所")
     with time_machine.travel(dt.datetime(2026, 11, 23, 1, tzinfo=dt.UTC), tick=False):
         councils.meeting_invite_members(meeting=meeting, by=secretary)
     group = WorkingGroup.objects.create(council=council, name="買い物支援部会")
@@ -44,8 +50,7 @@ def history(accepted, city_user, council, body, secretary):
     pledge = Pledge.objects.create(person=member, council=council, context=PledgeContext.MEMBER,
                                    signed_on=dt.date(2025, 4, 1))
     worker = UserFactory(username="worker", roles=["相談支援員"])
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
-                                   kind=AgencyKind.SUPPORT_CENTER)
+    agency = AgencyFactory(organisation=OrganisationFactory(name="地域包括支援センター"))
     case = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"], person_name="x",
                            presenting_problems="x", by=worker, household=[{"name": "y", "relation": "妻"}])
     cases.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
@@ -59,10 +64,9 @@ def history(accepted, city_user, council, body, secretary):
     course = TrainingCourse.objects.create(name="初任者研修", provider="県")
     training = TrainingRecord.objects.create(coordinator=coordinator, course=course, completed_on=dt.date(2026, 5, 1))
     area = accepted.areas.first()
-    resource = SocialResource.objects.create(name="サロン", provider_kind=SocialResource._meta.get_field(
-        "provider_kind").choices[0][0], area=area, offers="x")
-    need = Need.objects.create(title="買い物", area=area, raised_by="民生委員", raised_on=dt.date(2026, 5, 1),
-                               recorded_by=coordinator)
+    resource = SocialResourceFactory(name="サロン", area=area, offers="x")
+    need = NeedFactory(title="買い物", area=area, raised_by="民生委員", raised_on=dt.date(2026, 5, 1),
+                       recorded_by=coordinator)
     match = Match.objects.create(need=need, resource=resource, coordinator=coordinator, matched_on=dt.date(2026, 5, 2))
     return {
         "certificate": certificate, "document": certificate.document, "notice": accepted.notice,
