@@ -130,12 +130,22 @@ def wareki(day: dt.date) -> str:
     return format_wareki(day)
 
 
+@lru_cache(maxsize=128)
+def _compiled(template: str) -> Any:
+    """The engine's Template inside the backend's wrapper, looked up once per process (as the
+    cached loader keeps it: a template edited while a worker runs takes effect at its restart)."""
+    return cast(Any, get_template(template)).template
+
+
 def render(template: str, /, **context: Any) -> str:
     """A plain-text template (written with ``{% autoescape off %}``), without the file's last line
-    break. (The compiled template, rendered as render_to_string does without its wrapping: a first
-    scan renders tens of thousands.)"""
-    compiled = cast(Any, get_template(template)).template  # the engine's Template inside the backend's wrapper
-    return compiled.render(Context(context)).rstrip("\n")
+    break. A first scan renders tens of thousands, so this does what ``Template.render`` does
+    without its per-call wrapping: a fresh Context (its own render state), bound to the template
+    (which undefined variables and tags read), and the nodes rendered."""
+    compiled = _compiled(template)
+    bound = Context(context)
+    bound.template, bound.template_name = compiled, compiled.name
+    return compiled.nodelist.render(bound).rstrip("\n")
 
 
 @lru_cache(maxsize=64)
