@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
+
+from municipality.discovery import app_modules
 
 if TYPE_CHECKING:
     from django.http import HttpResponse
@@ -70,12 +70,8 @@ def discover() -> None:
     global _discovered
     if _discovered:
         return
-    for config in apps.get_app_configs():
-        try:
-            import_module(f"{config.name}.documents")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.documents":
-                raise
+    for _module in app_modules("documents"):  # importing a documents.py registers its kinds
+        pass
     _discovered = True
 
 

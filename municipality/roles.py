@@ -8,11 +8,11 @@ It runs after every ``migrate``, so a fresh database always has the six groups.
 from __future__ import annotations
 
 from collections import defaultdict
-from importlib import import_module
 
-from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
+
+from municipality.discovery import app_modules
 
 
 class Role(models.TextChoices):
@@ -79,13 +79,7 @@ PERMISSIONS: dict[Role, list[str]] = {
 def collect_permissions() -> dict[Role, set[str]]:
     """The permissions of every role, gathered from each installed app's roles.py."""
     collected: dict[Role, set[str]] = defaultdict(set)
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.roles")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.roles":
-                raise
-            continue
+    for module in app_modules("roles"):
         for role, names in getattr(module, "PERMISSIONS", {}).items():
             collected[Role(role)].update(names)
     return collected

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import import_module
 from typing import TYPE_CHECKING, Literal
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
+
+from municipality.discovery import app_modules
 
 from .models import Reason
 
@@ -68,13 +68,7 @@ def registry() -> Registry:
     upcoming ones, each in the order of ``Reason`` (the order mail is queued in)."""
     kinds: list[ReminderKind] = []
     digest: list[DigestCounts] = []
-    for installed in apps.get_app_configs():
-        try:
-            module = import_module(f"{installed.name}.reminders")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{installed.name}.reminders":
-                raise
-            continue
+    for module in app_modules("reminders"):
         kinds.extend(getattr(module, "KINDS", ()))
         digest.extend(getattr(module, "DIGEST", ()))
     reasons = [k.reason for k in kinds]

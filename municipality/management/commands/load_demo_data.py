@@ -1,9 +1,9 @@
-from importlib import import_module
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+
+from municipality.discovery import app_modules
 
 
 class Command(BaseCommand):
@@ -17,12 +17,6 @@ class Command(BaseCommand):
             )
         # Each app may contribute a demo.py with load(out); they run in INSTALLED_APPS order.
         with transaction.atomic():
-            for config in apps.get_app_configs():
-                try:
-                    module = import_module(f"{config.name}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{config.name}.demo":
-                        raise
-                    continue
+            for module in app_modules("demo"):
                 module.load(self.stdout)
         self.stdout.write(self.style.SUCCESS("デモデータを登録しました。"))
