@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from municipality.lookups import AnyOf
 from municipality.models import Area, Municipality
 
 from .models import (
@@ -46,7 +47,7 @@ def area_coverage(*, day: dt.date, areas: QuerySet[Area] | None = None) -> list[
     ))
     through = Appointment.areas.through
     rows = (
-        through.objects.filter(area_id__in=[a.pk for a in ordered], appointment__start__lte=day)
+        through.objects.filter(AnyOf(F("area_id"), [a.pk for a in ordered]), appointment__start__lte=day)
         .select_related("appointment__coordinator")
         .order_by("appointment__start")
     )

@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.template import Context
+from django.template.base import TextNode, Variable, VariableNode
+from django.template.defaulttags import AutoEscapeControlNode
 from django.template.loader import get_template
 from django.urls import reverse
 
+from municipality.lookups import AnyOf
 from municipality.models import Municipality, User
 from municipality.roles import Role
 from municipality.wareki import format_wareki
@@ -137,11 +140,42 @@ def _compiled(template: str) -> Any:
     return cast(Any, get_template(template)).template
 
 
+@lru_cache(maxsize=128)
+def _flat(template: str) -> tuple[tuple[bool, str], ...] | None:
+    """A template that is only text and plain variables (``{{ name }}``: no filter, no tag) inside
+    ``{% autoescape off %}``, as its parts (is it a variable?, text or name); None for any other.
+    Most reminder texts are such, and joining their parts is what the engine would do for strings
+    (no escaping, nothing to localise), a tenth of its time."""
+    nodes: list[Any] = []
+    for top in _compiled(template).nodelist:
+        if isinstance(top, AutoEscapeControlNode) and not top.setting:
+            nodes.extend(top.nodelist)
+        elif isinstance(top, TextNode):  # the file's last line break
+            nodes.append(top)
+        else:
+            return None
+    parts: list[tuple[bool, str]] = []
+    for node in nodes:
+        if isinstance(node, TextNode):
+            parts.append((False, node.s))
+        elif (isinstance(node, VariableNode) and not node.filter_expression.filters
+              and isinstance(variable := node.filter_expression.var, Variable)
+              and variable.lookups is not None and len(variable.lookups) == 1 and not variable.translate):
+            parts.append((True, variable.lookups[0]))
+        else:
+            return None
+    return tuple(parts)
+
+
 def render(template: str, /, **context: Any) -> str:
     """A plain-text template (written with ``{% autoescape off %}``), without the file's last line
-    break. A first scan renders tens of thousands, so this does what ``Template.render`` does
-    without its per-call wrapping: a fresh Context (its own render state), bound to the template
-    (which undefined variables and tags read), and the nodes rendered."""
+    break. A first scan renders tens of thousands: a flat template (see ``_flat``) given strings
+    is joined; any other does what ``Template.render`` does without its per-call wrapping: a fresh
+    Context (its own render state), bound to the template (which undefined variables and tags
+    read), and the nodes rendered."""
+    flat = _flat(template)
+    if flat is not None and all(type(context.get(name)) is str for is_name, name in flat if is_name):
+        return "".join(context[part] if is_name else part for is_name, part in flat).rstrip("\n")
     compiled = _compiled(template)
     bound = Context(context)
     bound.template, bound.template_name = compiled, compiled.name
@@ -169,6 +203,8 @@ class Scan:
 
     def __init__(self, today: dt.date) -> None:
         self.today = today
+        self._steps: dict[tuple[tuple[int, ...], dt.date], str] = {}
+        self._left: dict[dt.date, str] = {}
 
     # --- recipients ---------------------------------------------------------------------
 
@@ -199,15 +235,21 @@ class Scan:
         return (day - self.today).days
 
     def step(self, thresholds: list[int], day: dt.date) -> str:
-        """The step of a day inside the window (the scans read only those)."""
-        threshold = window_step(self.days_left(day), thresholds)
-        if threshold is None:
-            raise ValueError(f"{day} is outside the reminder window of {thresholds}")
-        return step_label(threshold, day)
+        """The step of a day inside the window (the scans read only those). Worked out once per
+        day and thresholds: a window of thousands of rows holds a few hundred days."""
+        key = (tuple(thresholds), day)
+        if key not in self._steps:
+            threshold = window_step(self.days_left(day), thresholds)
+            if threshold is None:
+                raise ValueError(f"{day} is outside the reminder window of {thresholds}")
+            self._steps[key] = step_label(threshold, day)
+        return self._steps[key]
 
     def left(self, day: dt.date) -> str:
         """"令和8年11月24日現在、あと30日": the count stays true however late the mail goes out."""
-        return f"{wareki(self.today)}現在、あと{self.days_left(day)}日"
+        if day not in self._left:
+            self._left[day] = f"{wareki(self.today)}現在、あと{self.days_left(day)}日"
+        return self._left[day]
 
     def window(self, thresholds: list[int]) -> tuple[dt.date, dt.date]:
         return self.today + dt.timedelta(days=1), self.today + dt.timedelta(days=max(thresholds))
@@ -264,9 +306,9 @@ def not_yet_planned(planned: list[Planned]) -> list[Planned]:
         return []
     keys = {p.object_key for p in planned}
     steps = {p.step for p in planned}
-    deliveries = set(Delivery.objects.filter(object_key__in=keys, step__in=steps)
+    deliveries = set(Delivery.objects.filter(AnyOf(F("object_key"), keys), AnyOf(F("step"), steps))
                      .values_list("recipient", "reason", "object_key", "step"))
-    notices = set(Notice.objects.filter(object_key__in=keys, step__in=steps)
+    notices = set(Notice.objects.filter(AnyOf(F("object_key"), keys), AnyOf(F("step"), steps))
                   .values_list("user_id", "reason", "object_key", "step"))
     return [p for p in planned
             if (p.email and p.delivery_key not in deliveries) or (p.user_id and p.notice_key not in notices)]
