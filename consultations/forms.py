@@ -47,8 +47,11 @@ class IntakeForm(OnceFormMixin, JapaneseForm):
     route = forms.ChoiceField(label="相談経路", choices=Route.choices)
     domains = forms.MultipleChoiceField(label="分野（複数可）", choices=Domain.choices,
                                         widget=forms.CheckboxSelectMultiple)
+    # Not required: a form posted without it (an older page, a script) is 包括的相談支援事業, as every
+    # consultation is; the box is ticked when the page opens.
     programs = forms.MultipleChoiceField(label="事業（複数可）", choices=Program.choices, initial=[Program.COMPREHENSIVE],
-                                         widget=forms.CheckboxSelectMultiple)
+                                         required=False, widget=forms.CheckboxSelectMultiple,
+                                         help_text="選ばないときは包括的相談支援事業にします。")
     person_name = forms.CharField(label="本人氏名", max_length=100)
     person_kana = forms.CharField(label="本人氏名（ふりがな）", max_length=100, required=False)
     person_birth_date = BirthDateField(label="生年月日", required=False)

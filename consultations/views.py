@@ -35,7 +35,7 @@ from .forms import (
     StaffForm,
     SupportMeetingForm,
 )
-from .models import Agency, Case, Consent, PlanStatus
+from .models import Agency, Case, Consent, PlanStatus, Program
 
 
 def case_worker_required(view):
@@ -80,7 +80,8 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 person_name=data["person_name"], presenting_problems=data["presenting_problems"], by=request.user,
                 household=form.household_members(), agencies=data["agencies"], person_kana=data["person_kana"],
                 person_birth_date=data["person_birth_date"], person_address=data["person_address"],
-                person_phone=data["person_phone"], csw=data["csw"], programs=data["programs"],
+                person_phone=data["person_phone"], csw=data["csw"],
+                programs=data["programs"] or [Program.COMPREHENSIVE],
             )
         except DomainError as error:
             form.add_error(None, error.message)

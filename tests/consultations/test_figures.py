@@ -305,12 +305,23 @@ def test_the_intake_and_plan_forms_record_the_programs_and_the_case_page_shows_t
     assert "包括的相談支援事業、アウトリーチ等を通じた継続的支援事業、参加支援事業" in page
 
 
-def test_the_intake_form_without_a_program_says_so(client, worker):
+def test_an_intake_posted_without_a_program_is_comprehensive(client, worker):
     from tests.once import once
 
     client.force_login(worker)
     response = client.post(reverse("cases:intake"), {
         "received_on": "2026-06-01", "route": "phone", "domains": ["elderly"], "person_name": "架空 花子",
         "presenting_problems": "相談", **once()})
+    assert response.status_code == 302
+    assert list(Case.objects.get().program_rows.values_list("program", flat=True)) == ["comprehensive"]
+
+
+def test_an_unknown_program_on_the_intake_form_is_refused_in_japanese(client, worker):
+    from tests.once import once
+
+    client.force_login(worker)
+    response = client.post(reverse("cases:intake"), {
+        "received_on": "2026-06-01", "route": "phone", "domains": ["elderly"], "programs": ["nope"],
+        "person_name": "架空 花子", "presenting_problems": "相談", **once()})
     assert response.status_code == 200 and not Case.objects.exists()
-    assert "事業" in response.content.decode()
+    assert "nope" in response.content.decode() and "選択してください" in response.content.decode()
