@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from .models import Case, CaseConference, SupportMeeting, may_handle_cases
 
-__all__ = ["cases_visible_to", "conference_visible_or_404", "get_case_or_404", "is_assigned", "log_read", "log_reads",
-           "may_handle_cases", "support_meeting_visible_or_404"]
+__all__ = ["cases_visible_to", "conference_visible_or_404", "figures_viewer_required", "get_case_or_404", "is_assigned",
+           "log_read", "log_reads", "may_handle_cases", "may_see_figures", "support_meeting_visible_or_404"]
 
 
 def is_assigned(user: Any, case: Any) -> bool:
@@ -93,3 +93,31 @@ def support_meeting_visible_or_404(user: Any, pk: int):
         raise Http404("ページが見つかりません。")
     log_read(user, meeting, fields=["shared", "policy", "attendees", "cases"], purpose="支援会議の記録の閲覧")
     return meeting
+
+
+# --- Yearly figures (aggregates only, no case) ---
+
+def may_see_figures(user: Any) -> bool:
+    """The yearly figures hold no personal data: city staff and 監査 see them although they see no case;
+    a 相談支援員 who handles cases too. Coordinators and the council secretariat do not (as for cases)."""
+    from municipality.roles import Role
+
+    return bool(user.is_authenticated and user.is_active and (
+        user.is_superuser or user.has_role(Role.CITY_STAFF, Role.AUDITOR) or may_handle_cases(user)))
+
+
+def figures_viewer_required(view):
+    """The page and both downloads of the yearly figures: one rule (``may_see_figures``), others 404."""
+    from functools import wraps
+
+    from municipality.access import role_required
+    from municipality.roles import Role
+
+    @role_required(Role.CITY_STAFF, Role.AUDITOR, Role.CASE_WORKER)
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not may_see_figures(request.user):
+            raise Http404("ページが見つかりません。")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -14,6 +14,7 @@ from .models import (
     Domain,
     HouseholdMember,
     PlanRole,
+    Program,
     RegionalIssue,
     Route,
     SupportMeeting,
@@ -46,6 +47,11 @@ class IntakeForm(OnceFormMixin, JapaneseForm):
     route = forms.ChoiceField(label="相談経路", choices=Route.choices)
     domains = forms.MultipleChoiceField(label="分野（複数可）", choices=Domain.choices,
                                         widget=forms.CheckboxSelectMultiple)
+    # Not required: a form posted without it (an older page, a script) is 包括的相談支援事業, as every
+    # consultation is; the box is ticked when the page opens.
+    programs = forms.MultipleChoiceField(label="事業（複数可）", choices=Program.choices, initial=[Program.COMPREHENSIVE],
+                                         required=False, widget=forms.CheckboxSelectMultiple,
+                                         help_text="選ばないときは包括的相談支援事業にします。")
     person_name = forms.CharField(label="本人氏名", max_length=100)
     person_kana = forms.CharField(label="本人氏名（ふりがな）", max_length=100, required=False)
     person_birth_date = BirthDateField(label="生年月日", required=False)
@@ -99,6 +105,9 @@ class PlanForm(OnceFormMixin, JapaneseForm):
     roles = forms.CharField(max_length=LIST_MAX, label="各関係機関の役割（1行に1機関：機関名／役割）", required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
     monitoring_on = EventDateField(label="モニタリングの時期")
+    programs = forms.MultipleChoiceField(label="事業（複数可）", choices=Program.choices, required=False,
+                                         widget=forms.CheckboxSelectMultiple,
+                                         help_text="選ばないときはケースの事業と同じにします。")
 
     def clean_roles(self) -> str:
         text = self.cleaned_data.get("roles", "")

@@ -424,3 +424,61 @@ class CaseSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.last_serial:04d}"
+
+
+# --- 事業 (the components of 重層的支援体制整備事業) of cases and plans ---
+
+class Program(models.TextChoices):
+    """The 事業 of 重層的支援体制整備事業 (社会福祉法第106条の4第2項; seed 003 2)."""
+
+    COMPREHENSIVE = "comprehensive", "包括的相談支援事業"
+    COLLABORATION = "collaboration", "多機関協働事業"
+    OUTREACH = "outreach", "アウトリーチ等を通じた継続的支援事業"
+    PARTICIPATION = "participation", "参加支援事業"
+    COMMUNITY = "community", "地域づくりに向けた支援事業"
+
+
+def _program_is_known(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(program__in=Program.values), name=f"{prefix}_program_known")
+
+
+# One row per 事業, not a JSON list: the yearly figures count cases per 事業 with a plain GROUP BY
+# that SQLite and PostgreSQL run alike, the database itself refuses an unknown 事業 (CHECK) and a
+# repeated one (UNIQUE), and nothing is an array type that only PostgreSQL has.
+
+class CaseProgram(models.Model):
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="program_rows")
+    program = models.CharField("事業", max_length=20, choices=Program.choices)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ケースの事業"
+        ordering = ["case", "program"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "program"], name="case_program_once"),
+            _program_is_known("caseprogram"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_program_display()}"
+
+
+class PlanProgram(models.Model):
+    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="program_rows")
+    program = models.CharField("事業", max_length=20, choices=Program.choices)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "プランの事業"
+        ordering = ["plan", "program"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "program"], name="plan_program_once"),
+            _program_is_known("planprogram"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.get_program_display()}"
+
+
+def program_labels(rows: Any) -> str:
+    """「包括的相談支援事業、参加支援事業」 from a case's or plan's program rows, in the order of the law."""
+    chosen = {row.program for row in rows}
+    return "、".join(p.label for p in Program if p.value in chosen)

@@ -7,10 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Prefetch, QuerySet, Value, When
 
 from .access import cases_visible_to
-from .models import Agency, Case, CaseConference, PlanRole, PlanStatus, SupportPlan, current_consent_q
+from .models import (
+    Agency,
+    Case,
+    CaseConference,
+    PlanProgram,
+    PlanRole,
+    PlanStatus,
+    Program,
+    SupportPlan,
+    current_consent_q,
+)
 
 
 def case_list_for(user: Any) -> QuerySet[Case]:
@@ -25,7 +36,9 @@ def case_record(case: Case) -> dict[str, Any]:
         "household": case.household.all(),
         "consents": case.consents.prefetch_related("agencies__organisation"),
         "assessments": case.assessments.all(),
-        "plans": case.plans.prefetch_related("roles__agency__organisation"),
+        "plans": case.plans.prefetch_related("roles__agency__organisation", Prefetch(
+            "program_rows", queryset=in_law_order(PlanProgram.objects.all()))),
+        "programs": in_law_order(case.program_rows.all()),
         "conferences": case.conferences.select_related("plan"),
         "support_meetings": case.support_meetings.all(),
         "draft": case.plans.filter(status=PlanStatus.DRAFT).first(),
@@ -58,3 +71,9 @@ def agencies_by_name() -> dict[str, Agency]:
 
 def has_current_consent(case: Case, day: dt.date) -> bool:
     return case.consents.filter(current_consent_q(day)).exists()
+
+
+def in_law_order(rows: QuerySet) -> QuerySet:
+    """Program rows (of a case or a plan) in the order the law lists the 事業, not alphabetically."""
+    order = CaseWhen(*(When(program=p, then=Value(i)) for i, p in enumerate(Program.values)), default=Value(99))
+    return rows.order_by(order)

@@ -32,13 +32,16 @@ from .models import (
     Assessment,
     Case,
     CaseConference,
+    CaseProgram,
     CaseSequence,
     CaseStatus,
     Consent,
     Domain,
     HouseholdMember,
+    PlanProgram,
     PlanRole,
     PlanStatus,
+    Program,
     SupportMeeting,
     SupportMeetingAttendee,
     SupportPlan,
@@ -61,15 +64,19 @@ def _next_number(received_on: dt.date) -> str:
 def case_open(
     *, received_on: dt.date, route: str, domains: Iterable[str], person_name: str, presenting_problems: str,
     by: User, household: Iterable[dict[str, Any]] = (), agencies: Iterable[Agency] = (),
-    csw: User | None = None, **person: Any,
+    csw: User | None = None, programs: Iterable[str] = (Program.COMPREHENSIVE,), **person: Any,
 ) -> Case:
-    """相談受付: open a case; the receiving worker is its first assigned staff."""
+    """相談受付: open a case; the receiving worker is its first assigned staff.
+
+    ``programs``: the 事業 the case is taken up under; a consultation is 包括的相談支援事業 unless the
+    worker says otherwise (the default keeps callers that predate the 事業 working)."""
     require_event_dates({"受付日": received_on})
     require_birth_date(person.get("person_birth_date"))
     household = list(household)
     for member in household:
         require_birth_date(member.get("birth_date"), label=f"{member.get('name', '世帯員')}の生年月日")
     domains = list(dict.fromkeys(domains))
+    programs = _programs(programs)
     with set_actor(by):
         if not domains or any(d not in Domain.values for d in domains):
             raise DomainError("分野を1つ以上選んでください（高齢・障がい・子ども・生活困窮・その他）。")
@@ -83,7 +90,15 @@ def case_open(
         case.agencies.set(list(agencies))
         for member in household:  # one at a time: each row gets its audit entry
             HouseholdMember.objects.create(case=case, **member)
+        CaseProgram.objects.bulk_create(CaseProgram(case=case, program=p) for p in programs)
         return case
+
+
+def _programs(programs: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(programs))
+    if not chosen or any(p not in Program.values for p in chosen):
+        raise DomainError("事業を1つ以上選んでください（" + "・".join(Program.labels) + "）。")
+    return chosen
 
 
 @transaction.atomic
@@ -131,11 +146,16 @@ def assessment_add(*, case: Case, situation: str, issues: str, by: User, strengt
 def plan_draft(
     *, case: Case, goals: str, policy: str, contents: str, monitoring_on: dt.date, by: User,
     roles: Iterable[tuple[Agency, str]] = (), based_on: Assessment | None = None,
+    programs: Iterable[str] | None = None,
 ) -> SupportPlan:
-    """A new version of the plan, as a draft for the next 重層的支援会議."""
+    """A new version of the plan, as a draft for the next 重層的支援会議.
+
+    ``programs``: the 事業 of this plan (default: the case's). A 事業 new to the case is added to the
+    case too, so that the case's 事業 are every one it has been supported under (yearly figures)."""
     require_event_dates({"モニタリングの時期": monitoring_on})
     with set_actor(by):
         case = Case.objects.select_for_update().get(pk=case.pk)
+        chosen = _programs(case.program_rows.values_list("program", flat=True) if programs is None else programs)
         if case.status != CaseStatus.OPEN:
             raise DomainError(f"このケースは「{case.get_status_display()}」のため、プランを作れません。")
         if case.plans.filter(status=PlanStatus.DRAFT).exists():
@@ -145,6 +165,8 @@ def plan_draft(
                                           monitoring_on=monitoring_on, based_on=based_on, created_by=by)
         for agency, role in roles:
             PlanRole.objects.create(plan=plan, agency=agency, role=role)
+        PlanProgram.objects.bulk_create(PlanProgram(plan=plan, program=p) for p in chosen)
+        CaseProgram.objects.bulk_create((CaseProgram(case=case, program=p) for p in chosen), ignore_conflicts=True)
         return plan
 
 

@@ -19,4 +19,7 @@ urlpatterns = [
     path("conferences/<int:pk>/", views.conference_detail, name="conference_detail"),
     path("support-meetings/<int:pk>/", views.support_meeting_detail, name="support_meeting_detail"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
+    path("figures/", views.figures, name="figures"),
+    path("figures/figures.xlsx", views.figures_xlsx, name="figures_xlsx"),
+    path("figures/figures.pdf", views.figures_pdf, name="figures_pdf"),
 ]

@@ -18,6 +18,7 @@ from municipality.once import submit_once
 from . import selectors, services
 from .access import (
     conference_visible_or_404,
+    figures_viewer_required,
     get_case_or_404,
     is_assigned,
     log_reads,
@@ -34,7 +35,7 @@ from .forms import (
     StaffForm,
     SupportMeetingForm,
 )
-from .models import Agency, Case, Consent, PlanStatus
+from .models import Agency, Case, Consent, PlanStatus, Program
 
 
 def case_worker_required(view):
@@ -80,6 +81,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 household=form.household_members(), agencies=data["agencies"], person_kana=data["person_kana"],
                 person_birth_date=data["person_birth_date"], person_address=data["person_address"],
                 person_phone=data["person_phone"], csw=data["csw"],
+                programs=data["programs"] or [Program.COMPREHENSIVE],
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -160,7 +162,7 @@ def _roles(text: str) -> list[tuple[Agency, str]]:
 def plan_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_form(request, pk, PlanForm, "支援プランの案", "案を作る", lambda case, d: services.plan_draft(
         case=case, goals=d["goals"], policy=d["policy"], contents=d["contents"], monitoring_on=d["monitoring_on"],
-        roles=_roles(d["roles"]), by=request.user, based_on=case.assessments.first()))
+        roles=_roles(d["roles"]), by=request.user, based_on=case.assessments.first(), programs=d["programs"] or None))
 
 
 @case_worker_required
@@ -241,3 +243,76 @@ def support_meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = support_meeting_visible_or_404(request.user, pk)
     return render(request, "consultations/support_meeting_detail.html", {
         "meeting": meeting, "attendees": meeting.attendees.all(), "cases": meeting.cases.all()})
+
+
+# --- Yearly figures (年度の集計): aggregates only, for city staff, 監査 and 相談支援員 ---
+
+def _figures_year(request: HttpRequest) -> tuple[int, str]:
+    """The 年度 asked for (?year=2026), else the current one; with a message when the request was bad."""
+    from django.utils import timezone
+
+    from municipality.wareki import fiscal_year
+
+    from .figures import FIRST_YEAR, LAST_YEAR, year_or_none
+
+    current = fiscal_year(timezone.localdate())
+    asked = request.GET.get("year")
+    if asked is None or asked == "":
+        return current, ""
+    year = year_or_none(asked)
+    if year is None:
+        return current, f"年度は{FIRST_YEAR}から{LAST_YEAR}までの西暦4桁で指定してください（今年度を表示しています）。"
+    return year, ""
+
+
+@figures_viewer_required
+def figures(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
+    from municipality.wareki import fiscal_year, fiscal_year_label
+
+    from .figures import FIRST_YEAR, SECONDARY, UNDER_FIVE, yearly_figures
+
+    year, error = _figures_year(request)
+    current = fiscal_year(timezone.localdate())
+    choices = [(y, fiscal_year_label(y)) for y in range(max(current, year), FIRST_YEAR - 1, -1)]
+    return render(request, "consultations/figures.html", {
+        "figures": yearly_figures(year), "error": error, "choices": choices,
+        "under_five": UNDER_FIVE, "secondary": SECONDARY,
+    })
+
+
+def _figures_for_download(request: HttpRequest):
+    from .figures import yearly_figures
+
+    year, error = _figures_year(request)
+    if error:
+        raise Http404(error)
+    return yearly_figures(year)
+
+
+@figures_viewer_required
+def figures_xlsx(request: HttpRequest) -> HttpResponse:
+    from municipality.exports import xlsx_response
+    from municipality.wareki import format_wareki
+
+    from .figures import FIGURES_NOTE
+
+    result = _figures_for_download(request)
+    about = ("概要", ["項目", "内容"], [
+        ("年度", result.label), ("期間", f"{format_wareki(result.start)}〜{format_wareki(result.end)}"),
+        ("注記", FIGURES_NOTE)])
+    sheets = [about, *((t.title, ["区分", *t.columns], [(label, *cells) for label, cells in t.rows])
+                       for t in result.tables)]
+    return xlsx_response(f"figures-{result.year}.xlsx", sheets)
+
+
+@figures_viewer_required
+def figures_pdf(request: HttpRequest) -> HttpResponse:
+    from .figures import FIGURES_NOTE
+
+    result = _figures_for_download(request)
+    rendered = render_pdf("consultations/figures_pdf.html", {
+        "figures": result, "note": FIGURES_NOTE, "municipality": Municipality.objects.current(),
+    }, filename=f"figures-{result.year}.pdf")
+    return pdf_response(rendered.filename, rendered.content)

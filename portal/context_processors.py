@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
+from consultations.access import may_see_figures
 from municipality.models import Municipality
 from municipality.naming import SYSTEM_NAME
 from municipality.roles import Role
@@ -25,6 +26,8 @@ def portal(request: HttpRequest) -> dict:
         items.append(("活動状況", reverse("activities:dashboard")))
     if user.has_role(Role.CASE_WORKER):
         items.append(("ケース", reverse("cases:list")))
+    if may_see_figures(user):
+        items.append(("年度の集計", reverse("cases:figures")))
     if user.has_role(Role.SECRETARIAT) or user.councils_run.exists():
         items.append(("協議体", reverse("councils:list")))
     if user.organisation_id:

@@ -151,6 +151,17 @@ def kinds(names: list[str], kinds_: list[str], arg: str = "pk") -> Callable[[Wor
                       Target({arg: w[names[0]].pk, "kind": "nope"}, w[names[0]], exists=False)]
 
 
+def figures_viewer(p: Persona) -> bool:
+    """The yearly figures (no personal data): superusers, city staff, 監査, and case workers as for cases."""
+    return p.is_superuser or p.has(Role.CITY_STAFF, Role.AUDITOR) or (
+        p.has(Role.CASE_WORKER) and not p.has(Role.COORDINATOR, Role.SECRETARIAT))
+
+
+def figure_download_targets() -> list[Target]:
+    return [Target(query=""), Target(query="year=2026"), Target(query="year=1999", exists=False),
+            Target(query="year=abcd", exists=False)]
+
+
 ACTIVITY_ROLES = (Role.COORDINATOR, Role.CONTRACTOR, Role.CITY_STAFF)
 CERTIFICATE_ROLES = (Role.CONTRACTOR, Role.COORDINATOR, Role.CITY_STAFF)
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
@@ -234,6 +245,12 @@ PORTAL: dict[str, Route] = {
     "cases:conference_detail": Route(both(case_worker, sees), objs("conference_1", "conference_2"),
                                      note="the case team and the meeting's attendees"),
     "cases:support_meeting_detail": Route(both(case_worker, sees), objs("support_meeting_1", "support_meeting_2")),
+    "cases:figures": Route(lambda p, t, w: figures_viewer(p), lambda w: [Target(query=q) for q in (
+        "", "year=2026", "year=2000", "year=2100", "year=0", "year=1999", "year=99999", "year=abcd", "year=２０２６",
+        "year=")], note="aggregates only: city staff, 監査, 相談支援員 (not coordinators or secretariat); a bad "
+                        "year is a message on the page"),
+    "cases:figures_xlsx": Route(lambda p, t, w: figures_viewer(p), lambda w: figure_download_targets()),
+    "cases:figures_pdf": Route(lambda p, t, w: figures_viewer(p), lambda w: figure_download_targets()),
     "reminders:list": Route(targets=lambda w: [Target(query=q) for q in ("", "unread=1", "page=999")],
                             note="the user's own notices"),
     "reminders:read_all": Route(ok=405, note="POST only"),
