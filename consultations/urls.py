@@ -19,4 +19,10 @@ urlpatterns = [
     path("conferences/<int:pk>/", views.conference_detail, name="conference_detail"),
     path("support-meetings/<int:pk>/", views.support_meeting_detail, name="support_meeting_detail"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
+    path("<int:pk>/referral/", views.referral_add, name="referral"),
+    path("referrals/", views.referral_inbox, name="referrals"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/referral.pdf", views.referral_pdf, name="referral_pdf"),
+    path("referrals/<int:pk>/accept/", views.referral_accept, name="referral_accept"),
+    path("referrals/<int:pk>/return/", views.referral_return, name="referral_return"),
 ]
