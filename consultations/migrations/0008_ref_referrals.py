@@ -8,6 +8,50 @@ from django.db import migrations, models
 
 import municipality.validators
 
+# On PostgreSQL the database itself keeps a sent 連携シート as sent: what it shared, to whom, on
+# which basis, and (once given) its answer. Only anonymisation of its case may replace the shared
+# values and the purpose. (SQLite relies on the services alone, as for issued documents.)
+CREATE = """
+CREATE OR REPLACE FUNCTION consultations_referral_as_sent() RETURNS trigger AS $$
+BEGIN
+    IF NEW.case_id IS DISTINCT FROM OLD.case_id OR NEW.agency_id IS DISTINCT FROM OLD.agency_id
+       OR NEW.sent_by_id IS DISTINCT FROM OLD.sent_by_id OR NEW.sent_at IS DISTINCT FROM OLD.sent_at
+       OR NEW.basis IS DISTINCT FROM OLD.basis OR NEW.support_meeting_id IS DISTINCT FROM OLD.support_meeting_id
+       OR NEW.items IS DISTINCT FROM OLD.items THEN
+        RAISE EXCEPTION '送付した連携シートは変更できません（id=%）。', OLD.id;
+    END IF;
+    IF (NEW.shared IS DISTINCT FROM OLD.shared OR NEW.purpose IS DISTINCT FROM OLD.purpose)
+       AND NOT EXISTS (SELECT 1 FROM consultations_case c WHERE c.id = NEW.case_id AND c.anonymised_at IS NOT NULL) THEN
+        RAISE EXCEPTION '送付した連携シートの内容は変更できません（id=%）。', OLD.id;
+    END IF;
+    IF OLD.status <> 'sent' AND (NEW.status IS DISTINCT FROM OLD.status
+       OR NEW.answered_at IS DISTINCT FROM OLD.answered_at OR NEW.answered_by_id IS DISTINCT FROM OLD.answered_by_id
+       OR (NEW.return_reason IS DISTINCT FROM OLD.return_reason AND NOT EXISTS (
+           SELECT 1 FROM consultations_case c WHERE c.id = NEW.case_id AND c.anonymised_at IS NOT NULL))) THEN
+        RAISE EXCEPTION '回答済みの連携シートの回答は変更できません（id=%）。', OLD.id;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER consultations_referral_as_sent
+    BEFORE UPDATE ON consultations_referral
+    FOR EACH ROW EXECUTE FUNCTION consultations_referral_as_sent();
+"""
+DROP = """
+DROP TRIGGER IF EXISTS consultations_referral_as_sent ON consultations_referral;
+DROP FUNCTION IF EXISTS consultations_referral_as_sent();
+"""
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE, params=None)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP, params=None)
+
 
 class Migration(migrations.Migration):
 
@@ -43,4 +87,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('purpose'), 2000), name='referral_purpose_max_length', violation_error_message='2,000文字以内で入力してください。'), models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('return_reason'), 2000), name='referral_return_reason_max_length', violation_error_message='2,000文字以内で入力してください。'), models.CheckConstraint(condition=models.Q(models.Q(('basis', 'consent'), ('support_meeting__isnull', True)), models.Q(('basis', 'support_meeting'), ('support_meeting__isnull', False)), _connector='OR'), name='referral_support_meeting_iff_basis'), models.CheckConstraint(condition=models.Q(models.Q(('answered_at__isnull', True), ('answered_by__isnull', True), ('status', 'sent')), models.Q(('answered_at__isnull', False), ('answered_by__isnull', False), ('status__in', ['accepted', 'returned'])), _connector='OR'), name='referral_answered_when_not_sent'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'returned'), _negated=True), models.Q(('return_reason', ''), _negated=True), _connector='OR'), name='referral_returned_with_reason')],
             },
         ),
+        migrations.RunPython(create, drop),
     ]

@@ -283,3 +283,16 @@ def test_anonymisation_reaches_the_copies_sent(world):
     services.cases_anonymise(closed_before=dt.date(2026, 12, 1), by=world["worker"])
     referral.refresh_from_db()
     assert "鬼瓦" not in str(referral.shared) and referral.shared_rows[0][0] == "氏名・年齢"
+
+
+@pytest.mark.postgres
+def test_the_database_keeps_a_sent_sheet_as_sent(world):
+    from django.db import InternalError, transaction
+
+    referral = send(world)
+    for change in ({"shared": [["主訴", "書き換え"]]}, {"agency": world["center"]}, {"items": ["contact"]}):
+        with pytest.raises(InternalError, match="変更できません"), transaction.atomic():
+            Referral.objects.filter(pk=referral.pk).update(**change)
+    services.referral_accept(referral=referral, by=world["recipient"])
+    with pytest.raises(InternalError, match="回答は変更できません"), transaction.atomic():
+        Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.SENT, answered_at=None, answered_by=None)
