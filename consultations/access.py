@@ -2,7 +2,10 @@
 
 A case is seen only by a user with the 相談支援員 role who is
 * assigned to it (担当者 or CSW), or
-* a member of an agency that the person's current consent covers.
+* a member of an agency that the person's current consent covers, or
+* a member of an agency that accepted a 連携シート sent on a 支援会議's decision (read only).
+A 連携シート itself is seen by those who see its case and by the receiving agency's 相談支援員,
+who before accepting it see the sheet (the items shared) and nothing else of the case.
 Attendees of a meeting see that meeting's record (see meetings_visible_to). Nobody else:
 not city staff, not superusers, not coordinators or the council secretariat.
 """
@@ -16,10 +19,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Case, CaseConference, SupportMeeting, may_handle_cases
+from .models import Case, CaseConference, Referral, SupportMeeting, may_handle_cases
 
-__all__ = ["cases_visible_to", "conference_visible_or_404", "figures_viewer_required", "get_case_or_404", "is_assigned",
-           "log_read", "log_reads", "may_handle_cases", "may_see_figures", "support_meeting_visible_or_404"]
+__all__ = ["cases_visible_to", "conference_visible_or_404", "figures_viewer_required", "get_case_or_404", "is_assigned", "log_disclosure", "log_read", "log_reads", "may_handle_cases", "may_see_figures", "referral_for_recipient_or_404", "referral_visible_or_404", "support_meeting_visible_or_404"]
 
 
 def is_assigned(user: Any, case: Any) -> bool:
@@ -121,3 +123,60 @@ def figures_viewer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _basis_of(referral: Referral) -> dict[str, Any]:
+    """The legal basis of a 連携シート as the log records it (ids, never names)."""
+    return {"basis": referral.basis, "support_meeting": referral.support_meeting_id, "referral": referral.pk,
+            "case": referral.case_id, "agency": referral.agency_id}
+
+
+def log_disclosure(user: Any, referral: Referral) -> LogEntry:
+    """A 連携シート sent: which items of the case went to which agency, on which legal basis."""
+    return LogEntry.objects.log_create(
+        referral.case, force_log=True, action=LogEntry.Action.ACCESS, actor=user,
+        changes={"disclosed_fields": list(referral.items)},
+        additional_data={"purpose": f"連携シートの送付（{referral.pk}）", **_basis_of(referral)},
+    )
+
+
+def _log_referral_read(user: Any, referral: Referral, purpose: str) -> None:
+    LogEntry.objects.log_create(
+        referral, force_log=True, action=LogEntry.Action.ACCESS, actor=user,
+        changes={"read_fields": list(referral.items)},
+        additional_data={"purpose": purpose, **_basis_of(referral)},
+    )
+
+
+def _is_recipient(user: Any, referral: Referral) -> bool:
+    return bool(user.organisation_id) and referral.agency.organisation_id == user.organisation_id
+
+
+def referral_visible_or_404(user: Any, pk: int, *, purpose: str) -> Referral:
+    """A 連携シート: for those who see its case and for the receiving agency's 相談支援員; the read
+    is logged with the sheet's legal basis."""
+    if not may_handle_cases(user):
+        raise Http404("ページが見つかりません。")
+    visible_cases = cases_visible_to(user, Case.objects.all()).values("pk")
+    query = Q(case__in=visible_cases)
+    if user.organisation_id:
+        query |= Q(agency__organisation_id=user.organisation_id)
+    referral = (Referral.objects.select_related("case", "agency__organisation", "support_meeting", "sent_by")
+                .filter(query).filter(pk=pk).first())
+    if referral is None:
+        raise Http404("ページが見つかりません。")
+    role = "受け手" if _is_recipient(user, referral) else "送り手"
+    _log_referral_read(user, referral, f"{purpose}（{role}）")
+    return referral
+
+
+def referral_for_recipient_or_404(user: Any, pk: int, *, purpose: str) -> Referral:
+    """A 連携シート for the receiving agency's 相談支援員 only (to accept or return it)."""
+    if not may_handle_cases(user) or not user.organisation_id:
+        raise Http404("ページが見つかりません。")
+    referral = (Referral.objects.select_related("case", "agency__organisation", "support_meeting")
+                .filter(pk=pk, agency__organisation_id=user.organisation_id).first())
+    if referral is None:
+        raise Http404("ページが見つかりません。")
+    _log_referral_read(user, referral, purpose)
+    return referral

@@ -6,6 +6,7 @@ from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max
 from municipality.once import OnceFormMixin
 
 from .models import (
+    REFERRAL_MINIMUM,
     Agency,
     Assessment,
     Case,
@@ -15,6 +16,9 @@ from .models import (
     HouseholdMember,
     PlanRole,
     Program,
+    Referral,
+    ReferralBasis,
+    ReferralItem,
     RegionalIssue,
     Route,
     SupportMeeting,
@@ -209,3 +213,33 @@ class RegionalIssueForm(OnceFormMixin, JapaneseForm):
     title = forms.CharField(label="地域の課題", max_length=200)
     description = forms.CharField(max_length=max_length_of(RegionalIssue, "description"), label="内容（個人を特定できる情報は書かない）",
                                   widget=forms.Textarea(attrs={"rows": 4}))
+
+
+# --- 連携シート (referrals) ---
+
+
+class ReferralForm(OnceFormMixin, JapaneseForm):
+    """連携シート: only the items needed are shared; 氏名・年齢 and 主訴 are chosen to begin with."""
+
+    agency = forms.ModelChoiceField(label="送付先の関係機関", queryset=Agency.objects.select_related("organisation"))
+    purpose = forms.CharField(max_length=max_length_of(Referral, "purpose"), label="依頼の内容・目的",
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    items = forms.MultipleChoiceField(
+        label="共有する項目", choices=ReferralItem.choices, initial=REFERRAL_MINIMUM, widget=forms.CheckboxSelectMultiple,
+        help_text="必要最小限の項目だけを選んでください。送付した時点の内容が送られ、後から変わりません。")
+    basis = forms.ChoiceField(label="共有の根拠", choices=ReferralBasis.choices, initial=ReferralBasis.CONSENT,
+                              widget=forms.RadioSelect,
+                              help_text="本人の同意の範囲にない関係機関へは、支援会議で共有を決めた場合だけ送れます。")
+    support_meeting = forms.ModelChoiceField(label="共有を決めた支援会議（根拠が支援会議のとき）", queryset=None,
+                                             required=False)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        meetings = SupportMeeting.objects.filter(cases=case) if case is not None else SupportMeeting.objects.none()
+        self.fields["support_meeting"].queryset = meetings
+        self.fields["support_meeting"].label_from_instance = lambda m: f"{m}"
+
+
+class ReferralReturnForm(OnceFormMixin, JapaneseForm):
+    reason = forms.CharField(max_length=max_length_of(Referral, "return_reason"), label="返戻の理由",
+                             widget=forms.Textarea(attrs={"rows": 3}))

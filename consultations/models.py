@@ -83,7 +83,12 @@ class CaseQuerySet(ScopedQuerySet):
         consented = Consent.objects.filter(current_consent_q(today), case=OuterRef("pk"))
         if user.organisation_id:
             consented = consented.filter(agencies__organisation_id=user.organisation_id)
-            by_consent = Exists(consented)
+            # A 連携シート the agency accepted on a 支援会議's decision counts like consent (read
+            # only). One sent under consent adds nothing: it lasts as long as that consent does.
+            referred = Referral.objects.filter(case=OuterRef("pk"), status=ReferralStatus.ACCEPTED,
+                                               basis=ReferralBasis.SUPPORT_MEETING,
+                                               agency__organisation_id=user.organisation_id)
+            by_consent = Exists(consented) | Exists(referred)
         else:
             by_consent = Q(pk__in=[])
         assigned = Case.objects.filter(Q(assigned_staff=user) | Q(csw=user)).values("pk")
@@ -482,3 +487,83 @@ def program_labels(rows: Any) -> str:
     """「包括的相談支援事業、参加支援事業」 from a case's or plan's program rows, in the order of the law."""
     chosen = {row.program for row in rows}
     return "、".join(p.label for p in Program if p.value in chosen)
+
+
+# --- 連携シート (referrals) ---
+
+
+class ReferralItem(models.TextChoices):
+    """What a 連携シート may share, in the order the sheet prints it (seed 004 4(2)③)."""
+
+    NAME_AGE = "name_age", "氏名・年齢"
+    CONTACT = "contact", "連絡先"
+    HOUSEHOLD = "household", "世帯"
+    PROBLEMS = "problems", "主訴"
+    ASSESSMENT = "assessment", "アセスメントの要約"
+    PLAN = "plan", "プランの内容"
+    PROGRESS = "progress", "経過"
+
+
+# Minimum necessary: what a sheet shares unless the sender chooses more.
+REFERRAL_MINIMUM = [ReferralItem.NAME_AGE.value, ReferralItem.PROBLEMS.value]
+
+
+class ReferralBasis(models.TextChoices):
+    CONSENT = "consent", "本人同意"
+    SUPPORT_MEETING = "support_meeting", "支援会議の決定（社会福祉法第106条の6）"
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", "送付済"
+    ACCEPTED = "accepted", "受理"
+    RETURNED = "returned", "返戻"
+
+
+class Referral(models.Model):
+    """連携シート: a case handed to an agency. What it shares is a snapshot taken when it is sent
+    (``shared``: the chosen items' labels and values then), so what the agency received never
+    changes when the case does. Sent under the person's consent, or on a 支援会議's decision."""
+
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="referrals")
+    agency = models.ForeignKey(Agency, verbose_name="送付先の関係機関", on_delete=models.PROTECT, related_name="referrals")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="送付した人", on_delete=models.PROTECT,
+                                related_name="+")
+    sent_at = models.DateTimeField("送付日時", validators=[validate_event_date])
+    purpose = models.TextField("依頼の内容・目的", max_length=2000)
+    items = models.JSONField("共有した項目", default=list)
+    shared = models.JSONField("共有した内容（送付時点）", default=list,
+                              help_text="[[項目名, 内容], ...]：送付した時点の写し。後から変わらない")
+    basis = models.CharField("共有の根拠", max_length=20, choices=ReferralBasis.choices)
+    support_meeting = models.ForeignKey(SupportMeeting, verbose_name="共有を決めた支援会議", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField("状態", max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回答した人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField("回答日時", null=True, blank=True, validators=[validate_event_date])
+    return_reason = models.TextField("返戻の理由", max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "連携シート"
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            *text_limits("referral", purpose=2000, return_reason=2000),
+            models.CheckConstraint(
+                condition=(Q(basis="consent", support_meeting__isnull=True)
+                           | Q(basis="support_meeting", support_meeting__isnull=False)),
+                name="referral_support_meeting_iff_basis"),
+            models.CheckConstraint(
+                condition=Q(status="sent", answered_at__isnull=True, answered_by__isnull=True)
+                | Q(status__in=["accepted", "returned"], answered_at__isnull=False, answered_by__isnull=False),
+                name="referral_answered_when_not_sent"),
+            models.CheckConstraint(condition=~Q(status="returned") | ~Q(return_reason=""),
+                                   name="referral_returned_with_reason"),
+        ]
+        indexes = [models.Index(fields=["status", "sent_at"])]
+
+    def __str__(self) -> str:
+        # Never personal data: this text goes into the audit log.
+        return f"連携シート {self.pk}（{self.case}）"
+
+    @property
+    def shared_rows(self) -> list[tuple[str, str]]:
+        return [(str(label), str(value)) for label, value in self.shared]

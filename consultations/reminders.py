@@ -1,15 +1,18 @@
-"""The case work's reminder (SPEC §8): a support plan's monitoring date has come. The mail names
-the case by its number only: no personal data leaves the case pages."""
+"""The case work's reminders (SPEC §8): a support plan's monitoring date has come; a 連携シート is
+still unanswered. The mail names the case by its number only: no personal data leaves the case pages."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from reminders.models import Delivery, Reason
 from reminders.registry import ReminderKind
 from reminders.scan import Planned, Scan, object_id, step_day, text, url_for, wareki
 
-from .models import Consent, PlanStatus, SupportPlan, current_consent_q
+from .models import Consent, PlanStatus, Referral, ReferralStatus, SupportPlan, current_consent_q
+from .services import working_days_after, working_days_before
 
 
 def monitoring(scan: Scan) -> list[Planned]:
@@ -50,3 +53,39 @@ def monitoring_still_due(delivery: Delivery, today: dt.date) -> bool:
 
 
 KINDS = [ReminderKind(Reason.MONITORING, due=monitoring, still_due=monitoring_still_due)]
+
+
+# --- 連携シート (referrals) ---
+
+REFERRAL_WORKING_DAYS = 5
+
+
+def referral_unanswered(scan: Scan) -> list[Planned]:
+    """連携シート still unanswered (neither 受理 nor 返戻) 5 working days after sending: a notice to
+    the sender. Working days are weekdays (no holiday calendar in the project). The text names the
+    case by number and the agency, never the person."""
+    latest = working_days_before(scan.today, REFERRAL_WORKING_DAYS)
+    referrals = (Referral.objects.filter(status=ReferralStatus.SENT, sent_at__date__lte=latest)
+                 .select_related("case", "agency__organisation", "sent_by").order_by("pk"))
+    planned = []
+    for referral in referrals:
+        sender = referral.sent_by
+        if not sender.is_active:
+            continue
+        sent_on = timezone.localdate(referral.sent_at)
+        due = working_days_after(sent_on, REFERRAL_WORKING_DAYS)
+        subject = text("consultations/reminders/referral_subject.txt", case=str(referral.case))
+        body = text("consultations/reminders/referral_body.txt", case=str(referral.case), sent_on=wareki(sent_on),
+                    agency=str(referral.agency), number=str(referral.pk))
+        planned.append(Planned(sender.email, sender.pk, Reason.REFERRAL, f"consultations.referral:{referral.pk}",
+                               due.isoformat(), subject, body, url_for("cases:referral_detail", referral.pk)))
+    return planned
+
+
+def referral_still_due(delivery: Delivery, today: dt.date) -> bool:
+    """Not once the agency accepted or returned the sheet."""
+    pk = object_id(delivery.object_key)
+    return pk is not None and Referral.objects.filter(pk=pk, status=ReferralStatus.SENT).exists()
+
+
+KINDS.append(ReminderKind(Reason.REFERRAL, due=referral_unanswered, still_due=referral_still_due))

@@ -42,6 +42,10 @@ from .models import (
     PlanRole,
     PlanStatus,
     Program,
+    Referral,
+    ReferralBasis,
+    ReferralItem,
+    ReferralStatus,
     SupportMeeting,
     SupportMeetingAttendee,
     SupportPlan,
@@ -298,6 +302,13 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
                               "follow_up_method", "suspension_reason"):
                     setattr(conference, field, "")
                 conference.save()
+            for referral in case.referrals.all():
+                # Retention reaches the copies sent too: the sheet keeps its items' names only.
+                referral.shared = [[label, ANONYMISED] for label, _ in referral.shared]
+                referral.purpose = ANONYMISED
+                if referral.return_reason:
+                    referral.return_reason = ANONYMISED
+                referral.save()
             for meeting in case.support_meetings.prefetch_related("cases", "attendees"):
                 # A 支援会議 may concern several people: its notes go once none of them is current.
                 if all(c.pk == case.pk or c.anonymised_at for c in meeting.cases.all()):
@@ -357,3 +368,107 @@ def regional_issue_raise(*, title: str, description: str, by: User, case: Case |
             raise DomainError("地域の課題に個人が特定できる情報（氏名・住所など）が含まれています。書き直してください。")
         return RegionalIssue.objects.create(title=title.strip(), description=description.strip(),
                                             raised_on=tz.localdate(), raised_by=by)
+
+
+# --- 連携シート (referrals) ---
+
+
+def working_days_after(day: dt.date, n: int) -> dt.date:
+    """The n-th working day after a day. Working days are Monday to Friday: the project has no
+    calendar of public holidays (祝日), so a holiday counts as a working day."""
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def working_days_before(day: dt.date, n: int) -> dt.date:
+    """The day n working days before a day (the inverse of ``working_days_after`` on weekdays)."""
+    while n > 0:
+        day -= dt.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+@transaction.atomic
+def referral_send(
+    *, case: Case, agency: Agency, items: Iterable[str], purpose: str, basis: str, by: User,
+    support_meeting: SupportMeeting | None = None,
+) -> Referral:
+    """連携シートを送る: the chosen items go to the agency as they stand now (a snapshot).
+
+    The agency must be inside the person's current consent, unless a 支援会議 (社会福祉法第106条の6)
+    about this case decided the sharing: then that meeting is the legal basis and is recorded.
+    The disclosure (items, agency, basis) is logged on the case.
+    """
+    from .access import is_assigned, log_disclosure
+
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not is_assigned(by, case):
+            raise DomainError("連携シートを送れるのは、このケースの担当者とCSWだけです。")
+        if case.anonymised_at is not None:
+            raise DomainError("匿名化したケースの連携シートは送れません。")
+        chosen = [i for i in ReferralItem.values if i in set(items)]
+        unknown = set(items) - set(ReferralItem.values)
+        if unknown or not chosen:
+            raise DomainError("共有する項目を、一覧から1つ以上選んでください。")
+        if not purpose.strip():
+            raise DomainError("依頼の内容・目的を入力してください。")
+        today = timezone.localdate()
+        if basis == ReferralBasis.CONSENT:
+            if support_meeting is not None:
+                raise DomainError("根拠が本人同意のときは、支援会議を選ばないでください。")
+            covered = case.consents.filter(current_consent_q(today), agencies=agency).exists()
+            if not covered:
+                raise DomainError(f"「{agency}」は本人の同意の範囲にないため、連携シートを送れません。"
+                                  "支援会議（社会福祉法第106条の6）で共有を決めた場合は、根拠を支援会議にしてその会議を選んでください。")
+        elif basis == ReferralBasis.SUPPORT_MEETING:
+            if support_meeting is None:
+                raise DomainError("共有を決めた支援会議を選んでください。")
+            if not support_meeting.cases.filter(pk=case.pk).exists():
+                raise DomainError("選んだ支援会議は、このケースを検討していません。このケースを検討した支援会議を選んでください。")
+            if support_meeting.held_on > today:
+                raise DomainError("開催前の支援会議は根拠にできません。")
+        else:
+            raise DomainError("共有の根拠を選んでください（本人同意または支援会議）。")
+        referral = Referral.objects.create(
+            case=case, agency=agency, sent_by=by, sent_at=timezone.now(), purpose=purpose.strip(), items=chosen,
+            shared=selectors.referral_snapshot(case, chosen, today), basis=basis, support_meeting=support_meeting,
+        )
+        log_disclosure(by, referral)
+        return referral
+
+
+def _answerable(referral: Referral, by: User) -> Referral:
+    referral = Referral.objects.select_for_update().select_related("agency").get(pk=referral.pk)
+    if not by.organisation_id or referral.agency.organisation_id != by.organisation_id:
+        raise DomainError("この連携シートに回答できるのは、送付先の関係機関の相談支援員だけです。")
+    if referral.status != ReferralStatus.SENT:
+        raise DomainError(f"この連携シートは「{referral.get_status_display()}」です。回答は一度だけです。")
+    return referral
+
+
+@transaction.atomic
+def referral_accept(*, referral: Referral, by: User) -> Referral:
+    """受理: from now the agency sees the case read only (on a 支援会議's decision; see Case.objects)."""
+    with set_actor(by):
+        referral = _answerable(referral, by)
+        referral.status, referral.answered_by, referral.answered_at = ReferralStatus.ACCEPTED, by, timezone.now()
+        referral.save(update_fields=["status", "answered_by", "answered_at"])
+        return referral
+
+
+@transaction.atomic
+def referral_return(*, referral: Referral, reason: str, by: User) -> Referral:
+    """返戻: with the reason; the agency keeps only the sheet, never the case."""
+    with set_actor(by):
+        referral = _answerable(referral, by)
+        if not reason.strip():
+            raise DomainError("返戻の理由を入力してください。")
+        referral.status, referral.answered_by, referral.answered_at = ReferralStatus.RETURNED, by, timezone.now()
+        referral.return_reason = reason.strip()
+        referral.save(update_fields=["status", "answered_by", "answered_at", "return_reason"])
+        return referral

@@ -22,4 +22,10 @@ urlpatterns = [
     path("figures/", views.figures, name="figures"),
     path("figures/figures.xlsx", views.figures_xlsx, name="figures_xlsx"),
     path("figures/figures.pdf", views.figures_pdf, name="figures_pdf"),
+    path("<int:pk>/referral/", views.referral_add, name="referral"),
+    path("referrals/", views.referral_inbox, name="referrals"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/referral.pdf", views.referral_pdf, name="referral_pdf"),
+    path("referrals/<int:pk>/accept/", views.referral_accept, name="referral_accept"),
+    path("referrals/<int:pk>/return/", views.referral_return, name="referral_return"),
 ]

@@ -23,6 +23,8 @@ from .access import (
     is_assigned,
     log_reads,
     may_handle_cases,
+    referral_for_recipient_or_404,
+    referral_visible_or_404,
     support_meeting_visible_or_404,
 )
 from .forms import (
@@ -31,11 +33,13 @@ from .forms import (
     ConsentForm,
     IntakeForm,
     PlanForm,
+    ReferralForm,
+    ReferralReturnForm,
     RegionalIssueForm,
     StaffForm,
     SupportMeetingForm,
 )
-from .models import Agency, Case, Consent, PlanStatus, Program
+from .models import Agency, Case, Consent, PlanStatus, Program, ReferralStatus
 
 
 def case_worker_required(view):
@@ -316,3 +320,83 @@ def figures_pdf(request: HttpRequest) -> HttpResponse:
         "figures": result, "note": FIGURES_NOTE, "municipality": Municipality.objects.current(),
     }, filename=f"figures-{result.year}.pdf")
     return pdf_response(rendered.filename, rendered.content)
+
+
+# --- 連携シート (referrals) ---
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def referral_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """連携シートを作成して送る (assigned staff); the items default to the minimum necessary."""
+    case = _assigned_case_or_404(request, pk, fields=["number", "consents", "support_meetings"], purpose="連携シートの作成")
+    form = ReferralForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            referral = services.referral_send(case=case, agency=d["agency"], items=d["items"], purpose=d["purpose"],
+                                              basis=d["basis"], support_meeting=d["support_meeting"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"連携シートを送付しました（{referral.agency}）。")
+            return redirect("cases:referral_detail", pk=referral.pk)
+    return render(request, "form_page.html", {"form": form, "title": f"連携シート（{case}）", "button": "送付する"})
+
+
+@case_worker_required
+def referral_inbox(request: HttpRequest) -> HttpResponse:
+    """The 連携シート sent to the user's agency: case numbers and dates only, no personal data."""
+    return render(request, "consultations/referral_list.html", {
+        "referrals": selectors.referrals_received(request.user)})
+
+
+@case_worker_required
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_visible_or_404(request.user, pk, purpose="連携シートの閲覧")
+    recipient = bool(request.user.organisation_id) and referral.agency.organisation_id == request.user.organisation_id
+    return render(request, "consultations/referral_detail.html", {
+        "r": referral, "recipient": recipient, "pending": referral.status == ReferralStatus.SENT,
+        "case_visible": selectors.case_list_for(request.user).filter(pk=referral.case_id).exists(),
+    })
+
+
+@case_worker_required
+def referral_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sheet as sent: printed from the stored snapshot, so every copy reads the same."""
+    referral = referral_visible_or_404(request.user, pk, purpose="連携シートのPDF出力")
+    rendered = render_pdf("consultations/referral_pdf.html", {
+        "r": referral, "municipality": Municipality.objects.current()},
+        filename=f"referral-{referral.case.number}-{referral.pk}.pdf")
+    return pdf_response(rendered.filename, rendered.content)
+
+
+@case_worker_required
+@require_POST
+def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_for_recipient_or_404(request.user, pk, purpose="連携シートの受理")
+    try:
+        services.referral_accept(referral=referral, by=request.user)
+        messages.success(request, "連携シートを受理しました。ケースを閲覧できます（閲覧のみ）。")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("cases:referral_detail", pk=referral.pk)
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def referral_return(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_for_recipient_or_404(request.user, pk, purpose="連携シートの返戻")
+    form = ReferralReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_return(referral=referral, reason=form.cleaned_data["reason"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "連携シートを返戻しました。")
+            return redirect("cases:referral_detail", pk=referral.pk)
+    return render(request, "form_page.html", {"form": form, "title": f"連携シートの返戻（{referral}）",
+                                              "button": "返戻する"})

@@ -30,14 +30,17 @@ class Reason(models.TextChoices):
     INVITATION = "invitation", "開催通知"
     PASSWORD_RESET = "password_reset", "パスワードの再設定"
     ACCESS_CHANGE = "access_change", "権限の変更"
+    REFERRAL = "referral", "連携シートの回答待ち"
 
 
 # Reminders found by the scans: their stored body is the message, sent in the reminder layout
 # (the city's name, the link, the footer). Other mail is stored as it is sent.
 REMINDER_REASONS = frozenset({
     Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY,
-    Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
+    Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST, Reason.REFERRAL,
 })
+# Reminders about cases (need-to-know): only their own workers read them, the city's outbox hides them.
+CASE_REASONS = frozenset({Reason.MONITORING, Reason.REFERRAL})
 
 
 class DeliveryStatus(models.TextChoices):

@@ -2,7 +2,8 @@
 
 Two organisations (A and B), each with an owner (受託団体), a member (a coordinator in office)
 and, seen from the other side, an outsider; councils run by their secretariats; two case teams,
-each case with an assigned worker, an agency worker under the person's consent and an outsider.
+each case with an assigned worker, an agency worker under the person's consent and an outsider
+(who receives a 連携シート of each case, accepting case 2's).
 ``build_world()`` creates it through the services and returns a ``World`` that knows, for every
 object it made, who besides city-wide users may see it (``World.seen``). Tests compare the
 application's answers with that record, which is written here by hand and so does not share the
@@ -24,7 +25,7 @@ from django.db import models
 from activities import services as activity_services
 from activities.models import ActivityCategory, Function, Match, Need, SocialResource
 from consultations import services as case_services
-from consultations.models import Agency, AgencyKind, Timing
+from consultations.models import Agency, AgencyKind, ReferralBasis, Timing
 from coordinators import services as lifecycle
 from coordinators.models import Contract, TrainingCourse, TrainingRecord
 from councils import services as council_services
@@ -348,6 +349,20 @@ def build_world() -> World:
         from auditlog.models import LogEntry
 
         w.add(f"log_case_{n}", LogEntry.objects.get_for_object(case).filter(action=LogEntry.Action.CREATE).first())
+
+    # --- 連携シート: each case to あおば (outside the consent) on its 支援会議's decision. Case 1's is
+    # unanswered: outsider_1 sees that sheet, never case 1. Case 2's is accepted: outsider_1 sees
+    # case 2 and its records, read only. Case 1's sheet shares no text the crawl marks as case 1's
+    # (its name is a marker of the case, which outsider_1 does not see).
+    aoba = agencies["障害者相談支援事業所あおば"]
+    for n, items in ((1, ["problems", "assessment"]), (2, ["name_age", "problems"])):
+        referral = case_services.referral_send(
+            case=w[f"case_{n}"], agency=aoba, items=items, purpose="障がい福祉サービスの相談をお願いします。",
+            basis=ReferralBasis.SUPPORT_MEETING, support_meeting=w[f"support_meeting_{n}"], by=w.user(f"worker_{n}"))
+        w.add(f"referral_{n}", referral, f"worker_{n}", f"agency_{n}", "outsider_1", need_to_know=True)
+    case_services.referral_accept(referral=w["referral_2"], by=w.user("outsider_1"))
+    for name in ("case_2", "consent_2", "assessment_2", "plan_2", "conference_2", "support_meeting_2"):
+        w.mark(w[name], "outsider_1")
 
     # --- User rows: seen by the user and by colleagues who act for the organisation (not coordinators).
     for name, persona in w.personas.items():

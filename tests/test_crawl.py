@@ -100,6 +100,11 @@ def assigned(p: Persona, t: Target, w: World) -> bool:
     return case.csw_id == p.user.pk or case.assigned_staff.filter(pk=p.user.pk).exists()
 
 
+def referral_recipient(p: Persona, t: Target, w: World) -> bool:
+    """A 連携シート's answer: the 相談支援員 of the agency it was sent to."""
+    return bool(p.user.organisation_id) and p.user.organisation_id == t.obj.agency.organisation_id
+
+
 def own_coordinator(p: Persona, t: Target, w: World) -> bool:
     """Pages of a coordinator's own work: the coordinator with a record (not a superuser)."""
     return p.has(Role.COORDINATOR) and p.name in ("coord_a", "coord_b")
@@ -166,6 +171,7 @@ ACTIVITY_ROLES = (Role.COORDINATOR, Role.CONTRACTOR, Role.CITY_STAFF)
 CERTIFICATE_ROLES = (Role.CONTRACTOR, Role.COORDINATOR, Role.CITY_STAFF)
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 CASES = ["case_1", "case_2"]
+REFERRALS = ["referral_1", "referral_2"]
 DOCUMENTS = ["notice_doc_a", "notice_doc_b", "certificate_doc_a", "certificate_doc_b", "certificate_doc_a2",
              "dismissal_doc_a2"]
 MEETINGS = ["meeting_c1", "meeting_c2a", "meeting_c2b", "upcoming_c2b"]
@@ -251,6 +257,15 @@ PORTAL: dict[str, Route] = {
                         "year is a message on the page"),
     "cases:figures_xlsx": Route(lambda p, t, w: figures_viewer(p), lambda w: figure_download_targets()),
     "cases:figures_pdf": Route(lambda p, t, w: figures_viewer(p), lambda w: figure_download_targets()),
+    # 連携シート: case 1's unanswered, case 2's accepted, both to outsider_1's agency (personas.py).
+    "cases:referral": Route(both(case_worker, sees, assigned), objs(*CASES), note="assigned staff only"),
+    "cases:referrals": Route(case_worker, note="the sheets sent to the user's agency"),
+    "cases:referral_detail": Route(both(case_worker, sees), objs(*REFERRALS),
+                                   note="the case team and the receiving agency's 相談支援員"),
+    "cases:referral_pdf": Route(both(case_worker, sees), objs(*REFERRALS)),
+    "cases:referral_accept": Route(case_worker, objs(*REFERRALS), ok=405, note="POST only"),
+    "cases:referral_return": Route(both(case_worker, referral_recipient), objs(*REFERRALS),
+                                   note="the receiving agency's 相談支援員 only"),
     "reminders:list": Route(targets=lambda w: [Target(query=q) for q in ("", "unread=1", "page=999")],
                             note="the user's own notices"),
     "reminders:read_all": Route(ok=405, note="POST only"),
@@ -692,6 +707,7 @@ def test_every_url_pattern_is_classified() -> None:
 @pytest.mark.parametrize(("persona", "key", "target", "marker"), [
     ("worker_1", "cases:detail", "case_1", "架空 1子"),
     ("agency_1", "cases:detail", "case_1", "架空 1郎"),
+    ("outsider_1", "cases:detail", "case_2", "架空 2子"),  # through the accepted 連携シート
     ("contractor_a", "coordinators:detail", "coordinator_a2", "元推進員 Ａ"),
     ("coord_b", "coordinators:detail", "coordinator_b", "推進員 B"),
     ("coord_a", "activities:list", None, "サロンAの運営について話し合った。"),

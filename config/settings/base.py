@@ -266,6 +266,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "suspension_reason"]},
     {"model": "consultations.supportmeeting", "mask_fields": ["shared", "policy"]},
     {"model": "consultations.supportmeetingattendee", "mask_fields": ["name", "organisation"]},
+    {"model": "consultations.referral", "mask_fields": ["purpose", "shared", "return_reason"]},
 )
 # A masked value is replaced whole, so nothing of it reaches the log.
 AUDITLOG_MASK_CALLABLE = "municipality.audit.mask_whole"

@@ -7,6 +7,7 @@ with real content (cases, councils, activities, notices)."""
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urljoin, urlparse
 
 import pytest
@@ -43,7 +44,7 @@ def portal_links(page: Page, base: str) -> list[str]:
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo_data", stdout=open("/dev/null", "w"))
+    call_command("load_demo_data", stdout=io.StringIO())
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)], ids=["phone", "desktop"])
