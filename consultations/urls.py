@@ -19,4 +19,8 @@ urlpatterns = [
     path("conferences/<int:pk>/", views.conference_detail, name="conference_detail"),
     path("support-meetings/<int:pk>/", views.support_meeting_detail, name="support_meeting_detail"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
+    path("<int:pk>/timeline/", views.timeline_add, name="timeline_add"),
+    path("<int:pk>/timeline/<int:entry_pk>/edit/", views.timeline_edit, name="timeline_edit"),
+    path("<int:pk>/timeline/<int:entry_pk>/correct/", views.timeline_correct, name="timeline_correct"),
+    path("<int:pk>/timeline/pdf/", views.timeline_pdf, name="timeline_pdf"),
 ]
