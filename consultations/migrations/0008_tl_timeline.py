@@ -4,10 +4,10 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.db.models.lookups
 import django.utils.timezone
-import municipality.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import municipality.validators
 
 # On PostgreSQL the database holds the rule of the 支援経過記録 too: an entry is never deleted; its
 # case, author, time of writing and the entry it corrects never change; and a change must carry a

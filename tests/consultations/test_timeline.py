@@ -13,7 +13,6 @@ from auditlog.models import LogEntry
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from consultations import services
 from consultations.models import ContactMethod, TimelineEntry
