@@ -274,3 +274,14 @@ def test_bad_or_inverted_period_is_answered_in_japanese(client, case, worker, qu
     assert "期間" in body
     if "2026-06-15" in query:
         assert "期間の初めが終わりより後" in body
+
+
+def test_anonymising_a_closed_case_blanks_its_entries_and_keeps_them(case, worker):
+    from consultations.models import Case, CaseStatus
+
+    with time_machine.travel(MORNING, tick=False):
+        entry = write(case, worker, at(1, 8), content="山田さん宅を訪問")
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED, closed_on=dt.date(2026, 7, 1))
+    services.cases_anonymise(closed_before=dt.date(2027, 1, 1))
+    entry.refresh_from_db()  # still there (the trigger lets the retention job blank an anonymised case's text)
+    assert entry.content == services.ANONYMISED and entry.with_whom == services.ANONYMISED
