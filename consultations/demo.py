@@ -49,6 +49,16 @@ def load(out) -> None:
     )
     services.conference_hold(case=case, timing=Timing.CREATION, held_on=today - dt.timedelta(days=40), plan=plan,
                              attendees=[worker], agencies=[center, poverty], by=worker)
+    # 支援経過: the last contact 35 days ago, so the demo shows the "silent" notice too.
+    for days_ago, method, whom, content, next_step in [
+        (60, "phone", "地域包括支援センター", "包括から相談の連絡。母の物忘れと長男の失職について。", "同行訪問の日程を調整"),
+        (50, "accompany", "本人・長男・地域包括支援センター", "包括と同行訪問。母は要介護認定の申請に同意。", "申請書類の準備"),
+        (35, "visit", "長男", "自宅を訪問。長男と家計の状況を確認した。", "生活支援相談センターへつなぐ"),
+    ]:
+        services.timeline_entry_add(
+            case=case, contact_at=timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+            - dt.timedelta(days=days_ago), method=method, with_whom=whom, content=content, next_step=next_step,
+            by=worker)
     quiet = services.case_open(
         received_on=today - dt.timedelta(days=10), route="outreach", domains=["other"], person_name="架空 次郎",
         presenting_problems="民生委員から：ごみがたまり近所との関係が悪化している。本人は支援を拒否。", by=worker,

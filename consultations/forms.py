@@ -12,6 +12,7 @@ from .models import (
     Case,
     CaseConference,
     ConsentMethod,
+    ContactMethod,
     Domain,
     HouseholdMember,
     PlanRole,
@@ -24,6 +25,7 @@ from .models import (
     SupportMeeting,
     SupportMeetingAttendee,
     SupportPlan,
+    TimelineEntry,
     Timing,
 )
 
@@ -243,3 +245,69 @@ class ReferralForm(OnceFormMixin, JapaneseForm):
 class ReferralReturnForm(OnceFormMixin, JapaneseForm):
     reason = forms.CharField(max_length=max_length_of(Referral, "return_reason"), label="返戻の理由",
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- 支援経過記録 (timeline) ---
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class TimelineEntryForm(OnceFormMixin, JapaneseForm):
+    """支援経過記録: one contact."""
+
+    contact_on = EventDateField(label="日付")
+    contact_time = forms.TimeField(label="時刻", widget=TimeInput)
+    method = forms.ChoiceField(label="方法", choices=ContactMethod.choices)
+    with_whom = forms.CharField(label="相手（例：本人・長女・地域包括支援センター）",
+                                max_length=max_length_of(TimelineEntry, "with_whom"), required=False)
+    agency = forms.ModelChoiceField(label="相手の関係機関（登録済みのとき）", required=False,
+                                    queryset=Agency.objects.select_related("organisation"))
+    content = forms.CharField(label="内容", max_length=max_length_of(TimelineEntry, "content"),
+                              widget=forms.Textarea(attrs={"rows": 5}))
+    next_step = forms.CharField(label="今後の対応", max_length=max_length_of(TimelineEntry, "next_step"),
+                                required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_step_on = EventDateField(label="次の対応の予定日", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("with_whom") or "").strip() and not data.get("agency"):
+            self.add_error("with_whom", "相手を入力するか、関係機関を選んでください。")
+        return data
+
+    def entry_values(self) -> dict:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        d = self.cleaned_data
+        return {
+            "contact_at": timezone.make_aware(dt.datetime.combine(d["contact_on"], d["contact_time"])),
+            "method": d["method"], "with_whom": d["with_whom"], "agency": d["agency"], "content": d["content"],
+            "next_step": d["next_step"], "next_step_on": d["next_step_on"],
+        }
+
+    @classmethod
+    def initial_from(cls, entry) -> dict:
+        from django.utils import timezone
+
+        local = timezone.localtime(entry.contact_at)
+        return {"contact_on": local.date(), "contact_time": local.time().replace(second=0, microsecond=0),
+                "method": entry.method, "with_whom": entry.with_whom, "agency": entry.agency_id,
+                "content": entry.content, "next_step": entry.next_step, "next_step_on": entry.next_step_on}
+
+
+class TimelinePeriodForm(JapaneseForm):
+    """The period of the 支援経過 PDF (GET: reading, not a change)."""
+
+    start = EventDateField(label="期間の初め")
+    end = EventDateField(label="期間の終わり")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("期間の初めが終わりより後になっています。日付を確かめてください。")
+        return data

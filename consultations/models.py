@@ -567,3 +567,53 @@ class Referral(models.Model):
     @property
     def shared_rows(self) -> list[tuple[str, str]]:
         return [(str(label), str(value)) for label, value in self.shared]
+
+
+# --- 支援経過記録 (timeline) ---
+
+class ContactMethod(models.TextChoices):
+    INTERVIEW = "interview", "面談"
+    PHONE = "phone", "電話"
+    VISIT = "visit", "訪問"
+    ACCOMPANY = "accompany", "同行"
+    DOCUMENT = "document", "文書・メール"
+    LIAISON = "liaison", "関係機関との連絡"
+    OUTREACH_ABSENT = "outreach_absent", "アウトリーチ（不在）"
+    OUTREACH_UNMET = "outreach_unmet", "アウトリーチ（会えず）"
+    OUTREACH_REFUSED = "outreach_refused", "アウトリーチ（拒否）"
+
+
+class TimelineEntry(models.Model):
+    """支援経過記録: one contact, visit, call or outreach attempt. Its author may edit it on the
+    (Asia/Tokyo) day it was written; after that a correction is a new entry naming it (``corrects``).
+    Nothing is deleted. On PostgreSQL a trigger holds the same rule (see the migration)."""
+
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="timeline_entries")
+    contact_at = models.DateTimeField("日時", validators=[validate_event_date])
+    method = models.CharField("方法", max_length=20, choices=ContactMethod.choices)
+    with_whom = models.CharField("相手", max_length=200, help_text="例：本人・長女・地域包括支援センター")
+    agency = models.ForeignKey(Agency, verbose_name="相手の関係機関", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    content = models.TextField("内容", max_length=4000)
+    next_step = models.TextField("今後の対応", max_length=2000, blank=True)
+    next_step_on = models.DateField("次の対応の予定日", null=True, blank=True, validators=[validate_event_date])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                    related_name="+")
+    # Set by the service from the application's clock (not auto_now_add), so that imports and
+    # the benchmark can write history with its own dates.
+    written_at = models.DateTimeField("記録日時", default=timezone.now, editable=False,
+                                      validators=[validate_event_date])
+    edited_at = models.DateTimeField("最終更新日時", null=True, blank=True, editable=False,
+                                     validators=[validate_event_date])
+    corrects = models.ForeignKey("self", verbose_name="訂正する記録", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="corrections")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "支援経過記録"
+        ordering = ["-contact_at", "-pk"]
+        constraints = text_limits("timelineentry", content=4000, next_step=2000)
+        indexes = [models.Index(fields=["case", "-contact_at", "-id"], name="timeline_case_contact_idx")]
+
+    def __str__(self) -> str:
+        # Never the content: this text goes into the audit log.
+        return f"{self.case} 支援経過 {self.pk}"

@@ -1,5 +1,6 @@
 """The case work's reminders (SPEC §8): a support plan's monitoring date has come; a 連携シート is
-still unanswered. The mail names the case by its number only: no personal data leaves the case pages."""
+still unanswered; a case with an active plan whose 支援経過 has gone silent. The texts name the case
+by its number only: no personal data leaves the case pages."""
 
 from __future__ import annotations
 
@@ -52,9 +53,6 @@ def monitoring_still_due(delivery: Delivery, today: dt.date) -> bool:
     ).exists()
 
 
-KINDS = [ReminderKind(Reason.MONITORING, due=monitoring, still_due=monitoring_still_due)]
-
-
 # --- 連携シート (referrals) ---
 
 REFERRAL_WORKING_DAYS = 5
@@ -88,4 +86,81 @@ def referral_still_due(delivery: Delivery, today: dt.date) -> bool:
     return pk is not None and Referral.objects.filter(pk=pk, status=ReferralStatus.SENT).exists()
 
 
-KINDS.append(ReminderKind(Reason.REFERRAL, due=referral_unanswered, still_due=referral_still_due))
+
+# --- 支援経過 silent on an active plan ---
+
+def _silent_plans(today: dt.date, days: int, **filters):
+    """Active plans with their case's last contact and the day the plan came into force (its
+    latest 策定・変更 meeting), those silent for ``days`` days at least: one query."""
+    from django.db.models import DateTimeField, Max, OuterRef, Q, Subquery
+    from django.utils import timezone
+
+    from .models import CaseConference, TimelineEntry
+
+    cutoff = today - dt.timedelta(days=days)
+    # The end of the cutoff day: a contact on that day or before counts as silent since then.
+    cutoff_end = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time.min))
+    last_contact = (TimelineEntry.objects.filter(case_id=OuterRef("case_id")).values("case_id")
+                    .annotate(m=Max("contact_at")).values("m"))
+    in_force = (CaseConference.objects.filter(plan_id=OuterRef("pk")).values("plan_id")
+                .annotate(m=Max("held_on")).values("m"))
+    return (SupportPlan.objects.filter(status=PlanStatus.ACTIVE, **filters)
+            .annotate(last_contact=Subquery(last_contact, output_field=DateTimeField()),
+                      in_force_on=Subquery(in_force))
+            .filter(Q(last_contact__isnull=True) | Q(last_contact__lt=cutoff_end))
+            .filter(Q(in_force_on__isnull=True) | Q(in_force_on__lte=cutoff)))
+
+
+def _silent_since(plan) -> dt.date:
+    from django.utils import timezone
+
+    contact_day = timezone.localdate(plan.last_contact) if plan.last_contact else None
+    candidates = [d for d in (contact_day, plan.in_force_on) if d]
+    return max(candidates) if candidates else timezone.localdate(plan.created_at)
+
+
+def timeline_silent(scan: Scan) -> list[Planned]:
+    """Active plans whose 支援経過 has had no entry for CASE_SILENT_DAYS days (counted from the last
+    entry, or from the day the plan came into force): a notice to the assigned staff and the CSW.
+    Notices only, no mail; the text names the case by its number. A new entry starts the count
+    again, so a later silence is reminded of once more."""
+    from django.conf import settings
+
+    days = settings.CASE_SILENT_DAYS
+    plans = (_silent_plans(scan.today, days).select_related("case__csw").prefetch_related("case__assigned_staff")
+             .order_by("pk"))
+    planned = []
+    for plan in plans:
+        since = _silent_since(plan)
+        if (scan.today - since).days < days:
+            continue
+        case = plan.case
+        users = {u.pk: u for u in case.assigned_staff.all()}
+        if case.csw is not None:
+            users[case.csw.pk] = case.csw
+        subject = text("consultations/reminders/timeline_silent_subject.txt", case=str(case))
+        body = text("consultations/reminders/timeline_silent_body.txt", case=str(case), days=str(days),
+                    since=wareki(since))
+        for user in users.values():
+            if user.is_active:
+                planned.append(Planned(
+                    "", user.pk, Reason.TIMELINE_SILENT, f"consultations.plan:{plan.pk}",
+                    f"{days}日 {since.isoformat()}", subject, body, url_for("cases:detail", case.pk) + "#timeline",
+                ))
+    return planned
+
+
+def timeline_silent_still_due(delivery: Delivery, today: dt.date) -> bool:
+    """The plan still active and still silent since the same day (no entry written meanwhile)."""
+    from django.conf import settings
+
+    pk, since = object_id(delivery.object_key), step_day(delivery.step)
+    if pk is None or since is None:
+        return False
+    plan = _silent_plans(today, settings.CASE_SILENT_DAYS, pk=pk).first()
+    return plan is not None and _silent_since(plan) == since
+
+
+KINDS = [ReminderKind(Reason.MONITORING, due=monitoring, still_due=monitoring_still_due),
+         ReminderKind(Reason.TIMELINE_SILENT, due=timeline_silent, still_due=timeline_silent_still_due),
+         ReminderKind(Reason.REFERRAL, due=referral_unanswered, still_due=referral_still_due)]

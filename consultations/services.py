@@ -309,6 +309,9 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
                 if referral.return_reason:
                     referral.return_reason = ANONYMISED
                 referral.save()
+            for entry in case.timeline_entries.all():  # the case is anonymised first: the trigger allows this
+                entry.with_whom, entry.content, entry.next_step = ANONYMISED, ANONYMISED, ""
+                entry.save(update_fields=["with_whom", "content", "next_step"])
             for meeting in case.support_meetings.prefetch_related("cases", "attendees"):
                 # A 支援会議 may concern several people: its notes go once none of them is current.
                 if all(c.pk == case.pk or c.anonymised_at for c in meeting.cases.all()):
@@ -472,3 +475,101 @@ def referral_return(*, referral: Referral, reason: str, by: User) -> Referral:
         referral.return_reason = reason.strip()
         referral.save(update_fields=["status", "answered_by", "answered_at", "return_reason"])
         return referral
+
+
+# --- 支援経過記録 (timeline) ---
+
+TIMELINE_TEXT_FIELDS = ("contact_at", "method", "with_whom", "agency", "content", "next_step", "next_step_on")
+
+
+def _timeline_values(*, contact_at: dt.datetime, method: str, with_whom: str, content: str, next_step: str,
+                     next_step_on: dt.date | None, agency: Agency | None) -> dict[str, Any]:
+    from .models import ContactMethod
+
+    require_event_dates({"日時": contact_at, "次の対応の予定日": next_step_on})
+    if method not in ContactMethod.values:
+        raise DomainError("方法を選んでください。")
+    if not with_whom.strip() and agency is None:
+        raise DomainError("相手（本人・家族・関係機関など）を入力してください。")
+    if not content.strip():
+        raise DomainError("内容を入力してください。")
+    if contact_at > timezone.now():
+        raise DomainError("これからの予定は記録できません。日時を確かめてください（予定は「今後の対応」に書きます）。")
+    return {"contact_at": contact_at, "method": method, "with_whom": with_whom.strip() or str(agency),
+            "content": content.strip(), "next_step": next_step.strip(), "next_step_on": next_step_on,
+            "agency": agency}
+
+
+def _require_assigned(case: Case, by: User) -> None:
+    if not (case.csw_id == by.pk or case.assigned_staff.filter(pk=by.pk).exists()):
+        raise DomainError("支援経過を記録できるのは、このケースの担当者だけです。")
+
+
+@transaction.atomic
+def timeline_entry_add(
+    *, case: Case, contact_at: dt.datetime, method: str, with_whom: str, content: str, by: User,
+    next_step: str = "", next_step_on: dt.date | None = None, agency: Agency | None = None,
+    corrects: Any = None,
+) -> Any:
+    """支援経過記録: one contact of the case, written by its assigned staff."""
+    from .models import TimelineEntry
+
+    with set_actor(by):
+        _require_assigned(case, by)
+        values = _timeline_values(contact_at=contact_at, method=method, with_whom=with_whom, content=content,
+                                  next_step=next_step, next_step_on=next_step_on, agency=agency)
+        return TimelineEntry.objects.create(case=case, recorded_by=by, written_at=timezone.now(),
+                                            corrects=corrects, **values)
+
+
+def timeline_entry_editable(entry: Any, user: Any, now: dt.datetime | None = None) -> str | None:
+    """Why this user may not edit the entry now (a Japanese message), or None when they may."""
+    now = now or timezone.now()
+    if entry.recorded_by_id != user.pk:
+        return "支援経過の記録を変更できるのは、記録した本人だけです。"
+    if timezone.localdate(entry.written_at) != timezone.localdate(now):
+        return (f"この記録は{_w(timezone.localdate(entry.written_at))}に書かれたため、変更できません。"
+                "誤りは訂正の記録を新しく書いてください。")
+    if entry.case.anonymised_at is not None:
+        return "匿名化したケースの記録は変更できません。"
+    return None
+
+
+@transaction.atomic
+def timeline_entry_edit(
+    *, entry: Any, contact_at: dt.datetime, method: str, with_whom: str, content: str, by: User,
+    next_step: str = "", next_step_on: dt.date | None = None, agency: Agency | None = None,
+) -> Any:
+    """Its author edits an entry on the (Asia/Tokyo) day it was written; later days are refused."""
+    from .models import TimelineEntry
+
+    with set_actor(by):
+        entry = TimelineEntry.objects.select_for_update().select_related("case").get(pk=entry.pk)
+        _require_assigned(entry.case, by)
+        now = timezone.now()
+        refusal = timeline_entry_editable(entry, by, now)
+        if refusal:
+            raise DomainError(refusal)
+        values = _timeline_values(contact_at=contact_at, method=method, with_whom=with_whom, content=content,
+                                  next_step=next_step, next_step_on=next_step_on, agency=agency)
+        for field, value in values.items():
+            setattr(entry, field, value)
+        # Strictly later than the last stamp (the database trigger checks it too).
+        entry.edited_at = max(now, entry.edited_at + dt.timedelta(microseconds=1)) if entry.edited_at else now
+        entry.save(update_fields=[*TIMELINE_TEXT_FIELDS, "edited_at"])
+        return entry
+
+
+@transaction.atomic
+def timeline_entry_correct(
+    *, entry: Any, contact_at: dt.datetime, method: str, with_whom: str, content: str, by: User,
+    next_step: str = "", next_step_on: dt.date | None = None, agency: Agency | None = None,
+) -> Any:
+    """A correction: a new entry naming the one it corrects, which stays as it was."""
+    from .models import TimelineEntry
+
+    with set_actor(by):
+        entry = TimelineEntry.objects.select_for_update().select_related("case").get(pk=entry.pk)
+        return timeline_entry_add(case=entry.case, contact_at=contact_at, method=method, with_whom=with_whom,
+                                  content=content, by=by, next_step=next_step, next_step_on=next_step_on,
+                                  agency=agency, corrects=entry)

@@ -28,4 +28,8 @@ urlpatterns = [
     path("referrals/<int:pk>/referral.pdf", views.referral_pdf, name="referral_pdf"),
     path("referrals/<int:pk>/accept/", views.referral_accept, name="referral_accept"),
     path("referrals/<int:pk>/return/", views.referral_return, name="referral_return"),
+    path("<int:pk>/timeline/", views.timeline_add, name="timeline_add"),
+    path("<int:pk>/timeline/<int:entry_pk>/edit/", views.timeline_edit, name="timeline_edit"),
+    path("<int:pk>/timeline/<int:entry_pk>/correct/", views.timeline_correct, name="timeline_correct"),
+    path("<int:pk>/timeline/pdf/", views.timeline_pdf, name="timeline_pdf"),
 ]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forms_pdf.rendering import render_pdf
@@ -97,9 +98,15 @@ def case_intake(request: HttpRequest) -> HttpResponse:
 
 @case_worker_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_or_404(request.user, pk, fields=ALL_FIELDS, purpose="ケースの閲覧")
+    from .forms import TimelinePeriodForm
+    from .timeline import page_number, timeline_page
+
+    number = page_number(request.GET.get("tl_page"))
+    case = get_case_or_404(request.user, pk, fields=[*ALL_FIELDS, "timeline"],
+                           purpose="ケースの閲覧" if number == 1 else f"ケースの閲覧（支援経過 {number}ページ目）")
     return render(request, "consultations/case_detail.html", {
         "case": case, **selectors.case_record(case), "assigned": is_assigned(request.user, case),
+        "timeline": timeline_page(case, number), "period_form": TimelinePeriodForm(),
     })
 
 
@@ -325,6 +332,37 @@ def figures_pdf(request: HttpRequest) -> HttpResponse:
 # --- 連携シート (referrals) ---
 
 
+# --- 支援経過記録 (timeline) ---
+
+TIMELINE_FIELDS = ["timeline"]
+
+
+def _timeline_entry_or_404(case: Case, entry_pk: int):
+    from .models import TimelineEntry
+
+    entry = TimelineEntry.objects.select_related("case", "recorded_by").filter(case=case, pk=entry_pk).first()
+    if entry is None:
+        raise Http404("ページが見つかりません。")
+    return entry
+
+
+def _timeline_form(request: HttpRequest, case: Case, title: str, button: str, apply, *, initial=None,
+                   extra: dict | None = None) -> HttpResponse:
+    from .forms import TimelineEntryForm
+
+    form = TimelineEntryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply(form.entry_values())
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{title}を記録しました。")
+            return redirect(f"{reverse('cases:detail', args=[case.pk])}#timeline")
+    return render(request, "consultations/timeline_form.html", {
+        "form": form, "title": f"{title}（{case}）", "button": button, "case": case, **(extra or {})})
+
+
 @case_worker_required
 @require_http_methods(["GET", "POST"])
 @submit_once
@@ -384,6 +422,16 @@ def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cases:referral_detail", pk=referral.pk)
 
 
+def timeline_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """支援経過記録: assigned staff only (an agency under consent reads the timeline, never writes)."""
+    from django.utils import timezone
+
+    case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose="支援経過の記録")
+    now = timezone.localtime()
+    return _timeline_form(request, case, "支援経過", "記録する", lambda v: services.timeline_entry_add(
+        case=case, by=request.user, **v), initial={"contact_on": now.date(), "contact_time": now.strftime("%H:%M")})
+
+
 @case_worker_required
 @require_http_methods(["GET", "POST"])
 @submit_once
@@ -400,3 +448,52 @@ def referral_return(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cases:referral_detail", pk=referral.pk)
     return render(request, "form_page.html", {"form": form, "title": f"連携シートの返戻（{referral}）",
                                               "button": "返戻する"})
+
+
+def timeline_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    """Its author edits an entry on the day it was written; otherwise the page says why and offers a correction."""
+    from .forms import TimelineEntryForm
+
+    case = _assigned_case_or_404(request, pk, fields=TIMELINE_FIELDS, purpose=f"支援経過の変更（{entry_pk}）")
+    entry = _timeline_entry_or_404(case, entry_pk)
+    refusal = services.timeline_entry_editable(entry, request.user)
+    if refusal and request.method == "GET":
+        return render(request, "consultations/timeline_form.html", {
+            "title": f"支援経過の変更（{case}）", "case": case, "refusal": refusal, "entry": entry})
+    return _timeline_form(request, case, "支援経過の変更", "変更する", lambda v: services.timeline_entry_edit(
+        entry=entry, by=request.user, **v), initial=TimelineEntryForm.initial_from(entry), extra={"entry": entry})
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def timeline_correct(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    """訂正: a new entry naming the one it corrects (which stays as written)."""
+    from .forms import TimelineEntryForm
+
+    case = _assigned_case_or_404(request, pk, fields=TIMELINE_FIELDS, purpose=f"支援経過の訂正（{entry_pk}）")
+    entry = _timeline_entry_or_404(case, entry_pk)
+    return _timeline_form(request, case, "支援経過の訂正", "訂正を記録する", lambda v: services.timeline_entry_correct(
+        entry=entry, by=request.user, **v), initial=TimelineEntryForm.initial_from(entry),
+        extra={"entry": entry, "correcting": True})
+
+
+@case_worker_required
+def timeline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """支援経過 for a period (a live report, not an issued document); the read is logged."""
+    from .forms import TimelinePeriodForm
+    from .timeline import entries_in_period
+
+    form = TimelinePeriodForm(request.GET or None)
+    if not form.is_valid():
+        # Seen only by who may see the case; nothing of it is read for the refusal.
+        case = get_case_or_404(request.user, pk, fields=["number"], purpose="支援経過PDFの期間の指定")
+        return render(request, "consultations/timeline_period.html", {"case": case, "form": form})
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    case = get_case_or_404(request.user, pk, fields=["number", "person_name", "timeline"],
+                           purpose=f"支援経過PDFの出力（{start.isoformat()}〜{end.isoformat()}）")
+    rendered = render_pdf("consultations/timeline_pdf.html", {
+        "case": case, "municipality": Municipality.objects.current(), "start": start, "end": end,
+        "entries": entries_in_period(case, start, end),
+    }, filename=f"case-{case.number}-timeline-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+    return pdf_response(rendered.filename, rendered.content)

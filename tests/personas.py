@@ -21,6 +21,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import models
+from django.utils import timezone
 
 from activities import services as activity_services
 from activities.models import ActivityCategory, Function, Match, Need, SocialResource
@@ -345,6 +346,11 @@ def build_world() -> World:
         issue = case_services.regional_issue_raise(title=f"移動手段の不足 {n}", description="バス路線の廃止で通院が難しい世帯がある。",
                                                    by=worker, case=case)
         w.add(f"regional_issue_{n}", issue)  # no personal data: for city staff and councils
+        entry = case_services.timeline_entry_add(
+            case=case, contact_at=timezone.now() - dt.timedelta(hours=1), method="phone", with_whom="長男",
+            content=f"長男から電話で相談（{n}）", next_step="訪問の日程調整", by=worker)
+        w.add(f"timeline_entry_{n}", entry, *team_names, need_to_know=True)
+        w.markers[entry.content] = entry
         # The audit log's record of the intake (its values included): the 監査 role reads the log.
         from auditlog.models import LogEntry
 

@@ -172,6 +172,11 @@ CERTIFICATE_ROLES = (Role.CONTRACTOR, Role.COORDINATOR, Role.CITY_STAFF)
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 CASES = ["case_1", "case_2"]
 REFERRALS = ["referral_1", "referral_2"]
+
+
+def timeline_targets(w: World) -> list[Target]:
+    """A timeline entry's pages name its case (for who sees it) and the entry."""
+    return [Target({"pk": w[f"case_{n}"].pk, "entry_pk": w[f"timeline_entry_{n}"].pk}, w[f"case_{n}"]) for n in (1, 2)]
 DOCUMENTS = ["notice_doc_a", "notice_doc_b", "certificate_doc_a", "certificate_doc_b", "certificate_doc_a2",
              "dismissal_doc_a2"]
 MEETINGS = ["meeting_c1", "meeting_c2a", "meeting_c2b", "upcoming_c2b"]
@@ -266,6 +271,14 @@ PORTAL: dict[str, Route] = {
     "cases:referral_accept": Route(case_worker, objs(*REFERRALS), ok=405, note="POST only"),
     "cases:referral_return": Route(both(case_worker, referral_recipient), objs(*REFERRALS),
                                    note="the receiving agency's 相談支援員 only"),
+    "cases:timeline_add": Route(both(case_worker, sees, assigned), objs(*CASES), note="assigned staff write; an agency reads"),
+    "cases:timeline_edit": Route(both(case_worker, sees, assigned), timeline_targets,
+                                 note="assigned staff (the form for its author on the day, else why not)"),
+    "cases:timeline_correct": Route(both(case_worker, sees, assigned), timeline_targets),
+    "cases:timeline_pdf": Route(both(case_worker, sees), lambda w: [
+        Target({"pk": w[c].pk}, w[c], query=q) for c in CASES
+        for q in ("start=2026-11-01&end=2026-11-30", "", "start=2026-11-30&end=2026-11-01", "start=0001-01-01&end=x")],
+        note="the case team; a bad period is the period form again, in Japanese"),
     "reminders:list": Route(targets=lambda w: [Target(query=q) for q in ("", "unread=1", "page=999")],
                             note="the user's own notices"),
     "reminders:read_all": Route(ok=405, note="POST only"),

@@ -326,3 +326,10 @@ CASE_RETENTION_YEARS = env.int("CASE_RETENTION_YEARS", default=5)
 # --- Demo data -----------------------------------------------------------------------
 # load_demo_data refuses to run where this is off (production turns it off).
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
+
+# --- Case work (重層的支援) ---------------------------------------------------------
+# A case with an active plan whose 支援経過 has had no entry for this many days is brought to its
+# assigned staff as a notice (consultations/reminders.py).
+CASE_SILENT_DAYS = env.int("CASE_SILENT_DAYS", default=30)
+if not 1 <= CASE_SILENT_DAYS <= 365:
+    raise ValueError("CASE_SILENT_DAYS は 1〜365 の日数で指定してください。")
