@@ -2,7 +2,8 @@
 
 A case is seen only by a user with the 相談支援員 role who is
 * assigned to it (担当者 or CSW), or
-* a member of an agency that the person's current consent covers.
+* a member of an agency that the person's current consent covers, or
+* the team lead (相談支援管理者) of the organisation of an assigned worker or the CSW.
 Attendees of a meeting see that meeting's record (see meetings_visible_to). Nobody else:
 not city staff, not superusers, not coordinators or the council secretariat.
 """

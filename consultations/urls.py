@@ -19,4 +19,9 @@ urlpatterns = [
     path("conferences/<int:pk>/", views.conference_detail, name="conference_detail"),
     path("support-meetings/<int:pk>/", views.support_meeting_detail, name="support_meeting_detail"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
+    # Team lead: urgency and duplicates at intake
+    path("<int:pk>/urgent/", views.urgency_mark, name="urgent"),
+    path("<int:pk>/urgent/clear/", views.urgency_clear, name="urgent_clear"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/<int:pk>/", views.duplicate_decide, name="duplicate_decide"),
 ]

@@ -30,13 +30,16 @@ class Reason(models.TextChoices):
     INVITATION = "invitation", "開催通知"
     PASSWORD_RESET = "password_reset", "パスワードの再設定"
     ACCESS_CHANGE = "access_change", "権限の変更"
+    CASE_URGENT = "case_urgent", "緊急ケース"
+    URGENT_MEETING = "urgent_meeting", "緊急ケースの支援会議"
+    POSSIBLE_DUPLICATE = "possible_duplicate", "重複の可能性"
 
 
 # Reminders found by the scans: their stored body is the message, sent in the reminder layout
 # (the city's name, the link, the footer). Other mail is stored as it is sent.
 REMINDER_REASONS = frozenset({
     Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY,
-    Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
+    Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST, Reason.URGENT_MEETING,
 })
 
 
