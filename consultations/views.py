@@ -322,7 +322,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     _lead_required(request)
     rows = selectors.duplicates_for_lead(request.user)
     shown = {row["pair"].new_case.pk: row["pair"].new_case for row in rows}
-    shown.update({row["pair"].existing_case.pk: row["pair"].existing_case for row in rows if row["existing_visible"]})
+    shown |= {row["pair"].existing_case.pk: row["pair"].existing_case for row in rows if row["existing_visible"]}
     log_reads(request.user, list(shown.values()), fields=["number", "person_name", "person_kana", "person_birth_date"],
               purpose="重複の可能性の確認")
     return render(request, "consultations/duplicates.html", {"rows": rows})

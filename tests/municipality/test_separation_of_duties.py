@@ -111,6 +111,8 @@ def grant_case_lead(client, w):
 def grant_self_case_lead(client, w):
     """The actor gives themselves the lead role (with the case worker role it needs)."""
     actor = User.objects.get(pk=client.session["_auth_user_id"])
+    if actor.groups.filter(name="相談支援管理者").exists():
+        return False  # already the lead (the superuser made them one): nothing gained
     client.post(reverse("admin:municipality_user_change", args=[actor.pk]),
                 _user_form(actor, groups=[*(g.pk for g in actor.groups.all()), _group("相談支援員"),
                                           _group("相談支援管理者")]))
