@@ -6,6 +6,7 @@ A case is seen only by a user with the 相談支援員 role who is
 * a member of an agency that accepted a 連携シート sent on a 支援会議's decision (read only).
 A 連携シート itself is seen by those who see its case and by the receiving agency's 相談支援員,
 who before accepting it see the sheet (the items shared) and nothing else of the case.
+* the team lead (相談支援管理者) of the organisation of an assigned worker or the CSW.
 Attendees of a meeting see that meeting's record (see meetings_visible_to). Nobody else:
 not city staff, not superusers, not coordinators or the council secretariat.
 """

@@ -11,6 +11,7 @@ from .models import (
     Assessment,
     Case,
     CaseConference,
+    CaseUrgency,
     ConsentMethod,
     ContactMethod,
     Domain,
@@ -173,12 +174,15 @@ class AssessmentForm(OnceFormMixin, JapaneseForm):
 class StaffForm(OnceFormMixin, JapaneseForm):
     worker = forms.ModelChoiceField(label="担当に加える相談支援員", queryset=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation_id: int | None = None, **kwargs):
         from municipality.models import User
         from municipality.roles import Role
 
         super().__init__(*args, **kwargs)
-        self.fields["worker"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
+        workers = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
+        if organisation_id is not None:  # a team lead assigns within the team's organisation
+            workers = workers.filter(organisation_id=organisation_id)
+        self.fields["worker"].queryset = workers
 
 
 class SupportMeetingForm(OnceFormMixin, JapaneseForm):
@@ -311,3 +315,21 @@ class TimelinePeriodForm(JapaneseForm):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("期間の初めが終わりより後になっています。日付を確かめてください。")
         return data
+
+
+# --- Team lead: urgency and duplicates at intake ---
+
+class UrgencyForm(OnceFormMixin, JapaneseForm):
+    reason = forms.CharField(max_length=max_length_of(CaseUrgency, "reason"), label="緊急とする理由", widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="チームの相談支援管理者にすぐ知らせ、支援会議の開催期限を設けます。")
+
+
+class UrgencyClearForm(OnceFormMixin, JapaneseForm):
+    note = forms.CharField(max_length=max_length_of(CaseUrgency, "clear_note"), label="解除の理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DuplicateDecisionForm(OnceFormMixin, JapaneseForm):
+    decision = forms.ChoiceField(label="判断", widget=forms.RadioSelect, choices=[
+        ("linked", "同一人物として既存のケースに紐付ける（記録は両方残し、同意は既存のケースのものに従う）"),
+        ("different", "別人と確認した"),
+    ])

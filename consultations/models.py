@@ -74,6 +74,22 @@ def may_handle_cases(user: Any) -> bool:
                 and not user.has_role(Role.COORDINATOR, Role.SECRETARIAT))
 
 
+def is_team_lead(user: Any) -> bool:
+    """The 相談支援管理者 of an organisation's case team: a 相談支援員 who also holds the lead role
+    (only a superuser grants it: municipality/duties.py) and belongs to an organisation."""
+    return bool(may_handle_cases(user) and user.organisation_id and user.has_role(Role.CASE_LEAD))
+
+
+def team_lead_q(user: Any, prefix: str = "") -> Q:
+    """The team's cases, for its lead: a case with an assigned worker or CSW of the lead's
+    organisation (nothing for anyone else)."""
+    if not is_team_lead(user):
+        return Q(pk__in=[])
+    team = Case.objects.filter(Q(assigned_staff__organisation_id=user.organisation_id)
+                               | Q(csw__organisation_id=user.organisation_id)).values("pk")
+    return Q(**{f"{prefix}pk__in": team})
+
+
 class CaseQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """The cases this user may see on a need-to-know basis (who that is: see access.py)."""
@@ -92,7 +108,7 @@ class CaseQuerySet(ScopedQuerySet):
         else:
             by_consent = Q(pk__in=[])
         assigned = Case.objects.filter(Q(assigned_staff=user) | Q(csw=user)).values("pk")
-        return self.filter(Q(pk__in=assigned) | by_consent)
+        return self.filter(Q(pk__in=assigned) | by_consent | team_lead_q(user))
 
 
 class Case(models.Model):
@@ -617,3 +633,71 @@ class TimelineEntry(models.Model):
     def __str__(self) -> str:
         # Never the content: this text goes into the audit log.
         return f"{self.case} 支援経過 {self.pk}"
+
+
+# --- Team lead: urgency and duplicates at intake ---
+
+class CaseUrgency(models.Model):
+    """緊急性がある事案 (seed 003 支援会議 ③): a case marked urgent, with its reason, and when the mark
+    was cleared. Every mark is kept: the history of a case's urgency is its list of rows."""
+
+    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="urgencies")
+    reason = models.TextField("緊急とする理由", max_length=2000)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                  related_name="+")
+    marked_at = models.DateTimeField("記録日時", default=timezone.now, validators=[validate_event_date])
+    meeting_due_on = models.DateField("支援会議の開催期限", validators=[validate_event_date])
+    cleared_at = models.DateTimeField("解除日時", null=True, blank=True, validators=[validate_event_date])
+    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解除した人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    clear_note = models.TextField("解除の理由", max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "緊急の記録"
+        ordering = ["-marked_at", "-pk"]
+        constraints = [
+            *text_limits("caseurgency", reason=2000, clear_note=2000),
+            models.UniqueConstraint(fields=["case"], condition=Q(cleared_at__isnull=True), name="one_open_urgency_per_case"),
+            models.CheckConstraint(condition=Q(cleared_at__isnull=True) | (Q(cleared_by__isnull=False) & ~Q(clear_note="")),
+                                   name="urgency_cleared_with_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} 緊急（{self.pk}）"
+
+
+class DuplicateDecision(models.TextChoices):
+    PENDING = "pending", "確認待ち"
+    LINKED = "linked", "同一人物として紐付け"
+    DIFFERENT = "different", "別人と確認"
+
+
+class PossibleDuplicate(models.Model):
+    """A new intake that matches an existing case by name or kana plus birth date. The worker who
+    took the intake learns only that a record may exist and whom to ask; the team lead decides.
+    Linking keeps both records: the existing case's consent governs, nothing is copied."""
+
+    new_case = models.ForeignKey(Case, verbose_name="新しい相談受付", on_delete=models.PROTECT,
+                                 related_name="duplicate_checks")
+    existing_case = models.ForeignKey(Case, verbose_name="既存のケース", on_delete=models.PROTECT, related_name="+")
+    found_at = models.DateTimeField("検出日時", default=timezone.now, validators=[validate_event_date])
+    decision = models.CharField("判断", max_length=10, choices=DuplicateDecision.choices,
+                                default=DuplicateDecision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="判断した人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("判断日時", null=True, blank=True, validators=[validate_event_date])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "重複の可能性"
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["new_case", "existing_case"], name="duplicate_pair_once"),
+            models.CheckConstraint(condition=~Q(new_case=models.F("existing_case")), name="duplicate_not_itself"),
+            models.CheckConstraint(
+                condition=Q(decision="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(decision="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="duplicate_decided_with_who_and_when"),
+        ]
+
+    def __str__(self) -> str:
+        return f"重複の可能性 {self.pk}"

@@ -12,4 +12,9 @@ PERMISSIONS = {
     Role.CITY_STAFF: ["consultations.view_agency", "consultations.add_agency", "consultations.change_agency",
                       "consultations.view_regionalissue", "consultations.change_regionalissue"],
     Role.SECRETARIAT: ["consultations.view_regionalissue", "consultations.change_regionalissue"],
+    # The team lead (相談支援管理者) holds the 相談支援員 role too, whose permissions serve; the lead role
+    # adds no model permission, only the reach of consultations.models.team_lead_q. Like the
+    # 相談支援員 role it is privileged (municipality.roles.PRIVILEGED_ROLES): only a superuser grants
+    # it, and the 監査 role is told of every grant and removal.
+    Role.CASE_LEAD: [],
 }

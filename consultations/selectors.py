@@ -5,22 +5,31 @@ prefetch_related each page needs, so every page gets the same scoping and query 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
 from django.db.models import Case as CaseWhen
-from django.db.models import Prefetch, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
-from .access import cases_visible_to
+from municipality.models import Organisation, User
+from municipality.roles import Role
+
+from .access import cases_visible_to, log_reads
 from .models import (
     Agency,
     Case,
     CaseConference,
+    CaseUrgency,
+    DuplicateDecision,
     PlanProgram,
     PlanRole,
     PlanStatus,
+    PossibleDuplicate,
     Program,
     SupportPlan,
     current_consent_q,
+    team_lead_q,
 )
 
 
@@ -138,3 +147,109 @@ def referrals_received(user: Any) -> QuerySet:
 
 def referrals_of(case: Case) -> QuerySet:
     return case.referrals.select_related("agency__organisation", "support_meeting")
+
+
+# --- Team lead: urgency and duplicates at intake ---
+
+def team_organisation_ids(case: Case) -> set[int]:
+    """The organisations whose team works on a case: those of its assigned staff and its CSW."""
+    ids = set(case.assigned_staff.exclude(organisation_id=None).values_list("organisation_id", flat=True))
+    if case.csw_id is not None and case.csw is not None and case.csw.organisation_id:
+        ids.add(case.csw.organisation_id)
+    return ids
+
+
+def team_leads_of(organisation_ids: set[int]) -> QuerySet[User]:
+    """The active 相談支援管理者 (who are 相談支援員 too) of these organisations."""
+    return (User.objects.filter(organisation_id__in=organisation_ids, is_active=True,
+                                groups__name=Role.CASE_LEAD.value)
+            .filter(groups__name=Role.CASE_WORKER.value).distinct().order_by("organisation__name", "name"))
+
+
+def open_urgency(case: Case) -> CaseUrgency | None:
+    return case.urgencies.filter(cleared_at__isnull=True).first()
+
+
+def urgent_cases_for(user: Any) -> QuerySet[Case]:
+    """The urgent cases a user may see, the earliest meeting date first (the start page and the case list)."""
+    open_marks = CaseUrgency.objects.filter(case=OuterRef("pk"), cleared_at__isnull=True)
+    return (cases_visible_to(user, Case.objects.all()).filter(Exists(open_marks))
+            .annotate(meeting_due_on=Subquery(open_marks.values("meeting_due_on")[:1]))
+            .only("number", "received_on", "person_name", "status").order_by("meeting_due_on", "pk"))
+
+
+def urgent_cases_read(user: Any) -> list[Case]:
+    """The urgent cases a user may see (numbers, names and meeting dates), with the read logged:
+    the case list and the start page show them first."""
+    urgent = list(urgent_cases_for(user)[:50])
+    log_reads(user, urgent, fields=["number", "person_name", "urgency"], purpose="緊急ケースの一覧")
+    return urgent
+
+
+def _flat_kana(text: str) -> str:
+    """Kana compared regardless of width, spaces and katakana/hiragana (NFKC, then katakana to hiragana)."""
+    flat = flat_name(text)
+    return "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in flat)
+
+
+def flat_name(text: str) -> str:
+    """A name as compared for duplicates: NFKC (full/half width alike), without spaces."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def matching_cases(case: Case) -> list[Case]:
+    """Other cases of the same person by (name or kana) plus birth date; anonymised ones excluded."""
+    if case.person_birth_date is None:
+        return []
+    name, kana = flat_name(case.person_name), _flat_kana(case.person_kana)
+    candidates = (Case.objects.filter(person_birth_date=case.person_birth_date, anonymised_at__isnull=True)
+                  .exclude(pk=case.pk).only("pk", "number", "person_name", "person_kana").order_by("pk"))
+    return [other for other in candidates
+            if (name and flat_name(other.person_name) == name) or (kana and _flat_kana(other.person_kana) == kana)]
+
+
+def duplicate_contacts(case: Case) -> list[dict[str, Any]]:
+    """Whom the worker who took an intake should ask about its possible duplicates: per organisation
+    holding one, its name and its team leads' names. Nothing of the other record itself."""
+    existing = PossibleDuplicate.objects.filter(new_case=case).values("existing_case")
+    org_ids = set(User.objects.filter(assigned_cases__in=existing).exclude(organisation_id=None)
+                  .values_list("organisation_id", flat=True))
+    org_ids |= set(User.objects.filter(csw_cases__in=existing).exclude(organisation_id=None)
+                   .values_list("organisation_id", flat=True))
+    leads = list(team_leads_of(org_ids).select_related("organisation"))
+    return [{"organisation": organisation, "leads": [u.name or u.username for u in leads
+                                                     if u.organisation_id == organisation.pk]}
+            for organisation in Organisation.objects.filter(pk__in=org_ids).order_by("name")]
+
+
+def duplicates_for_lead(user: Any) -> list[dict[str, Any]]:
+    """The possible duplicates of a lead's team (its new intakes), pending first. Of the other case the
+    lead learns its identity only if the lead may see it; otherwise only the organisations holding it."""
+    rows = list(PossibleDuplicate.objects.filter(team_lead_q(user, prefix="new_case__"))
+                .select_related("new_case", "existing_case", "decided_by").order_by("-decision", "-found_at", "-pk")[:200])
+    visible = set(cases_visible_to(user, Case.objects.filter(pk__in=[r.existing_case_id for r in rows]))
+                  .values_list("pk", flat=True))
+    holders: dict[int, list[str]] = {}
+    for case_id, name in (Case.objects.filter(pk__in=[r.existing_case_id for r in rows if r.existing_case_id not in visible])
+                          .values_list("pk", "assigned_staff__organisation__name")):
+        if name and name not in holders.setdefault(case_id, []):
+            holders[case_id].append(name)
+    return [{"pair": r, "existing_visible": r.existing_case_id in visible,
+             "holders": holders.get(r.existing_case_id, [])} for r in rows]
+
+
+def linked_cases(case: Case) -> QuerySet[PossibleDuplicate]:
+    """The decided links of a case (both directions): shown as case numbers on the case page."""
+    return (PossibleDuplicate.objects.filter(Q(new_case=case) | Q(existing_case=case), decision=DuplicateDecision.LINKED)
+            .select_related("new_case", "existing_case"))
+
+
+def is_team_case_of(user: Any, case: Case) -> bool:
+    """Whether the user leads the team this case belongs to."""
+    return Case.objects.filter(team_lead_q(user), pk=case.pk).exists()
+
+
+def duplicate_for_lead(user: Any, pk: int) -> PossibleDuplicate | None:
+    """A possible duplicate of the lead's team (its new intake in the team), or None."""
+    return (PossibleDuplicate.objects.filter(team_lead_q(user, prefix="new_case__"), pk=pk)
+            .select_related("new_case").first())

@@ -35,12 +35,15 @@ from .models import (
     CaseProgram,
     CaseSequence,
     CaseStatus,
+    CaseUrgency,
     Consent,
     Domain,
+    DuplicateDecision,
     HouseholdMember,
     PlanProgram,
     PlanRole,
     PlanStatus,
+    PossibleDuplicate,
     Program,
     Referral,
     ReferralBasis,
@@ -51,6 +54,7 @@ from .models import (
     SupportPlan,
     Timing,
     current_consent_q,
+    team_lead_q,
 )
 
 
@@ -95,6 +99,7 @@ def case_open(
         for member in household:  # one at a time: each row gets its audit entry
             HouseholdMember.objects.create(case=case, **member)
         CaseProgram.objects.bulk_create(CaseProgram(case=case, program=p) for p in programs)
+        duplicates_record(case=case, by=by)
         return case
 
 
@@ -323,11 +328,20 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
 
 @transaction.atomic
 def staff_assign(*, case: Case, worker: User, by: User) -> Case:
+    """Add a worker to a case: by its assigned staff, or by the team lead of its organisation, who
+    assigns only workers of that same organisation (a lead does not reach into another team)."""
     with set_actor(by):
         from municipality.roles import Role
 
+        from .access import is_assigned
+
         if not worker.has_role(Role.CASE_WORKER):
             raise DomainError("担当にできるのは相談支援員だけです。")
+        if not is_assigned(by, case):
+            if not Case.objects.filter(team_lead_q(by), pk=case.pk).exists():
+                raise DomainError("担当者を加えられるのは、このケースの担当者とチームの相談支援管理者だけです。")
+            if worker.organisation_id != by.organisation_id:
+                raise DomainError("相談支援管理者が担当にできるのは、同じ団体の相談支援員だけです。")
         case.assigned_staff.add(worker)
         return case
 
@@ -573,3 +587,108 @@ def timeline_entry_correct(
         return timeline_entry_add(case=entry.case, contact_at=contact_at, method=method, with_whom=with_whom,
                                   content=content, by=by, next_step=next_step, next_step_on=next_step_on,
                                   agency=agency, corrects=entry)
+
+
+# --- Team lead: urgency and duplicates at intake ---
+
+def _notify(users: Iterable[User], *, reason: str, object_key: str, step: str, title: str, body: str,
+            url: str) -> None:
+    """お知らせ (in-app notices) through the reminders' outbox, each once per user and step. Texts
+    name the case by its number only."""
+    from reminders.scan import Planned
+    from reminders.services import enqueue
+
+    enqueue([Planned("", user.pk, reason, object_key, step, title, body, url) for user in users])
+
+
+def _case_url(case: Case) -> str:
+    from django.urls import reverse
+
+    return reverse("cases:detail", args=[case.pk])
+
+
+@transaction.atomic
+def urgency_mark(*, case: Case, reason: str, by: User) -> CaseUrgency:
+    """緊急性がある事案 (seed 003 支援会議 ③): the team lead is told at once, and a 支援会議 is due
+    within CASE_URGENT_MEETING_DAYS days."""
+    from django.conf import settings
+
+    from reminders.models import Reason
+
+    from .access import is_assigned
+
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not is_assigned(by, case):
+            raise DomainError("緊急の記録ができるのは、このケースの担当者だけです。")
+        if case.status != CaseStatus.OPEN:
+            raise DomainError(f"このケースは「{case.get_status_display()}」のため、緊急にできません。")
+        if not reason.strip():
+            raise DomainError("緊急とする理由を入力してください。")
+        if case.urgencies.filter(cleared_at__isnull=True).exists():
+            raise DomainError("このケースはすでに緊急とされています。")
+        due = timezone.localdate() + dt.timedelta(days=settings.CASE_URGENT_MEETING_DAYS)
+        urgency = CaseUrgency.objects.create(case=case, reason=reason.strip(), marked_by=by, meeting_due_on=due)
+        leads = selectors.team_leads_of(selectors.team_organisation_ids(case)).exclude(pk=by.pk)
+        _notify(leads, reason=Reason.CASE_URGENT, object_key=f"consultations.caseurgency:{urgency.pk}",
+                step="marked", title=f"緊急：{case}",
+                body=(f"{case} が緊急性がある事案とされました。\n"
+                      f"{_w(due)}までに支援会議を開いてください。理由はケースのページで確認してください。"),
+                url=_case_url(case))
+        return urgency
+
+
+@transaction.atomic
+def urgency_clear(*, case: Case, note: str, by: User) -> CaseUrgency:
+    """The urgency ends, with a note why; the mark stays in the case's history."""
+    from .access import is_assigned
+
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not is_assigned(by, case):
+            raise DomainError("緊急の解除ができるのは、このケースの担当者だけです。")
+        urgency = case.urgencies.filter(cleared_at__isnull=True).first()
+        if urgency is None:
+            raise DomainError("このケースは緊急とされていません。")
+        if not note.strip():
+            raise DomainError("解除の理由を入力してください。")
+        urgency.cleared_at, urgency.cleared_by, urgency.clear_note = timezone.now(), by, note.strip()
+        urgency.save(update_fields=["cleared_at", "cleared_by", "clear_note"])
+        return urgency
+
+
+@transaction.atomic
+def duplicates_record(*, case: Case, by: User) -> list[PossibleDuplicate]:
+    """A new intake that matches other cases (name or kana, plus birth date): each pair is kept for
+    the team lead to decide, and the leads of the intake's team are told (by case number only)."""
+    from django.urls import reverse
+
+    from reminders.models import Reason
+
+    with set_actor(by):
+        found = [PossibleDuplicate.objects.get_or_create(new_case=case, existing_case=other)[0]
+                 for other in selectors.matching_cases(case)]
+        if found and by.organisation_id:
+            _notify(selectors.team_leads_of({by.organisation_id}).exclude(pk=by.pk),
+                    reason=Reason.POSSIBLE_DUPLICATE, object_key=f"consultations.case:{case.pk}", step="intake",
+                    title=f"重複の可能性：{case}",
+                    body=f"新しい相談受付 {case} は、すでにある記録と同じ方の可能性があります。確認してください。",
+                    url=reverse("cases:duplicates"))
+        return found
+
+
+@transaction.atomic
+def duplicate_decide(*, duplicate: PossibleDuplicate, decision: str, by: User) -> PossibleDuplicate:
+    """The team lead links the intake to the existing case (both kept; the existing case's consent
+    governs, nothing is copied) or confirms they are different people. Decided once."""
+    with set_actor(by):
+        duplicate = PossibleDuplicate.objects.select_for_update().get(pk=duplicate.pk)
+        if not Case.objects.filter(team_lead_q(by), pk=duplicate.new_case_id).exists():
+            raise DomainError("判断できるのは、この相談受付のチームの相談支援管理者だけです。")
+        if decision not in (DuplicateDecision.LINKED, DuplicateDecision.DIFFERENT):
+            raise DomainError("判断を選んでください（同一人物として紐付け・別人）。")
+        if duplicate.decision != DuplicateDecision.PENDING:
+            raise DomainError(f"この組み合わせはすでに「{duplicate.get_decision_display()}」と判断されています。")
+        duplicate.decision, duplicate.decided_by, duplicate.decided_at = decision, by, timezone.now()
+        duplicate.save(update_fields=["decision", "decided_by", "decided_at"])
+        return duplicate

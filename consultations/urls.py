@@ -32,4 +32,9 @@ urlpatterns = [
     path("<int:pk>/timeline/<int:entry_pk>/edit/", views.timeline_edit, name="timeline_edit"),
     path("<int:pk>/timeline/<int:entry_pk>/correct/", views.timeline_correct, name="timeline_correct"),
     path("<int:pk>/timeline/pdf/", views.timeline_pdf, name="timeline_pdf"),
+    # Team lead: urgency and duplicates at intake
+    path("<int:pk>/urgent/", views.urgency_mark, name="urgent"),
+    path("<int:pk>/urgent/clear/", views.urgency_clear, name="urgent_clear"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/<int:pk>/", views.duplicate_decide, name="duplicate_decide"),
 ]

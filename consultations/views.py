@@ -18,10 +18,12 @@ from municipality.once import submit_once
 
 from . import selectors, services
 from .access import (
+    cases_visible_to,
     conference_visible_or_404,
     figures_viewer_required,
     get_case_or_404,
     is_assigned,
+    log_read,
     log_reads,
     may_handle_cases,
     referral_for_recipient_or_404,
@@ -32,6 +34,7 @@ from .forms import (
     AssessmentForm,
     ConferenceForm,
     ConsentForm,
+    DuplicateDecisionForm,
     IntakeForm,
     PlanForm,
     ReferralForm,
@@ -39,8 +42,10 @@ from .forms import (
     RegionalIssueForm,
     StaffForm,
     SupportMeetingForm,
+    UrgencyClearForm,
+    UrgencyForm,
 )
-from .models import Agency, Case, Consent, PlanStatus, Program, ReferralStatus
+from .models import Agency, Case, Consent, PlanStatus, Program, ReferralStatus, is_team_lead
 
 
 def case_worker_required(view):
@@ -69,7 +74,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     # Only the rows shown are read, so only those are logged.
     log_reads(request.user, list(page), fields=["number", "person_name", "status"], purpose="ケース一覧")
-    return render(request, "consultations/case_list.html", {"cases": page, "page": page})
+    urgent = selectors.urgent_cases_read(request.user)
+    return render(request, "consultations/case_list.html", {"cases": page, "page": page, "urgent": urgent})
 
 
 @case_worker_required
@@ -92,6 +98,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, f"相談を受け付けました（{case}）。")
+            _tell_of_possible_duplicates(request, case)
             return redirect("cases:detail", pk=case.pk)
     return render(request, "form_page.html", {"form": form, "title": "相談受付", "button": "受け付ける"})
 
@@ -107,6 +114,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "consultations/case_detail.html", {
         "case": case, **selectors.case_record(case), "assigned": is_assigned(request.user, case),
         "timeline": timeline_page(case, number), "period_form": TimelinePeriodForm(),
+        **_lead_context(request, case),
     })
 
 
@@ -219,8 +227,26 @@ def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submit_once
 def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_form(request, pk, StaffForm, "担当者の追加", "担当に加える", lambda case, d: services.staff_assign(
-        case=case, worker=d["worker"], by=request.user))
+    """Assigned staff add a colleague; the team lead assigns workers of the team's organisation."""
+    title = "担当者の追加"
+    # As get_case_or_404 with assigned_only, with the team lead let in too; a refusal is not a read.
+    case = cases_visible_to(request.user, Case.objects.all()).filter(pk=pk).first()
+    leading = case is not None and selectors.is_team_case_of(request.user, case)
+    if case is None or not (is_assigned(request.user, case) or leading):
+        raise Http404("ページが見つかりません。")
+    log_read(request.user, case, fields=["number", "status"], purpose=title)
+    form = StaffForm(request.POST or None,
+                     organisation_id=request.user.organisation_id if leading and not is_assigned(request.user, case)
+                     else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_assign(case=case, worker=form.cleaned_data["worker"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{title}を記録しました。")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "form_page.html", {"form": form, "title": f"{title}（{case}）", "button": "担当に加える"})
 
 
 @case_worker_required
@@ -363,6 +389,65 @@ def _timeline_form(request: HttpRequest, case: Case, title: str, button: str, ap
         "form": form, "title": f"{title}（{case}）", "button": button, "case": case, **(extra or {})})
 
 
+# --- Team lead: urgency and duplicates at intake ---
+
+def _lead_context(request: HttpRequest, case: Case) -> dict:
+    return {
+        "urgency": selectors.open_urgency(case),
+        "urgency_history": case.urgencies.select_related("marked_by", "cleared_by"),
+        "linked": selectors.linked_cases(case),
+        "leading": selectors.is_team_case_of(request.user, case),
+    }
+
+
+def _tell_of_possible_duplicates(request: HttpRequest, case: Case) -> None:
+    """After an intake: that a record of the same person may exist, and whom to ask. Nothing of
+    that record: not its number, its dates or its worker."""
+    contacts = selectors.duplicate_contacts(case)
+    if not contacts:
+        return
+    whom = "、".join(
+        f"{c['organisation'].name}の相談支援管理者（{'・'.join(c['leads'])}）" if c["leads"]
+        else f"{c['organisation'].name}（相談支援管理者は未設定です。団体にお問い合わせください）"
+        for c in contacts)
+    messages.warning(request, f"同じ方の記録がすでにある可能性があります。内容は表示しません。{whom}に確認してください。"
+                              "あなたの団体の相談支援管理者にも知らせました。")
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def urgency_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """緊急性がある事案 (seed 003 支援会議 ③): assigned staff mark the case; the team lead is told."""
+    return _case_form(request, pk, UrgencyForm, "緊急の記録", "緊急として記録する", lambda case, d: services.urgency_mark(
+        case=case, reason=d["reason"], by=request.user))
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def urgency_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_form(request, pk, UrgencyClearForm, "緊急の解除", "解除する", lambda case, d: services.urgency_clear(
+        case=case, note=d["note"], by=request.user))
+
+
+def _lead_required(request: HttpRequest) -> None:
+    if not is_team_lead(request.user):
+        raise Http404("ページが見つかりません。")
+
+
+@case_worker_required
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """The team lead's list of possible duplicates at intake (the team's new intakes)."""
+    _lead_required(request)
+    rows = selectors.duplicates_for_lead(request.user)
+    shown = {row["pair"].new_case.pk: row["pair"].new_case for row in rows}
+    shown |= {row["pair"].existing_case.pk: row["pair"].existing_case for row in rows if row["existing_visible"]}
+    log_reads(request.user, list(shown.values()), fields=["number", "person_name", "person_kana", "person_birth_date"],
+              purpose="重複の可能性の確認")
+    return render(request, "consultations/duplicates.html", {"rows": rows})
+
+
 @case_worker_required
 @require_http_methods(["GET", "POST"])
 @submit_once
@@ -497,3 +582,22 @@ def timeline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "entries": entries_in_period(case, start, end),
     }, filename=f"case-{case.number}-timeline-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
     return pdf_response(rendered.filename, rendered.content)
+
+
+def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    _lead_required(request)
+    pair = selectors.duplicate_for_lead(request.user, pk)
+    if pair is None:
+        raise Http404("ページが見つかりません。")
+    log_read(request.user, pair.new_case, fields=["number"], purpose="重複の可能性の判断")
+    form = DuplicateDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.duplicate_decide(duplicate=pair, decision=form.cleaned_data["decision"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "判断を記録しました。")
+            return redirect("cases:duplicates")
+    return render(request, "form_page.html", {"form": form, "title": f"重複の可能性の判断（{pair.new_case}）",
+                                              "button": "判断を記録する"})

@@ -91,6 +91,7 @@ class DemoUser:
     organisation: str
     areas: tuple[str, ...] = ()
     job_title: str = ""
+    also: tuple[Role, ...] = ()  # further roles (the team lead is a 相談支援員 too)
 
 
 DEMO_USERS = [
@@ -101,6 +102,8 @@ DEMO_USERS = [
     DemoUser("coordinator2", "井上 大輔", Role.COORDINATOR, "汐見市社会福祉協議会", ("L2-03", "L2-04"), "地域福祉係"),
     DemoUser("secretariat", "佐藤 健一", Role.SECRETARIAT, "汐見市福祉部高齢福祉介護課", ("L1",), "第１層推進員"),
     DemoUser("caseworker", "中村 由紀", Role.CASE_WORKER, "汐見市福祉部福祉政策課", job_title="福祉総合相談担当"),
+    DemoUser("caselead", "山口 恵子", Role.CASE_LEAD, "汐見市福祉部福祉政策課", job_title="福祉総合相談 主任",
+             also=(Role.CASE_WORKER,)),
     DemoUser("auditor", "小林 修", Role.AUDITOR, "汐見市福祉部福祉政策課", job_title="個人情報保護担当"),
     DemoUser("npo", "浜田 千春", Role.CONTRACTOR, "特定非営利活動法人ＮＰＯサポートしおみ", job_title="理事長"),
 ]
@@ -178,8 +181,9 @@ def load(out) -> None:
         if not user.password:  # just created
             user.set_password(password)
             user.save(update_fields=["password"])
-        if set(user.groups.values_list("name", flat=True)) != {demo.role.value}:
-            user.groups.set([_group(demo.role)])
+        roles = (demo.role, *demo.also)
+        if set(user.groups.values_list("name", flat=True)) != {role.value for role in roles}:
+            user.groups.set([_group(role) for role in roles])
         wanted_areas = set(Area.objects.filter(code__in=demo.areas).values_list("pk", flat=True))
         if set(user.areas.values_list("pk", flat=True)) != wanted_areas:
             user.areas.set(wanted_areas)

@@ -2,7 +2,7 @@
 
 Each app may have a ``roles.py`` with ``PERMISSIONS = {Role.X: ["app.codename", ...]}``;
 ``sync_roles`` gathers them all and sets every group's permissions to exactly that.
-It runs after every ``migrate``, so a fresh database always has the six groups.
+It runs after every ``migrate``, so a fresh database always has every role's group.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ class Role(models.TextChoices):
     SECRETARIAT = "協議体事務局", "協議体事務局"
     CASE_WORKER = "相談支援員", "相談支援員"
     AUDITOR = "監査", "監査"
+    # The lead (管理者) of an organisation's case team: a 相談支援員 who also sees the team's cases,
+    # assigns its workers and hears of urgent cases and possible duplicates (consultations/).
+    CASE_LEAD = "相談支援管理者", "相談支援管理者"
 
 
 # Roles whose users work in the Django admin (is_staff); the others use the portal only.
@@ -32,7 +35,8 @@ CITY_WIDE_ROLES = frozenset({Role.CITY_STAFF, Role.AUDITOR})
 
 # Roles that reach case records or the log of their reads: only a superuser grants, removes or
 # takes over an account that holds one (municipality/duties.py).
-PRIVILEGED_ROLES = frozenset({Role.CASE_WORKER, Role.AUDITOR})
+# The team lead is one too: the role opens every case of the lead's organisation's team.
+PRIVILEGED_ROLES = frozenset({Role.CASE_WORKER, Role.AUDITOR, Role.CASE_LEAD})
 
 # Roles that act for their organisation and so see its rows. A coordinator does not:
 # a coordinator sees their own records and their areas, not their colleagues' papers.
@@ -87,7 +91,7 @@ def collect_permissions() -> dict[Role, set[str]]:
 
 @transaction.atomic
 def sync_roles() -> None:
-    """Create the six groups and give each exactly the permissions declared for it."""
+    """Create the groups and give each exactly the permissions declared for it."""
     declared = collect_permissions()
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
@@ -114,4 +118,5 @@ ROLE_SLUGS: dict[Role, str] = {
     Role.SECRETARIAT: "secretariat",
     Role.CASE_WORKER: "case_worker",
     Role.AUDITOR: "auditor",
+    Role.CASE_LEAD: "case_lead",
 }

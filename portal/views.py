@@ -31,6 +31,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ],
         "areas": user.areas.select_related("parent"),
     }
+    if Role.CASE_WORKER in roles:
+        # Urgent cases head a case worker's start page (seed 003 支援会議 ③); the read is logged.
+        from consultations.access import may_handle_cases
+        from consultations.selectors import urgent_cases_read
+
+        if may_handle_cases(user):
+            context["urgent"] = urgent_cases_read(user)
     if Role.CITY_STAFF in roles:
         context["overview"] = selectors.city_overview()
         context["waiting"] = waiting_counts(day=today)

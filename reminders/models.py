@@ -32,17 +32,21 @@ class Reason(models.TextChoices):
     PASSWORD_RESET = "password_reset", "パスワードの再設定"
     ACCESS_CHANGE = "access_change", "権限の変更"
     REFERRAL = "referral", "連携シートの回答待ち"
+    CASE_URGENT = "case_urgent", "緊急ケース"
+    URGENT_MEETING = "urgent_meeting", "緊急ケースの支援会議"
+    POSSIBLE_DUPLICATE = "possible_duplicate", "重複の可能性"
 
 
 # Reminders found by the scans: their stored body is the message, sent in the reminder layout
 # (the city's name, the link, the footer). Other mail is stored as it is sent.
 REMINDER_REASONS = frozenset({
-    Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.TIMELINE_SILENT, Reason.REFERRAL,
-    Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
-    Reason.WEEKLY_DIGEST,
+    Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.URGENT_MEETING, Reason.TIMELINE_SILENT,
+    Reason.REFERRAL, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY,
+    Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
 })
 # Reminders about cases (need-to-know): only their own workers read them, the city's outbox hides them.
-CASE_REASONS = frozenset({Reason.MONITORING, Reason.TIMELINE_SILENT, Reason.REFERRAL})
+CASE_REASONS = frozenset({Reason.MONITORING, Reason.TIMELINE_SILENT, Reason.REFERRAL, Reason.CASE_URGENT,
+                          Reason.URGENT_MEETING, Reason.POSSIBLE_DUPLICATE})
 
 
 class DeliveryStatus(models.TextChoices):

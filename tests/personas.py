@@ -297,6 +297,9 @@ def build_world() -> World:
         _user(w, f"agency_{n}", [Role.CASE_WORKER], organisation=t["agency"].organisation)
         _user(w, f"outsider_{n}", [Role.CASE_WORKER],
               organisation=t["outsider"].organisation if t["outsider"] else None)
+    # Team 1's lead (相談支援管理者, a 相談支援員 too): sees the team's cases (its workers' organisation).
+    _user(w, "lead_1", [Role.CASE_WORKER, Role.CASE_LEAD], organisation=team[1]["home"].organisation)
+    w.mark(team[1]["home"].organisation, "lead_1")
     # A coordinator who is also a 相談支援員, in an agency that case 1's consent covers: never sees cases.
     _user(w, "coord_caseworker", [Role.COORDINATOR, Role.CASE_WORKER], organisation=team[1]["agency"].organisation)
     w.mark(team[1]["agency"].organisation, "coord_caseworker")
@@ -311,7 +314,7 @@ def build_world() -> World:
                 w.mark(a)
     for n, t in team.items():
         worker = w.user(f"worker_{n}")
-        team_names = (f"worker_{n}", f"agency_{n}")
+        team_names = (f"worker_{n}", f"agency_{n}", *(["lead_1"] if n == 1 else []))
         case = case_services.case_open(
             received_on=dt.date(2026, 9, 1), route="phone", domains=["elderly", "poverty"],
             person_name=f"架空 {n}子", person_birth_date=dt.date(1950, 1, 1), presenting_problems="母の介護と家計の相談",
@@ -369,6 +372,16 @@ def build_world() -> World:
     case_services.referral_accept(referral=w["referral_2"], by=w.user("outsider_1"))
     for name in ("case_2", "consent_2", "assessment_2", "plan_2", "conference_2", "support_meeting_2"):
         w.mark(w[name], "outsider_1")
+    # --- Team lead: case 1 is urgent; a second intake of case 1's person (a full-width space in the
+    # name) is a possible duplicate that the lead decides.
+    urgency = case_services.urgency_mark(case=w["case_1"], reason="本人と連絡が取れない", by=w.user("worker_1"))
+    w.add("urgency_1", urgency, "worker_1", "agency_1", "lead_1", need_to_know=True)
+    again = case_services.case_open(
+        received_on=dt.date(2026, 11, 2), route="counter", domains=["elderly"], person_name="架空\u30001子",
+        person_kana="カクウ イチコ", person_birth_date=dt.date(1950, 1, 1), presenting_problems="再度の相談",
+        by=w.user("worker_1"))
+    w.add("case_again", again, "worker_1", "lead_1", need_to_know=True)
+    w.add("duplicate_1", again.duplicate_checks.get(), "lead_1", need_to_know=True)
 
     # --- User rows: seen by the user and by colleagues who act for the organisation (not coordinators).
     for name, persona in w.personas.items():

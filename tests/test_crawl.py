@@ -105,6 +105,18 @@ def referral_recipient(p: Persona, t: Target, w: World) -> bool:
     return bool(p.user.organisation_id) and p.user.organisation_id == t.obj.agency.organisation_id
 
 
+def team_lead(p: Persona, t: Target, w: World) -> bool:
+    """The 相談支援管理者 (who is a 相談支援員 too) of an organisation's case team."""
+    return case_worker(p, t, w) and p.has(Role.CASE_LEAD) and p.user.organisation_id is not None
+
+
+def assigned_or_lead(p: Persona, t: Target, w: World) -> bool:
+    """Assigned staff, or the lead of the team (an assigned worker's organisation is the lead's)."""
+    case = t.obj
+    return assigned(p, t, w) or (team_lead(p, t, w) and case.assigned_staff.filter(
+        organisation_id=p.user.organisation_id).exists())
+
+
 def own_coordinator(p: Persona, t: Target, w: World) -> bool:
     """Pages of a coordinator's own work: the coordinator with a record (not a superuser)."""
     return p.has(Role.COORDINATOR) and p.name in ("coord_a", "coord_b")
@@ -247,12 +259,17 @@ PORTAL: dict[str, Route] = {
     "cases:plan": Route(both(case_worker, sees, assigned), objs(*CASES)),
     "cases:conference": Route(both(case_worker, sees, assigned), objs(*CASES)),
     "cases:assessment": Route(both(case_worker, sees, assigned), objs(*CASES)),
-    "cases:staff": Route(both(case_worker, sees, assigned), objs(*CASES)),
+    "cases:staff": Route(both(case_worker, sees, assigned_or_lead), objs(*CASES),
+                         note="assigned staff, and the team lead of the case's organisation"),
     "cases:support_meeting": Route(both(case_worker, sees, assigned), objs(*CASES)),
     "cases:regional_issue": Route(both(case_worker, sees, assigned), objs(*CASES)),
     "cases:consent_withdraw": Route(case_worker, lambda w: [
         Target({"pk": w[f"case_{n}"].pk, "consent_pk": w[f"consent_{n}"].pk}, w[f"case_{n}"]) for n in (1, 2)],
         ok=405, note="POST only"),
+    "cases:urgent": Route(both(case_worker, sees, assigned), objs(*CASES), note="assigned staff only"),
+    "cases:urgent_clear": Route(both(case_worker, sees, assigned), objs(*CASES), note="assigned staff only"),
+    "cases:duplicates": Route(team_lead, note="the team lead (相談支援管理者) only"),
+    "cases:duplicate_decide": Route(both(team_lead, sees), objs("duplicate_1"), note="the lead of the intake's team"),
     "cases:conference_detail": Route(both(case_worker, sees), objs("conference_1", "conference_2"),
                                      note="the case team and the meeting's attendees"),
     "cases:support_meeting_detail": Route(both(case_worker, sees), objs("support_meeting_1", "support_meeting_2")),

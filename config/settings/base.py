@@ -233,6 +233,12 @@ REMINDER_TERM_DAYS = _days("REMINDER_TERM_DAYS", "120,60,30")
 REMINDER_MEETING_DAYS = _days("REMINDER_MEETING_DAYS", "7,1")
 REMINDER_EXPIRY_DAYS = _days("REMINDER_EXPIRY_DAYS", "60,30")
 
+# Seed 003 支援会議 ③: a case marked urgent gets a 支援会議 within this many days; after that its
+# assigned staff and team lead are reminded.
+CASE_URGENT_MEETING_DAYS = env.int("CASE_URGENT_MEETING_DAYS", default=3)
+if not 1 <= CASE_URGENT_MEETING_DAYS <= 60:
+    raise ImproperlyConfigured(f"CASE_URGENT_MEETING_DAYS must be 1 to 60 days, not {CASE_URGENT_MEETING_DAYS}")
+
 # Functions giving the ids of further areas a user works in (see municipality/scoping.py).
 SCOPE_AREA_PROVIDERS = ["coordinators.scoping.coordinator_areas"]
 

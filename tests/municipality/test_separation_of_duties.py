@@ -32,6 +32,7 @@ ROLES = {
     "受託団体": dict(roles=["受託団体"]),
     "コーディネーター": dict(roles=["コーディネーター"]),
     "相談支援員": dict(roles=["相談支援員"]),
+    "相談支援管理者": dict(roles=["相談支援員", "相談支援管理者"]),
 }
 
 
@@ -99,6 +100,25 @@ def grant_auditor(client, w):
     return plain.groups.filter(name="監査").exists()
 
 
+def grant_case_lead(client, w):
+    """Make a case worker the lead of their team: it opens every case of the organisation's team."""
+    worker = w["worker"]
+    client.post(reverse("admin:municipality_user_change", args=[worker.pk]),
+                _user_form(worker, groups=[_group("相談支援員"), _group("相談支援管理者")]))
+    return worker.groups.filter(name="相談支援管理者").exists()
+
+
+def grant_self_case_lead(client, w):
+    """The actor gives themselves the lead role (with the case worker role it needs)."""
+    actor = User.objects.get(pk=client.session["_auth_user_id"])
+    if actor.groups.filter(name="相談支援管理者").exists():
+        return False  # already the lead (the superuser made them one): nothing gained
+    client.post(reverse("admin:municipality_user_change", args=[actor.pk]),
+                _user_form(actor, groups=[*(g.pk for g in actor.groups.all()), _group("相談支援員"),
+                                          _group("相談支援管理者")]))
+    return actor.groups.filter(name="相談支援管理者").exists()
+
+
 def move_organisation(client, w):
     worker = w["worker"]
     client.post(reverse("admin:municipality_user_change", args=[worker.pk]),
@@ -143,6 +163,8 @@ WAYS = {
     "create_case_worker": create_case_worker,
     "grant_case_worker_role": grant_role,
     "grant_auditor_role": grant_auditor,
+    "grant_case_lead_role": grant_case_lead,
+    "grant_self_case_lead_role": grant_self_case_lead,
     "move_case_worker_to_covered_organisation": move_organisation,
     "set_case_worker_password": set_password,
     "change_case_worker_email": change_email,
@@ -155,6 +177,8 @@ ALLOWED = {
     ("superuser", "create_case_worker"),
     ("superuser", "grant_case_worker_role"),
     ("superuser", "grant_auditor_role"),
+    ("superuser", "grant_case_lead_role"),
+    ("superuser", "grant_self_case_lead_role"),
     ("superuser", "move_case_worker_to_covered_organisation"),
     ("superuser", "set_case_worker_password"),
     ("superuser", "change_case_worker_email"),
@@ -184,6 +208,7 @@ def test_city_staff_do_not_see_privileged_roles_offered(client, world):
     assert "受託団体" in page
     assert f'value="{_group("相談支援員")}"' not in page
     assert f'value="{_group("監査")}"' not in page
+    assert f'value="{_group("相談支援管理者")}"' not in page
     assert "システム管理者（スーパーユーザー）だけが付与できます" in page
 
 
@@ -254,3 +279,11 @@ def test_a_role_granted_from_the_groups_side_is_told_too(world, django_capture_o
     assert told.filter(title__contains="plain_member", body__contains="役割「相談支援員」を付与").exists()
     for name in ("plain_member", "worker_elsewhere", "assigned"):
         assert told.filter(title__contains=name, body__contains="役割「相談支援員」を解除").exists(), name
+
+
+def test_a_superusers_lead_grant_is_told_to_the_auditors(client, world, django_capture_on_commit_callbacks):
+    client.force_login(UserFactory(username="root3", **ROLES["superuser"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert grant_case_lead(client, world)
+    notice = Notice.objects.get(reason=Reason.ACCESS_CHANGE, user=world["auditor_watch"])
+    assert "役割「相談支援管理者」を付与" in notice.body and "worker_elsewhere" in notice.title
