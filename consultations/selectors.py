@@ -10,7 +10,17 @@ from typing import Any
 from django.db.models import QuerySet
 
 from .access import cases_visible_to
-from .models import Agency, Case, CaseConference, PlanRole, PlanStatus, SupportPlan, current_consent_q
+from .models import (
+    Agency,
+    AreaConference,
+    Case,
+    CaseConference,
+    ParticipationSupport,
+    PlanRole,
+    PlanStatus,
+    SupportPlan,
+    current_consent_q,
+)
 
 
 def case_list_for(user: Any) -> QuerySet[Case]:
@@ -30,6 +40,7 @@ def case_record(case: Case) -> dict[str, Any]:
         "support_meetings": case.support_meetings.all(),
         "draft": case.plans.filter(status=PlanStatus.DRAFT).first(),
         "agencies": case.agencies.select_related("organisation"),
+        "participation": participation_of(case),
     }
 
 
@@ -58,3 +69,27 @@ def agencies_by_name() -> dict[str, Agency]:
 
 def has_current_consent(case: Case, day: dt.date) -> bool:
     return case.consents.filter(current_consent_q(day)).exists()
+
+
+# --- 参加支援 and the 重層的支援会議 on a 地域生活課題 (issue 13, items 5 and 7) ---
+
+def plan_for_participation(case: Case) -> SupportPlan | None:
+    """参加支援 belongs to the plan in force, else to the draft being prepared."""
+    plans = case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.DRAFT])
+    return plans.filter(status=PlanStatus.ACTIVE).first() or plans.first()
+
+
+def participation_of(case: Case) -> QuerySet[ParticipationSupport]:
+    """The case's 参加支援 with the state of each request, read from the 地域ニーズ and its matches
+    (the case side reads the activities side; never the other way)."""
+    return (ParticipationSupport.objects.filter(plan__case=case)
+            .select_related("plan", "resource__area", "need__area")
+            .prefetch_related("need__matches__resource").order_by("-plan__version", "pk"))
+
+
+def area_conference_record(conference: AreaConference) -> dict[str, Any]:
+    return {
+        "attendees": conference.attendees.all().order_by("pk"),
+        "agencies": conference.agencies.select_related("organisation"),
+        "issues": conference.regional_issues.all(),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import area_conferences, views
 
 app_name = "cases"
 
@@ -19,4 +19,11 @@ urlpatterns = [
     path("conferences/<int:pk>/", views.conference_detail, name="conference_detail"),
     path("support-meetings/<int:pk>/", views.support_meeting_detail, name="support_meeting_detail"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
+    path("<int:pk>/participation/", views.participation_add, name="participation"),
+    path("area-conferences/", area_conferences.area_conference_list, name="area_conferences"),
+    path("area-conferences/new/", area_conferences.area_conference_create, name="area_conference_create"),
+    path("area-conferences/<int:pk>/", area_conferences.area_conference_detail, name="area_conference_detail"),
+    path("area-conferences/<int:pk>/record.pdf", area_conferences.area_conference_pdf, name="area_conference_pdf"),
+    path("area-conferences/<int:pk>/regional-issue/", area_conferences.area_conference_regional_issue,
+         name="area_conference_regional_issue"),
 ]
