@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from activities.models import Need, SocialResource
+from activities.models import Need, ResourceStatus, SocialResource
 from activities.services import need_save
 from coordinators.selectors import Coverage, area_coverage
 from municipality.errors import DomainError
@@ -377,7 +377,7 @@ def participation_support_add(
             raise DomainError("参加支援は、支援中のケースの実施中のプラン（またはその案）にだけ記録できます。")
         if not note.strip():
             raise DomainError("参加支援の内容を入力してください。")
-        if resource is not None and resource.status not in ("active", "planned"):
+        if resource is not None and resource.status not in (ResourceStatus.ACTIVE, ResourceStatus.PLANNED):
             raise DomainError(f"社会資源「{resource.name}」は{resource.get_status_display()}のため、つなげません。")
         support = ParticipationSupport.objects.create(plan=plan, resource=resource, note=note.strip(), created_by=by)
         if need_request is not None:

@@ -145,3 +145,12 @@ def test_anonymising_a_closed_case_clears_the_note_and_keeps_the_need(world):
     support = ParticipationSupport.objects.get(pk=w["participation_1"].pk)
     assert support.note == services.ANONYMISED
     assert support.need.title == "日中に通える居場所の紹介"
+
+
+def test_a_closed_resource_cannot_be_named(world):
+    w = world
+    resource = w["resource_a"]
+    resource.status = "closed"
+    resource.save()
+    with pytest.raises(DomainError, match="終了のため"):
+        services.participation_support_add(plan=w["plan_1"], note="x", resource=resource, by=w.user("worker_1"))
