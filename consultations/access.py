@@ -20,9 +20,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Case, CaseConference, Referral, SupportMeeting, may_handle_cases
+from .models import AreaConference, Case, CaseConference, Referral, SupportMeeting, may_handle_cases
 
-__all__ = ["cases_visible_to", "conference_visible_or_404", "figures_viewer_required", "get_case_or_404", "is_assigned", "log_disclosure", "log_read", "log_reads", "may_handle_cases", "may_see_figures", "referral_for_recipient_or_404", "referral_visible_or_404", "support_meeting_visible_or_404"]
+__all__ = ["area_conference_visible_or_404", "area_conferences_visible_to", "cases_visible_to", "conference_visible_or_404", "figures_viewer_required", "get_case_or_404", "is_assigned", "log_disclosure", "log_read", "log_reads", "may_handle_cases", "may_record_area_conference", "may_see_figures", "referral_for_recipient_or_404", "referral_visible_or_404", "support_meeting_visible_or_404"]
 
 
 def is_assigned(user: Any, case: Any) -> bool:
@@ -181,3 +181,34 @@ def referral_for_recipient_or_404(user: Any, pk: int, *, purpose: str) -> Referr
         raise Http404("ページが見つかりません。")
     _log_referral_read(user, referral, purpose)
     return referral
+
+
+# --- 重層的支援会議 on a 地域生活課題 (issue 13, item 7) ---
+# No case and no personal data (the text is checked when recorded), so not need-to-know: the team
+# that held it and its attendees see it, and so do city-wide users — seed 003 makes the city's
+# 福祉総合相談担当 the host of every 重層的支援会議, and these meetings are where 社会資源の開発 starts,
+# which the city plans and reports on. Coordinators and council secretariats do not: it is the case side.
+
+def may_record_area_conference(user: Any) -> bool:
+    return may_handle_cases(user) and bool(user.organisation_id)
+
+
+def area_conferences_visible_to(user: Any) -> QuerySet:
+    conferences = AreaConference.objects.all()
+    if user.is_authenticated and user.is_active and user.is_city_wide:
+        return conferences
+    if not may_handle_cases(user):
+        return conferences.none()
+    team = Q(organisation_id=user.organisation_id) if user.organisation_id else Q(pk__in=[])
+    attended = AreaConference.attendees.through.objects.filter(user_id=user.pk).values("areaconference_id")
+    return conferences.filter(team | Q(pk__in=attended))
+
+
+def area_conference_visible_or_404(user: Any, pk: int, *, purpose: str = "会議記録の閲覧"):
+    """The meeting if the user may see it (otherwise 404), with the read logged like a case record's."""
+    conference = area_conferences_visible_to(user).select_related("area", "organisation", "recorded_by").filter(
+        pk=pk).first()
+    if conference is None:
+        raise Http404("ページが見つかりません。")
+    log_read(user, conference, fields=["issue", "decisions", "attendees", "agencies"], purpose=purpose)
+    return conference

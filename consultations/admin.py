@@ -36,9 +36,10 @@ class RegionalIssueAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Those who run meetings only take an issue to an agenda item; what was raised stays as raised.
+        # The meeting it came from is set by the service that raised it, for everyone.
         if obj is not None and not request.user.is_superuser:
-            return ["title", "description", "area", "raised_on", "raised_by"]
-        return []
+            return ["title", "description", "area", "raised_on", "raised_by", "area_conference"]
+        return ["area_conference"]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "agenda_item":

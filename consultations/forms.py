@@ -8,6 +8,7 @@ from municipality.once import OnceFormMixin
 from .models import (
     REFERRAL_MINIMUM,
     Agency,
+    AreaConference,
     Assessment,
     Case,
     CaseConference,
@@ -16,6 +17,7 @@ from .models import (
     ContactMethod,
     Domain,
     HouseholdMember,
+    ParticipationSupport,
     PlanRole,
     Program,
     Referral,
@@ -333,3 +335,83 @@ class DuplicateDecisionForm(OnceFormMixin, JapaneseForm):
         ("linked", "同一人物として既存のケースに紐付ける（記録は両方残し、同意は既存のケースのものに従う）"),
         ("different", "別人と確認した"),
     ])
+
+
+# --- 参加支援 and the 重層的支援会議 on a 地域生活課題 (issue 13, items 5 and 7) ---
+
+def _case_workers():
+    from municipality.models import User
+    from municipality.roles import Role
+
+    return User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
+
+
+def _daily_life_areas():
+    from municipality.models import Area
+
+    return Area.objects.filter(is_active=True).exclude(layer=1).order_by("layer", "sort_order", "code")
+
+
+class ParticipationSupportForm(OnceFormMixin, JapaneseForm):
+    """参加支援: a 社会資源 for the person, and optionally a request to the area's coordinator."""
+
+    resource = forms.ModelChoiceField(
+        label="つなぐ社会資源（社会資源の一覧から）", queryset=None, required=False,
+        help_text="まだ見つかっていないときは空欄にして、コーディネーターに依頼できます。")
+    note = forms.CharField(max_length=max_length_of(ParticipationSupport, "note"),
+                           label="参加支援の内容（ケース記録。本人の意向・ねらいなど）", widget=forms.Textarea(attrs={"rows": 3}))
+    ask = forms.BooleanField(label="区域の生活支援コーディネーターに協力を依頼する（地域ニーズとして登録）", required=False)
+    area = forms.ModelChoiceField(label="依頼する区域", queryset=None, required=False)
+    need_title = forms.CharField(label="依頼するニーズ（件名）", max_length=200, required=False)
+    need_description = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="依頼の内容（コーディネーターに見えます）",
+        help_text="本人や世帯員の氏名・ふりがな・住所など、個人が特定できることは書けません。ケースの情報はコーディネーターに一切見えません。")
+
+    def __init__(self, *args, **kwargs):
+        from activities.models import ResourceStatus, SocialResource
+
+        super().__init__(*args, **kwargs)
+        # The whole register: 参加支援 looks city-wide for a place the person can take part in.
+        self.fields["resource"].queryset = SocialResource.objects.filter(
+            status__in=[ResourceStatus.ACTIVE, ResourceStatus.PLANNED]).select_related("area")
+        self.fields["resource"].label_from_instance = lambda r: f"{r.name}（{r.area.name}）"
+        self.fields["area"].queryset = _daily_life_areas()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ask"):
+            if not data.get("area"):
+                self.add_error("area", "依頼する区域を選んでください。")
+            if not (data.get("need_title") or "").strip():
+                self.add_error("need_title", "依頼するニーズ（件名）を入力してください。")
+        return data
+
+    def need_request(self) -> dict | None:
+        d = self.cleaned_data
+        if not d.get("ask"):
+            return None
+        return {"area": d["area"], "title": d["need_title"], "description": d["need_description"]}
+
+
+class AreaConferenceForm(OnceFormMixin, JapaneseForm):
+    held_on = EventDateField(label="開催日")
+    area = forms.ModelChoiceField(label="区域（任意）", queryset=None, required=False)
+    issue = forms.CharField(max_length=max_length_of(AreaConference, "issue"), label="検討した地域生活課題",
+                            widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text="個人が特定できる情報（氏名・ふりがな・住所など）は書けません。")
+    decisions = forms.CharField(max_length=max_length_of(AreaConference, "decisions"),
+                                label="決定したこと・社会資源の開発等に向けた取組", widget=forms.Textarea(attrs={"rows": 4}))
+    attendees = forms.ModelMultipleChoiceField(
+        label="出席した相談支援員", queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="出席者はこの会議の記録を見られるようになります。")
+    agencies = forms.ModelMultipleChoiceField(
+        label="出席した関係機関", queryset=Agency.objects.select_related("organisation"), required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        from municipality.models import Area
+
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.filter(is_active=True)  # the city as a whole included
+        self.fields["attendees"].queryset = _case_workers()

@@ -376,6 +376,8 @@ class RegionalIssue(models.Model):
     agenda_item = models.ForeignKey("councils.AgendaItem", verbose_name="議題にした協議体の議題", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="regional_issues",
                                     help_text="協議体の会議の議題として取り上げたとき")
+    area_conference = models.ForeignKey("AreaConference", verbose_name="提起した重層的支援会議（地域生活課題）",
+                                        null=True, blank=True, on_delete=models.PROTECT, related_name="regional_issues")
 
     class Meta:
         constraints = text_limits("regionalissue", description=4000)
@@ -701,3 +703,74 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"重複の可能性 {self.pk}"
+
+
+# --- 参加支援 and the 重層的支援会議 on a 地域生活課題 (issue 13, items 5 and 7) ---
+
+class ParticipationSupport(models.Model):
+    """参加支援: a plan names a 社会資源 for the person, and may ask the area's coordinator for help.
+
+    The request becomes a 地域ニーズ on the activities side holding only what the worker wrote (checked
+    for the person's names); the link is this row's ``need``, so the activities side knows nothing of
+    the case (no reverse accessor either)."""
+
+    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT,
+                             related_name="participation_supports")
+    resource = models.ForeignKey("activities.SocialResource", verbose_name="つなぐ社会資源", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    note = models.TextField("参加支援の内容（ケース記録）", max_length=2000)
+    need = models.OneToOneField("activities.Need", verbose_name="コーディネーターへの依頼（地域ニーズ）", null=True,
+                                blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+
+    class Meta:
+        constraints = text_limits("participationsupport", note=2000)
+        verbose_name = verbose_name_plural = "参加支援"
+        ordering = ["plan", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plan} 参加支援 {self.pk}"
+
+
+class AreaConference(models.Model):
+    """重層的支援会議 on a 地域生活課題 (seed 003 3.会議内容③): no individual case and no personal data,
+    so none of the case rules (consent, the four timings, the plan) apply; it belongs to the team
+    (organisation) of the worker who recorded it."""
+
+    held_on = models.DateField("開催日", validators=[validate_event_date])
+    organisation = models.ForeignKey("municipality.Organisation", verbose_name="開催したチーム（団体）",
+                                     on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    issue = models.TextField("検討した地域生活課題（個人を特定できる情報は書かない）", max_length=4000)
+    decisions = models.TextField("決定したこと・社会資源の開発等に向けた取組", max_length=4000)
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席した相談支援員",
+                                       related_name="area_conferences", blank=True)
+    agencies = models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+", blank=True,
+                                      through="AreaConferenceAgency")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+
+    class Meta:
+        constraints = text_limits("areaconference", issue=4000, decisions=4000)
+        verbose_name = verbose_name_plural = "重層的支援会議（地域生活課題）"
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"重層的支援会議（地域生活課題）{self.pk}（{self.held_on}）"
+
+
+class AreaConferenceAgency(models.Model):
+    conference = models.ForeignKey(AreaConference, verbose_name="重層的支援会議（地域生活課題）",
+                                   on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        unique_together = [("conference", "agency")]
+        verbose_name = verbose_name_plural = "重層的支援会議（地域生活課題）に出席した関係機関"
+
+    def __str__(self) -> str:
+        return f"{self.conference} {self.agency}"

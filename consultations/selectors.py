@@ -18,10 +18,12 @@ from municipality.roles import Role
 from .access import cases_visible_to, log_reads
 from .models import (
     Agency,
+    AreaConference,
     Case,
     CaseConference,
     CaseUrgency,
     DuplicateDecision,
+    ParticipationSupport,
     PlanProgram,
     PlanRole,
     PlanStatus,
@@ -53,6 +55,7 @@ def case_record(case: Case) -> dict[str, Any]:
         "draft": case.plans.filter(status=PlanStatus.DRAFT).first(),
         "agencies": case.agencies.select_related("organisation"),
         "referrals": case.referrals.select_related("agency__organisation"),
+        "participation": participation_of(case),
     }
 
 
@@ -253,3 +256,27 @@ def duplicate_for_lead(user: Any, pk: int) -> PossibleDuplicate | None:
     """A possible duplicate of the lead's team (its new intake in the team), or None."""
     return (PossibleDuplicate.objects.filter(team_lead_q(user, prefix="new_case__"), pk=pk)
             .select_related("new_case").first())
+
+
+# --- 参加支援 and the 重層的支援会議 on a 地域生活課題 (issue 13, items 5 and 7) ---
+
+def plan_for_participation(case: Case) -> SupportPlan | None:
+    """参加支援 belongs to the plan in force, else to the draft being prepared."""
+    plans = case.plans.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.DRAFT])
+    return plans.filter(status=PlanStatus.ACTIVE).first() or plans.first()
+
+
+def participation_of(case: Case) -> QuerySet[ParticipationSupport]:
+    """The case's 参加支援 with the state of each request, read from the 地域ニーズ and its matches
+    (the case side reads the activities side; never the other way)."""
+    return (ParticipationSupport.objects.filter(plan__case=case)
+            .select_related("plan", "resource__area", "need__area")
+            .prefetch_related("need__matches__resource").order_by("-plan__version", "pk"))
+
+
+def area_conference_record(conference: AreaConference) -> dict[str, Any]:
+    return {
+        "attendees": conference.attendees.all().order_by("pk"),
+        "agencies": conference.agencies.select_related("organisation"),
+        "issues": conference.regional_issues.all(),
+    }

@@ -20,8 +20,11 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from activities.models import Need, ResourceStatus, SocialResource
+from activities.services import need_save
+from coordinators.selectors import Coverage, area_coverage
 from municipality.errors import DomainError
-from municipality.models import User
+from municipality.models import Area, User
 from municipality.validators import require_birth_date, require_event_dates
 from municipality.wareki import fiscal_year, fiscal_year_era
 from municipality.wareki import format_wareki as _w
@@ -29,6 +32,7 @@ from municipality.wareki import format_wareki as _w
 from . import selectors
 from .models import (
     Agency,
+    AreaConference,
     Assessment,
     Case,
     CaseConference,
@@ -40,6 +44,7 @@ from .models import (
     Domain,
     DuplicateDecision,
     HouseholdMember,
+    ParticipationSupport,
     PlanProgram,
     PlanRole,
     PlanStatus,
@@ -302,6 +307,9 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
                 for role in plan.roles.all():
                     role.role = ANONYMISED
                     role.save()
+                for support in plan.participation_supports.all():
+                    support.note = ANONYMISED  # the 地域ニーズ it asked for holds no personal data: kept
+                    support.save()
             for conference in case.conferences.all():
                 for field in ("situation_change", "plan_evaluation", "achievement", "termination_evaluation",
                               "follow_up_method", "suspension_reason"):
@@ -361,8 +369,9 @@ def _names_in(case: Case, text: str) -> bool:
     windows = {address[i:i + 5] for i in range(max(len(address) - 4, 0))}
     if any(any(ch.isdigit() for ch in w) and w in flat for w in windows):
         return True
+    # household.all(): served from a prefetch when a caller checks many cases (_names_in_any).
     candidates = [case.person_name, case.person_kana, case.person_phone,
-                  *case.household.values_list("name", flat=True)]
+                  *(member.name for member in case.household.all())]
     for value in [c for c in candidates if c and c != ANONYMISED]:
         parts = [_flat(value)]
         surname = _flat(value.replace("\u3000", " ").split(" ")[0])
@@ -374,8 +383,10 @@ def _names_in(case: Case, text: str) -> bool:
 
 
 @transaction.atomic
-def regional_issue_raise(*, title: str, description: str, by: User, case: Case | None = None):
-    """Raise a 地域の課題. The text must not name the person: the case's names are refused."""
+def regional_issue_raise(*, title: str, description: str, by: User, case: Case | None = None,
+                         area_conference: AreaConference | None = None):
+    """Raise a 地域の課題, from a case or from a 重層的支援会議 on a 地域生活課題. The text must not name
+    a person: the case's names are refused (from a meeting: those of every case the worker sees)."""
     from django.utils import timezone as tz
 
     from .models import RegionalIssue
@@ -383,8 +394,11 @@ def regional_issue_raise(*, title: str, description: str, by: User, case: Case |
     with set_actor(by):
         if case is not None and _names_in(case, f"{title}\n{description}"):
             raise DomainError("地域の課題に個人が特定できる情報（氏名・住所など）が含まれています。書き直してください。")
-        return RegionalIssue.objects.create(title=title.strip(), description=description.strip(),
-                                            raised_on=tz.localdate(), raised_by=by)
+        if area_conference is not None and _names_in_any(Case.objects.visible_to(by), f"{title}\n{description}"):
+            raise DomainError("地域の課題に個人が特定できる情報（氏名・住所など）が含まれています。書き直してください。")
+        return RegionalIssue.objects.create(
+            title=title.strip(), description=description.strip(), raised_on=tz.localdate(), raised_by=by,
+            area_conference=area_conference, area=area_conference.area if area_conference is not None else None)
 
 
 # --- 連携シート (referrals) ---
@@ -692,3 +706,98 @@ def duplicate_decide(*, duplicate: PossibleDuplicate, decision: str, by: User) -
         duplicate.decision, duplicate.decided_by, duplicate.decided_at = decision, by, timezone.now()
         duplicate.save(update_fields=["decision", "decided_by", "decided_at"])
         return duplicate
+
+
+# --- 参加支援 and the 重層的支援会議 on a 地域生活課題 (issue 13, items 5 and 7) ---
+
+PERSONAL_DATA_REFUSED = ("{what}に個人が特定できる情報（本人や世帯員の氏名・ふりがな・住所など）が含まれています。"
+                         "個人が特定できないように書き直してください。")
+
+
+def _names_in_any(cases: Any, text: str) -> bool:
+    """Whether the text names the person or a household member of any of these cases (the same check
+    as a 地域の課題 raised from one case, _names_in, applied to each)."""
+    cases = cases.filter(anonymised_at__isnull=True).only(
+        "person_name", "person_kana", "person_phone", "person_address").prefetch_related("household")
+    return any(_names_in(case, text) for case in cases.iterator(chunk_size=500))
+
+
+@transaction.atomic
+def participation_support_add(
+    *, plan: SupportPlan, note: str, by: User, resource: SocialResource | None = None, need_request: dict[str, Any] | None = None,
+) -> ParticipationSupport:
+    """参加支援: the plan names a 社会資源 (or what is sought); optionally asks the area's coordinator
+    at once (``need_request``: area, title, description; see participation_need_request)."""
+    with set_actor(by):
+        plan = SupportPlan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+        if plan.case.status != CaseStatus.OPEN or plan.status not in (PlanStatus.DRAFT, PlanStatus.ACTIVE):
+            raise DomainError("参加支援は、支援中のケースの実施中のプラン（またはその案）にだけ記録できます。")
+        if not note.strip():
+            raise DomainError("参加支援の内容を入力してください。")
+        if resource is not None and resource.status not in (ResourceStatus.ACTIVE, ResourceStatus.PLANNED):
+            raise DomainError(f"社会資源「{resource.name}」は{resource.get_status_display()}のため、つなげません。")
+        support = ParticipationSupport.objects.create(plan=plan, resource=resource, note=note.strip(), created_by=by)
+        if need_request is not None:
+            participation_need_request(support=support, by=by, **need_request)
+            support.refresh_from_db()
+        return support
+
+
+@transaction.atomic
+def participation_need_request(*, support: ParticipationSupport, area: Area, title: str, description: str,
+                               by: User) -> Need:
+    """Ask the coordinator of an area for help: a 地域ニーズ holding only what the worker wrote,
+    refused if it names the person or a household member. The link stays on the case side."""
+    with set_actor(by):
+        support = ParticipationSupport.objects.select_for_update().select_related("plan__case").get(pk=support.pk)
+        case = support.plan.case
+        if support.need_id is not None:
+            raise DomainError("この参加支援は、すでにコーディネーターに依頼しています。")
+        if case.status != CaseStatus.OPEN:
+            raise DomainError(f"このケースは「{case.get_status_display()}」のため、依頼できません。")
+        title, description = title.strip(), description.strip()
+        if not title:
+            raise DomainError("依頼するニーズ（地域ニーズの件名）を入力してください。")
+        if _names_in(case, f"{title}\n{description}"):
+            raise DomainError(PERSONAL_DATA_REFUSED.format(what="コーディネーターへの依頼"))
+        today = timezone.localdate()
+        coverage = area_coverage(day=today, areas=Area.objects.filter(pk=area.pk))
+        if not coverage or coverage[0].status != Coverage.COVERED:
+            raise DomainError(f"{area.name}には今日時点で配置されているコーディネーターがいないため、依頼できません。")
+        # The coordinator asked records it: the need then shows in their own list and area.
+        coordinator = coverage[0].coordinators[0]
+        # Whom the coordinator answers: the worker's organisation, never the case.
+        raised_by = "相談支援機関からの参加支援の依頼"
+        if by.organisation is not None:
+            raised_by += f"（{by.organisation.name}）"
+        need = need_save(need=Need(title=title, description=description, area=area, raised_by=raised_by[:200],
+                                   raised_on=today), coordinator=coordinator, by=by)
+        support.need = need
+        support.save(update_fields=["need"])
+        return need
+
+
+@transaction.atomic
+def area_conference_record(
+    *, held_on: dt.date, issue: str, decisions: str, by: User, area: Area | None = None,
+    attendees: Iterable[User] = (), agencies: Iterable[Agency] = (),
+) -> AreaConference:
+    """重層的支援会議 on a 地域生活課題: no case, so no consent rule; its text must name nobody."""
+    from .models import may_handle_cases
+
+    require_event_dates({"開催日": held_on})
+    with set_actor(by):
+        if not may_handle_cases(by) or not by.organisation_id:
+            raise DomainError("この会議を記録できるのは、相談支援機関に所属する相談支援員です。")
+        if held_on > timezone.localdate():
+            raise DomainError("開催前の会議は記録できません。開催日を確かめてください。")
+        issue, decisions = issue.strip(), decisions.strip()
+        if not issue or not decisions:
+            raise DomainError("検討した地域生活課題と、決定したことを記録してください。")
+        if _names_in_any(Case.objects.visible_to(by), f"{issue}\n{decisions}"):
+            raise DomainError(PERSONAL_DATA_REFUSED.format(what="会議の記録"))
+        conference = AreaConference.objects.create(held_on=held_on, organisation_id=by.organisation_id, area=area,
+                                                   issue=issue, decisions=decisions, recorded_by=by)
+        conference.attendees.set({by, *attendees})
+        conference.agencies.set(list(agencies))
+        return conference

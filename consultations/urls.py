@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import area_conferences, views
 
 app_name = "cases"
 
@@ -37,4 +37,11 @@ urlpatterns = [
     path("<int:pk>/urgent/clear/", views.urgency_clear, name="urgent_clear"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/<int:pk>/", views.duplicate_decide, name="duplicate_decide"),
+    path("<int:pk>/participation/", views.participation_add, name="participation"),
+    path("area-conferences/", area_conferences.area_conference_list, name="area_conferences"),
+    path("area-conferences/new/", area_conferences.area_conference_create, name="area_conference_create"),
+    path("area-conferences/<int:pk>/", area_conferences.area_conference_detail, name="area_conference_detail"),
+    path("area-conferences/<int:pk>/record.pdf", area_conferences.area_conference_pdf, name="area_conference_pdf"),
+    path("area-conferences/<int:pk>/regional-issue/", area_conferences.area_conference_regional_issue,
+         name="area_conference_regional_issue"),
 ]

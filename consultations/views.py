@@ -601,3 +601,31 @@ def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cases:duplicates")
     return render(request, "form_page.html", {"form": form, "title": f"重複の可能性の判断（{pair.new_case}）",
                                               "button": "判断を記録する"})
+
+
+# --- 参加支援 (issue 13, item 5) ---
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def participation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """参加支援 on the case's current plan (else its draft); may ask the area's coordinator for help."""
+    from .forms import ParticipationSupportForm
+
+    case = _assigned_case_or_404(request, pk, fields=["number", "status", "plans"], purpose="参加支援")
+    plan = selectors.plan_for_participation(case)
+    form = ParticipationSupportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if plan is None:
+                raise DomainError("参加支援を記録するプランがありません。先に支援プラン（案）を作ってください。")
+            services.participation_support_add(plan=plan, note=form.cleaned_data["note"],
+                                               resource=form.cleaned_data["resource"], by=request.user,
+                                               need_request=form.need_request())
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "参加支援を記録しました。")
+            return redirect("cases:detail", pk=case.pk)
+    title = f"参加支援（{case}・プラン第{plan.version}版）" if plan else f"参加支援（{case}）"
+    return render(request, "form_page.html", {"form": form, "title": title, "button": "記録する"})

@@ -26,6 +26,8 @@ def portal(request: HttpRequest) -> dict:
         items.append(("活動状況", reverse("activities:dashboard")))
     if user.has_role(Role.CASE_WORKER):
         items.append(("ケース", reverse("cases:list")))
+    elif user.has_role(Role.CITY_STAFF):  # no case, no personal data: the city reads these meetings
+        items.append(("地域生活課題の会議", reverse("cases:area_conferences")))
     if may_see_figures(user):
         items.append(("年度の集計", reverse("cases:figures")))
     if user.has_role(Role.SECRETARIAT) or user.councils_run.exists():

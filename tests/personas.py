@@ -382,6 +382,24 @@ def build_world() -> World:
         by=w.user("worker_1"))
     w.add("case_again", again, "worker_1", "lead_1", need_to_know=True)
     w.add("duplicate_1", again.duplicate_checks.get(), "lead_1", need_to_know=True)
+    # --- 参加支援 (case 1 asks coordinator A for help in Ａ第一地区) and a 重層的支援会議 on a 地域生活課題
+    # held by team 1 with outsider_2 attending. The need holds no personal data: the case team reads it on
+    # the case page, the coordinator's side sees it as any need of the area and nothing of the case.
+    support = case_services.participation_support_add(
+        plan=w["plan_1"], note="参加支援メモ（1）：本人は日中の居場所を希望", resource=w["resource_a"], by=w.user("worker_1"),
+        need_request={"area": area_a1, "title": "日中に通える居場所の紹介", "description": "60代の方が週1回通える場"})
+    w.add("participation_1", support, "worker_1", "agency_1", need_to_know=True)
+    w.markers[support.note] = support
+    w.add("need_participation", support.need, "contractor_a", "coord_a", "worker_1", "agency_1")
+    area_conference = case_services.area_conference_record(
+        held_on=dt.date(2026, 10, 15), area=area_a1, issue="駅前地区で日中に集える場所が足りない（地域生活課題）",
+        decisions="協議体に居場所づくりを提案する", attendees=[w.user("outsider_2")], agencies=[team[1]["agency"]],
+        by=w.user("worker_1"))
+    w.add("area_conference_1", area_conference, "worker_1", "outsider_2")
+    w.markers[area_conference.issue] = area_conference
+    issue = case_services.regional_issue_raise(title="日中の居場所の不足", description="駅前地区に集える場所がない。",
+                                               by=w.user("worker_1"), area_conference=area_conference)
+    w.add("regional_issue_ac", issue)
 
     # --- User rows: seen by the user and by colleagues who act for the organisation (not coordinators).
     for name, persona in w.personas.items():

@@ -94,6 +94,11 @@ def case_worker(p: Persona, t: Target, w: World) -> bool:
     return p.has(Role.CASE_WORKER) and not p.has(Role.COORDINATOR, Role.SECRETARIAT)
 
 
+def area_conference_reader(p: Persona, t: Target, w: World) -> bool:
+    """重層的支援会議 on a 地域生活課題 (no case, no personal data): case workers and city-wide users."""
+    return case_worker(p, t, w) or p.city_wide
+
+
 def assigned(p: Persona, t: Target, w: World) -> bool:
     """Changes to a case: its assigned staff only (an agency under consent reads, never writes)."""
     case = t.obj
@@ -241,8 +246,9 @@ PORTAL: dict[str, Route] = {
     "activities:needs": Route(role(*ACTIVITY_ROLES), lambda w: [Target(query=q) for q in (
         "", "export=csv", "export=xlsx", "q=買い物&status=bogus&area=x")]),
     "activities:need_create": Route(own_coordinator),
-    "activities:need_edit": Route(both(own_work, sees), objs("need_a", "need_b")),
-    "activities:match_create": Route(both(own_work, sees), objs("need_a", "need_b", arg="need_pk")),
+    "activities:need_edit": Route(both(own_work, sees), objs("need_a", "need_b", "need_participation")),
+    "activities:match_create": Route(both(own_work, sees), objs("need_a", "need_b", "need_participation",
+                                                                 arg="need_pk")),
     "councils:list": Route(role(*RUNNING_ROLES)),
     "councils:detail": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS), note="the council's secretariat"),
     "councils:member_add": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS)),
@@ -296,6 +302,15 @@ PORTAL: dict[str, Route] = {
         Target({"pk": w[c].pk}, w[c], query=q) for c in CASES
         for q in ("start=2026-11-01&end=2026-11-30", "", "start=2026-11-30&end=2026-11-01", "start=0001-01-01&end=x")],
         note="the case team; a bad period is the period form again, in Japanese"),
+    "cases:participation": Route(both(case_worker, sees, assigned), objs(*CASES), note="参加支援: assigned staff only"),
+    "cases:area_conferences": Route(area_conference_reader, note="case workers (their team's, attended) and city-wide"),
+    "cases:area_conference_create": Route(both(case_worker, lambda p, t, w: bool(p.user.organisation_id)),
+                                          note="a case worker of an organisation (the team that holds it)"),
+    "cases:area_conference_detail": Route(both(area_conference_reader, sees), objs("area_conference_1"),
+                                          note="no case, no personal data: team, attendees, city-wide read"),
+    "cases:area_conference_pdf": Route(both(area_conference_reader, sees), objs("area_conference_1")),
+    "cases:area_conference_regional_issue": Route(both(case_worker, sees), objs("area_conference_1"),
+                                                  note="team and attendees; city staff read only"),
     "reminders:list": Route(targets=lambda w: [Target(query=q) for q in ("", "unread=1", "page=999")],
                             note="the user's own notices"),
     "reminders:read_all": Route(ok=405, note="POST only"),
