@@ -325,6 +325,10 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
             for entry in case.timeline_entries.all():  # the case is anonymised first: the trigger allows this
                 entry.with_whom, entry.content, entry.next_step = ANONYMISED, ANONYMISED, ""
                 entry.save(update_fields=["with_whom", "content", "next_step"])
+            for urgency in case.urgencies.all():  # the reasons describe the person's situation
+                urgency.reason = ANONYMISED
+                urgency.clear_note = ANONYMISED if urgency.clear_note else ""
+                urgency.save(update_fields=["reason", "clear_note"])
             for meeting in case.support_meetings.prefetch_related("cases", "attendees"):
                 # A 支援会議 may concern several people: its notes go once none of them is current.
                 if all(c.pk == case.pk or c.anonymised_at for c in meeting.cases.all()):

@@ -300,3 +300,15 @@ def test_anonymising_a_closed_case_blanks_its_entries_and_keeps_them(case, worke
     services.cases_anonymise(closed_before=dt.date(2027, 1, 1))
     entry.refresh_from_db()  # still there (the trigger lets the retention job blank an anonymised case's text)
     assert entry.content == services.ANONYMISED and entry.with_whom == services.ANONYMISED
+
+
+def test_anonymising_a_closed_case_blanks_its_urgency_reasons(case, worker):
+    """The reasons for urgency describe the person's situation: retention blanks them too."""
+    from consultations.models import Case, CaseStatus
+
+    services.urgency_mark(case=case, reason="長女から暴力の訴え", by=worker)
+    services.urgency_clear(case=case, note="長女が転居した", by=worker)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED, closed_on=dt.date(2026, 7, 1))
+    services.cases_anonymise(closed_before=dt.date(2027, 1, 1))
+    urgency = case.urgencies.get()
+    assert (urgency.reason, urgency.clear_note) == (services.ANONYMISED, services.ANONYMISED)
