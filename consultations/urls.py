@@ -19,4 +19,8 @@ urlpatterns = [
     path("conferences/<int:pk>/", views.conference_detail, name="conference_detail"),
     path("support-meetings/<int:pk>/", views.support_meeting_detail, name="support_meeting_detail"),
     path("<int:pk>/<str:kind>.pdf", views.case_pdf, name="pdf"),
+    path("<int:pk>/evaluation/", views.evaluation_add, name="evaluation"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>.pdf", views.assessment_pdf, name="assessment_pdf"),
+    path("evaluations/<int:pk>.pdf", views.evaluation_pdf, name="evaluation_pdf"),
 ]

@@ -9,7 +9,7 @@ from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from municipality.errors import DomainError
 
 from . import services
-from .models import Delivery, Notice, Reason
+from .models import CASE_REASONS, Delivery, Notice
 
 RSVP_LINK = re.compile(r"/meetings/rsvp/[^/\s]+/")
 
@@ -55,7 +55,7 @@ class DeliveryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Case records are need-to-know: not even that a case has a monitoring date shows here
         # (the case workers have these reminders among their notices).
-        return super().get_queryset(request).exclude(reason=Reason.MONITORING)
+        return super().get_queryset(request).exclude(reason__in=CASE_REASONS)
 
     @admin.display(description="本文")
     def shown_body(self, obj: Delivery) -> str:

@@ -21,6 +21,7 @@ class Reason(models.TextChoices):
     TERM_EXPIRY = "term_expiry", "任期満了"
     MEETING = "meeting", "会議の開催"
     MONITORING = "monitoring", "モニタリングの時期"
+    EVALUATION = "evaluation", "評価の未記入"
     CERTIFICATE_EXPIRY = "certificate_expiry", "証の有効期間"
     CONTRACT_EXPIRY = "contract_expiry", "委託期間の終了"
     TRAINING = "training", "必須研修の未受講"
@@ -34,9 +35,12 @@ class Reason(models.TextChoices):
 
 # Reminders found by the scans: their stored body is the message, sent in the reminder layout
 # (the city's name, the link, the footer). Other mail is stored as it is sent.
+# Reminders about cases: need-to-know, so the admin's outbox and the digest never show them.
+CASE_REASONS = (Reason.MONITORING, Reason.EVALUATION)
+
 REMINDER_REASONS = frozenset({
-    Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY,
-    Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
+    Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.EVALUATION, Reason.CERTIFICATE_EXPIRY,
+    Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
 })
 
 

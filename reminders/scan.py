@@ -31,7 +31,7 @@ from municipality.models import Municipality, User
 from municipality.roles import Role
 from municipality.wareki import format_wareki
 
-from .models import Delivery, DeliveryStatus, Notice, Reason
+from .models import CASE_REASONS, Delivery, DeliveryStatus, Notice, Reason
 from .registry import registry
 
 
@@ -263,7 +263,7 @@ class Scan:
         counts = [line for part in parts for line in part.counts()]
         counts.append(("送信できなかったメール（管理サイトの「メール送信の記録」）",
                        # as the log shows them: case reminders are not for city staff
-                       Delivery.objects.filter(status=DeliveryStatus.FAILED).exclude(reason=Reason.MONITORING).count()))
+                       Delivery.objects.filter(status=DeliveryStatus.FAILED).exclude(reason__in=CASE_REASONS).count()))
         late = [f"{label} {n}件" for label, n in counts if n] + sorted({p.subject for p in overdue})
         soon = sorted({p.subject for p in upcoming})
         if not late and not soon:
