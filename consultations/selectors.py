@@ -83,10 +83,10 @@ def assessment_sheet(assessment: Assessment) -> dict[str, Any]:
 def evaluation_sheet(evaluation: Evaluation) -> dict[str, Any]:
     """An evaluation with its rows, each row with the goal's text (the 長期目標 first)."""
     plan = evaluation.plan
+    ordered = sorted(evaluation.goals.select_related("goal"),
+                     key=lambda row: (row.goal is not None, row.goal.order if row.goal is not None else 0))
     rows = [{"label": "長期目標" if row.goal is None else f"短期目標{row.goal.order}",
-             "text": plan.goals if row.goal is None else row.goal.text, "row": row}
-            for row in evaluation.goals.select_related("goal")]
-    rows.sort(key=lambda r: (r["row"].goal is not None, r["row"].goal.order if r["row"].goal else 0))
+             "text": plan.goals if row.goal is None else row.goal.text, "row": row} for row in ordered]
     return {"evaluation": evaluation, "plan": plan, "rows": rows}
 
 

@@ -26,14 +26,15 @@ def test_each_reminder_kind_is_declared_once_by_the_app_it_is_about():
     owners = {kind.reason: kind.due.__module__ for kind in kinds}
     assert owners == {
         Reason.TERM_EXPIRY: "councils.reminders", Reason.MEETING: "councils.reminders",
-        Reason.MONITORING: "consultations.reminders", Reason.CERTIFICATE_EXPIRY: "coordinators.reminders",
+        Reason.MONITORING: "consultations.reminders", Reason.EVALUATION: "consultations.reminders",
+        Reason.CERTIFICATE_EXPIRY: "coordinators.reminders",
         Reason.CONTRACT_EXPIRY: "coordinators.reminders", Reason.TRAINING: "coordinators.reminders",
         Reason.VACANCY: "coordinators.reminders", Reason.MONTHLY_REPORT: "activities.reminders",
     }
     assert set(owners) | {Reason.WEEKLY_DIGEST} == REMINDER_REASONS
     # Queued in the order of before: the rest, then what is overdue, then what ends soon.
     assert [kind.reason for kind in kinds] == [
-        Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.TRAINING, Reason.VACANCY,
+        Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.EVALUATION, Reason.TRAINING, Reason.VACANCY,
         Reason.MONTHLY_REPORT, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY]
 
 
