@@ -362,3 +362,27 @@ def test_a_missing_evaluation_reminds_assigned_staff_a_week_after_monitoring(act
                                goals=_all_goals(active_plan), by=case_worker)
     assert not case_reminders.evaluation_still_due(delivery, dt.date(2026, 9, 8))
     assert case_reminders.evaluation_overdue(scan.Scan(dt.date(2026, 9, 9))) == []
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+def test_retention_blanks_the_sheets_too(active_plan, case_worker):
+    import time_machine
+
+    health = AssessmentItem.objects.get(label="健康")
+    assessment = services.assessment_add(case=active_plan.case, issues="家計", answers={health: "山田さんは糖尿病"},
+                                         life_history="山田家の長女として", wishes="自宅で", by=case_worker)
+    evaluation = services.evaluation_record(plan=active_plan, evaluated_on=dt.date(2026, 9, 3), overall="山田さんは自立",
+                                            decision="end", goals=_all_goals(active_plan), by=case_worker)
+    services.conference_hold(case=active_plan.case, timing=Timing.TERMINATION, held_on=dt.date(2026, 9, 10),
+                             plan=active_plan, attendees=[case_worker], by=case_worker, achievement="達成",
+                             termination_evaluation="自立", follow_up_needed=False)
+    with time_machine.travel(dt.datetime(2032, 1, 1, tzinfo=dt.UTC), tick=False):
+        services.cases_anonymise(closed_before=dt.date(2031, 1, 1))
+    assessment.refresh_from_db()
+    evaluation.refresh_from_db()
+    assert "山田" not in assessment.answers.get().text and assessment.life_history == assessment.wishes == ""
+    assert "山田" not in evaluation.overall
+    assert all(i.content == services.ANONYMISED for i in active_plan.items.all())
+    assert all(g.text == services.ANONYMISED for g in active_plan.short_goals.all())
+    assert SupportPlan.objects.get(pk=active_plan.pk).wishes == ""
