@@ -104,8 +104,10 @@ def _assigned_case_or_404(request: HttpRequest, pk: int, *, fields: list[str], p
     return get_case_or_404(request.user, pk, fields=fields, purpose=purpose, assigned_only=True)
 
 
-def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, **initial):
+def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, initial_for=None, **initial):
     case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose=title)
+    if initial_for is not None and request.method == "GET":
+        initial.update(initial_for(case))  # only once the case is known to be this user's
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -194,15 +196,12 @@ def conference_add(request: HttpRequest, pk: int) -> HttpResponse:
                                         agencies=d.pop("agencies"), by=request.user, **d)
 
     return _case_form(request, pk, ConferenceForm, "重層的支援会議", "記録してプランに反映する", apply,
-                      **_conference_initial(request, pk))
+                      initial_for=_conference_initial)
 
 
-def _conference_initial(request: HttpRequest, pk: int) -> dict:
+def _conference_initial(case: Case) -> dict:
     """The form starts from the evaluation that proposes a move (評価シート → 会議)."""
-    if request.method != "GET":
-        return {}
-    case = Case.objects.filter(pk=pk).first()
-    proposal = selectors.pending_evaluation(case) if case is not None else None
+    proposal = selectors.pending_evaluation(case)
     if proposal is None:
         return {}
     text = f"{proposal.evaluated_on:%Y-%m-%d}の評価（今後の方針の案：{proposal.get_decision_display()}）\n{proposal.overall}"
