@@ -107,7 +107,7 @@ def _assigned_case_or_404(request: HttpRequest, pk: int, *, fields: list[str], p
 def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, initial_for=None, **initial):
     case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose=title)
     if initial_for is not None and request.method == "GET":
-        initial.update(initial_for(case))  # only once the case is known to be this user's
+        initial = {**initial, **initial_for(case)}  # only once the case is known to be this user's
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,13 +205,9 @@ def _conference_initial(case: Case) -> dict:
     if proposal is None:
         return {}
     text = f"{proposal.evaluated_on:%Y-%m-%d}の評価（今後の方針の案：{proposal.get_decision_display()}）\n{proposal.overall}"
-    initial = {"timing": Decision(proposal.decision).timing}
-    if proposal.decision == Decision.CHANGE:
-        initial.update(plan_evaluation=text)
-    elif proposal.decision == Decision.END:
-        initial.update(achievement=text)
-    elif proposal.decision == Decision.SUSPEND:
-        initial.update(suspension_reason=text)
+    # The field of the conference form where each timing records its evaluation.
+    field = {Decision.CHANGE: "plan_evaluation", Decision.END: "achievement", Decision.SUSPEND: "suspension_reason"}
+    initial = {"timing": Decision(proposal.decision).timing, field[Decision(proposal.decision)]: text}
     return initial
 
 
@@ -241,7 +237,7 @@ def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
     if latest is not None:
         initial = {name: getattr(latest, name) for name in
                    ("situation", "strengths", "issues", "household_situation", "life_history", "background", "wishes")}
-        initial.update({f"item_{a.item_id}": a.text for a in latest.answers.all()})
+        initial = {**initial, **{f"item_{a.item_id}": a.text for a in latest.answers.all()}}
     form = AssessmentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
