@@ -386,3 +386,19 @@ def test_retention_blanks_the_sheets_too(active_plan, case_worker):
     assert all(i.content == services.ANONYMISED for i in active_plan.items.all())
     assert all(g.text == services.ANONYMISED for g in active_plan.short_goals.all())
     assert SupportPlan.objects.get(pk=active_plan.pk).wishes == ""
+
+
+def test_the_audit_log_holds_no_text_of_the_sheets(active_plan, case_worker):
+    import json
+
+    health = AssessmentItem.objects.get(label="健康")
+    services.assessment_add(case=active_plan.case, issues="秘密の課題", answers={health: "秘密の病名"},
+                            household_situation="秘密の世帯", life_history="秘密の生活歴", background="秘密の背景",
+                            wishes="秘密の意向", strengths="秘密の強み", by=case_worker)
+    services.evaluation_record(plan=active_plan, evaluated_on=dt.date(2026, 9, 3), overall="秘密の所見",
+                               decision="change", goals={None: ("partly", "秘密の変化"),
+                                                         **{g: ("partly", "") for g in active_plan.short_goals.all()}},
+                               by=case_worker)
+    text = json.dumps([e.changes for e in LogEntry.objects.all()], ensure_ascii=False)
+    for secret in ["秘密", "一人で通院", "介護保険の申請", "通院の付き添い", "自宅で暮らし続けたい", "長男"]:
+        assert secret not in text, secret
