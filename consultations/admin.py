@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from councils.models import AgendaItem, Meeting
 from municipality.scoping import visible
 
-from .models import Agency, RegionalIssue
+from .models import Agency, AssessmentItem, RegionalIssue
 
 # Case records have no admin page on purpose: city staff and superusers without a case role
 # must not see case contents anywhere. Case workers use the portal, where every read is logged.
@@ -53,3 +53,16 @@ class RegionalIssueAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a council's agenda may name it; it stays as raised
+
+
+@admin.register(AssessmentItem)
+class AssessmentItemAdmin(admin.ModelAdmin):
+    """The items of 本人の状況 the city's アセスメントシート asks: no personal data, kept by city staff."""
+
+    list_display = ["label", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["active"]
+    search_fields = ["label"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # answers name the item: an item no longer asked is set 使用中 off

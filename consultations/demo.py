@@ -10,7 +10,7 @@ from django.utils import timezone
 from municipality.models import LegalForm, Organisation, User
 
 from . import services
-from .models import Agency, AgencyKind, Case, Timing
+from .models import Agency, AgencyKind, AssessmentItem, Case, Timing
 
 AGENCIES = [
     ("汐見中央地域包括支援センター", AgencyKind.SUPPORT_CENTER),
@@ -38,13 +38,25 @@ def load(out) -> None:
     )
     services.consent_record(case=case, agencies=[center, shakyo, poverty], given_on=today - dt.timedelta(days=55),
                             method="written", by=worker)
+    items = {item.label: item for item in AssessmentItem.objects.all()}
+    answers = {items[label]: text for label, text in [
+        ("健康", "物忘れが進み、通院が途切れがち。"), ("収入・負債", "母の年金のみ。家賃の滞納が2か月。"),
+        ("就労・日中活動", "長男は3年前に離職し、求職していない。")] if label in items}
     assessment = services.assessment_add(case=case, situation="母と長男の二人暮らし。母は要介護認定の申請前。",
                                          strengths="長男は母の世話に協力的", issues="介護サービス未利用、家計の困窮",
+                                         answers=answers, background="長男の離職後、相談できる相手がいなかった。",
+                                         wishes="本人：自宅で暮らしたい。長男：母の世話と両立できる仕事を探したい。",
                                          by=worker)
     plan = services.plan_draft(
         case=case, goals="母が介護サービスを使い、長男が仕事を探せる", policy="包括・生活支援相談センター・社協で分担",
-        contents="要介護認定の申請支援、長男の就労相談、家計改善支援", monitoring_on=today - dt.timedelta(days=2),
-        roles=[(center, "要介護認定の申請と介護サービスの調整"), (poverty, "長男の就労と家計の相談")],
+        contents="要介護認定の申請支援、長男の就労相談、家計改善支援",
+        # Monitoring nine days ago and no evaluation yet: the demo shows both case reminders.
+        monitoring_on=today - dt.timedelta(days=9),
+        short_goals=["母の要介護認定を申請する", "長男が週1回、就労相談に通う"], wishes="自宅で母と暮らし続けたい",
+        agreed_on=today - dt.timedelta(days=40), agreement_method="signature",
+        items=[{"agency": center, "content": "要介護認定の申請と介護サービスの調整", "frequency": "月1回"},
+               {"agency": poverty, "content": "長男の就労と家計の相談", "frequency": "週1回"},
+               {"bearer": "長男", "content": "母の通院の付き添い", "frequency": "月2回"}],
         based_on=assessment, by=worker,
     )
     services.conference_hold(case=case, timing=Timing.CREATION, held_on=today - dt.timedelta(days=40), plan=plan,

@@ -10,21 +10,27 @@ from .models import (
     Agency,
     AreaConference,
     Assessment,
+    AssessmentAnswer,
     Case,
     CaseConference,
     CaseUrgency,
     ConsentMethod,
     ContactMethod,
+    Decision,
+    Degree,
     Domain,
+    Evaluation,
+    EvaluationGoal,
     HouseholdMember,
     ParticipationSupport,
-    PlanRole,
+    PlanGoal,
     Program,
     Referral,
     ReferralBasis,
     ReferralItem,
     RegionalIssue,
     Route,
+    SupportItem,
     SupportMeeting,
     SupportMeetingAttendee,
     SupportPlan,
@@ -105,24 +111,76 @@ class ConsentForm(OnceFormMixin, JapaneseForm):
 
 
 class PlanForm(OnceFormMixin, JapaneseForm):
-    goals = forms.CharField(max_length=max_length_of(SupportPlan, "goals"), label="本人の目標",
+    """プランシート (the 短期目標 and 支援内容 come in the formsets below)."""
+
+    goals = forms.CharField(max_length=max_length_of(SupportPlan, "goals"), label="長期目標",
                             widget=forms.Textarea(attrs={"rows": 2}))
+    wishes = forms.CharField(max_length=max_length_of(SupportPlan, "wishes"), label="本人の意向", required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
     policy = forms.CharField(max_length=max_length_of(SupportPlan, "policy"), label="支援方針",
                              widget=forms.Textarea(attrs={"rows": 2}))
-    contents = forms.CharField(max_length=max_length_of(SupportPlan, "contents"), label="プランの内容",
-                               widget=forms.Textarea(attrs={"rows": 3}))
-    roles = forms.CharField(max_length=LIST_MAX, label="各関係機関の役割（1行に1機関：機関名／役割）", required=False,
-                            widget=forms.Textarea(attrs={"rows": 3}))
-    monitoring_on = EventDateField(label="モニタリングの時期")
+    contents = forms.CharField(max_length=max_length_of(SupportPlan, "contents"), label="プランの内容（補足）",
+                               required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    monitoring_on = EventDateField(label="次回モニタリングの時期")
+    agreed_on = EventDateField(label="本人の同意日（同意を得たとき）", required=False)
+    agreement_method = forms.ChoiceField(label="同意の方法", required=False,
+                                         choices=[("", "—"), *SupportPlan._meta.get_field("agreement_method").choices])
     programs = forms.MultipleChoiceField(label="事業（複数可）", choices=Program.choices, required=False,
                                          widget=forms.CheckboxSelectMultiple,
                                          help_text="選ばないときはケースの事業と同じにします。")
 
-    def clean_roles(self) -> str:
-        text = self.cleaned_data.get("roles", "")
-        _check_lines(text, (("機関名", None),  # must name a registered agency anyway
-                            ("役割", max_length_of(PlanRole, "role"))))
-        return text
+    def clean(self):
+        data = super().clean()
+        if data.get("agreed_on") and not data.get("agreement_method"):
+            self.add_error("agreement_method", "同意の方法（署名・口頭など）を選んでください。")
+        if data.get("agreement_method") and not data.get("agreed_on") and "agreed_on" not in self.errors:
+            self.add_error("agreed_on", "本人の同意日を入力してください。")
+        return data
+
+
+class ShortGoalForm(JapaneseForm):
+    text = forms.CharField(max_length=max_length_of(PlanGoal, "text"), label="短期目標", required=False,
+                           widget=forms.Textarea(attrs={"rows": 1}))
+
+
+class SupportItemForm(JapaneseForm):
+    agency = forms.ModelChoiceField(label="関係機関", queryset=Agency.objects.select_related("organisation"),
+                                    required=False, help_text="本人・家族などが担うときは空欄にして担い手を書きます")
+    bearer = forms.CharField(max_length=max_length_of(SupportItem, "bearer"), label="担い手（本人・家族など）",
+                             required=False)
+    content = forms.CharField(max_length=max_length_of(SupportItem, "content"), label="支援内容・役割", required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    frequency = forms.CharField(max_length=max_length_of(SupportItem, "frequency"), label="頻度", required=False)
+    starts_on = EventDateField(label="期間（から）", required=False)
+    ends_on = EventDateField(label="期間（まで）", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed():
+            return data
+        if not data.get("agency") and not data.get("bearer", "").strip() and "bearer" not in self.errors:
+            self.add_error("bearer", "関係機関を選ぶか、担い手（本人・家族など）を入力してください。")
+        if not data.get("content", "").strip() and "content" not in self.errors:
+            self.add_error("content", "支援内容・役割を入力してください。")
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "期間の終わりが始まりより前です。")
+        return data
+
+
+class _Rows(forms.BaseFormSet):
+    """Rows left empty are not saved; too many rows is a message, not an error page."""
+
+    def filled(self) -> list[dict]:
+        return [form.cleaned_data for form in self.forms if form.has_changed() and form.cleaned_data]
+
+
+SHORT_GOALS_MAX = 10
+SUPPORT_ITEMS_MAX = 30
+ShortGoalFormSet = forms.formset_factory(ShortGoalForm, formset=_Rows, extra=3, max_num=SHORT_GOALS_MAX,
+                                         validate_max=True, absolute_max=SHORT_GOALS_MAX)
+SupportItemFormSet = forms.formset_factory(SupportItemForm, formset=_Rows, extra=4, max_num=SUPPORT_ITEMS_MAX,
+                                           validate_max=True, absolute_max=SUPPORT_ITEMS_MAX)
 
 
 class ConferenceForm(OnceFormMixin, JapaneseForm):
@@ -165,12 +223,84 @@ class ConferenceForm(OnceFormMixin, JapaneseForm):
 
 
 class AssessmentForm(OnceFormMixin, JapaneseForm):
-    situation = forms.CharField(max_length=max_length_of(Assessment, "situation"), label="本人・世帯の状況",
-                                widget=forms.Textarea(attrs={"rows": 3}))
-    strengths = forms.CharField(max_length=max_length_of(Assessment, "strengths"), label="強み・できること", required=False,
-                                widget=forms.Textarea(attrs={"rows": 2}))
-    issues = forms.CharField(max_length=max_length_of(Assessment, "issues"), label="課題",
+    """アセスメントシート: one field for each item of 本人の状況 the city asks (AssessmentItem),
+    then the sheet's fixed parts. Each save is a new version."""
+
+    household_situation = forms.CharField(max_length=max_length_of(Assessment, "household_situation"),
+                                          label="世帯の状況（世帯員の関係・状況）", required=False,
+                                          widget=forms.Textarea(attrs={"rows": 2}))
+    life_history = forms.CharField(max_length=max_length_of(Assessment, "life_history"), label="生活歴",
+                                   required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    issues = forms.CharField(max_length=max_length_of(Assessment, "issues"), label="課題の整理",
                              widget=forms.Textarea(attrs={"rows": 3}))
+    background = forms.CharField(max_length=max_length_of(Assessment, "background"), label="背景要因",
+                                 required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    strengths = forms.CharField(max_length=max_length_of(Assessment, "strengths"), label="本人の強み",
+                                required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    wishes = forms.CharField(max_length=max_length_of(Assessment, "wishes"), label="本人と家族の意向",
+                             required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    situation = forms.CharField(max_length=max_length_of(Assessment, "situation"), label="本人・世帯の状況（概要）",
+                                required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, items=None, **kwargs):
+        from .selectors import assessment_items
+
+        super().__init__(*args, **kwargs)
+        self.items = list(assessment_items() if items is None else items)
+        limit = max_length_of(AssessmentAnswer, "text")
+        situation_fields = {
+            f"item_{item.pk}": forms.CharField(max_length=limit, label=f"本人の状況：{item.label}", required=False,
+                                               help_text=item.help_text, widget=forms.Textarea(attrs={"rows": 2}))
+            for item in self.items}
+        # 本人の状況 first, as on the paper sheet.
+        self.fields = {**situation_fields, **self.fields}
+
+    def answers(self) -> dict:
+        return {item: self.cleaned_data.get(f"item_{item.pk}", "") for item in self.items}
+
+    def texts(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in
+                ("household_situation", "life_history", "background", "wishes")}
+
+
+class EvaluationForm(OnceFormMixin, JapaneseForm):
+    """評価シート: the degree of each goal of the plan (長期目標, then each 短期目標), then the rest."""
+
+    evaluated_on = EventDateField(label="評価日")
+    overall = forms.CharField(max_length=max_length_of(Evaluation, "overall"), label="総合所見",
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    decision = forms.ChoiceField(label="今後の方針（案）", choices=Decision.choices,
+                                 help_text="プラン変更・終結・中断は、次の重層的支援会議で決定します")
+    next_monitoring_on = EventDateField(label="次回モニタリングの時期（継続のとき）", required=False)
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goal_rows: list = [None, *(plan.short_goals.all() if plan is not None else [])]
+        limit = max_length_of(EvaluationGoal, "change")
+        goal_fields = {}
+        for goal in self.goal_rows:
+            key = "long" if goal is None else str(goal.pk)
+            title = "長期目標" if goal is None else f"短期目標{goal.order}"
+            text = (plan.goals if goal is None else goal.text) if plan is not None else ""
+            goal_fields[f"degree_{key}"] = forms.ChoiceField(label=f"{title}の達成度", choices=Degree.choices,
+                                                             help_text=text[:200])
+            goal_fields[f"change_{key}"] = forms.CharField(max_length=limit, label=f"{title}：見られた変化",
+                                                           required=False, widget=forms.Textarea(attrs={"rows": 2}))
+        self.fields = {**goal_fields, **self.fields}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Decision.CONTINUE and not data.get("next_monitoring_on") \
+                and "next_monitoring_on" not in self.errors:
+            self.add_error("next_monitoring_on", "継続のときは次回モニタリングの時期を入力してください。")
+        return data
+
+    def goals(self) -> dict:
+        rows = {}
+        for goal in self.goal_rows:
+            key = "long" if goal is None else str(goal.pk)
+            rows[goal] = (self.cleaned_data.get(f"degree_{key}", ""), self.cleaned_data.get(f"change_{key}", ""))
+        return rows
 
 
 class StaffForm(OnceFormMixin, JapaneseForm):

@@ -211,9 +211,15 @@ def current_consent_q(day: dt.date, prefix: str = "") -> Q:
 class Assessment(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="assessments")
     version = models.PositiveIntegerField("版")
-    situation = models.TextField("本人・世帯の状況", max_length=8000)
-    strengths = models.TextField("強み・できること", max_length=4000, blank=True)
-    issues = models.TextField("課題", max_length=8000)
+    # The アセスメントシート (see AssessmentItem for 本人の状況): the old free text stays in
+    # ``situation`` (now the overview), ``strengths`` is 本人の強み and ``issues`` 課題の整理.
+    situation = models.TextField("本人・世帯の状況（概要）", max_length=8000, blank=True)
+    strengths = models.TextField("本人の強み", max_length=4000, blank=True)
+    issues = models.TextField("課題の整理", max_length=8000)
+    household_situation = models.TextField("世帯の状況（世帯員の関係・状況）", max_length=4000, blank=True)
+    life_history = models.TextField("生活歴", max_length=4000, blank=True)
+    background = models.TextField("背景要因", max_length=4000, blank=True)
+    wishes = models.TextField("本人と家族の意向", max_length=4000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
@@ -222,7 +228,8 @@ class Assessment(models.Model):
         verbose_name = verbose_name_plural = "アセスメント"
         ordering = ["case", "-version"]
         constraints = [
-            *text_limits("assessment", situation=8000, strengths=4000, issues=8000),
+            *text_limits("assessment", situation=8000, strengths=4000, issues=8000, household_situation=4000,
+                         life_history=4000, background=4000, wishes=4000),
             models.UniqueConstraint(fields=["case", "version"], name="assessment_version_once"),
         ]
 
@@ -244,10 +251,15 @@ class SupportPlan(models.Model):
     case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="plans")
     version = models.PositiveIntegerField("版")
     status = models.CharField("状態", max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
-    goals = models.TextField("本人の目標", max_length=2000)
+    # The プランシート: ``goals`` is the 長期目標 (短期目標: PlanGoal; 支援内容: SupportItem).
+    goals = models.TextField("長期目標", max_length=2000)
     policy = models.TextField("支援方針", max_length=4000)
-    contents = models.TextField("プランの内容", max_length=8000)
-    monitoring_on = models.DateField("モニタリングの時期", validators=[validate_event_date])
+    contents = models.TextField("プランの内容（補足）", max_length=8000, blank=True)
+    monitoring_on = models.DateField("次回モニタリングの時期", validators=[validate_event_date])
+    wishes = models.TextField("本人の意向", max_length=2000, blank=True)
+    agreed_on = models.DateField("本人の同意日", null=True, blank=True, validators=[validate_event_date])
+    agreement_method = models.CharField("同意の方法", max_length=10, blank=True, choices=[
+        ("signature", "署名"), ("oral", "口頭"), ("other", "その他")])
     based_on = models.ForeignKey(Assessment, verbose_name="もとにしたアセスメント", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="plans")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.PROTECT,
@@ -258,7 +270,9 @@ class SupportPlan(models.Model):
         verbose_name = verbose_name_plural = "支援プラン"
         ordering = ["case", "-version"]
         constraints = [
-            *text_limits("supportplan", goals=2000, policy=4000, contents=8000),
+            *text_limits("supportplan", goals=2000, policy=4000, contents=8000, wishes=2000),
+            models.CheckConstraint(condition=Q(agreed_on__isnull=True) | ~Q(agreement_method=""),
+                                   name="plan_agreement_has_method"),
             models.UniqueConstraint(fields=["case", "version"], name="plan_version_once"),
             models.UniqueConstraint(fields=["case"], condition=Q(status="active"), name="one_active_plan_per_case"),
         ]
@@ -774,3 +788,168 @@ class AreaConferenceAgency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conference} {self.agency}"
+
+
+# --- sheets: アセスメントシート, プランシート, 評価シート ---
+
+class AssessmentItem(models.Model):
+    """One item of 本人の状況 that the city asks in its アセスメントシート (健康, 住まい …).
+
+    Data, not code: city staff add, reorder or retire items in the admin. An answer keeps the
+    label it was asked under, so an old version reads as it was written."""
+
+    label = models.CharField("項目", max_length=50, unique=True)
+    help_text = models.CharField("記入の手引き", max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField("並び順", default=0)
+    active = models.BooleanField("使用中", default=True, help_text="使わなくなった項目は外します（過去の記録には残ります）")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アセスメントの項目（本人の状況）"
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AssessmentAnswer(models.Model):
+    assessment = models.ForeignKey(Assessment, verbose_name="アセスメント", on_delete=models.PROTECT,
+                                   related_name="answers")
+    item = models.ForeignKey(AssessmentItem, verbose_name="項目", on_delete=models.PROTECT, related_name="+")
+    label = models.CharField("項目（記入時）", max_length=50)
+    text = models.TextField("内容", max_length=4000)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アセスメントの記入内容（本人の状況）"
+        ordering = ["assessment", "pk"]
+        constraints = [
+            *text_limits("assessmentanswer", text=4000),
+            models.UniqueConstraint(fields=["assessment", "item"], name="assessment_answer_once_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} 項目 {self.item_id}"
+
+
+class PlanGoal(models.Model):
+    """短期目標 of a plan (the 長期目標 is SupportPlan.goals)."""
+
+    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="short_goals")
+    order = models.PositiveSmallIntegerField("番号")
+    text = models.TextField("短期目標", max_length=1000)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短期目標"
+        ordering = ["plan", "order"]
+        constraints = [
+            *text_limits("plangoal", text=1000),
+            models.UniqueConstraint(fields=["plan", "order"], name="plan_goal_order_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} 短期目標{self.order}"
+
+
+class SupportItem(models.Model):
+    """支援内容: who does what, how often, from when to when. An agency from the register, or for
+    the person's or family's own part a text 担い手."""
+
+    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="items")
+    order = models.PositiveSmallIntegerField("番号")
+    agency = models.ForeignKey(Agency, verbose_name="関係機関", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    bearer = models.CharField("担い手（本人・家族など）", max_length=100, blank=True)
+    content = models.TextField("支援内容・役割", max_length=1000)
+    frequency = models.CharField("頻度", max_length=100, blank=True)
+    starts_on = models.DateField("期間（から）", null=True, blank=True, validators=[validate_event_date])
+    ends_on = models.DateField("期間（まで）", null=True, blank=True, validators=[validate_event_date])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "支援内容"
+        ordering = ["plan", "order"]
+        constraints = [
+            *text_limits("supportitem", content=1000),
+            models.UniqueConstraint(fields=["plan", "order"], name="support_item_order_once"),
+            models.CheckConstraint(condition=Q(agency__isnull=False) | ~Q(bearer=""), name="support_item_has_bearer"),
+            models.CheckConstraint(condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True)
+                                   | Q(ends_on__gte=models.F("starts_on")), name="support_item_period_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} 支援内容{self.order}"
+
+    @property
+    def who(self) -> str:
+        return str(self.agency) if self.agency_id else self.bearer
+
+
+class Degree(models.TextChoices):
+    ACHIEVED = "achieved", "達成"
+    PARTLY = "partly", "一部達成"
+    NOT_ACHIEVED = "not_achieved", "未達成"
+    UNKNOWN = "unknown", "評価できない"
+
+
+class Decision(models.TextChoices):
+    """What the evaluation proposes; a 重層的支援会議 decides change, end and suspension."""
+
+    CONTINUE = "continue", "継続"
+    CHANGE = "change", "プラン変更"
+    END = "end", "終結"
+    SUSPEND = "suspend", "中断"
+
+    @property
+    def timing(self) -> str | None:
+        return {"change": Timing.CHANGE, "end": Timing.TERMINATION, "suspend": Timing.SUSPENSION}.get(self.value)
+
+
+class Evaluation(models.Model):
+    """評価シート: at a monitoring, how far each goal came and what the staff propose."""
+
+    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="evaluations")
+    for_monitoring_on = models.DateField("対象のモニタリングの時期", validators=[validate_event_date])
+    evaluated_on = models.DateField("評価日", validators=[validate_event_date])
+    overall = models.TextField("総合所見", max_length=4000)
+    decision = models.CharField("今後の方針（案）", max_length=10, choices=Decision.choices)
+    next_monitoring_on = models.DateField("次回モニタリングの時期（継続のとき）", null=True, blank=True,
+                                          validators=[validate_event_date])
+    conference = models.OneToOneField(CaseConference, verbose_name="決定した重層的支援会議", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="evaluation")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "評価"
+        ordering = ["plan", "-evaluated_on", "-pk"]
+        constraints = [
+            *text_limits("evaluation", overall=4000),
+            models.UniqueConstraint(fields=["plan", "for_monitoring_on"], name="evaluation_once_per_monitoring"),
+            models.CheckConstraint(condition=~Q(decision="continue") | Q(next_monitoring_on__isnull=False),
+                                   name="evaluation_continue_has_next_monitoring"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} 評価（{self.evaluated_on}）"
+
+
+class EvaluationGoal(models.Model):
+    """The degree one goal was achieved: the 長期目標 (goal empty) or a 短期目標."""
+
+    evaluation = models.ForeignKey(Evaluation, verbose_name="評価", on_delete=models.PROTECT, related_name="goals")
+    goal = models.ForeignKey(PlanGoal, verbose_name="短期目標（空欄は長期目標）", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    degree = models.CharField("達成度", max_length=12, choices=Degree.choices)
+    change = models.TextField("見られた変化", max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "目標ごとの評価"
+        ordering = ["evaluation", "pk"]  # the service writes the 長期目標 first, then the 短期目標 in order
+        constraints = [
+            *text_limits("evaluationgoal", change=2000),
+            models.UniqueConstraint(fields=["evaluation", "goal"], name="evaluation_goal_once"),
+            models.UniqueConstraint(fields=["evaluation"], condition=Q(goal__isnull=True),
+                                    name="evaluation_long_goal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} 目標 {self.goal_id or '長期'}"

@@ -1,7 +1,7 @@
-"""The case work's reminders (SPEC §8): a support plan's monitoring date has come; an urgent case
-has had no 支援会議 by its date; a case with an active plan whose 支援経過 has gone silent; a 連携シート
-is still unanswered. The texts name the case by its number only: no personal data leaves the case
-pages."""
+"""The case work's reminders (SPEC §8): a support plan's monitoring date has come, and its 評価 is
+not written a week later; an urgent case has had no 支援会議 by its date; a case with an active plan
+whose 支援経過 has gone silent; a 連携シート is still unanswered. The texts name the case by its number
+only: no personal data leaves the case pages."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from reminders.scan import Planned, Scan, object_id, step_day, text, url_for, wa
 from .models import (
     CaseUrgency,
     Consent,
+    Evaluation,
     PlanStatus,
     Referral,
     ReferralStatus,
@@ -65,6 +66,54 @@ def monitoring_still_due(delivery: Delivery, today: dt.date) -> bool:
         pk=pk, status=PlanStatus.ACTIVE, monitoring_on=day,
         case_id__in=Consent.objects.filter(current_consent_q(today)).values("case_id"),
     ).exists()
+
+
+# --- 評価 not written a week after monitoring ---
+
+EVALUATION_GRACE = dt.timedelta(days=7)
+
+
+def _unevaluated(plans):
+    """Plans with no evaluation for their current monitoring date."""
+    return plans.exclude(Exists(Evaluation.objects.filter(plan=OuterRef("pk"),
+                                                          for_monitoring_on=OuterRef("monitoring_on"))))
+
+
+def evaluation_overdue(scan: Scan) -> list[Planned]:
+    """A week after an active plan's monitoring date, still no evaluation (評価シート) for it: its
+    assigned staff and the CSW, while the person's consent lasts. The text names the case number only."""
+    current = Consent.objects.filter(current_consent_q(scan.today)).values("case_id")
+    plans = _unevaluated(
+        SupportPlan.objects.filter(status=PlanStatus.ACTIVE, monitoring_on__lte=scan.today - EVALUATION_GRACE,
+                                   case_id__in=current)
+    ).select_related("case__csw").prefetch_related("case__assigned_staff").order_by("pk")
+    planned = []
+    for plan in plans:
+        case = plan.case
+        users = {u.pk: u for u in case.assigned_staff.all()}
+        if case.csw is not None:
+            users[case.csw.pk] = case.csw
+        subject = text("consultations/reminders/evaluation_subject.txt", case=str(case))
+        body = text("consultations/reminders/evaluation_body.txt", case=str(case), version=str(plan.version),
+                    monitoring_on=wareki(plan.monitoring_on))
+        for user in users.values():
+            if user.is_active:
+                planned.append(Planned(
+                    user.email, user.pk, Reason.EVALUATION, f"consultations.plan:{plan.pk}",
+                    plan.monitoring_on.isoformat(), subject, body, url_for("cases:evaluation", case.pk),
+                ))
+    return planned
+
+
+def evaluation_still_due(delivery: Delivery, today: dt.date) -> bool:
+    """The plan still active at that monitoring date, still without its evaluation, consent current."""
+    pk, day = object_id(delivery.object_key), step_day(delivery.step)
+    if pk is None or day is None:
+        return False
+    return _unevaluated(SupportPlan.objects.filter(
+        pk=pk, status=PlanStatus.ACTIVE, monitoring_on=day,
+        case_id__in=Consent.objects.filter(current_consent_q(today)).values("case_id"),
+    )).exists()
 
 
 # --- 連携シート (referrals) ---
@@ -227,6 +276,7 @@ def urgent_meeting_still_due(delivery: Delivery, today: dt.date) -> bool:
 
 
 KINDS = [ReminderKind(Reason.MONITORING, due=monitoring, still_due=monitoring_still_due),
+         ReminderKind(Reason.EVALUATION, due=evaluation_overdue, still_due=evaluation_still_due, digest=None),
          ReminderKind(Reason.URGENT_MEETING, due=urgent_meeting, still_due=urgent_meeting_still_due),
          ReminderKind(Reason.TIMELINE_SILENT, due=timeline_silent, still_due=timeline_silent_still_due),
          ReminderKind(Reason.REFERRAL, due=referral_unanswered, still_due=referral_still_due)]

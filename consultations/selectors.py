@@ -19,16 +19,20 @@ from .access import cases_visible_to, log_reads
 from .models import (
     Agency,
     AreaConference,
+    Assessment,
+    AssessmentItem,
     Case,
     CaseConference,
     CaseUrgency,
+    Decision,
     DuplicateDecision,
+    Evaluation,
     ParticipationSupport,
     PlanProgram,
-    PlanRole,
     PlanStatus,
     PossibleDuplicate,
     Program,
+    SupportItem,
     SupportPlan,
     current_consent_q,
     team_lead_q,
@@ -47,7 +51,7 @@ def case_record(case: Case) -> dict[str, Any]:
         "household": case.household.all(),
         "consents": case.consents.prefetch_related("agencies__organisation"),
         "assessments": case.assessments.all(),
-        "plans": case.plans.prefetch_related("roles__agency__organisation", Prefetch(
+        "plans": case.plans.prefetch_related("items__agency__organisation", "short_goals", "evaluations", Prefetch(
             "program_rows", queryset=in_law_order(PlanProgram.objects.all()))),
         "programs": in_law_order(case.program_rows.all()),
         "conferences": case.conferences.select_related("plan"),
@@ -70,12 +74,45 @@ def case_sheet(case: Case) -> dict[str, Any]:
 
 
 def case_plan_for_sheet(case: Case) -> SupportPlan | None:
-    return (case.plans.prefetch_related("roles__agency__organisation").exclude(status=PlanStatus.DRAFT).first()
-            or case.plans.prefetch_related("roles__agency__organisation").first())
+    plans = case.plans.prefetch_related("items__agency__organisation", "short_goals")
+    return plans.exclude(status=PlanStatus.DRAFT).first() or plans.first()
 
 
-def conference_roles(conference: CaseConference) -> QuerySet[PlanRole]:
-    return conference.plan.roles.select_related("agency__organisation")
+def conference_roles(conference: CaseConference) -> QuerySet[SupportItem]:
+    return conference.plan.items.select_related("agency__organisation")
+
+
+# --- sheets ---
+
+def assessment_items() -> QuerySet[AssessmentItem]:
+    """The items of 本人の状況 the city asks now (AssessmentItem, kept by city staff in the admin)."""
+    return AssessmentItem.objects.filter(active=True)
+
+
+def assessment_of(case: Case, pk: int) -> Assessment | None:
+    return case.assessments.prefetch_related("answers").filter(pk=pk).first()
+
+
+def assessment_sheet(assessment: Assessment) -> dict[str, Any]:
+    return {"assessment": assessment, "answers": assessment.answers.all(),
+            "household": assessment.case.household.all()}
+
+
+def evaluation_sheet(evaluation: Evaluation) -> dict[str, Any]:
+    """An evaluation with its rows, each row with the goal's text (the 長期目標 first)."""
+    plan = evaluation.plan
+    ordered = sorted(evaluation.goals.select_related("goal"),
+                     key=lambda row: (row.goal is not None, row.goal.order if row.goal is not None else 0))
+    rows = [{"label": "長期目標" if row.goal is None else f"短期目標{row.goal.order}",
+             "text": plan.goals if row.goal is None else row.goal.text, "row": row} for row in ordered]
+    return {"evaluation": evaluation, "plan": plan, "rows": rows}
+
+
+def pending_evaluation(case: Case) -> Evaluation | None:
+    """The newest evaluation of the case's active plan proposing a move that no 重層的支援会議 has
+    decided yet (継続 needs no meeting)."""
+    return (Evaluation.objects.filter(plan__case=case, plan__status=PlanStatus.ACTIVE, conference__isnull=True)
+            .exclude(decision=Decision.CONTINUE).select_related("plan").order_by("-evaluated_on", "-pk").first())
 
 
 def agencies_by_name() -> dict[str, Agency]:

@@ -12,7 +12,7 @@ does not, but binds every attendee to confidentiality.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from auditlog.context import set_actor
@@ -34,6 +34,8 @@ from .models import (
     Agency,
     AreaConference,
     Assessment,
+    AssessmentAnswer,
+    AssessmentItem,
     Case,
     CaseConference,
     CaseProgram,
@@ -41,12 +43,16 @@ from .models import (
     CaseStatus,
     CaseUrgency,
     Consent,
+    Decision,
+    Degree,
     Domain,
     DuplicateDecision,
+    Evaluation,
+    EvaluationGoal,
     HouseholdMember,
     ParticipationSupport,
+    PlanGoal,
     PlanProgram,
-    PlanRole,
     PlanStatus,
     PossibleDuplicate,
     Program,
@@ -54,6 +60,7 @@ from .models import (
     ReferralBasis,
     ReferralItem,
     ReferralStatus,
+    SupportItem,
     SupportMeeting,
     SupportMeetingAttendee,
     SupportPlan,
@@ -147,27 +154,69 @@ def consent_withdraw(*, consent: Consent, on: dt.date, by: User) -> Consent:
         return consent
 
 
+ASSESSMENT_TEXTS = ("household_situation", "life_history", "background", "wishes")
+
+
 @transaction.atomic
-def assessment_add(*, case: Case, situation: str, issues: str, by: User, strengths: str = "") -> Assessment:
+def assessment_add(
+    *, case: Case, issues: str, by: User, situation: str = "", strengths: str = "",
+    answers: Mapping[AssessmentItem, str] | None = None, **texts: str,
+) -> Assessment:
+    """A new version of the アセスメントシート; the earlier versions stay as they were written.
+
+    ``answers``: 本人の状況, item by item (the items the city asks: AssessmentItem); ``texts``:
+    世帯の状況, 生活歴, 背景要因, 本人と家族の意向."""
+    unknown = set(texts) - set(ASSESSMENT_TEXTS)
+    if unknown:
+        raise TypeError(f"unknown assessment fields: {sorted(unknown)}")
     with set_actor(by):
         case = Case.objects.select_for_update().get(pk=case.pk)
+        if not issues.strip():
+            raise DomainError("課題の整理を入力してください。")
         version = (case.assessments.aggregate(v=Max("version"))["v"] or 0) + 1
-        return Assessment.objects.create(case=case, version=version, situation=situation, strengths=strengths,
-                                         issues=issues, created_by=by)
+        assessment = Assessment.objects.create(case=case, version=version, situation=situation, strengths=strengths,
+                                               issues=issues, created_by=by, **texts)
+        for item, text in (answers or {}).items():
+            if text.strip():  # one at a time: each row gets its audit entry
+                AssessmentAnswer.objects.create(assessment=assessment, item=item, label=item.label, text=text.strip())
+        return assessment
 
 
 @transaction.atomic
 def plan_draft(
-    *, case: Case, goals: str, policy: str, contents: str, monitoring_on: dt.date, by: User,
+    *, case: Case, goals: str, policy: str, monitoring_on: dt.date, by: User, contents: str = "",
     roles: Iterable[tuple[Agency, str]] = (), based_on: Assessment | None = None,
-    programs: Iterable[str] | None = None,
+    programs: Iterable[str] | None = None, short_goals: Iterable[str] = (),
+    items: Iterable[Mapping[str, Any]] = (), wishes: str = "", agreed_on: dt.date | None = None,
+    agreement_method: str = "",
 ) -> SupportPlan:
-    """A new version of the plan, as a draft for the next 重層的支援会議.
+    """A new version of the プランシート, as a draft for the next 重層的支援会議.
 
+    ``items``: 支援内容 (agency or bearer, content, frequency, starts_on, ends_on); ``roles``: the
+    older shape (agency, role), kept for callers that have only that, saved as 支援内容 too.
     ``programs``: the 事業 of this plan (default: the case's). A 事業 new to the case is added to the
     case too, so that the case's 事業 are every one it has been supported under (yearly figures)."""
-    require_event_dates({"モニタリングの時期": monitoring_on})
+    require_event_dates({"モニタリングの時期": monitoring_on, "本人の同意日": agreed_on})
+    items = [dict(item) for item in items] + [{"agency": agency, "content": role} for agency, role in roles]
+    short_goals = [g.strip() for g in short_goals if g.strip()]
+    for number, item in enumerate(items, start=1):
+        require_event_dates({f"支援内容{number}の期間（から）": item.get("starts_on"),
+                             f"支援内容{number}の期間（まで）": item.get("ends_on")})
     with set_actor(by):
+        if not goals.strip():
+            raise DomainError("長期目標を入力してください。")
+        if agreed_on is not None and not agreement_method:
+            raise DomainError("本人の同意の方法（署名・口頭など）を選んでください。")
+        if agreement_method and agreed_on is None:
+            raise DomainError("本人の同意日を入力してください。")
+        for number, item in enumerate(items, start=1):
+            if item.get("agency") is None and not str(item.get("bearer", "")).strip():
+                raise DomainError(f"支援内容{number}の関係機関か担い手（本人・家族など）を入力してください。")
+            if not str(item.get("content", "")).strip():
+                raise DomainError(f"支援内容{number}の内容を入力してください。")
+            starts, ends = item.get("starts_on"), item.get("ends_on")
+            if starts and ends and ends < starts:
+                raise DomainError(f"支援内容{number}の期間の終わり（{_w(ends)}）が始まり（{_w(starts)}）より前です。")
         case = Case.objects.select_for_update().get(pk=case.pk)
         chosen = _programs(case.program_rows.values_list("program", flat=True) if programs is None else programs)
         if case.status != CaseStatus.OPEN:
@@ -176,12 +225,62 @@ def plan_draft(
             raise DomainError("会議にかけていないプランの案がすでにあります。その案を使ってください。")
         version = (case.plans.aggregate(v=Max("version"))["v"] or 0) + 1
         plan = SupportPlan.objects.create(case=case, version=version, goals=goals, policy=policy, contents=contents,
-                                          monitoring_on=monitoring_on, based_on=based_on, created_by=by)
-        for agency, role in roles:
-            PlanRole.objects.create(plan=plan, agency=agency, role=role)
+                                          monitoring_on=monitoring_on, based_on=based_on, created_by=by, wishes=wishes,
+                                          agreed_on=agreed_on, agreement_method=agreement_method)
+        for order, text in enumerate(short_goals, start=1):
+            PlanGoal.objects.create(plan=plan, order=order, text=text)
+        for order, item in enumerate(items, start=1):
+            SupportItem.objects.create(
+                plan=plan, order=order, agency=item.get("agency"), bearer=str(item.get("bearer", "")).strip(),
+                content=str(item["content"]).strip(), frequency=str(item.get("frequency", "")).strip(),
+                starts_on=item.get("starts_on"), ends_on=item.get("ends_on"))
         PlanProgram.objects.bulk_create(PlanProgram(plan=plan, program=p) for p in chosen)
         CaseProgram.objects.bulk_create((CaseProgram(case=case, program=p) for p in chosen), ignore_conflicts=True)
         return plan
+
+
+@transaction.atomic
+def evaluation_record(
+    *, plan: SupportPlan, evaluated_on: dt.date, overall: str, decision: str, by: User,
+    goals: Mapping[PlanGoal | None, tuple[str, str]], next_monitoring_on: dt.date | None = None,
+) -> Evaluation:
+    """評価 at the plan's monitoring: each goal's degree (``goals``: None for the 長期目標, then each
+    短期目標 → (degree, change)), an overall comment and the proposed decision. 継続 moves the
+    plan's monitoring date; プラン変更・終結・中断 go to the next 重層的支援会議, which decides."""
+    require_event_dates({"評価日": evaluated_on, "次回モニタリングの時期": next_monitoring_on})
+    with set_actor(by):
+        plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != PlanStatus.ACTIVE:
+            raise DomainError("評価は実施中のプランについてだけ記録できます。")
+        if evaluated_on > timezone.localdate():
+            raise DomainError("評価日が今日より後です。日付を確かめてください。")
+        if decision not in Decision.values:
+            raise DomainError("今後の方針（案）を選んでください（継続・プラン変更・終結・中断）。")
+        if not overall.strip():
+            raise DomainError("総合所見を入力してください。")
+        if plan.evaluations.filter(for_monitoring_on=plan.monitoring_on).exists():
+            raise DomainError(f"このモニタリング（{_w(plan.monitoring_on)}）の評価はすでに記録されています。")
+        wanted = [None, *plan.short_goals.all()]
+        missing = [("長期目標" if g is None else f"短期目標{g.order}") for g in wanted
+                   if g not in goals or goals[g][0] not in Degree.values]
+        if missing:
+            raise DomainError(f"達成度を選んでください（{'、'.join(missing)}）。")
+        if decision == Decision.CONTINUE:
+            if next_monitoring_on is None:
+                raise DomainError("継続のときは次回モニタリングの時期を入力してください。")
+            if next_monitoring_on <= evaluated_on:
+                raise DomainError("次回モニタリングの時期は評価日より後にしてください。")
+        evaluation = Evaluation.objects.create(
+            plan=plan, for_monitoring_on=plan.monitoring_on, evaluated_on=evaluated_on, overall=overall.strip(),
+            decision=decision, next_monitoring_on=next_monitoring_on if decision == Decision.CONTINUE else None,
+            created_by=by)
+        for goal in wanted:
+            degree, change = goals[goal]
+            EvaluationGoal.objects.create(evaluation=evaluation, goal=goal, degree=degree, change=change.strip())
+        if decision == Decision.CONTINUE and next_monitoring_on is not None:
+            plan.monitoring_on = next_monitoring_on
+            plan.save(update_fields=["monitoring_on"])
+        return evaluation
 
 
 REQUIRED = {
@@ -220,6 +319,7 @@ def conference_hold(
             if not str(record.get(field, "")).strip():
                 raise DomainError(f"{Timing(timing).label}の会議では「{label}」を記録してください。")
         active = case.plans.filter(status=PlanStatus.ACTIVE).exclude(pk=plan.pk).first()
+        proposal = selectors.pending_evaluation(case)  # before the plan moves: it is of the active plan
 
         if timing == Timing.CREATION:
             if plan.status != PlanStatus.DRAFT or active is not None or case.plans.exclude(
@@ -252,6 +352,11 @@ def conference_hold(
                                                    recorded_by=by, **record)
         conference.attendees.set(list(attendees))
         conference.agencies.set(list(agencies))
+        # The evaluation that proposed this move is decided by this meeting (whatever it decided).
+        evaluated_plan = active if timing == Timing.CHANGE else plan
+        if proposal is not None and evaluated_plan is not None and proposal.plan_id == evaluated_plan.pk:
+            proposal.conference = conference
+            proposal.save(update_fields=["conference"])
         return conference
 
 
@@ -301,8 +406,16 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
             for assessment in case.assessments.all():
                 assessment.situation, assessment.strengths, assessment.issues = ANONYMISED, "", ANONYMISED
                 assessment.save()
-            for plan in case.plans.prefetch_related("roles"):
+            for assessment in case.assessments.prefetch_related("answers"):
+                for field in ASSESSMENT_TEXTS:
+                    setattr(assessment, field, "")
+                assessment.save()
+                for answer in assessment.answers.all():
+                    answer.text = ANONYMISED
+                    answer.save()
+            for plan in case.plans.prefetch_related("roles", "short_goals", "items", "evaluations__goals"):
                 plan.goals = plan.policy = plan.contents = ANONYMISED
+                plan.wishes = ""
                 plan.save()
                 for role in plan.roles.all():
                     role.role = ANONYMISED
@@ -310,6 +423,20 @@ def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[s
                 for support in plan.participation_supports.all():
                     support.note = ANONYMISED  # the 地域ニーズ it asked for holds no personal data: kept
                     support.save()
+                for goal in plan.short_goals.all():
+                    goal.text = ANONYMISED
+                    goal.save()
+                for item in plan.items.all():
+                    item.content = ANONYMISED
+                    item.bearer = ANONYMISED if item.bearer else ""
+                    item.frequency = ""
+                    item.save()
+                for evaluation in plan.evaluations.all():
+                    evaluation.overall = ANONYMISED
+                    evaluation.save()
+                    for row in evaluation.goals.all():
+                        row.change = ""
+                        row.save()
             for conference in case.conferences.all():
                 for field in ("situation_change", "plan_evaluation", "achievement", "termination_evaluation",
                               "follow_up_method", "suspension_reason"):

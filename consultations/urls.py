@@ -44,4 +44,8 @@ urlpatterns = [
     path("area-conferences/<int:pk>/record.pdf", area_conferences.area_conference_pdf, name="area_conference_pdf"),
     path("area-conferences/<int:pk>/regional-issue/", area_conferences.area_conference_regional_issue,
          name="area_conference_regional_issue"),
+    path("<int:pk>/evaluation/", views.evaluation_add, name="evaluation"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>.pdf", views.assessment_pdf, name="assessment_pdf"),
+    path("evaluations/<int:pk>.pdf", views.evaluation_pdf, name="evaluation_pdf"),
 ]

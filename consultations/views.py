@@ -35,17 +35,30 @@ from .forms import (
     ConferenceForm,
     ConsentForm,
     DuplicateDecisionForm,
+    EvaluationForm,
     IntakeForm,
     PlanForm,
     ReferralForm,
     ReferralReturnForm,
     RegionalIssueForm,
+    ShortGoalFormSet,
     StaffForm,
+    SupportItemFormSet,
     SupportMeetingForm,
     UrgencyClearForm,
     UrgencyForm,
 )
-from .models import Agency, Case, Consent, PlanStatus, Program, ReferralStatus, is_team_lead
+from .models import (
+    Assessment,
+    Case,
+    Consent,
+    Decision,
+    Evaluation,
+    PlanStatus,
+    Program,
+    ReferralStatus,
+    is_team_lead,
+)
 
 
 def case_worker_required(view):
@@ -122,8 +135,10 @@ def _assigned_case_or_404(request: HttpRequest, pk: int, *, fields: list[str], p
     return get_case_or_404(request.user, pk, fields=fields, purpose=purpose, assigned_only=True)
 
 
-def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, **initial):
+def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, initial_for=None, **initial):
     case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose=title)
+    if initial_for is not None and request.method == "GET":
+        initial = {**initial, **initial_for(case)}  # only once the case is known to be this user's
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,26 +177,40 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
     return redirect("cases:detail", pk=case.pk)
 
 
-def _roles(text: str) -> list[tuple[Agency, str]]:
-    roles = []
-    by_name = selectors.agencies_by_name()
-    for line in text.splitlines():
-        name, _, role = line.replace("/", "／").partition("／")
-        if not line.strip():
-            continue
-        if name.strip() not in by_name:
-            raise DomainError(f"関係機関「{name.strip()}」が登録されていません。")
-        roles.append((by_name[name.strip()], role.strip()))
-    return roles
-
-
 @case_worker_required
 @require_http_methods(["GET", "POST"])
 @submit_once
 def plan_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_form(request, pk, PlanForm, "支援プランの案", "案を作る", lambda case, d: services.plan_draft(
-        case=case, goals=d["goals"], policy=d["policy"], contents=d["contents"], monitoring_on=d["monitoring_on"],
-        roles=_roles(d["roles"]), by=request.user, based_on=case.assessments.first(), programs=d["programs"] or None))
+    """プランシート: a new version as a draft, with its 短期目標 and 支援内容 (formsets)."""
+    case = _assigned_case_or_404(request, pk, fields=["number", "status", "plans"], purpose="支援プランの案")
+    data = None
+    if request.method == "POST":
+        # A sending without the rows' counters (an older form, a script) is a plan without rows.
+        data = request.POST.copy()
+        for prefix in ("goals", "items"):
+            data.setdefault(f"{prefix}-TOTAL_FORMS", "0")
+            data.setdefault(f"{prefix}-INITIAL_FORMS", "0")
+    form = PlanForm(data)
+    goals, items = ShortGoalFormSet(data, prefix="goals"), SupportItemFormSet(data, prefix="items")
+    if request.method == "POST" and all([form.is_valid(), goals.is_valid(), items.is_valid()]):
+        d = form.cleaned_data
+        try:
+            services.plan_draft(
+                case=case, goals=d["goals"], policy=d["policy"], contents=d["contents"],
+                monitoring_on=d["monitoring_on"], wishes=d["wishes"], agreed_on=d["agreed_on"],
+                agreement_method=d["agreement_method"], short_goals=[g["text"] for g in goals.filled()],
+                items=items.filled(), by=request.user, based_on=case.assessments.first(),
+                programs=d["programs"] or None)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "支援プランの案を記録しました。")
+            return redirect("cases:detail", pk=case.pk)
+    elif request.method == "POST":
+        form.add_error(None, "入力内容を確かめてください（短期目標・支援内容の欄も含みます）。")
+    return render(request, "consultations/sheet_form.html", {
+        "form": form, "formsets": [("短期目標", goals), ("支援内容（関係機関・本人・家族の役割）", items)],
+        "title": f"プランシート（{case}）", "button": "案を作る", "case": case})
 
 
 @case_worker_required
@@ -198,7 +227,20 @@ def conference_add(request: HttpRequest, pk: int) -> HttpResponse:
         return services.conference_hold(case=case, timing=timing, plan=plan, attendees=attendees,
                                         agencies=d.pop("agencies"), by=request.user, **d)
 
-    return _case_form(request, pk, ConferenceForm, "重層的支援会議", "記録してプランに反映する", apply)
+    return _case_form(request, pk, ConferenceForm, "重層的支援会議", "記録してプランに反映する", apply,
+                      initial_for=_conference_initial)
+
+
+def _conference_initial(case: Case) -> dict:
+    """The form starts from the evaluation that proposes a move (評価シート → 会議)."""
+    proposal = selectors.pending_evaluation(case)
+    if proposal is None:
+        return {}
+    text = f"{proposal.evaluated_on:%Y-%m-%d}の評価（今後の方針の案：{proposal.get_decision_display()}）\n{proposal.overall}"
+    # The field of the conference form where each timing records its evaluation.
+    field = {Decision.CHANGE: "plan_evaluation", Decision.END: "achievement", Decision.SUSPEND: "suspension_reason"}
+    initial = {"timing": Decision(proposal.decision).timing, field[Decision(proposal.decision)]: text}
+    return initial
 
 
 @case_worker_required
@@ -219,8 +261,31 @@ def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submit_once
 def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_form(request, pk, AssessmentForm, "アセスメント", "記録する", lambda case, d: services.assessment_add(
-        case=case, by=request.user, **d))
+    """アセスメントシート: a new version, starting from the latest one (which stays as it was)."""
+    case = _assigned_case_or_404(request, pk, fields=["number", "status", "household", "assessments"],
+                                 purpose="アセスメント")
+    latest = case.assessments.prefetch_related("answers").first()
+    initial = {}
+    if latest is not None:
+        initial = {name: getattr(latest, name) for name in
+                   ("situation", "strengths", "issues", "household_situation", "life_history", "background", "wishes")}
+        initial = {**initial, **{f"item_{a.item_id}": a.text for a in latest.answers.all()}}
+    form = AssessmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            assessment = services.assessment_add(case=case, by=request.user, issues=d["issues"],
+                                                 situation=d["situation"], strengths=d["strengths"],
+                                                 answers=form.answers(), **form.texts())
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"アセスメント第{assessment.version}版を記録しました。")
+            return redirect("cases:assessment_detail", pk=assessment.pk)
+    return render(request, "consultations/sheet_form.html", {
+        "form": form, "title": f"アセスメントシート（{case}）", "button": "新しい版として記録する", "case": case,
+        "household": case.household.all(),
+        "note": "保存するたびに新しい版になります。前の版はそのまま残ります。" if latest else ""})
 
 
 @case_worker_required
@@ -629,3 +694,79 @@ def participation_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cases:detail", pk=case.pk)
     title = f"参加支援（{case}・プラン第{plan.version}版）" if plan else f"参加支援（{case}）"
     return render(request, "form_page.html", {"form": form, "title": title, "button": "記録する"})
+
+
+# --- sheets: アセスメントシート (versions), 評価シート, their PDFs ---
+
+def _sheet_case_or_404(request: HttpRequest, case_id: int | None, *, fields: list[str], purpose: str) -> Case:
+    if case_id is None:
+        raise Http404("ページが見つかりません。")
+    return get_case_or_404(request.user, case_id, fields=fields, purpose=purpose)
+
+
+@case_worker_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One version of the アセスメントシート, as written (older versions stay viewable)."""
+    head = Assessment.objects.filter(pk=pk).values("case_id", "version").first() or {}
+    case = _sheet_case_or_404(request, head.get("case_id"), fields=["assessments", "household"],
+                              purpose=f"アセスメントの閲覧（第{head.get('version')}版）")
+    assessment = selectors.assessment_of(case, pk)
+    return render(request, "consultations/assessment_detail.html", {
+        "case": case, **selectors.assessment_sheet(assessment), "versions": case.assessments.only("version", "created_at"),
+        "assigned": is_assigned(request.user, case)})
+
+
+@case_worker_required
+def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    head = Assessment.objects.filter(pk=pk).values("case_id", "version").first() or {}
+    case = _sheet_case_or_404(request, head.get("case_id"), fields=["assessments", "household", "person_name"],
+                              purpose=f"PDFの出力（アセスメント第{head.get('version')}版）")
+    assessment = selectors.assessment_of(case, pk)
+    rendered = render_pdf("consultations/assessment_pdf.html", {
+        "case": case, "municipality": Municipality.objects.current(), **selectors.assessment_sheet(assessment),
+    }, filename=f"case-{case.number}-assessment-{assessment.version}.pdf")
+    return pdf_response(rendered.filename, rendered.content)
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def evaluation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """評価シート of the active plan at its monitoring."""
+    from django.utils import timezone
+
+    case = _assigned_case_or_404(request, pk, fields=["number", "status", "plans"], purpose="評価")
+    plan = case.plans.prefetch_related("short_goals").filter(status=PlanStatus.ACTIVE).first()
+    form = EvaluationForm(request.POST or None, plan=plan, initial={"evaluated_on": timezone.localdate()})
+    if plan is None:
+        return render(request, "consultations/sheet_form.html", {
+            "title": f"評価シート（{case}）", "case": case,
+            "note": "実施中のプランがないため、評価は記録できません。"})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            evaluation = services.evaluation_record(
+                plan=plan, evaluated_on=d["evaluated_on"], overall=d["overall"], decision=d["decision"],
+                next_monitoring_on=d["next_monitoring_on"], goals=form.goals(), by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            follow = ("" if evaluation.decision == Decision.CONTINUE
+                      else "次の重層的支援会議で決定してください（会議の記録に評価の内容が入ります）。")
+            messages.success(request, f"評価を記録しました。{follow}")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "consultations/sheet_form.html", {
+        "form": form, "title": f"評価シート（{case} プラン第{plan.version}版）", "button": "評価を記録する", "case": case,
+        "note": f"対象のモニタリングの時期：{plan.monitoring_on:%Y-%m-%d}"})
+
+
+@case_worker_required
+def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    head = Evaluation.objects.filter(pk=pk).values("plan__case_id").first() or {}
+    case = _sheet_case_or_404(request, head.get("plan__case_id"), fields=["plans", "evaluations", "person_name"],
+                              purpose=f"PDFの出力（評価 {pk}）")
+    evaluation = Evaluation.objects.select_related("plan", "conference").get(pk=pk)
+    rendered = render_pdf("consultations/evaluation_pdf.html", {
+        "case": case, "municipality": Municipality.objects.current(), **selectors.evaluation_sheet(evaluation),
+    }, filename=f"case-{case.number}-evaluation-{evaluation.pk}.pdf")
+    return pdf_response(rendered.filename, rendered.content)

@@ -22,6 +22,7 @@ class Reason(models.TextChoices):
     MEETING = "meeting", "会議の開催"
     MONITORING = "monitoring", "モニタリングの時期"
     TIMELINE_SILENT = "timeline_silent", "支援経過の記録が途絶えている"
+    EVALUATION = "evaluation", "評価の未記入"
     CERTIFICATE_EXPIRY = "certificate_expiry", "証の有効期間"
     CONTRACT_EXPIRY = "contract_expiry", "委託期間の終了"
     TRAINING = "training", "必須研修の未受講"
@@ -40,13 +41,13 @@ class Reason(models.TextChoices):
 # Reminders found by the scans: their stored body is the message, sent in the reminder layout
 # (the city's name, the link, the footer). Other mail is stored as it is sent.
 REMINDER_REASONS = frozenset({
-    Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.URGENT_MEETING, Reason.TIMELINE_SILENT,
-    Reason.REFERRAL, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY,
-    Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
+    Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.EVALUATION, Reason.URGENT_MEETING,
+    Reason.TIMELINE_SILENT, Reason.REFERRAL, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY, Reason.TRAINING,
+    Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
 })
 # Reminders about cases (need-to-know): only their own workers read them, the city's outbox hides them.
-CASE_REASONS = frozenset({Reason.MONITORING, Reason.TIMELINE_SILENT, Reason.REFERRAL, Reason.CASE_URGENT,
-                          Reason.URGENT_MEETING, Reason.POSSIBLE_DUPLICATE})
+CASE_REASONS = frozenset({Reason.MONITORING, Reason.EVALUATION, Reason.TIMELINE_SILENT, Reason.REFERRAL,
+                          Reason.CASE_URGENT, Reason.URGENT_MEETING, Reason.POSSIBLE_DUPLICATE})
 
 
 class DeliveryStatus(models.TextChoices):

@@ -341,6 +341,12 @@ def build_world() -> World:
         w.add(f"conference_{n}", conference, *team_names, *(["outsider_2"] if n == 2 else []), need_to_know=True)
         if n == 2:
             w.mark(plan, "outsider_2")  # the plan the meeting decided is part of its record
+        # 評価シート of the active plan (a proposal for the next meeting: the plan's monitoring date stays).
+        evaluation = case_services.evaluation_record(
+            plan=plan, evaluated_on=dt.date(2026, 11, 12), overall=f"申請は済んだが利用は未定（{n}）", decision="change",
+            goals={None: ("partly", "申請済み")}, by=worker)
+        w.add(f"evaluation_{n}", evaluation, *team_names, need_to_know=True)
+        w.markers[evaluation.overall] = evaluation
         meeting = case_services.support_meeting_record(
             held_on=dt.date(2026, 10, 2), cases=[case], shared=f"見守りの状況を共有（{n}）", policy="週1回訪問", by=worker,
             attendees=[{"name": "民生委員 A", "organisation": "民生委員児童委員協議会", "confidentiality_acknowledged": True}])

@@ -264,8 +264,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "consultations.case", "mask_fields": [
         "person_name", "person_kana", "person_birth_date", "person_address", "person_phone", "presenting_problems"]},
     {"model": "consultations.householdmember", "mask_fields": ["name", "relation", "birth_date", "note"]},
-    {"model": "consultations.assessment", "mask_fields": ["situation", "strengths", "issues"]},
-    {"model": "consultations.supportplan", "mask_fields": ["goals", "policy", "contents"]},
+    {"model": "consultations.assessment", "mask_fields": [
+        "situation", "strengths", "issues", "household_situation", "life_history", "background", "wishes"]},
+    {"model": "consultations.supportplan", "mask_fields": ["goals", "policy", "contents", "wishes"]},
     {"model": "consultations.planrole", "mask_fields": ["role"]},
     {"model": "consultations.caseconference", "mask_fields": [
         "situation_change", "plan_evaluation", "achievement", "termination_evaluation", "follow_up_method",
@@ -273,6 +274,12 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "consultations.supportmeeting", "mask_fields": ["shared", "policy"]},
     {"model": "consultations.supportmeetingattendee", "mask_fields": ["name", "organisation"]},
     {"model": "consultations.referral", "mask_fields": ["purpose", "shared", "return_reason"]},
+    # --- sheets ---
+    {"model": "consultations.assessmentanswer", "mask_fields": ["text"]},
+    {"model": "consultations.plangoal", "mask_fields": ["text"]},
+    {"model": "consultations.supportitem", "mask_fields": ["bearer", "content", "frequency"]},
+    {"model": "consultations.evaluation", "mask_fields": ["overall"]},
+    {"model": "consultations.evaluationgoal", "mask_fields": ["change"]},
 )
 # A masked value is replaced whole, so nothing of it reaches the log.
 AUDITLOG_MASK_CALLABLE = "municipality.audit.mask_whole"

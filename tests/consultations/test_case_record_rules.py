@@ -61,7 +61,7 @@ def test_retention_blanks_support_meetings_and_roles(case, case_agency, case_wor
         assert services.cases_anonymise(closed_before=dt.date(2031, 7, 2)) == [case.number]
     meeting.refresh_from_db()
     assert "山田" not in meeting.shared
-    assert plan.roles.get().role == "（匿名化済み）"
+    assert plan.items.get().content == "（匿名化済み）"  # the roles are 支援内容 since the sheets
     text = json.dumps([e.changes for e in LogEntry.objects.all()], ensure_ascii=False)
     assert "山田" not in text and "認知症" not in text
 

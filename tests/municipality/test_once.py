@@ -28,6 +28,7 @@ from consultations.models import (
     Case,
     CaseConference,
     Consent,
+    Evaluation,
     RegionalIssue,
     SupportMeeting,
     SupportPlan,
@@ -59,6 +60,12 @@ def build_world(*, contract_a, contractor_a, city_user, areas, periods) -> dict[
     cases.consent_record(case=planned, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
     cases.plan_draft(case=planned, goals="g", policy="p", contents="c", monitoring_on=dt.date(2026, 8, 1), roles=[],
                      by=worker)
+    evaluated = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
+                                person_name="高橋 二郎", presenting_problems="就労の相談", by=worker)
+    cases.consent_record(case=evaluated, agencies=[agency], given_on=dt.date(2026, 5, 2), method="written", by=worker)
+    active = cases.plan_draft(case=evaluated, goals="g", policy="p", monitoring_on=dt.date(2026, 8, 1), by=worker)
+    cases.conference_hold(case=evaluated, timing="creation", held_on=dt.date(2026, 5, 3), plan=active,
+                          attendees=[worker], by=worker)
     secretary = UserFactory(username="secretary", roles=["協議体事務局"], is_staff=True)
     council = Council.objects.create(name="汐見市第1層協議体", layer=1, area=AreaFactory(code="C1", layer=1, parent=None),
                                      setup_type=SetupType.RESIDENTS_GOVERNMENT)
@@ -69,7 +76,7 @@ def build_world(*, contract_a, contractor_a, city_user, areas, periods) -> dict[
                                raised_on=dt.date(2026, 11, 1), recorded_by=coordinator)
     resource = SocialResource.objects.create(name="移動販売", provider_kind="coop", area=areas[0], offers="移動販売")
     return {"coordinator": coordinator, "agency": agency, "worker": worker, "colleague": colleague, "case": case,
-            "planned": planned, "secretary": secretary, "council": council, "meeting": meeting, "need": need,
+            "planned": planned, "evaluated": evaluated, "secretary": secretary, "council": council, "meeting": meeting, "need": need,
             "resource": resource, "contractor": contractor_a, "city_user": city_user, "areas": areas,
             "body": Organisation.objects.create(name="汐見市老人クラブ連合会")}
 
@@ -105,6 +112,9 @@ CREATE_FORMS = [
         lambda: SupportPlan.objects.count()),
     CreateForm("cases:conference", lambda w: w["worker"], lambda w: [w["planned"].pk], lambda w: {
         "timing": "creation", "held_on": _today()}, lambda: CaseConference.objects.count()),
+    CreateForm("cases:evaluation", lambda w: w["worker"], lambda w: [w["evaluated"].pk], lambda w: {
+        "degree_long": "partly", "evaluated_on": _today(), "overall": "申請は済んだ", "decision": "change"},
+        lambda: Evaluation.objects.count()),
     CreateForm("cases:assessment", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
         "situation": "独居", "issues": "介護と家計"}, lambda: Assessment.objects.count()),
     CreateForm("cases:staff", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {

@@ -122,7 +122,7 @@ def test_demo_data_has_a_reminder_of_every_kind(settings):
         call_command("load_demo_data", stdout=io.StringIO())
         reasons = {p.reason for p in scan.due(dt.date(2026, 11, 24))}
     assert reasons == {Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.TIMELINE_SILENT,
-                       Reason.CERTIFICATE_EXPIRY,
+                       Reason.EVALUATION, Reason.CERTIFICATE_EXPIRY,
                        Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
                        Reason.WEEKLY_DIGEST}
 

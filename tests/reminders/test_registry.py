@@ -27,6 +27,7 @@ def test_each_reminder_kind_is_declared_once_by_the_app_it_is_about():
     assert owners == {
         Reason.TERM_EXPIRY: "councils.reminders", Reason.MEETING: "councils.reminders",
         Reason.MONITORING: "consultations.reminders", Reason.TIMELINE_SILENT: "consultations.reminders",
+        Reason.EVALUATION: "consultations.reminders",
         Reason.CERTIFICATE_EXPIRY: "coordinators.reminders",
         Reason.CONTRACT_EXPIRY: "coordinators.reminders", Reason.TRAINING: "coordinators.reminders",
         Reason.VACANCY: "coordinators.reminders", Reason.MONTHLY_REPORT: "activities.reminders",
@@ -36,9 +37,9 @@ def test_each_reminder_kind_is_declared_once_by_the_app_it_is_about():
     assert set(owners) | {Reason.WEEKLY_DIGEST} == REMINDER_REASONS
     # Queued in the order of before: the rest, then what is overdue, then what ends soon.
     assert [kind.reason for kind in kinds] == [
-        Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.URGENT_MEETING, Reason.TIMELINE_SILENT,
-        Reason.REFERRAL, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.CERTIFICATE_EXPIRY,
-        Reason.CONTRACT_EXPIRY]
+        Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.EVALUATION, Reason.URGENT_MEETING,
+        Reason.TIMELINE_SILENT, Reason.REFERRAL, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
+        Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY]
 
 
 def test_reminders_imports_no_domain_app_and_services_does_not_import_its_tasks():
