@@ -195,7 +195,7 @@ def test_old_plan_roles_became_support_items(case, case_agency, case_worker):
 
     plan = services.plan_draft(case=case, goals="g", policy="p", monitoring_on=dt.date(2026, 9, 1), by=case_worker)
     PlanRole.objects.create(plan=plan, agency=case_agency, role="介護保険の申請")
-    migration = importlib.import_module("consultations.migrations.0008_sheets_assessment_plan_evaluation")
+    migration = importlib.import_module("consultations.migrations.0013_sheets_assessment_plan_evaluation")
     migration.roles_to_items(apps, None)
     item = plan.items.get()
     assert (item.agency, item.content, item.order) == (case_agency, "介護保険の申請", 1)
