@@ -37,8 +37,8 @@ def test_each_reminder_kind_is_declared_once_by_the_app_it_is_about():
     assert set(owners) | {Reason.WEEKLY_DIGEST} == REMINDER_REASONS
     # Queued in the order of before: the rest, then what is overdue, then what ends soon.
     assert [kind.reason for kind in kinds] == [
-        Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.EVALUATION, Reason.URGENT_MEETING,
-        Reason.TIMELINE_SILENT, Reason.REFERRAL, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
+        Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.TIMELINE_SILENT, Reason.EVALUATION,
+        Reason.REFERRAL, Reason.URGENT_MEETING, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
         Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY]
 
 
