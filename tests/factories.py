@@ -226,8 +226,8 @@ class ActivityCategoryFactory(factory.django.DjangoModelFactory):
         model = ActivityCategory
 
     function = Function.A
-    code = factory.Sequence(lambda n: f"(1)ア{n}")
-    label = "地域の特性及び支援ニーズを把握すること"
+    code = factory.Sequence(lambda n: f"(9)項目{n}")
+    label = factory.LazyAttribute(lambda o: f"{Function(o.function).label}の活動")
 
 
 class SocialResourceFactory(factory.django.DjangoModelFactory):
