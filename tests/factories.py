@@ -137,7 +137,7 @@ class CouncilFactory(factory.django.DjangoModelFactory):
         model = Council
         skip_postgeneration_save = True
 
-    name = factory.Sequence(lambda n: f"汐見市第2層協議体{n}")
+    name = factory.LazyAttributeSequence(lambda o, n: f"汐見市第{o.layer}層協議体{n}")
     layer = 2
     area = factory.SubFactory(AreaFactory)
     setup_type = SetupType.RESIDENTS_GOVERNMENT
