@@ -3,10 +3,21 @@ import datetime as dt
 import factory
 from django.contrib.auth.models import Group
 
-from activities.models import Need, ProviderKind, SocialResource
+from activities.models import ActivityCategory, Function, Need, ProviderKind, SocialResource
 from consultations.models import Agency, AgencyKind, Case, Consent
-from coordinators.models import Contract, Coordinator
-from councils.models import AgendaItem, Council, Invitation, InviteeKind, Meeting, Membership, Person, SetupType, Topic
+from coordinators.models import Contract, Coordinator, TrainingCourse, TrainingProvider, TrainingRecord
+from councils.models import (
+    AgendaItem,
+    Council,
+    Invitation,
+    InviteeKind,
+    Meeting,
+    Membership,
+    Person,
+    SetupType,
+    Topic,
+    WorkingGroup,
+)
 from municipality import wareki
 from municipality.models import Area, Organisation, PlanPeriod, User
 
@@ -103,12 +114,30 @@ class CoordinatorFactory(factory.django.DjangoModelFactory):
     employer = factory.SubFactory(OrganisationFactory)
 
 
+class TrainingCourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingCourse
+
+    name = factory.Sequence(lambda n: f"生活支援コーディネーター研修{n}")
+    provider = TrainingProvider.PREFECTURE
+    is_required = False
+
+
+class TrainingRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingRecord
+
+    coordinator = factory.SubFactory(CoordinatorFactory)
+    course = factory.SubFactory(TrainingCourseFactory)
+    completed_on = dt.date(2026, 5, 20)
+
+
 class CouncilFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Council
         skip_postgeneration_save = True
 
-    name = factory.Sequence(lambda n: f"汐見市第2層協議体{n}")
+    name = factory.LazyAttributeSequence(lambda o, n: f"汐見市第{o.layer}層協議体{n}")
     layer = 2
     area = factory.SubFactory(AreaFactory)
     setup_type = SetupType.RESIDENTS_GOVERNMENT
@@ -148,6 +177,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
                                        by=by, **kwargs)
 
 
+class WorkingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingGroup
+        skip_postgeneration_save = True
+
+    council = factory.SubFactory(CouncilFactory)
+    name = factory.Sequence(lambda n: f"買い物支援部会{n}")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.set(extracted)
+
+
 class MeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Meeting
@@ -176,6 +219,15 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     meeting = factory.SubFactory(MeetingFactory)
     person = factory.SubFactory(PersonFactory)
     kind = InviteeKind.MEMBER
+
+
+class ActivityCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActivityCategory
+
+    function = Function.A
+    code = factory.Sequence(lambda n: f"(9)項目{n}")
+    label = factory.LazyAttribute(lambda o: f"{Function(o.function).label}の活動")
 
 
 class SocialResourceFactory(factory.django.DjangoModelFactory):

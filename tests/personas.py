@@ -24,18 +24,33 @@ from django.db import models
 from django.utils import timezone
 
 from activities import services as activity_services
-from activities.models import ActivityCategory, Function, Match, Need, SocialResource
+from activities.models import Function, Match
 from consultations import services as case_services
-from consultations.models import Agency, AgencyKind, ReferralBasis, Timing
+from consultations.models import ReferralBasis, Timing
 from coordinators import services as lifecycle
-from coordinators.models import Contract, TrainingCourse, TrainingRecord
 from councils import services as council_services
-from councils.models import AgendaItem, Council, Meeting, OfficeRole, PledgeContext, SetupType, Topic, WorkingGroup
-from municipality import wareki
-from municipality.models import Municipality, Organisation, PlanPeriod, User
+from councils.models import OfficeRole, PledgeContext
+from municipality.models import Municipality, PlanPeriod, User
 from municipality.roles import Role
 from reminders.models import Notice, Reason
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import (
+    ActivityCategoryFactory,
+    AgencyFactory,
+    AgendaItemFactory,
+    AreaFactory,
+    ContractFactory,
+    CouncilFactory,
+    MeetingFactory,
+    NeedFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PlanPeriodFactory,
+    SocialResourceFactory,
+    TrainingCourseFactory,
+    TrainingRecordFactory,
+    UserFactory,
+    WorkingGroupFactory,
+)
 from tests.lifecycle import CONTRACT_END, CONTRACT_START, file_notice
 
 # The day the world lives on (a Monday; JST). Tests pin the clock to it.
@@ -133,8 +148,7 @@ def build_world() -> World:
     municipality.name = "汐見市"
     municipality.save()
     for n in (9, 10):
-        term = wareki.plan_term(n)
-        PlanPeriod.objects.get_or_create(number=n, defaults={"start": term.start, "end": term.end})
+        PlanPeriodFactory(number=n)
 
     # --- Areas and organisations
     city_area = AreaFactory(code="L1", name="市全域", layer=1, parent=None)
@@ -143,9 +157,9 @@ def build_world() -> World:
     area_b1 = AreaFactory(code="B1", name="Ｂ地区", parent=city_area)
     for area in (city_area, area_a1, area_a2, area_b1):
         w.objects[f"area_{area.code}"] = area
-    city_dept = Organisation.objects.create(name="汐見市福祉部高齢福祉介護課")
-    org_a = Organisation.objects.create(name="社会福祉法人Ａ会")
-    org_b = Organisation.objects.create(name="特定非営利活動法人Ｂ")
+    city_dept = OrganisationFactory(name="汐見市福祉部高齢福祉介護課")
+    org_a = OrganisationFactory(name="社会福祉法人Ａ会")
+    org_b = OrganisationFactory(name="特定非営利活動法人Ｂ")
 
     # --- People
     _user(w, "superuser", [], staff=True, is_superuser=True)
@@ -163,17 +177,13 @@ def build_world() -> World:
 
     # --- Coordinators: a contract, an appointment, a certificate, a training record, and in A a
     # dismissed colleague (a dismissal notice and a void certificate).
-    course = TrainingCourse.objects.create(name="生活支援コーディネーター養成研修", provider="prefecture", is_required=True)
+    course = TrainingCourseFactory(is_required=True)
     w.add("course", course)
-    categories = [ActivityCategory.objects.create(function=f, code=c, label=label, sort_order=i)
-                  for i, (f, c, label) in enumerate([(Function.A, "(1)ア", "地域の特性及び支援ニーズを把握すること"),
-                                                     (Function.C, "(3)イ", "ニーズと活動のマッチング")])]
+    categories = [ActivityCategoryFactory(function=Function.A), ActivityCategoryFactory(function=Function.C)]
     w.add("category", categories[0])
     for side, org, areas in (("a", org_a, [area_a1, area_a2]), ("b", org_b, [area_b1])):
         owner, member = f"contractor_{side}", f"coord_{side}"
-        contract = Contract.objects.create(organisation=org, title=f"地域支え合い推進員配置業務委託（{side.upper()}）",
-                                           layer=2, start=CONTRACT_START, end=CONTRACT_END)
-        contract.areas.set(areas)
+        contract = ContractFactory(organisation=org, areas=areas, start=CONTRACT_START, end=CONTRACT_END)
         w.add(f"contract_{side}", contract, owner, member)
         notice = file_notice(contract, contractor[side], name=f"推進員 {side.upper()}", areas=areas[:1])
         w.add(f"notice_{side}", notice, owner)
@@ -189,11 +199,9 @@ def build_world() -> World:
                                                   issued_on=dt.date(2026, 4, 10))
         w.add(f"certificate_{side}", certificate, owner, member)
         w.add(f"certificate_doc_{side}", certificate.document, owner)
-        w.add(f"training_{side}", TrainingRecord.objects.create(coordinator=coordinator, course=course,
-                                                                completed_on=dt.date(2026, 5, 20)), owner, member)
+        w.add(f"training_{side}", TrainingRecordFactory(coordinator=coordinator, course=course), owner, member)
         # The month's work: an activity, a need met by a resource, the report.
-        resource = SocialResource.objects.create(name=f"サロン{side.upper()}", provider_kind="residents",
-                                                 area=areas[0], offers="週1回の茶話会", registered_by=org)
+        resource = SocialResourceFactory(area=areas[0], registered_by=org)
         w.add(f"resource_{side}", resource, owner, member)
         activity = activity_services.activity_log(
             coordinator=coordinator, by=user, date=dt.date(2026, 10, 5), minutes=90, area=areas[0],
@@ -202,8 +210,7 @@ def build_world() -> World:
         w.add(f"activity_{side}", activity, owner, member)
         w.markers[activity.narrative] = activity
         w.markers[coordinator.name] = coordinator
-        need = Need.objects.create(title=f"買い物の足（{side.upper()}）", area=areas[0], raised_by="民生委員",
-                                   raised_on=dt.date(2026, 10, 6), recorded_by=coordinator)
+        need = NeedFactory(area=areas[0], raised_on=dt.date(2026, 10, 6), recorded_by=coordinator)
         w.add(f"need_{side}", need, owner, member)
         match = Match.objects.create(need=need, resource=resource, coordinator=coordinator,
                                      matched_on=dt.date(2026, 10, 20))
@@ -230,20 +237,17 @@ def build_world() -> World:
     w.add("dismissal_doc_a2", dismissal.document, "contractor_a")
 
     # --- Councils: 第1層 run by sec_1, 第2層 of A1 by coord_a, 第2層 of B1 by coord_b and sec_2.
-    body = Organisation.objects.create(name="汐見市老人クラブ連合会")
+    body = OrganisationFactory()
     w.add("org_body", body)  # seen by nobody outside the city (no user belongs to it)
     runs = {"c1": ("sec_1",), "c2a": ("coord_a",), "c2b": ("coord_b", "sec_2")}
     spec = {"c1": (1, city_area), "c2a": (2, area_a1), "c2b": (2, area_b1)}
     for name, (layer, area) in spec.items():
-        council = Council.objects.create(name=f"協議体 {name}", layer=layer, area=area,
-                                         setup_type=SetupType.RESIDENTS_GOVERNMENT)
-        council.secretariat.set([w.user(u) for u in runs[name]])
+        council = CouncilFactory(layer=layer, area=area, secretariat=[w.user(u) for u in runs[name]])
         w.add(f"council_{name}", council, *runs[name])
         by = w.user(runs[name][0])
         people = []
         for i in range(2):
-            person = council_services.Person.objects.create(name=f"委員 {name}-{i}", name_kana=f"いいん {name}-{i}",
-                                                            email=f"{name}-{i}@example.jp" if i == 0 else "")
+            person = PersonFactory(email=f"{name}-{i}@example.jp" if i == 0 else "")
             w.add(f"person_{name}_{i}", person, *runs[name])
             people.append(person)
             membership = council_services.membership_add(council=council, person=person, organisation=body,
@@ -254,39 +258,35 @@ def build_world() -> World:
         w.add(f"pledge_{name}", council_services.pledge_record(
             person=people[0], council=council, context=PledgeContext.MEMBER, signed_on=dt.date(2024, 4, 1), by=by),
             *runs[name])
-        group = WorkingGroup.objects.create(council=council, name=f"買い物支援部会 {name}")
+        group = WorkingGroupFactory(council=council)
         w.add(f"group_{name}", group, *runs[name])
         # The past meeting of c2b was closed: the public learn its reason and outline, never its minutes.
         closed = name == "c2b"
-        past = Meeting.objects.create(
-            council=council, title=f"第1回 {name}", date=dt.date(2026, 10, 1), start_time=dt.time(14),
-            end_time=dt.time(16), place="市役所 会議室1", decisions="部会を設ける。", is_public=not closed,
+        past = MeetingFactory(
+            council=council, date=dt.date(2026, 10, 1), decisions="部会を設ける。", is_public=not closed,
             closed_reason="個人の情報を扱うため" if closed else "", outline="見守りの体制を協議した。" if closed else "",
             minutes=f"{'非公開の議事録：個別の世帯について協議した' if closed else '買い物支援について意見を交わした'}（{name}）。")
-        AgendaItem.objects.create(meeting=past, order=1, title="買い物支援", topic=Topic.T2)
+        AgendaItemFactory(meeting=past)
         council_services.meeting_invite_members(meeting=past, by=by)
         council_services.minutes_publish(meeting=past, by=by)
         w.add(f"meeting_{name}", past, *runs[name])
         if closed:
             w.markers[past.minutes] = past
         w.markers[people[0].email] = people[0]  # addresses stay within the council
-        upcoming = Meeting.objects.create(council=council, title=f"第2回 {name}", date=dt.date(2026, 11, 20),
-                                          start_time=dt.time(14), end_time=dt.time(16), place="公民館",
-                                          is_public=name != "c2b", closed_reason="" if name != "c2b" else "個人の情報を扱うため")
-        AgendaItem.objects.create(meeting=upcoming, order=1, title="第10期計画に向けて", topic=Topic.T4)
+        upcoming = MeetingFactory(council=council, date=dt.date(2026, 11, 20), is_public=not closed,
+                                  closed_reason="個人の情報を扱うため" if closed else "")
+        AgendaItemFactory(meeting=upcoming)
         council_services.meeting_invite_members(meeting=upcoming, by=by)
         w.add(f"upcoming_{name}", upcoming, *runs[name])
         w.objects[f"invitation_{name}"] = upcoming.invitations.first()
-    w.add("person_unattached", council_services.Person.objects.create(name="未所属 太郎", name_kana="みしょぞく たろう"),
-          *(n for n in w.personas if n != "anonymous"))
+    w.add("person_unattached", PersonFactory(), *(n for n in w.personas if n != "anonymous"))
 
     # --- Cases: two teams; each case with an assigned worker, an agency worker under consent,
     # and an outsider (team 1: an agency involved in the case but not covered by consent).
     agencies = {}
-    for name, kind in [("汐見中央地域包括支援センター", AgencyKind.SUPPORT_CENTER), ("汐見市生活支援相談センター", AgencyKind.POVERTY),
-                       ("障害者相談支援事業所あおば", AgencyKind.DISABILITY), ("汐見南地域包括支援センター", AgencyKind.SUPPORT_CENTER),
-                       ("子ども家庭支援センターみなと", AgencyKind.OTHER)]:
-        agencies[name] = Agency.objects.create(organisation=Organisation.objects.create(name=name), kind=kind)
+    for name in ["汐見中央地域包括支援センター", "汐見市生活支援相談センター", "障害者相談支援事業所あおば", "汐見南地域包括支援センター",
+                 "子ども家庭支援センターみなと"]:
+        agencies[name] = AgencyFactory(organisation__name=name)
     team = {
         1: {"home": agencies["汐見市生活支援相談センター"], "agency": agencies["汐見中央地域包括支援センター"],
             "outsider": agencies["障害者相談支援事業所あおば"]},

@@ -16,6 +16,7 @@ def test_each_factory_builds_a_valid_row():
         f.PlanPeriodFactory(), f.ContractFactory(), f.CoordinatorFactory(), f.CouncilFactory(), f.PersonFactory(),
         f.MembershipFactory(), f.MeetingFactory(), f.AgendaItemFactory(), f.InvitationFactory(),
         f.SocialResourceFactory(), f.NeedFactory(), f.AgencyFactory(), f.CaseFactory(), f.ConsentFactory(),
+        f.TrainingCourseFactory(), f.TrainingRecordFactory(), f.WorkingGroupFactory(), f.ActivityCategoryFactory(),
     ]
     for row in rows:
         assert row.pk is not None, type(row).__name__
@@ -25,6 +26,8 @@ def test_each_factory_builds_a_valid_row():
 def test_two_of_a_kind_do_not_collide():
     assert f.CaseFactory().number != f.CaseFactory().number
     assert f.MeetingFactory().ics_uid != f.MeetingFactory().ics_uid
+    assert f.TrainingCourseFactory().name != f.TrainingCourseFactory().name
+    assert f.ActivityCategoryFactory().code != f.ActivityCategoryFactory().code
     assert f.MembershipFactory().plan_period == f.MembershipFactory().plan_period  # one 第9期, reused
 
 

@@ -22,7 +22,7 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
 from municipality.validators import validate_birth_date, validate_event_date
-from tests.factories import AreaFactory, OrganisationFactory, UserFactory
+from tests.factories import AgencyFactory, AreaFactory, OrganisationFactory, PersonFactory, UserFactory
 
 BAD_DATES = ["0001-01-01", "9999-12-31", "99", "2026-13-45", "garbage"]
 BAD_TIMES = {"0001-01-01": "00:00", "9999-12-31": "23:59"}
@@ -204,12 +204,11 @@ EXTREMES = [dt.date(1, 1, 1), dt.date(9999, 12, 31)]
 @pytest.mark.parametrize("day", EXTREMES, ids=str)
 def test_case_services_refuse_extreme_dates_and_save_nothing(day):
     from consultations import services
-    from consultations.models import Agency, AgencyKind, Case, Consent
+    from consultations.models import Case, Consent
     from municipality.errors import DomainError
-    from municipality.models import Organisation
 
     worker = UserFactory(username="worker", roles=["相談支援員"])
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="包括"), kind=AgencyKind.SUPPORT_CENTER)
+    agency = AgencyFactory()
     values = {"route": "phone", "domains": ["elderly"], "person_name": "山田 花子", "presenting_problems": "相談",
               "by": worker}
     with pytest.raises(DomainError, match="受付日：2000年から2100年までの日付"):
@@ -230,11 +229,11 @@ def test_case_services_refuse_extreme_dates_and_save_nothing(day):
 @pytest.mark.parametrize("day", EXTREMES, ids=str)
 def test_council_and_coordinator_services_refuse_extreme_dates(day, council, contract_a, contractor_a):
     from councils import services as council_services
-    from councils.models import Membership, Person
+    from councils.models import Membership
     from municipality.errors import DomainError
     from tests.lifecycle import file_notice
 
-    person = Person.objects.create(name="委員 一")
+    person = PersonFactory()
     with pytest.raises(DomainError, match="任期の始まり"):
         council_services.membership_add(council=council, person=person, organisation=contractor_a.organisation,
                                         start=day, by=contractor_a)

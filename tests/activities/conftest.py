@@ -2,23 +2,15 @@ import datetime as dt
 
 import pytest
 
-from activities.models import ActivityCategory, Function
+from activities.models import Function
 from coordinators import services as lifecycle
-from tests.factories import UserFactory
+from tests.factories import ActivityCategoryFactory, UserFactory
 from tests.lifecycle import file_notice
 
 
 @pytest.fixture
 def categories(db):
-    return {
-        function: ActivityCategory.objects.create(function=function, code=code, label=label, sort_order=i)
-        for i, (function, code, label) in enumerate([
-            (Function.A, "(1)ア", "地域の特性及び支援ニーズを把握すること"),
-            (Function.B, "(2)イ", "協議体を運営すること"),
-            (Function.C, "(3)イ", "ニーズとサービス提供主体の活動のマッチングを行うこと"),
-            (Function.OTHER, "(4)イ", "市への報告及び市民への説明を行うこと"),
-        ])
-    }
+    return {function: ActivityCategoryFactory(function=function) for function in Function}
 
 
 def appoint(contract, contractor, city_user, *, username, name, areas):

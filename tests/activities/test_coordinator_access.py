@@ -7,8 +7,9 @@ import time_machine
 from django.urls import reverse
 
 from activities import services
-from activities.models import Activity, Function, Need, SocialResource
+from activities.models import Activity, Function
 from coordinators import services as lifecycle
+from tests.factories import NeedFactory, SocialResourceFactory
 from tests.once import once
 
 pytestmark = pytest.mark.django_db
@@ -36,16 +37,14 @@ def test_a_dismissed_coordinator_loses_access(client, coord_a, coord_a2, categor
 
     user = coord_a.user
     assert Scope.of(user).area_ids == frozenset()
-    need = Need.objects.create(title="x", area=areas[1], raised_by="民生委員", raised_on=dt.date(2026, 11, 1),
-                               recorded_by=coord_a2)
+    need = NeedFactory(area=areas[1], recorded_by=coord_a2)
     client.force_login(user)
     assert client.get(reverse("activities:match_create", args=[need.pk])).status_code == 404
 
 
 def test_edits_are_limited_to_ones_own_areas(client, coord_a, coord_a2, areas):
-    colleague_need = Need.objects.create(title="同僚のニーズ", area=areas[1], raised_by="民生委員",
-                                         raised_on=dt.date(2026, 11, 1), recorded_by=coord_a2)
-    city_resource = SocialResource.objects.create(name="市の資源", provider_kind="salon", area=areas[1], offers="x")
+    colleague_need = NeedFactory(area=areas[1], recorded_by=coord_a2)
+    city_resource = SocialResourceFactory(name="市の資源", area=areas[1])
     client.force_login(coord_a.user)
     assert client.get(reverse("activities:need_edit", args=[colleague_need.pk])).status_code == 404
     response = client.post(reverse("activities:resource_edit", args=[city_resource.pk]),

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from activities.models import Need
+from tests.factories import NeedFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ EXTREMES = [dt.date(1, 1, 1), dt.date(9999, 12, 31)]
 
 @pytest.mark.parametrize("day", EXTREMES, ids=str)
 def test_the_needs_list_and_its_exports_print_a_stored_extreme_date(client, coord_a, areas, day):
-    Need.objects.create(title="古いニーズ", area=areas[0], raised_by="民生委員", raised_on=day, recorded_by=coord_a)
+    NeedFactory(title="古いニーズ", area=areas[0], raised_on=day, recorded_by=coord_a)
     client.force_login(coord_a.user)
     for params in ({}, {"export": "csv"}, {"export": "xlsx"}):
         response = client.get(reverse("activities:needs"), params)

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from activities import services
-from activities.models import Activity, Function, Match, Need, SocialResource
-from tests.factories import UserFactory
+from activities.models import Activity, Function, Match, Need
+from tests.factories import NeedFactory, SocialResourceFactory, UserFactory
 from tests.once import once
 
 pytestmark = pytest.mark.django_db
@@ -129,9 +129,8 @@ def test_report_pdf_and_xlsx_hold_the_month(client, coord_a, categories, areas):
 def test_pages_keep_their_query_count(client, coord_a, city_user, categories, areas):
     for day in (1, 2):
         log(coord_a, categories[Function.A], areas[0], day=dt.date(2026, 11, day))
-    SocialResource.objects.create(name="資源0", provider_kind="salon", area=areas[0], offers="x")
-    Need.objects.create(title="ニーズ0", area=areas[0], raised_by="民生委員", raised_on=dt.date(2026, 11, 1),
-                        recorded_by=coord_a)
+    SocialResourceFactory(area=areas[0])
+    NeedFactory(area=areas[0], recorded_by=coord_a)
     pages = {
         "list": (coord_a.user, reverse("activities:list")),
         "report": (coord_a.user, reverse("activities:report", args=[coord_a.pk, 2026, 11])),
@@ -145,18 +144,17 @@ def test_pages_keep_their_query_count(client, coord_a, city_user, categories, ar
         before[name] = count(client, url)
     for day in range(3, 20):
         log(coord_a, categories[Function(("A", "B", "C", "D")[day % 4])], areas[0], day=dt.date(2026, 11, day))
-        SocialResource.objects.create(name=f"資源{day}", provider_kind="salon", area=areas[0], offers="x")
-        Need.objects.create(title=f"ニーズ{day}", area=areas[0], raised_by="民生委員", raised_on=dt.date(2026, 11, 1),
-                            recorded_by=coord_a)
+        SocialResourceFactory(area=areas[0])
+        NeedFactory(area=areas[0], recorded_by=coord_a)
     for name, (user, url) in pages.items():
         client.force_login(user)
         assert count(client, url) == before[name], name
 
 
 def test_resources_search_filter_and_export(client, coord_a, areas):
-    SocialResource.objects.create(name="ひだまりサロン", provider_kind="salon", area=areas[0], offers="茶話会と体操")
-    SocialResource.objects.create(name="=HYPERLINK(\"x\")", provider_kind="npo", area=areas[0], offers="配食")
-    SocialResource.objects.create(name="よその資源", provider_kind="salon", area=areas[2], offers="体操")
+    SocialResourceFactory(name="ひだまりサロン", provider_kind="salon", area=areas[0], offers="茶話会と体操")
+    SocialResourceFactory(name="=HYPERLINK(\"x\")", provider_kind="npo", area=areas[0], offers="配食")
+    SocialResourceFactory(name="よその資源", area=areas[2], offers="体操")
     client.force_login(coord_a.user)
     body = client.get(reverse("activities:resources"), {"q": "体操"}).content.decode()
     assert "ひだまりサロン" in body and "よその資源" not in body
@@ -171,7 +169,7 @@ def test_resources_search_filter_and_export(client, coord_a, areas):
 
 
 def test_a_need_is_matched_to_a_resource(client, coord_a, areas):
-    resource = SocialResource.objects.create(name="汐見生協 移動販売", provider_kind="coop", area=areas[0], offers="移動販売")
+    resource = SocialResourceFactory(name="汐見生協 移動販売", area=areas[0])
     client.force_login(coord_a.user)
     client.post(reverse("activities:need_create"), {**once(),
         "title": "坂の上で買い物に行けない", "area": areas[0].pk, "raised_by": "民生委員", "raised_on": "2026-11-20",

@@ -6,11 +6,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from activities.models import ActivityCategory, Function, MonthlyReport
+from activities.models import Function, MonthlyReport
 from coordinators import services as lifecycle
-from coordinators.models import Contract
 from tests.conftest import name_city
-from tests.factories import PASSWORD, AreaFactory, UserFactory
+from tests.factories import PASSWORD, ActivityCategoryFactory, AreaFactory, ContractFactory, UserFactory
 from tests.lifecycle import file_notice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,11 +24,10 @@ def log_in(page: Page, url: str, username: str) -> None:
 
 def coordinator_for(organisation, area, username, name, city):
     today = timezone.localdate()
-    contract = Contract.objects.create(organisation=organisation, title="汐見市地域支え合い推進員配置業務委託",
-                                       start=today.replace(month=4, day=1) if today.month >= 4
-                                       else today.replace(year=today.year - 1, month=4, day=1),
-                                       end=today + dt.timedelta(days=365))
-    contract.areas.set([area])
+    contract = ContractFactory(organisation=organisation, areas=[area],
+                               start=today.replace(month=4, day=1) if today.month >= 4
+                               else today.replace(year=today.year - 1, month=4, day=1),
+                               end=today + dt.timedelta(days=365))
     contractor = UserFactory(username=f"{username}-org", organisation=organisation, roles=["受託団体"])
     notice = file_notice(contract, contractor, name=name, areas=[area], appointed_on=contract.start,
                          filed_on=contract.start)
@@ -44,8 +42,8 @@ def test_log_submit_and_see_it_on_the_dashboard(page: Page, live_server, org_a, 
     name_city()
     city = UserFactory(username="city", roles=["市職員"], is_staff=True)
     chuo, minami = AreaFactory(code="B2-01", name="汐見中央地区"), AreaFactory(code="B2-02", name="汐見南地区")
-    ActivityCategory.objects.create(function=Function.C, code="(3)イ", label="ニーズとサービス提供主体の活動のマッチング")
-    ActivityCategory.objects.create(function=Function.A, code="(1)ア", label="地域の特性及び支援ニーズの把握")
+    ActivityCategoryFactory(function=Function.C, code="(3)イ", label="ニーズとサービス提供主体の活動のマッチング")
+    ActivityCategoryFactory(function=Function.A)
     coordinator = coordinator_for(org_a, chuo, "coord_a", "松本 さくら", city)
     coordinator_for(org_b, minami, "coord_b", "森 由美子", city)
 

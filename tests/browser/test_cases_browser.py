@@ -4,18 +4,16 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from consultations.models import Agency, AgencyKind, Case, PlanStatus
-from municipality.models import Organisation
+from consultations.models import Case, PlanStatus
 from tests.conftest import name_city
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, AgencyFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_case_from_intake_to_termination(page: Page, live_server):
     name_city()
-    Agency.objects.create(organisation=Organisation.objects.create(name="汐見中央地域包括支援センター"),
-                          kind=AgencyKind.SUPPORT_CENTER)
+    AgencyFactory(organisation__name="汐見中央地域包括支援センター")  # ticked by name in the consent form
     UserFactory(username="worker", roles=["相談支援員"])
     UserFactory(username="stranger", roles=["相談支援員"])
     today = timezone.localdate().isoformat()

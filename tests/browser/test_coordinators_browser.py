@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from coordinators.models import Certificate, Contract
+from coordinators.models import Certificate
 from tests.conftest import name_city
-from tests.factories import PASSWORD, AreaFactory, UserFactory
+from tests.factories import PASSWORD, AreaFactory, ContractFactory, UserFactory
 from tests.lifecycle import jpeg_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,9 +25,8 @@ def test_from_notice_to_certificate(page: Page, live_server, org_a, org_b, tmp_p
     name_city()
     today = timezone.localdate()
     area = AreaFactory(code="B2-01", name="汐見中央地区")
-    contract = Contract.objects.create(organisation=org_a, title="汐見市地域支え合い推進員配置業務委託",
-                                       start=today - dt.timedelta(days=30), end=today + dt.timedelta(days=300))
-    contract.areas.set([area])
+    ContractFactory(organisation=org_a, areas=[area], start=today - dt.timedelta(days=30),
+                    end=today + dt.timedelta(days=300))
     UserFactory(username="contractor_a", name="海野 誠", organisation=org_a, roles=["受託団体"])
     UserFactory(username="city", roles=["市職員"], is_staff=True)
     UserFactory(username="contractor_b", organisation=org_b, roles=["受託団体"])

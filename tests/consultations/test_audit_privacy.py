@@ -14,9 +14,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from consultations import services
-from consultations.models import Agency, AgencyKind, Case, RegionalIssue, SupportMeeting
-from municipality.models import Organisation
-from tests.factories import UserFactory
+from consultations.models import Case, RegionalIssue, SupportMeeting
+from tests.factories import AgencyFactory, UserFactory
 from tests.once import once
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +51,9 @@ def _pdf_text(content: bytes) -> str:
 
 @time_machine.travel(dt.datetime(2026, 7, 1, 3, tzinfo=dt.UTC), tick=False)
 def test_a_whole_case_leaves_no_personal_data_in_the_audit_log(client):
-    center = Agency.objects.create(organisation=Organisation.objects.create(name="汐見中央地域包括支援センター"),
-                                   kind=AgencyKind.SUPPORT_CENTER)
-    swc = Agency.objects.create(organisation=Organisation.objects.create(name="汐見市社会福祉協議会"),
-                                kind=AgencyKind.SOCIAL_WELFARE_COUNCIL)
+    # Their names are typed into the plan's roles below.
+    center = AgencyFactory(organisation__name="汐見中央地域包括支援センター")
+    swc = AgencyFactory(organisation__name="汐見市社会福祉協議会")
     worker = UserFactory(username="worker", roles=["相談支援員"])
     colleague = UserFactory(username="colleague", roles=["相談支援員"])
     agency_worker = UserFactory(username="agency", roles=["相談支援員"], organisation=center.organisation)

@@ -8,10 +8,9 @@ from django.http import Http404
 
 from consultations import services
 from consultations.access import cases_visible_to, get_case_or_404
-from consultations.models import Agency, AgencyKind, Case, CaseStatus, PlanStatus, Timing
+from consultations.models import Case, CaseStatus, PlanStatus, Timing
 from municipality.errors import DomainError
-from municipality.models import Organisation
-from tests.factories import UserFactory
+from tests.factories import AgencyFactory, AgendaItemFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 6, 1)
@@ -20,10 +19,8 @@ DAY = dt.date(2026, 6, 1)
 @pytest.fixture
 def agencies(db):
     return {
-        name: Agency.objects.create(organisation=Organisation.objects.create(name=name), kind=kind)
-        for name, kind in [("汐見中央地域包括支援センター", AgencyKind.SUPPORT_CENTER),
-                           ("汐見市社会福祉協議会", AgencyKind.SOCIAL_WELFARE_COUNCIL),
-                           ("障害者相談支援事業所あおば", AgencyKind.DISABILITY)]
+        name: AgencyFactory(organisation__name=name)
+        for name in ["汐見中央地域包括支援センター", "汐見市社会福祉協議会", "障害者相談支援事業所あおば"]
     }
 
 
@@ -214,16 +211,10 @@ def test_retention_anonymises_old_closed_cases_and_deletes_nothing(case, worker,
 
 def test_a_regional_issue_goes_on_a_council_agenda(worker):
     from consultations.models import RegionalIssue
-    from councils.models import AgendaItem, Council, Meeting, SetupType
-    from tests.factories import AreaFactory
-
     issue = RegionalIssue.objects.create(title="夜間に相談できる場がない", description="複数の事例で夜間の孤立が見られた",
                                          raised_on=DAY, raised_by=worker)
-    council = Council.objects.create(name="第1層協議体", layer=1, area=AreaFactory(code="R1", layer=1, parent=None),
-                                     setup_type=SetupType.NPO)
-    meeting = Meeting.objects.create(council=council, title="x", date=DAY, start_time=dt.time(10),
-                                     end_time=dt.time(11), place="x")
-    item = AgendaItem.objects.create(meeting=meeting, title=issue.title, topic="2")
+    meeting = MeetingFactory()
+    item = AgendaItemFactory(meeting=meeting, title=issue.title)
     issue.agenda_item = item
     issue.save()
     assert item.regional_issues.get() == issue and issue.agenda_item.meeting == meeting

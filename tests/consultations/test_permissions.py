@@ -7,9 +7,7 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 
 from consultations import services
-from consultations.models import Agency, AgencyKind
-from municipality.models import Organisation
-from tests.factories import UserFactory
+from tests.factories import AgencyFactory, UserFactory
 from tests.once import once
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +45,7 @@ ALLOWED = {
 
 @pytest.fixture
 def world(db):
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
-                                   kind=AgencyKind.SUPPORT_CENTER)
+    agency = AgencyFactory()
     assigned = UserFactory(username="assigned_worker", roles=["相談支援員"])
     case = services.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
                               person_name="山田 花子", presenting_problems="介護の相談", by=assigned)

@@ -77,17 +77,10 @@ def test_a_secretary_takes_an_issue_to_their_own_meetings_agenda_and_nothing_els
     from django.urls import reverse
 
     from consultations.models import RegionalIssue
-    from councils.models import AgendaItem, Council, Meeting, SetupType
-    from tests.factories import AreaFactory, UserFactory
+    from tests.factories import AgendaItemFactory, UserFactory
 
-    def item(of, title):
-        meeting = Meeting.objects.create(council=of, title="定例会", date=dt.date(2026, 5, 1), start_time=dt.time(10),
-                                         end_time=dt.time(11), place="市役所")
-        return AgendaItem.objects.create(meeting=meeting, title=title, topic="2")
-
-    ours = item(council, "買い物の足")
-    other = item(Council.objects.create(name="別の協議体", layer=2, area=AreaFactory(code="O9"), setup_type=SetupType.NPO),
-                 "別の議題")
+    ours = AgendaItemFactory(meeting__council=council, title="買い物の足")
+    other = AgendaItemFactory(title="別の議題")  # a meeting of another council
     issue = RegionalIssue.objects.create(title="坂の上で買い物に行けない", description="d", raised_on=dt.date(2026, 4, 1),
                                          raised_by=UserFactory(username="raiser", roles=["相談支援員"]))
     client.force_login(secretary)

@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from consultations import services as case_services
-from consultations.models import Agency, AgencyKind, Case, Consent, ConsentMethod, HouseholdMember
-from municipality.models import Organisation
-from tests.factories import UserFactory
+from consultations.models import Case, Consent, ConsentMethod, HouseholdMember
+from tests.factories import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +19,7 @@ EXTREMES = [dt.date(1, 1, 1), dt.date(9999, 12, 31)]
 @pytest.mark.parametrize("day", EXTREMES, ids=str)
 def test_the_case_page_and_its_pdfs_print_stored_extreme_dates(client, day):
     worker = UserFactory(username="worker", roles=["相談支援員"])
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="汐見中央地域包括支援センター"),
-                                   kind=AgencyKind.SUPPORT_CENTER)
+    agency = AgencyFactory()
     case = case_services.case_open(
         received_on=dt.date(2026, 5, 10), route="phone", domains=["elderly"], person_name="山田 花子",
         presenting_problems="相談", by=worker, agencies=[agency],

@@ -11,9 +11,8 @@ from coordinators.models import (
     Certificate,
     CertificateStatus,
     NoticeStatus,
-    TrainingCourse,
-    TrainingRecord,
 )
+from tests.factories import TrainingCourseFactory, TrainingRecordFactory
 from tests.lifecycle import CONTRACT_START, file_notice
 
 pytestmark = pytest.mark.django_db
@@ -117,12 +116,12 @@ def test_contractor_has_no_admin(client, contractor_a):
 
 
 def test_coordinators_missing_required_training(accepted, city_user):
-    course = TrainingCourse.objects.create(name="県生活支援コーディネーター養成研修", provider="prefecture", is_required=True)
-    TrainingCourse.objects.create(name="任意の研修", provider="prefecture", is_required=False)
+    course = TrainingCourseFactory(is_required=True)
+    TrainingCourseFactory(is_required=False)
     within = dt.timedelta(days=365)
     # Within the set time after appointment: not yet flagged.
     assert list(selectors.coordinators_missing_required_training(day=CONTRACT_START + within)) == []
     late = CONTRACT_START + within + dt.timedelta(days=1)
     assert list(selectors.coordinators_missing_required_training(day=late)) == [accepted.coordinator]
-    TrainingRecord.objects.create(coordinator=accepted.coordinator, course=course, completed_on=dt.date(2026, 9, 1))
+    TrainingRecordFactory(coordinator=accepted.coordinator, course=course)
     assert list(selectors.coordinators_missing_required_training(day=late)) == []

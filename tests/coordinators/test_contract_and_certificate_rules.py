@@ -77,12 +77,11 @@ def test_contract_dates_are_read_only_in_the_admin_once_used(client, city_user, 
 
 def test_first_layer_city_staff_can_be_dismissed_and_recertified_next_year(city_user):
     from coordinators.photos import clean_photo
-    from municipality.models import Organisation
+    from tests.factories import CoordinatorFactory, OrganisationFactory
     from tests.lifecycle import photo_upload
 
-    department = Organisation.objects.create(name="市高齢福祉介護課", is_city_department=True)
-    person = Coordinator.objects.create(name="佐藤 健一", name_kana="さとう けんいち", birth_date=dt.date(1975, 1, 1),
-                                        layer=Layer.FIRST, employer=department)
+    department = OrganisationFactory(is_city_department=True)
+    person = CoordinatorFactory(layer=Layer.FIRST, employer=department)
     person.photo.save("p.jpg", clean_photo(photo_upload()))
     appointment = services.appointment_create_for_city_staff(coordinator=person, areas=[], start=dt.date(2026, 4, 1),
                                                              created_by=city_user)

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from councils import services
-from councils.models import Council, Meeting, SetupType, WorkingGroup
+from councils.models import Meeting
 from tests.council_fixtures import people
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import CouncilFactory, UserFactory, WorkingGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,7 @@ def add(council, person, body, by, start=dt.date(2025, 4, 1)):
 @pytest.fixture
 def other_council(periods):
     secretary = UserFactory(username="other-secretary", roles=["協議体事務局"], is_staff=True)
-    council = Council.objects.create(name="別の第2層協議体", layer=2, area=AreaFactory(code="O2"),
-                                     setup_type=SetupType.NPO)
-    council.secretariat.add(secretary)
-    return council, secretary
+    return CouncilFactory(layer=2, secretariat=[secretary]), secretary
 
 
 def test_people_of_another_council_stay_hidden(client, council, body, secretary, other_council):
@@ -58,7 +55,7 @@ def test_the_secretariat_cannot_change_the_cap(client, council, secretary):
 def test_working_groups_and_meetings_stay_within_their_council(client, council, body, secretary, other_council):
     other, _ = other_council
     foreign = add(other, people(1, "他")[0], body, secretary)
-    group = WorkingGroup.objects.create(council=council, name="部会")
+    group = WorkingGroupFactory(council=council)
     client.force_login(UserFactory(username="cityx", roles=["市職員"], is_staff=True))
     response = client.post(reverse("admin:councils_workinggroup_change", args=[group.pk]),
                            {"council": council.pk, "name": "部会", "purpose": "", "members": [foreign.pk]})

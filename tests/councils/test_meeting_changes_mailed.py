@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 
 from councils import services
-from councils.models import Council, Meeting, SetupType
+from councils.models import Meeting
 from councils.services import invitations_send
 from reminders.services import send_due
 from tests.council_fixtures import people
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import CouncilFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,7 @@ def add(council, person, body, by, start=dt.date(2025, 4, 1)):
 @pytest.fixture
 def other_council(periods):
     secretary = UserFactory(username="other-secretary", roles=["協議体事務局"], is_staff=True)
-    council = Council.objects.create(name="別の第2層協議体", layer=2, area=AreaFactory(code="O2"),
-                                     setup_type=SetupType.NPO)
-    council.secretariat.add(secretary)
-    return council, secretary
+    return CouncilFactory(layer=2, secretariat=[secretary]), secretary
 
 
 def test_a_changed_meeting_is_mailed_again_with_one_charset(council, body, secretary, smtp_sink):
@@ -32,8 +29,7 @@ def test_a_changed_meeting_is_mailed_again_with_one_charset(council, body, secre
     person.email = "iin@example.jp"
     person.save()
     add(council, person, body, secretary)
-    meeting = Meeting.objects.create(council=council, title="第3回", date=dt.date(2027, 2, 1), start_time=dt.time(14),
-                                     end_time=dt.time(16), place="会議室1")
+    meeting = MeetingFactory(council=council, date=dt.date(2027, 2, 1))
     services.meeting_invite_members(meeting=meeting, by=secretary)
     assert invitations_send(meeting=meeting, base_url="http://testserver") == (1, 0)
     assert invitations_send(meeting=meeting, base_url="http://testserver") == (0, 0)

@@ -13,11 +13,12 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from councils import services
-from councils.models import AgendaItem, Invitation, Meeting, Topic
+from councils.models import Invitation, Meeting
 from councils.services import invitations_send
 from municipality.errors import DomainError
 from reminders.services import send_due
 from tests.council_fixtures import people
+from tests.factories import AgendaItemFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -39,10 +40,10 @@ def meeting(council, body, secretary):
     for person in (with_mail, without_mail):
         services.membership_add(council=council, person=person, organisation=body, start=dt.date(2025, 4, 1),
                                 by=secretary)
-    meeting = Meeting.objects.create(council=council, title="令和8年度 第2回 第1層協議体", date=dt.date(2026, 12, 1),
-                                     start_time=dt.time(0, 30), end_time=dt.time(2, 0), place="汐見市役所 本庁舎4階 会議室1")
-    AgendaItem.objects.create(meeting=meeting, order=1, title="買い物支援の取組について", topic=Topic.T2)
-    AgendaItem.objects.create(meeting=meeting, order=2, title="第10期計画に向けた意見", topic=Topic.T4)
+    meeting = MeetingFactory(council=council, title="令和8年度 第2回 第1層協議体", date=dt.date(2026, 12, 1),
+                             start_time=dt.time(0, 30), end_time=dt.time(2, 0), place="汐見市役所 本庁舎4階 会議室1")
+    AgendaItemFactory(meeting=meeting, order=1, title="買い物支援の取組について")
+    AgendaItemFactory(meeting=meeting, order=2, title="第10期計画に向けた意見")
     services.meeting_invite_members(meeting=meeting, by=secretary)
     return meeting
 
@@ -93,8 +94,7 @@ def test_rsvp_by_link_without_login(client, meeting):
 
 
 def test_the_feed_holds_every_meeting_in_tokyo_time(client, meeting, council):
-    Meeting.objects.create(council=council, title="第3回", date=dt.date(2027, 2, 1), start_time=dt.time(14, 0),
-                           end_time=dt.time(16, 0), place="公民館")
+    MeetingFactory(council=council, title="第3回", date=dt.date(2027, 2, 1), start_time=dt.time(14, 0))
     response = client.get(reverse("meetings:feed", args=[council.feed_token]))
     assert response["Content-Type"].startswith("text/calendar")
     events = [c for c in Calendar.from_ical(response.content).walk() if c.name == "VEVENT"]

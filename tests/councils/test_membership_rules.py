@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from councils import services
-from councils.models import Council, Membership, Office, OfficeRole, Person, SetupType
+from councils.models import Membership, Office, OfficeRole, Person
 from municipality.errors import DomainError
 from tests.council_fixtures import people
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import CouncilFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,7 @@ def add(council, person, body, by, start=dt.date(2025, 4, 1)):
 @pytest.fixture
 def other_council(periods):
     secretary = UserFactory(username="other-secretary", roles=["協議体事務局"], is_staff=True)
-    council = Council.objects.create(name="別の第2層協議体", layer=2, area=AreaFactory(code="O2"),
-                                     setup_type=SetupType.NPO)
-    council.secretariat.add(secretary)
-    return council, secretary
+    return CouncilFactory(layer=2, secretariat=[secretary]), secretary
 
 
 def test_the_cap_is_never_set_below_the_members_in_office(council, body, secretary):

@@ -13,6 +13,7 @@ from tests.factories import (
     MeetingFactory,
     OrganisationFactory,
     UserFactory,
+    WorkingGroupFactory,
 )
 from tests.once import once
 
@@ -102,12 +103,11 @@ def test_member_list_query_count_is_fixed(client, council, body, secretary):
 
 def test_the_coordinator_registers_members_under_the_cap(client, second_layer):
     from councils.models import Membership, Person
-    from municipality.models import Organisation
 
     council, coordinator = second_layer
     council.cap = 1
     council.save()
-    body = Organisation.objects.create(name="汐見中央地区自治会連合会")
+    body = OrganisationFactory()
     client.force_login(coordinator)
     url = reverse("councils:member_add", args=[council.pk])
     form = {"name": "山本 清", "organisation": body.pk, "start": "2025-04-01"}
@@ -121,10 +121,9 @@ def test_the_coordinator_registers_members_under_the_cap(client, second_layer):
 @pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "99"])
 def test_a_member_with_an_impossible_start_is_refused_in_japanese(client, second_layer, start):
     from councils.models import Membership, Person
-    from municipality.models import Organisation
 
     council, coordinator = second_layer
-    body = Organisation.objects.create(name="汐見中央地区自治会連合会")
+    body = OrganisationFactory()
     client.force_login(coordinator)
     response = client.post(reverse("councils:member_add", args=[council.pk]),
                            {"name": "山本 清", "organisation": body.pk, "start": start})
@@ -144,13 +143,11 @@ def test_a_guest_is_invited_to_a_meeting(client, second_layer):
 
 def test_a_working_group_meeting_invites_the_group(council, body, secretary):
     from councils import services
-    from councils.models import WorkingGroup
     from tests.council_fixtures import people
 
     members = [services.membership_add(council=council, person=p, organisation=body, start=dt.date(2025, 4, 1),
                                        by=secretary) for p in people(4)]
-    group = WorkingGroup.objects.create(council=council, name="移動支援部会")
-    group.members.set(members[:2])
+    group = WorkingGroupFactory(council=council, members=members[:2])
     meeting = MeetingFactory(council=council, working_group=group, title="部会", date=dt.date(2026, 12, 1))
     services.meeting_invite_members(meeting=meeting, by=secretary)
     assert set(meeting.invitations.values_list("person__name", flat=True)) == {"委員0", "委員1"}

@@ -4,8 +4,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from municipality.models import Area, Organisation
-from tests.factories import UserFactory
+from municipality.models import Organisation
+from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_admin_change_is_logged_with_actor_and_fields(client, city_staff, org_a)
 
 
 def test_creation_of_an_area_is_logged():
-    parent = Area.objects.create(code="L1", name="市全域", layer=1)
+    parent = AreaFactory(layer=1, parent=None)
     assert LogEntry.objects.get_for_object(parent).filter(action=LogEntry.Action.CREATE).exists()
 
 

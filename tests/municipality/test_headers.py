@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from consultations import services as cases
-from councils.models import Meeting
-from tests.factories import UserFactory
+from tests.factories import MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +57,7 @@ def test_static_files_and_the_public_meeting_page_may_be_cached(client, council)
     response = client.get("/static/css/portal.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
-    meeting = Meeting.objects.create(council=council, title="第1回", date=dt.date(2026, 7, 1),
-                                     start_time=dt.time(14), end_time=dt.time(16), place="会議室1")
+    meeting = MeetingFactory(council=council)
     response = client.get(reverse("meetings:public", args=[meeting.pk]))
     assert response.status_code == 200
     assert "no-store" not in response["Cache-Control"] and "private" in response["Cache-Control"]

@@ -12,17 +12,19 @@ from activities.models import Match
 from consultations import services as cases
 from consultations.models import Agency, RegionalIssue, SupportPlan
 from coordinators import services as coordinators
-from coordinators.models import TrainingCourse, TrainingRecord
 from councils import services as councils
-from councils.models import Invitation, Pledge, PledgeContext, WorkingGroup
+from councils.models import Invitation, Pledge, PledgeContext
 from tests.council_fixtures import people
 from tests.factories import (
     AgencyFactory,
+    AgendaItemFactory,
     MeetingFactory,
     NeedFactory,
     OrganisationFactory,
     SocialResourceFactory,
+    TrainingRecordFactory,
     UserFactory,
+    WorkingGroupFactory,
 )
 from tests.lifecycle import CONTRACT_START
 
@@ -45,8 +47,7 @@ def history(accepted, city_user, council, body, secretary):
                              end_time=dt.time(12), place="市役所")
     with time_machine.travel(dt.datetime(2026, 11, 23, 1, tzinfo=dt.UTC), tick=False):
         councils.meeting_invite_members(meeting=meeting, by=secretary)
-    group = WorkingGroup.objects.create(council=council, name="買い物支援部会")
-    group.members.add(membership)
+    group = WorkingGroupFactory(council=council, members=[membership])
     pledge = Pledge.objects.create(person=member, council=council, context=PledgeContext.MEMBER,
                                    signed_on=dt.date(2025, 4, 1))
     worker = UserFactory(username="worker", roles=["相談支援員"])
@@ -61,8 +62,7 @@ def history(accepted, city_user, council, body, secretary):
         attendees=[{"name": "民生委員", "organisation": "民児協", "confidentiality_acknowledged": True}])
     issue = cases.regional_issue_raise(title="坂の上で買い物に行けない", description="d", by=worker)
     coordinator = accepted.coordinator
-    course = TrainingCourse.objects.create(name="初任者研修", provider="県")
-    training = TrainingRecord.objects.create(coordinator=coordinator, course=course, completed_on=dt.date(2026, 5, 1))
+    training = TrainingRecordFactory(coordinator=coordinator)
     area = accepted.areas.first()
     resource = SocialResourceFactory(name="サロン", area=area, offers="x")
     need = NeedFactory(title="買い物", area=area, raised_by="民生委員", raised_on=dt.date(2026, 5, 1),
@@ -73,8 +73,8 @@ def history(accepted, city_user, council, body, secretary):
         "appointment": accepted, "coordinator": coordinator, "contract": accepted.contract,
         "organisation": accepted.contract.organisation, "user": city_user, "council": council, "meeting": meeting,
         "invitation": meeting.invitations.first(), "membership": membership, "person": member, "pledge": pledge,
-        "working_group": group, "agency": agency, "regional_issue": issue, "area": area, "course": course,
-        "training": training, "resource": resource, "need": need, "match": match,
+        "working_group": group, "agency": agency, "regional_issue": issue, "area": area,
+        "course": training.course, "training": training, "resource": resource, "need": need, "match": match,
         "case": case, "plan": plan, "support_meeting": support_meeting,
     }
 
@@ -123,9 +123,7 @@ def test_the_meeting_page_cannot_delete_invitations(client, superuser, history):
 ])
 def test_a_referenced_record_cannot_be_deleted_on_the_model_level(history, key, why):
     if key == "agenda_item":
-        from councils.models import AgendaItem, Topic
-
-        obj = AgendaItem.objects.create(meeting=history["meeting"], title="買い物", topic=Topic.T2)
+        obj = AgendaItemFactory(meeting=history["meeting"])
         history["regional_issue"].agenda_item = obj
         history["regional_issue"].save()
     else:
@@ -153,9 +151,7 @@ def test_a_coordinators_user_cannot_be_deleted(history):
 
 
 def test_the_regional_issue_keeps_its_title_on_the_agenda_form(client, superuser, history):
-    from councils.models import AgendaItem, Topic
-
-    item = AgendaItem.objects.create(meeting=history["meeting"], title="買い物の足", topic=Topic.T2)
+    item = AgendaItemFactory(meeting=history["meeting"], title="買い物の足")
     issue = history["regional_issue"]
     client.force_login(superuser)
     page = client.get(reverse("admin:consultations_regionalissue_change", args=[issue.pk])).content.decode()

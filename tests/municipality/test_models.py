@@ -7,13 +7,14 @@ from django.urls import reverse
 
 from municipality.models import Area, Municipality, PlanPeriod
 from tests.conftest import name_city
+from tests.factories import AreaFactory, PlanPeriodFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def city_area():
-    return Area.objects.create(code="L1", name="市全域", layer=1)
+    return AreaFactory(layer=1, parent=None)
 
 
 def test_settings_start_with_placeholders():
@@ -48,7 +49,7 @@ def test_first_layer_without_parent_is_a_database_rule(city_area):
 
 
 def test_deeper_levels_are_allowed(city_area):
-    second = Area.objects.create(code="L2", name="地区", layer=2, parent=city_area)
+    second = AreaFactory(parent=city_area)
     third = Area(code="L3", name="町内会", layer=3, parent=second)
     third.full_clean()
     third.save()
@@ -61,7 +62,7 @@ def test_plan_period_must_be_whole_fiscal_years():
 
 
 def test_plan_periods_may_not_overlap():
-    PlanPeriod.objects.create(number=9, start=dt.date(2024, 4, 1), end=dt.date(2027, 3, 31))
+    PlanPeriodFactory(number=9)  # 2024-04-01 to 2027-03-31
     with pytest.raises(ValidationError, match="重なっています"):
         PlanPeriod(number=10, start=dt.date(2026, 4, 1), end=dt.date(2029, 3, 31)).full_clean()
 
@@ -105,7 +106,7 @@ class TestAdmin:
         assert response["Location"].endswith("/municipality/municipality/1/change/")
 
     def test_area_with_wrong_parent_is_refused_in_japanese(self, client, city_staff, city_area):
-        second = Area.objects.create(code="L2", name="地区", layer=2, parent=city_area)
+        second = AreaFactory(parent=city_area)
         client.force_login(city_staff)
         response = client.post(reverse("admin:municipality_area_add"), {
             "code": "L2-bad", "name": "誤り", "layer": 2, "parent": second.pk, "boundary_basis": "",

@@ -22,8 +22,6 @@ from django.utils import timezone
 from activities.models import Activity, ActivityCategory, Function, Match, Need, SocialResource
 from consultations import services as cases
 from consultations.models import (
-    Agency,
-    AgencyKind,
     Assessment,
     Case,
     CaseConference,
@@ -34,23 +32,32 @@ from consultations.models import (
     SupportPlan,
 )
 from coordinators.models import AppointmentNotice, DismissalNotice
-from councils.models import Council, Invitation, Meeting, Membership, SetupType
+from councils.models import Invitation, Meeting, Membership
 from municipality.models import Area, FormSubmission, Organisation, User
 from municipality.once import ALREADY_DONE, RELOAD, TOKEN_FIELD, parse_token
 from municipality.services import form_submissions_prune
 from tests.activities.conftest import appoint
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import (
+    ActivityCategoryFactory,
+    AgencyFactory,
+    AreaFactory,
+    CouncilFactory,
+    MeetingFactory,
+    NeedFactory,
+    OrganisationFactory,
+    SocialResourceFactory,
+    UserFactory,
+)
 from tests.lifecycle import photo_upload
 
 # --- The world every create form needs -----------------------------------------------------
 
 
 def build_world(*, contract_a, contractor_a, city_user, areas, periods) -> dict[str, Any]:
-    for i, (function, code) in enumerate([(Function.A, "(1)ア"), (Function.C, "(3)イ")]):
-        ActivityCategory.objects.create(function=function, code=code, label=f"項目{i}", sort_order=i)
+    for function in (Function.A, Function.C):
+        ActivityCategoryFactory(function=function)
     coordinator = appoint(contract_a, contractor_a, city_user, username="coord_a", name="松本 さくら", areas=[areas[0]])
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
-                                   kind=AgencyKind.SUPPORT_CENTER)
+    agency = AgencyFactory()
     worker = UserFactory(username="worker", roles=["相談支援員"])
     colleague = UserFactory(username="colleague", roles=["相談支援員"])
     case = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
@@ -67,18 +74,14 @@ def build_world(*, contract_a, contractor_a, city_user, areas, periods) -> dict[
     cases.conference_hold(case=evaluated, timing="creation", held_on=dt.date(2026, 5, 3), plan=active,
                           attendees=[worker], by=worker)
     secretary = UserFactory(username="secretary", roles=["協議体事務局"], is_staff=True)
-    council = Council.objects.create(name="汐見市第1層協議体", layer=1, area=AreaFactory(code="C1", layer=1, parent=None),
-                                     setup_type=SetupType.RESIDENTS_GOVERNMENT)
-    council.secretariat.add(secretary)
-    meeting = Meeting.objects.create(council=council, title="第1回", date=dt.date(2099, 1, 1), start_time=dt.time(10),
-                                     end_time=dt.time(11), place="公民館")
-    need = Need.objects.create(title="坂の上で買い物に行けない", area=areas[0], raised_by="民生委員",
-                               raised_on=dt.date(2026, 11, 1), recorded_by=coordinator)
-    resource = SocialResource.objects.create(name="移動販売", provider_kind="coop", area=areas[0], offers="移動販売")
+    council = CouncilFactory(layer=1, area=AreaFactory(code="C1", layer=1, parent=None), secretariat=[secretary])
+    meeting = MeetingFactory(council=council, date=dt.date(2099, 1, 1))
+    need = NeedFactory(area=areas[0], recorded_by=coordinator)
+    resource = SocialResourceFactory(area=areas[0])
     return {"coordinator": coordinator, "agency": agency, "worker": worker, "colleague": colleague, "case": case,
             "planned": planned, "evaluated": evaluated, "secretary": secretary, "council": council, "meeting": meeting, "need": need,
             "resource": resource, "contractor": contractor_a, "city_user": city_user, "areas": areas,
-            "body": Organisation.objects.create(name="汐見市老人クラブ連合会")}
+            "body": OrganisationFactory()}
 
 
 @pytest.fixture

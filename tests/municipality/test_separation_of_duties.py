@@ -16,10 +16,10 @@ from django.urls import reverse
 
 from consultations import services
 from consultations.access import cases_visible_to
-from consultations.models import Agency, AgencyKind, Case
-from municipality.models import Organisation, User
+from consultations.models import Agency, Case
+from municipality.models import User
 from reminders.models import Notice, Reason
-from tests.factories import UserFactory
+from tests.factories import AgencyFactory, OrganisationFactory, UserFactory
 from tests.once import once
 
 pytestmark = pytest.mark.django_db
@@ -38,10 +38,9 @@ ROLES = {
 
 @pytest.fixture
 def world(db):
-    covered = Organisation.objects.create(name="地域包括支援センター汐見")
-    other = Organisation.objects.create(name="汐見市福祉部福祉政策課")
-    agency = Agency.objects.create(organisation=covered, kind=AgencyKind.SUPPORT_CENTER)
-    Agency.objects.create(organisation=other, kind=AgencyKind.OTHER)
+    covered, other = OrganisationFactory(), OrganisationFactory()
+    agency = AgencyFactory(organisation=covered)
+    AgencyFactory(organisation=other)
     assigned = UserFactory(username="assigned", roles=["相談支援員"], organisation=other)
     case = services.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
                               person_name="山田 花子", presenting_problems="介護の相談", by=assigned)

@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from councils import services as council_services
-from councils.models import Meeting
 from tests.council_fixtures import people
+from tests.factories import AgencyFactory, MeetingFactory
 
 
 @pytest.fixture
@@ -31,11 +31,9 @@ def case_worker(db):
 def monitored_plan(case_worker):
     """An active plan, decided at a 重層的支援会議 under consent, with monitoring due 2026-09-01."""
     from consultations import services as cases
-    from consultations.models import Agency, AgencyKind, Timing
-    from municipality.models import Organisation
+    from consultations.models import Timing
 
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="地域包括支援センター"),
-                                   kind=AgencyKind.OTHER)
+    agency = AgencyFactory()
     case = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["other"], person_name="架空 太郎",
                            presenting_problems="生活の困りごと", by=case_worker)
     cases.consent_record(case=case, agencies=[agency], given_on=dt.date(2026, 5, 1), method="oral", by=case_worker)
@@ -56,7 +54,6 @@ def meeting_to_announce(council, body, secretary):
     day = timezone.localdate() + dt.timedelta(days=10)
     council_services.membership_add(council=council, person=person, organisation=body,
                                     start=council_services.plan_period_containing(day).start, by=secretary)
-    meeting = Meeting.objects.create(council=council, title="第3回", date=day,
-                                     start_time=dt.time(14), end_time=dt.time(16), place="会議室1")
+    meeting = MeetingFactory(council=council, date=day)
     council_services.meeting_invite_members(meeting=meeting, by=secretary)
     return meeting

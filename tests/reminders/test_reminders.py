@@ -20,6 +20,7 @@ from councils.models import Meeting, Response
 from reminders import scan, services
 from reminders.models import Delivery, DeliveryStatus, Notice, Reason
 from tests.council_fixtures import Sink, people
+from tests.factories import MeetingFactory, TrainingCourseFactory
 
 pytestmark = pytest.mark.django_db
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -109,8 +110,8 @@ def test_day_counts_are_settings(member, settings):
 @pytest.fixture
 def late_meeting(council, member, secretary):
     """A meeting at 00:30 on 2026-12-02, Tokyo time."""
-    meeting = Meeting.objects.create(council=council, title="深夜0時半の会議", date=dt.date(2026, 12, 2),
-                                     start_time=dt.time(0, 30), end_time=dt.time(1, 30), place="会議室")
+    meeting = MeetingFactory(council=council, date=dt.date(2026, 12, 2), start_time=dt.time(0, 30),
+                             end_time=dt.time(1, 30))
     council_services.meeting_invite_members(meeting=meeting, by=secretary)
     return meeting
 
@@ -360,7 +361,6 @@ def test_an_expired_consent_stops_monitoring_reminders(monitored_plan):
 
 def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, city_user):
     from coordinators import services as lifecycle
-    from coordinators.models import TrainingCourse
 
     contractor_a.email, city_user.email = "org@example.jp", "city@example.jp"
     contractor_a.save()
@@ -373,7 +373,7 @@ def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, c
              for p in [*coordinator_reminders.certificates(found), *coordinator_reminders.contracts(found)]}
     assert kinds == {(reason, email, "30日前 2027-03-31") for reason in ("certificate_expiry", "contract_expiry")
                      for email in ("org@example.jp", "city@example.jp")}
-    TrainingCourse.objects.create(name="養成研修", provider="prefecture", is_required=True)
+    TrainingCourseFactory(is_required=True)
     assert [p.email for p in coordinator_reminders.training(scan.Scan(dt.date(2027, 4, 5)))] == ["org@example.jp"]
     lifecycle.dismissal_notice_file(organisation=accepted.coordinator.employer, coordinator=accepted.coordinator,
                                     dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
@@ -463,8 +463,7 @@ def test_a_scan_makes_the_same_number_of_queries_whatever_the_number_of_rows(cou
             person.save()
             council_services.membership_add(council=council, person=person, organisation=body,
                                             start=dt.date(2025, 4, 1), by=secretary)
-            meeting = Meeting.objects.create(council=council, title=f"会議{i}", date=dt.date(2027, 3, 3 + i % 5),
-                                             start_time=dt.time(14), end_time=dt.time(16), place="会議室")
+            meeting = MeetingFactory(council=council, date=dt.date(2027, 3, 3 + i % 5))
             council_services.meeting_invite_members(meeting=meeting, by=secretary)
 
     add_members_and_meetings(1, "first")

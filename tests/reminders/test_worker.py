@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from config.celery import app
 from councils import services as council_services
-from councils.models import Meeting
 from reminders import scan
 from reminders.models import Delivery, DeliveryStatus
 from reminders.tasks import scan_due
 from tests.council_fixtures import Sink, people
+from tests.factories import MeetingFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -128,8 +128,7 @@ def due_today(council, body, secretary):
         person.save()
         council_services.membership_add(council=council, person=person, organisation=body, start=start, end=end,
                                         by=secretary)
-    meeting = Meeting.objects.create(council=council, title="第4回", date=today + dt.timedelta(days=7),
-                                     start_time=dt.time(14), end_time=dt.time(16), place="会議室1")
+    meeting = MeetingFactory(council=council, date=today + dt.timedelta(days=7))
     if start <= meeting.date:
         council_services.meeting_invite_members(meeting=meeting, by=secretary)
     expected = Counter((p.email, p.subject) for p in scan.due(today) if p.email)
