@@ -32,6 +32,9 @@ from .models import (
     CaseStatus,
     Domain,
     Program,
+    Referral,
+    ReferralBasis,
+    ReferralStatus,
     RegionalIssue,
     Route,
     SupportMeeting,
@@ -179,12 +182,32 @@ def regional_issue_figures(start: dt.date, end: dt.date) -> Section:
     )
 
 
-# The parts of the figures, in the order shown. Referrals (連携シート) sent and accepted: append
-# their section function here (``def referral_figures(start, end) -> Section``).
+def referral_figures(start: dt.date, end: dt.date) -> Section:
+    """連携シート sent in the year by legal basis, and what became of them (one query): the
+    多機関協働 the 推進委員会 asks about, without any case."""
+    sent = Q(sent_at__date__range=(start, end))
+    counts = {f"referral.{basis}.{status}": Count("pk", filter=sent & Q(basis=basis, status=status))
+              for basis in ReferralBasis.values for status in ReferralStatus.values}
+    values = Referral.objects.aggregate(**counts)
+    for basis in ReferralBasis.values:
+        values[f"referral.{basis}.total"] = sum(values[f"referral.{basis}.{status}"] for status in ReferralStatus.values)
+    return Section(
+        tables=[Table("連携シート（その年度に送付したもの、共有の根拠別）", ["送付した件数", "回答待ち", "受理", "返戻"],
+                      [(label, [f"referral.{basis}.total", *(f"referral.{basis}.{s}" for s in ReferralStatus.values)])
+                       for basis, label in ReferralBasis.choices],
+                      note="状態は集計の時点のものです。")],
+        values=values,
+        sums=[(f"referral.{basis}.total", [f"referral.{basis}.{s}" for s in ReferralStatus.values])
+              for basis in ReferralBasis.values],
+    )
+
+
+# The parts of the figures, in the order shown: each is one function with a fixed number of queries.
 FIGURE_SECTIONS: list[Callable[[dt.date, dt.date], Section]] = [
     case_figures,
     program_figures,
     meeting_figures,
+    referral_figures,
     regional_issue_figures,
 ]
 

@@ -240,7 +240,34 @@ def _queries_for_figures(n_cases, worker):
 def test_the_figures_take_a_fixed_number_of_queries(worker):
     few = _queries_for_figures(10, worker)
     many = _queries_for_figures(90, worker)  # 100 cases in all
-    assert few == many == 5
+    assert few == many == 6
+
+
+def test_referrals_are_counted_by_basis_and_answer_with_small_counts_hidden(worker):
+    """連携シート sent in the 年度: six under consent, five accepted and one returned; the one
+    returned is hidden, and so is enough of the rest that 6 - 5 - 0 does not give it away."""
+    from tests.factories import ConsentFactory
+
+    agency = AgencyFactory()
+    colleague = UserFactory(username="fig-agency", roles=["相談支援員"], organisation=agency.organisation)
+    with time_machine.travel(dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)):
+        for n in range(6):
+            case = CaseFactory(by=worker)
+            ConsentFactory(case=case, agencies=[agency], given_on=dt.date(2026, 5, 1))
+            referral = services.referral_send(case=case, agency=agency, items=["problems"], purpose="就労の相談",
+                                              basis="consent", by=worker)
+            if n < 5:
+                services.referral_accept(referral=referral, by=colleague)
+            else:
+                services.referral_return(referral=referral, reason="担当外のため", by=colleague)
+    raw = _raw(2026)
+    assert (raw["referral.consent.total"], raw["referral.consent.sent"], raw["referral.consent.accepted"],
+            raw["referral.consent.returned"]) == (6, 0, 5, 1)
+    assert raw["referral.support_meeting.total"] == 0
+    shown = _table(figures.yearly_figures(2026), "連携シート（その年度に送付したもの、共有の根拠別）")["本人同意"]
+    assert shown[3] == figures.UNDER_FIVE
+    numbers = [cell for cell in shown if isinstance(cell, int)]
+    assert not (6 in numbers and 5 in numbers), shown  # 6 - 5 - 0 would give the hidden 1 away
 
 
 # --- 事業 of cases and plans ------------------------------------------------------------------
