@@ -65,9 +65,13 @@ def case_record(case: Case) -> dict[str, Any]:
 
 def case_sheet(case: Case) -> dict[str, Any]:
     """What the case's PDFs print: the current plan (else the draft), meetings and consents."""
+    plan = case_plan_for_sheet(case)
     return {
         "household": case.household.all(),
-        "plan": case_plan_for_sheet(case),
+        "plan": plan,
+        "programs": in_law_order(case.program_rows.all()),
+        "plan_programs": in_law_order(plan.program_rows.all()) if plan else [],
+        "participation": plan.participation_supports.select_related("resource", "need") if plan else [],
         "conferences": case.conferences.select_related("plan"),
         "consents": case.consents.prefetch_related("agencies__organisation"),
     }

@@ -333,6 +333,21 @@ def test_the_plan_pdf_shows_goals_items_agreement_and_the_signature_line(client,
         assert expected in text, expected
 
 
+def test_the_plan_pdf_and_the_intake_sheet_print_the_programs_and_the_participation_support(
+        client, active_plan, case_worker, tmp_path):
+    from tests.factories import SocialResourceFactory
+
+    services.participation_support_add(plan=active_plan, note="サロンで週1回、体操に参加する", by=case_worker,
+                                       resource=SocialResourceFactory(name="汐見南ふれあいサロン"))
+    client.force_login(case_worker)
+    plan = _pdf_text_and_page(client.get(reverse("cases:pdf", args=[active_plan.case.pk, "plan"])).content, tmp_path)
+    for expected in ["事業", "包括的相談支援事業", "参加支援", "汐見南ふれあいサロン", "サロンで週1回、体操に参加する"]:
+        assert expected in plan, expected
+    intake = _pdf_text_and_page(client.get(reverse("cases:pdf", args=[active_plan.case.pk, "intake"])).content,
+                                tmp_path)
+    assert "事業" in intake and "包括的相談支援事業" in intake
+
+
 def test_the_evaluation_pdf_shows_every_goal_and_the_decision(client, active_plan, case_worker, tmp_path):
     goals = {None: ("achieved", "通院できている"), **{g: ("not_achieved", f"変化{g.order}")
                                                      for g in active_plan.short_goals.all()}}
