@@ -201,7 +201,7 @@ def build_world() -> World:
         w.add(f"certificate_doc_{side}", certificate.document, owner)
         w.add(f"training_{side}", TrainingRecordFactory(coordinator=coordinator, course=course), owner, member)
         # The month's work: an activity, a need met by a resource, the report.
-        resource = SocialResourceFactory(area=areas[0], registered_by=org)
+        resource = SocialResourceFactory(name=f"サロン{side.upper()}", area=areas[0], registered_by=org)
         w.add(f"resource_{side}", resource, owner, member)
         activity = activity_services.activity_log(
             coordinator=coordinator, by=user, date=dt.date(2026, 10, 5), minutes=90, area=areas[0],
