@@ -572,6 +572,9 @@ def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cases:referral_detail", pk=referral.pk)
 
 
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
 def timeline_add(request: HttpRequest, pk: int) -> HttpResponse:
     """支援経過記録: assigned staff only (an agency under consent reads the timeline, never writes)."""
     from django.utils import timezone
@@ -600,6 +603,9 @@ def referral_return(request: HttpRequest, pk: int) -> HttpResponse:
                                               "button": "返戻する"})
 
 
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
 def timeline_edit(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     """Its author edits an entry on the day it was written; otherwise the page says why and offers a correction."""
     from .forms import TimelineEntryForm
@@ -649,6 +655,9 @@ def timeline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(rendered.filename, rendered.content)
 
 
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
 def duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     _lead_required(request)
     pair = selectors.duplicate_for_lead(request.user, pk)

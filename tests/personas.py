@@ -374,9 +374,11 @@ def build_world() -> World:
         referral = case_services.referral_send(
             case=w[f"case_{n}"], agency=aoba, items=items, purpose="障がい福祉サービスの相談をお願いします。",
             basis=ReferralBasis.SUPPORT_MEETING, support_meeting=w[f"support_meeting_{n}"], by=w.user(f"worker_{n}"))
-        w.add(f"referral_{n}", referral, f"worker_{n}", f"agency_{n}", "outsider_1", need_to_know=True)
+        w.add(f"referral_{n}", referral, f"worker_{n}", f"agency_{n}", "outsider_1", *(["lead_1"] if n == 1 else []),
+              need_to_know=True)
     case_services.referral_accept(referral=w["referral_2"], by=w.user("outsider_1"))
-    for name in ("case_2", "consent_2", "assessment_2", "plan_2", "conference_2", "support_meeting_2"):
+    for name in ("case_2", "consent_2", "assessment_2", "plan_2", "conference_2", "support_meeting_2", "evaluation_2",
+                 "timeline_entry_2"):
         w.mark(w[name], "outsider_1")
     # --- Team lead: case 1 is urgent; a second intake of case 1's person (a full-width space in the
     # name) is a possible duplicate that the lead decides.
@@ -394,14 +396,14 @@ def build_world() -> World:
     support = case_services.participation_support_add(
         plan=w["plan_1"], note="参加支援メモ（1）：本人は日中の居場所を希望", resource=w["resource_a"], by=w.user("worker_1"),
         need_request={"area": area_a1, "title": "日中に通える居場所の紹介", "description": "60代の方が週1回通える場"})
-    w.add("participation_1", support, "worker_1", "agency_1", need_to_know=True)
+    w.add("participation_1", support, "worker_1", "agency_1", "lead_1", need_to_know=True)
     w.markers[support.note] = support
     w.add("need_participation", support.need, "contractor_a", "coord_a", "worker_1", "agency_1")
     area_conference = case_services.area_conference_record(
         held_on=dt.date(2026, 10, 15), area=area_a1, issue="駅前地区で日中に集える場所が足りない（地域生活課題）",
         decisions="協議体に居場所づくりを提案する", attendees=[w.user("outsider_2")], agencies=[team[1]["agency"]],
         by=w.user("worker_1"))
-    w.add("area_conference_1", area_conference, "worker_1", "outsider_2")
+    w.add("area_conference_1", area_conference, "worker_1", "lead_1", "outsider_2")  # the lead is of team 1
     w.markers[area_conference.issue] = area_conference
     issue = case_services.regional_issue_raise(title="日中の居場所の不足", description="駅前地区に集える場所がない。",
                                                by=w.user("worker_1"), area_conference=area_conference)
