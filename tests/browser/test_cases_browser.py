@@ -49,8 +49,8 @@ def test_a_case_from_intake_to_termination(page: Page, live_server):
         expect(page.get_by_role("status")).to_be_visible()
 
     record("同意を記録する", [("汐見中央地域包括支援センター", True), ("同意日", today)], "記録する")
-    plan_fields = [("本人の目標", "介護サービスにつながる"), ("支援方針", "包括と分担して支える"),
-                   ("プランの内容", "介護保険の申請、家計相談"), ("モニタリングの時期", today)]
+    plan_fields = [("長期目標", "介護サービスにつながる"), ("支援方針", "包括と分担して支える"),
+                   ("プランの内容（補足）", "介護保険の申請、家計相談"), ("次回モニタリングの時期", today)]
     record("プランの案を作る", plan_fields, "案を作る")
     record("重層的支援会議を記録する", [("開催時期", "プラン策定時"), ("開催日", today)], "記録してプランに反映する")
     assert case.plans.get().status == PlanStatus.ACTIVE
