@@ -124,7 +124,7 @@ def _new_intake(worker: User, agencies: dict[str, Agency]) -> Case:
         held_on=_ago(5), cases=[case], by=worker,
         shared="民生委員・社協・包括からの情報と、これまでの訪問の様子を共有した。本人は支援を拒否しているが、"
                "受け答えはできている。",
-        policy="本人が拒否しても、相談支援員が週1回訪問し、民生委員が週2回見守る。"
+        policy="本人が拒否しても訪問を続ける。相談支援員が週1回訪問し、民生委員が週2回見守る。"
                "異変があれば民生委員から相談支援員へすぐに連絡する。",
         attendees=[MINSEI, SHAKYO_STAFF, CENTER_STAFF],
     )
