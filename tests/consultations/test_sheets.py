@@ -417,3 +417,19 @@ def test_the_audit_log_holds_no_text_of_the_sheets(active_plan, case_worker):
     text = json.dumps([e.changes for e in LogEntry.objects.all()], ensure_ascii=False)
     for secret in ["秘密", "一人で通院", "介護保険の申請", "通院の付き添い", "自宅で暮らし続けたい", "長男"]:
         assert secret not in text, secret
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_emptied_database_gets_the_usual_assessment_items_again():
+    """The items are data a migration seeded once; a database emptied by flush (as between
+    transactional tests) gets them back after the post_migrate signal, a kept one is not touched."""
+    from django.core.management import call_command
+
+    from consultations.models import AssessmentItem
+
+    AssessmentItem.objects.filter(label="健康").update(active=False)
+    call_command("migrate", verbosity=0)  # sends post_migrate: nothing to add, nothing changed
+    assert AssessmentItem.objects.get(label="健康").active is False
+    call_command("flush", interactive=False, verbosity=0)
+    assert list(AssessmentItem.objects.order_by("order").values_list("label", flat=True)) == [
+        "健康", "障がい", "住まい", "収入・負債", "就労・日中活動", "社会関係・つながり"]
