@@ -313,6 +313,7 @@ POST_WITHOUT_CREATE = {
     "activities:need_edit": "same view as need_create (protected); editing is idempotent",
     "activities:report": "submit/confirm/accept/return: the service refuses a step from the wrong state",
     "cases:consent_withdraw": "the service refuses a consent already withdrawn",
+    "cases:referral_accept": "the service refuses a sheet already accepted or returned (one answer only)",
     "councils:meeting": "mail goes through the outbox keyed by invitation; attendance and minutes are set, not added",
     "meetings:rsvp": "an answer is set on the invitation, not added",
     "reminders:read": "marks read", "reminders:read_all": "marks read",
