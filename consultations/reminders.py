@@ -31,6 +31,14 @@ from .models import (
 from .services import working_days_after, working_days_before
 
 
+def _case_staff(case) -> dict[int, User]:
+    """A case's assigned staff and its CSW, once each (from the prefetched rows: no query)."""
+    users = {u.pk: u for u in case.assigned_staff.all()}
+    if case.csw is not None:
+        users[case.csw.pk] = case.csw
+    return users
+
+
 def monitoring(scan: Scan) -> list[Planned]:
     """Active plans whose monitoring date has come: assigned staff and the CSW, only while the
     person's consent lasts (a withdrawn or expired consent stops them)."""
@@ -42,9 +50,7 @@ def monitoring(scan: Scan) -> list[Planned]:
     planned = []
     for plan in plans:
         case = plan.case  # its number only: no personal data leaves the case pages
-        users = {u.pk: u for u in plan.case.assigned_staff.all()}
-        if case.csw is not None:
-            users[case.csw.pk] = case.csw
+        users = _case_staff(case)
         subject = text("consultations/reminders/monitoring_subject.txt", case=str(case))
         body = text("consultations/reminders/monitoring_body.txt", case=str(case), version=str(plan.version),
                       monitoring_on=wareki(plan.monitoring_on))
@@ -90,9 +96,7 @@ def evaluation_overdue(scan: Scan) -> list[Planned]:
     planned = []
     for plan in plans:
         case = plan.case
-        users = {u.pk: u for u in case.assigned_staff.all()}
-        if case.csw is not None:
-            users[case.csw.pk] = case.csw
+        users = _case_staff(case)
         subject = text("consultations/reminders/evaluation_subject.txt", case=str(case))
         body = text("consultations/reminders/evaluation_body.txt", case=str(case), version=str(plan.version),
                     monitoring_on=wareki(plan.monitoring_on))
@@ -198,9 +202,7 @@ def timeline_silent(scan: Scan) -> list[Planned]:
         if (scan.today - since).days < days:
             continue
         case = plan.case
-        users = {u.pk: u for u in case.assigned_staff.all()}
-        if case.csw is not None:
-            users[case.csw.pk] = case.csw
+        users = _case_staff(case)
         subject = text("consultations/reminders/timeline_silent_subject.txt", case=str(case))
         body = text("consultations/reminders/timeline_silent_body.txt", case=str(case), days=str(days),
                     since=wareki(since))
@@ -249,9 +251,7 @@ def urgent_meeting(scan: Scan) -> list[Planned]:
     planned = []
     for urgency in urgencies:
         case = urgency.case  # its number only
-        users = {u.pk: u for u in case.assigned_staff.all()}
-        if case.csw is not None:
-            users[case.csw.pk] = case.csw
+        users = _case_staff(case)
         for org in {u.organisation_id for u in users.values() if u.organisation_id}:
             users.update({lead.pk: lead for lead in leads_by_org.get(org, [])})
         subject = text("consultations/reminders/urgent_meeting_subject.txt", case=str(case))
