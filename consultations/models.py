@@ -17,6 +17,8 @@ from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet
 from municipality.validators import text_limits, validate_birth_date, validate_event_date
 
+from .privacy import Level, personal, record, sensitive
+
 
 class Route(models.TextChoices):
     COUNTER = "counter", "窓口"
@@ -50,9 +52,9 @@ class Agency(models.Model):
     """関係機関: an organisation that takes part in a case; its users see a case only while the
     person's consent covers it."""
 
-    organisation = models.OneToOneField("municipality.Organisation", verbose_name="団体", on_delete=models.PROTECT,
-                                        related_name="agency")
-    kind = models.CharField("種別", max_length=20, choices=AgencyKind.choices)
+    organisation = record(models.OneToOneField("municipality.Organisation", verbose_name="団体", on_delete=models.PROTECT,
+                                               related_name="agency"))
+    kind = record(models.CharField("種別", max_length=20, choices=AgencyKind.choices))
 
     class Meta:
         verbose_name = verbose_name_plural = "関係機関"
@@ -114,24 +116,24 @@ class CaseQuerySet(ScopedQuerySet):
 class Case(models.Model):
     """A consultation (相談受付) and everything that follows from it."""
 
-    number = models.CharField("ケース番号", max_length=20, unique=True)
-    received_on = models.DateField("受付日", validators=[validate_event_date])
-    route = models.CharField("相談経路", max_length=20, choices=Route.choices)
-    domains = models.JSONField("分野", default=list, help_text="高齢・障がい・子ども・生活困窮・その他（複数可）")
-    person_name = models.CharField("本人氏名", max_length=100)
-    person_kana = models.CharField("本人氏名（ふりがな）", max_length=100, blank=True)
-    person_birth_date = models.DateField("本人の生年月日", null=True, blank=True, validators=[validate_birth_date])
-    person_address = models.CharField("住所", max_length=200, blank=True)
-    person_phone = models.CharField("電話番号", max_length=30, blank=True)
-    presenting_problems = models.TextField("相談の内容（主訴）", max_length=4000)
-    assigned_staff = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="担当者", related_name="assigned_cases")
-    csw = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="CSW", null=True, blank=True,
-                            on_delete=models.PROTECT, related_name="csw_cases")
-    agencies = models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases",
-                                      through="CaseAgency")
-    status = models.CharField("状態", max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
-    closed_on = models.DateField("終結・中断の日", null=True, blank=True, validators=[validate_event_date])
-    anonymised_at = models.DateTimeField("匿名化した日時", null=True, blank=True, validators=[validate_event_date])
+    number = personal(models.CharField("ケース番号", max_length=20, unique=True))
+    received_on = personal(models.DateField("受付日", validators=[validate_event_date]))
+    route = personal(models.CharField("相談経路", max_length=20, choices=Route.choices))
+    domains = sensitive(models.JSONField("分野", default=list, help_text="高齢・障がい・子ども・生活困窮・その他（複数可）"))
+    person_name = personal(models.CharField("本人氏名", max_length=100))
+    person_kana = personal(models.CharField("本人氏名（ふりがな）", max_length=100, blank=True))
+    person_birth_date = personal(models.DateField("本人の生年月日", null=True, blank=True, validators=[validate_birth_date]))
+    person_address = personal(models.CharField("住所", max_length=200, blank=True))
+    person_phone = personal(models.CharField("電話番号", max_length=30, blank=True))
+    presenting_problems = sensitive(models.TextField("相談の内容（主訴）", max_length=4000))
+    assigned_staff = record(models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="担当者", related_name="assigned_cases"))
+    csw = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="CSW", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="csw_cases"))
+    agencies = sensitive(models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases",
+                                                through="CaseAgency"))
+    status = personal(models.CharField("状態", max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN))
+    closed_on = personal(models.DateField("終結・中断の日", null=True, blank=True, validators=[validate_event_date]))
+    anonymised_at = record(models.DateTimeField("匿名化した日時", null=True, blank=True, validators=[validate_event_date]))
 
     objects = CaseQuerySet.as_manager()
 
@@ -151,11 +153,11 @@ class Case(models.Model):
 
 
 class HouseholdMember(models.Model):
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="household")
-    name = models.CharField("氏名", max_length=100)
-    relation = models.CharField("続柄", max_length=30)
-    birth_date = models.DateField("生年月日", null=True, blank=True, validators=[validate_birth_date])
-    note = models.CharField("状況", max_length=200, blank=True)
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="household"))
+    name = personal(models.CharField("氏名", max_length=100))
+    relation = personal(models.CharField("続柄", max_length=30))
+    birth_date = personal(models.DateField("生年月日", null=True, blank=True, validators=[validate_birth_date]))
+    note = sensitive(models.CharField("状況", max_length=200, blank=True))
 
     class Meta:
         verbose_name = verbose_name_plural = "世帯員"
@@ -173,15 +175,15 @@ class ConsentMethod(models.TextChoices):
 class Consent(models.Model):
     """本人同意: which agencies may share the case, since when, until when; withdrawal ends it."""
 
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="consents")
-    agencies = models.ManyToManyField(Agency, verbose_name="同意の範囲（関係機関）", related_name="consents",
-                                      through="ConsentAgency")
-    given_on = models.DateField("同意日", validators=[validate_event_date])
-    method = models.CharField("方法", max_length=10, choices=ConsentMethod.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                    related_name="+")
-    expires_on = models.DateField("有効期限", null=True, blank=True, validators=[validate_event_date])
-    withdrawn_on = models.DateField("撤回日", null=True, blank=True, validators=[validate_event_date])
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="consents"))
+    agencies = personal(models.ManyToManyField(Agency, verbose_name="同意の範囲（関係機関）", related_name="consents",
+                                               through="ConsentAgency"))
+    given_on = personal(models.DateField("同意日", validators=[validate_event_date]))
+    method = personal(models.CharField("方法", max_length=10, choices=ConsentMethod.choices))
+    recorded_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                           related_name="+"))
+    expires_on = personal(models.DateField("有効期限", null=True, blank=True, validators=[validate_event_date]))
+    withdrawn_on = personal(models.DateField("撤回日", null=True, blank=True, validators=[validate_event_date]))
 
     class Meta:
         verbose_name = verbose_name_plural = "本人同意"
@@ -209,20 +211,20 @@ def current_consent_q(day: dt.date, prefix: str = "") -> Q:
 
 
 class Assessment(models.Model):
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="assessments")
-    version = models.PositiveIntegerField("版")
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="assessments"))
+    version = record(models.PositiveIntegerField("版"))
     # The アセスメントシート (see AssessmentItem for 本人の状況): the old free text stays in
     # ``situation`` (now the overview), ``strengths`` is 本人の強み and ``issues`` 課題の整理.
-    situation = models.TextField("本人・世帯の状況（概要）", max_length=8000, blank=True)
-    strengths = models.TextField("本人の強み", max_length=4000, blank=True)
-    issues = models.TextField("課題の整理", max_length=8000)
-    household_situation = models.TextField("世帯の状況（世帯員の関係・状況）", max_length=4000, blank=True)
-    life_history = models.TextField("生活歴", max_length=4000, blank=True)
-    background = models.TextField("背景要因", max_length=4000, blank=True)
-    wishes = models.TextField("本人と家族の意向", max_length=4000, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+    situation = sensitive(models.TextField("本人・世帯の状況（概要）", max_length=8000, blank=True))
+    strengths = sensitive(models.TextField("本人の強み", max_length=4000, blank=True))
+    issues = sensitive(models.TextField("課題の整理", max_length=8000))
+    household_situation = sensitive(models.TextField("世帯の状況（世帯員の関係・状況）", max_length=4000, blank=True))
+    life_history = sensitive(models.TextField("生活歴", max_length=4000, blank=True))
+    background = sensitive(models.TextField("背景要因", max_length=4000, blank=True))
+    wishes = sensitive(models.TextField("本人と家族の意向", max_length=4000, blank=True))
+    created_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                          related_name="+"))
+    created_at = record(models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date]))
 
     class Meta:
         verbose_name = verbose_name_plural = "アセスメント"
@@ -248,23 +250,23 @@ class PlanStatus(models.TextChoices):
 class SupportPlan(models.Model):
     """A version of a case's support plan; a change is a new version, the old one is kept."""
 
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="plans")
-    version = models.PositiveIntegerField("版")
-    status = models.CharField("状態", max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="plans"))
+    version = record(models.PositiveIntegerField("版"))
+    status = personal(models.CharField("状態", max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT))
     # The プランシート: ``goals`` is the 長期目標 (短期目標: PlanGoal; 支援内容: SupportItem).
-    goals = models.TextField("長期目標", max_length=2000)
-    policy = models.TextField("支援方針", max_length=4000)
-    contents = models.TextField("プランの内容（補足）", max_length=8000, blank=True)
-    monitoring_on = models.DateField("次回モニタリングの時期", validators=[validate_event_date])
-    wishes = models.TextField("本人の意向", max_length=2000, blank=True)
-    agreed_on = models.DateField("本人の同意日", null=True, blank=True, validators=[validate_event_date])
-    agreement_method = models.CharField("同意の方法", max_length=10, blank=True, choices=[
-        ("signature", "署名"), ("oral", "口頭"), ("other", "その他")])
-    based_on = models.ForeignKey(Assessment, verbose_name="もとにしたアセスメント", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="plans")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField("作成日時", auto_now_add=True, validators=[validate_event_date])
+    goals = sensitive(models.TextField("長期目標", max_length=2000))
+    policy = sensitive(models.TextField("支援方針", max_length=4000))
+    contents = sensitive(models.TextField("プランの内容（補足）", max_length=8000, blank=True))
+    monitoring_on = personal(models.DateField("次回モニタリングの時期", validators=[validate_event_date]))
+    wishes = sensitive(models.TextField("本人の意向", max_length=2000, blank=True))
+    agreed_on = personal(models.DateField("本人の同意日", null=True, blank=True, validators=[validate_event_date]))
+    agreement_method = personal(models.CharField("同意の方法", max_length=10, blank=True, choices=[
+                 ("signature", "署名"), ("oral", "口頭"), ("other", "その他")]))
+    based_on = record(models.ForeignKey(Assessment, verbose_name="もとにしたアセスメント", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="plans"))
+    created_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.PROTECT,
+                                          related_name="+"))
+    created_at = record(models.DateTimeField("作成日時", auto_now_add=True, validators=[validate_event_date]))
 
     class Meta:
         verbose_name = verbose_name_plural = "支援プラン"
@@ -282,9 +284,9 @@ class SupportPlan(models.Model):
 
 
 class PlanRole(models.Model):
-    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="roles")
-    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
-    role = models.CharField("役割", max_length=300)
+    plan = record(models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="roles"))
+    agency = personal(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
+    role = sensitive(models.CharField("役割", max_length=300))
 
     class Meta:
         verbose_name = verbose_name_plural = "関係機関の役割"
@@ -305,25 +307,25 @@ class Timing(models.TextChoices):
 class CaseConference(models.Model):
     """重層的支援会議: only with the person's consent; its decision moves the plan."""
 
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="conferences")
-    timing = models.CharField("開催時期", max_length=12, choices=Timing.choices)
-    held_on = models.DateField("開催日", validators=[validate_event_date])
-    plan = models.ForeignKey(SupportPlan, verbose_name="対象のプラン", on_delete=models.PROTECT,
-                             related_name="conferences")
-    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席者", related_name="case_conferences")
-    agencies = models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+",
-                                      through="ConferenceAgency")
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="conferences"))
+    timing = personal(models.CharField("開催時期", max_length=12, choices=Timing.choices))
+    held_on = personal(models.DateField("開催日", validators=[validate_event_date]))
+    plan = record(models.ForeignKey(SupportPlan, verbose_name="対象のプラン", on_delete=models.PROTECT,
+                                    related_name="conferences"))
+    attendees = record(models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席者", related_name="case_conferences"))
+    agencies = record(models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+",
+                                             through="ConferenceAgency"))
     # What each timing decides (seed 003): the plan's own fields hold goals, policy, contents,
     # roles and monitoring for 策定/変更; these hold the rest.
-    situation_change = models.TextField("本人の状況変化の確認・評価", max_length=4000, blank=True)
-    plan_evaluation = models.TextField("現行プランの評価", max_length=4000, blank=True)
-    achievement = models.TextField("目標達成状況・支援者の状況", max_length=4000, blank=True)
-    termination_evaluation = models.TextField("支援終結の評価", max_length=4000, blank=True)
-    follow_up_needed = models.BooleanField("フォローアップの必要", null=True, blank=True)
-    follow_up_method = models.TextField("フォローアップの方法", max_length=4000, blank=True)
-    suspension_reason = models.TextField("中断の理由", max_length=4000, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                    related_name="+")
+    situation_change = sensitive(models.TextField("本人の状況変化の確認・評価", max_length=4000, blank=True))
+    plan_evaluation = sensitive(models.TextField("現行プランの評価", max_length=4000, blank=True))
+    achievement = sensitive(models.TextField("目標達成状況・支援者の状況", max_length=4000, blank=True))
+    termination_evaluation = sensitive(models.TextField("支援終結の評価", max_length=4000, blank=True))
+    follow_up_needed = personal(models.BooleanField("フォローアップの必要", null=True, blank=True))
+    follow_up_method = sensitive(models.TextField("フォローアップの方法", max_length=4000, blank=True))
+    suspension_reason = sensitive(models.TextField("中断の理由", max_length=4000, blank=True))
+    recorded_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                           related_name="+"))
 
     class Meta:
         constraints = text_limits(
@@ -341,12 +343,12 @@ class SupportMeeting(models.Model):
     """支援会議 (社会福祉法第106条の6): may concern people without consent; every attendee is under
     a statutory confidentiality duty, recorded for each."""
 
-    held_on = models.DateField("開催日", validators=[validate_event_date])
-    cases = models.ManyToManyField(Case, verbose_name="検討したケース", related_name="support_meetings")
-    shared = models.TextField("共有した情報", max_length=8000)
-    policy = models.TextField("決定した支援方針", max_length=4000)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                    related_name="+")
+    held_on = personal(models.DateField("開催日", validators=[validate_event_date]))
+    cases = record(models.ManyToManyField(Case, verbose_name="検討したケース", related_name="support_meetings"))
+    shared = sensitive(models.TextField("共有した情報", max_length=8000))
+    policy = sensitive(models.TextField("決定した支援方針", max_length=4000))
+    recorded_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                           related_name="+"))
 
     class Meta:
         constraints = text_limits("supportmeeting", shared=8000, policy=4000)
@@ -358,13 +360,13 @@ class SupportMeeting(models.Model):
 
 
 class SupportMeetingAttendee(models.Model):
-    meeting = models.ForeignKey(SupportMeeting, verbose_name="支援会議", on_delete=models.PROTECT,
-                                related_name="attendees")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="利用者（ログインできる方）", null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="support_meeting_attendances")
-    name = models.CharField("氏名", max_length=100)
-    organisation = models.CharField("所属", max_length=200)
-    confidentiality_acknowledged = models.BooleanField("守秘義務の説明を受けた")
+    meeting = record(models.ForeignKey(SupportMeeting, verbose_name="支援会議", on_delete=models.PROTECT,
+                                       related_name="attendees"))
+    user = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="利用者（ログインできる方）", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="support_meeting_attendances"))
+    name = record(models.CharField("氏名", max_length=100))
+    organisation = record(models.CharField("所属", max_length=200))
+    confidentiality_acknowledged = record(models.BooleanField("守秘義務の説明を受けた"))
 
     class Meta:
         verbose_name = verbose_name_plural = "支援会議の出席者"
@@ -379,19 +381,19 @@ class SupportMeetingAttendee(models.Model):
 class RegionalIssue(models.Model):
     """地域の課題: a gap found through cases, written without personal data, that a council can take up."""
 
-    title = models.CharField("課題", max_length=200)
-    description = models.TextField("内容（個人を特定できる情報は書かない）", max_length=4000)
-    area = models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="regional_issues")
-    raised_on = models.DateField("提起した日", validators=[validate_event_date])
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提起した人", on_delete=models.PROTECT,
-                                  related_name="+")
+    title = record(models.CharField("課題", max_length=200))
+    description = record(models.TextField("内容（個人を特定できる情報は書かない）", max_length=4000))
+    area = record(models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="regional_issues"))
+    raised_on = record(models.DateField("提起した日", validators=[validate_event_date]))
+    raised_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提起した人", on_delete=models.PROTECT,
+                                         related_name="+"))
     # The case side owns the link, so that the council app never depends on case data.
-    agenda_item = models.ForeignKey("councils.AgendaItem", verbose_name="議題にした協議体の議題", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="regional_issues",
-                                    help_text="協議体の会議の議題として取り上げたとき")
-    area_conference = models.ForeignKey("AreaConference", verbose_name="提起した重層的支援会議（地域生活課題）",
-                                        null=True, blank=True, on_delete=models.PROTECT, related_name="regional_issues")
+    agenda_item = record(models.ForeignKey("councils.AgendaItem", verbose_name="議題にした協議体の議題", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="regional_issues",
+                                           help_text="協議体の会議の議題として取り上げたとき"))
+    area_conference = record(models.ForeignKey("AreaConference", verbose_name="提起した重層的支援会議（地域生活課題）",
+                                               null=True, blank=True, on_delete=models.PROTECT, related_name="regional_issues"))
 
     class Meta:
         constraints = text_limits("regionalissue", description=4000)
@@ -411,8 +413,8 @@ class RegionalIssue(models.Model):
 # simply not chosen any more.
 
 class CaseAgency(models.Model):
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="+")
-    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="+"))
+    agency = sensitive(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
 
     class Meta:
         db_table = "consultations_case_agencies"
@@ -424,8 +426,8 @@ class CaseAgency(models.Model):
 
 
 class ConsentAgency(models.Model):
-    consent = models.ForeignKey(Consent, verbose_name="本人同意", on_delete=models.PROTECT, related_name="+")
-    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+    consent = record(models.ForeignKey(Consent, verbose_name="本人同意", on_delete=models.PROTECT, related_name="+"))
+    agency = personal(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
 
     class Meta:
         db_table = "consultations_consent_agencies"
@@ -437,9 +439,9 @@ class ConsentAgency(models.Model):
 
 
 class ConferenceAgency(models.Model):
-    conference = models.ForeignKey(CaseConference, verbose_name="重層的支援会議", on_delete=models.PROTECT,
-                                   related_name="+", db_column="caseconference_id")
-    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+    conference = record(models.ForeignKey(CaseConference, verbose_name="重層的支援会議", on_delete=models.PROTECT,
+                                          related_name="+", db_column="caseconference_id"))
+    agency = record(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
 
     class Meta:
         db_table = "consultations_caseconference_agencies"
@@ -453,8 +455,8 @@ class ConferenceAgency(models.Model):
 class CaseSequence(models.Model):
     """The last case number given under a prefix (R8-): a row lock serialises intakes."""
 
-    prefix = models.CharField("接頭辞", max_length=10, primary_key=True)
-    last_serial = models.PositiveIntegerField("最後の番号", default=0)
+    prefix = record(models.CharField("接頭辞", max_length=10, primary_key=True))
+    last_serial = record(models.PositiveIntegerField("最後の番号", default=0))
 
     class Meta:
         verbose_name = verbose_name_plural = "ケース番号の採番"
@@ -484,8 +486,8 @@ def _program_is_known(prefix: str) -> models.CheckConstraint:
 # repeated one (UNIQUE), and nothing is an array type that only PostgreSQL has.
 
 class CaseProgram(models.Model):
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="program_rows")
-    program = models.CharField("事業", max_length=20, choices=Program.choices)
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="program_rows"))
+    program = personal(models.CharField("事業", max_length=20, choices=Program.choices))
 
     class Meta:
         verbose_name = verbose_name_plural = "ケースの事業"
@@ -500,8 +502,8 @@ class CaseProgram(models.Model):
 
 
 class PlanProgram(models.Model):
-    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="program_rows")
-    program = models.CharField("事業", max_length=20, choices=Program.choices)
+    plan = record(models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="program_rows"))
+    program = personal(models.CharField("事業", max_length=20, choices=Program.choices))
 
     class Meta:
         verbose_name = verbose_name_plural = "プランの事業"
@@ -536,6 +538,18 @@ class ReferralItem(models.TextChoices):
     PROGRESS = "progress", "経過"
 
 
+# What each item of a sheet is (consultations/privacy.py): the snapshot ``Referral.shared`` is masked
+# item by item in outputs, so that a sheet printed without approval still shows whom it is about.
+REFERRAL_ITEM_LEVELS = {
+    ReferralItem.NAME_AGE.value: Level.PERSONAL,
+    ReferralItem.CONTACT.value: Level.PERSONAL,
+    ReferralItem.HOUSEHOLD.value: Level.SENSITIVE,
+    ReferralItem.PROBLEMS.value: Level.SENSITIVE,
+    ReferralItem.ASSESSMENT.value: Level.SENSITIVE,
+    ReferralItem.PLAN.value: Level.SENSITIVE,
+    ReferralItem.PROGRESS.value: Level.SENSITIVE,
+}
+
 # Minimum necessary: what a sheet shares unless the sender chooses more.
 REFERRAL_MINIMUM = [ReferralItem.NAME_AGE.value, ReferralItem.PROBLEMS.value]
 
@@ -556,23 +570,23 @@ class Referral(models.Model):
     (``shared``: the chosen items' labels and values then), so what the agency received never
     changes when the case does. Sent under the person's consent, or on a 支援会議's decision."""
 
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="referrals")
-    agency = models.ForeignKey(Agency, verbose_name="送付先の関係機関", on_delete=models.PROTECT, related_name="referrals")
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="送付した人", on_delete=models.PROTECT,
-                                related_name="+")
-    sent_at = models.DateTimeField("送付日時", validators=[validate_event_date])
-    purpose = models.TextField("依頼の内容・目的", max_length=2000)
-    items = models.JSONField("共有した項目", default=list)
-    shared = models.JSONField("共有した内容（送付時点）", default=list,
-                              help_text="[[項目名, 内容], ...]：送付した時点の写し。後から変わらない")
-    basis = models.CharField("共有の根拠", max_length=20, choices=ReferralBasis.choices)
-    support_meeting = models.ForeignKey(SupportMeeting, verbose_name="共有を決めた支援会議", null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="referrals")
-    status = models.CharField("状態", max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回答した人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField("回答日時", null=True, blank=True, validators=[validate_event_date])
-    return_reason = models.TextField("返戻の理由", max_length=2000, blank=True)
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="referrals"))
+    agency = record(models.ForeignKey(Agency, verbose_name="送付先の関係機関", on_delete=models.PROTECT, related_name="referrals"))
+    sent_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="送付した人", on_delete=models.PROTECT,
+                                       related_name="+"))
+    sent_at = record(models.DateTimeField("送付日時", validators=[validate_event_date]))
+    purpose = sensitive(models.TextField("依頼の内容・目的", max_length=2000))
+    items = record(models.JSONField("共有した項目", default=list))
+    shared = sensitive(models.JSONField("共有した内容（送付時点）", default=list,
+                                        help_text="[[項目名, 内容], ...]：送付した時点の写し。後から変わらない"))
+    basis = record(models.CharField("共有の根拠", max_length=20, choices=ReferralBasis.choices))
+    support_meeting = record(models.ForeignKey(SupportMeeting, verbose_name="共有を決めた支援会議", null=True, blank=True,
+                                               on_delete=models.PROTECT, related_name="referrals"))
+    status = record(models.CharField("状態", max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT))
+    answered_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回答した人", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+"))
+    answered_at = record(models.DateTimeField("回答日時", null=True, blank=True, validators=[validate_event_date]))
+    return_reason = sensitive(models.TextField("返戻の理由", max_length=2000, blank=True))
 
     class Meta:
         verbose_name = verbose_name_plural = "連携シート"
@@ -620,25 +634,25 @@ class TimelineEntry(models.Model):
     (Asia/Tokyo) day it was written; after that a correction is a new entry naming it (``corrects``).
     Nothing is deleted. On PostgreSQL a trigger holds the same rule (see the migration)."""
 
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="timeline_entries")
-    contact_at = models.DateTimeField("日時", validators=[validate_event_date])
-    method = models.CharField("方法", max_length=20, choices=ContactMethod.choices)
-    with_whom = models.CharField("相手", max_length=200, help_text="例：本人・長女・地域包括支援センター")
-    agency = models.ForeignKey(Agency, verbose_name="相手の関係機関", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
-    content = models.TextField("内容", max_length=4000)
-    next_step = models.TextField("今後の対応", max_length=2000, blank=True)
-    next_step_on = models.DateField("次の対応の予定日", null=True, blank=True, validators=[validate_event_date])
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                    related_name="+")
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="timeline_entries"))
+    contact_at = personal(models.DateTimeField("日時", validators=[validate_event_date]))
+    method = personal(models.CharField("方法", max_length=20, choices=ContactMethod.choices))
+    with_whom = personal(models.CharField("相手", max_length=200, help_text="例：本人・長女・地域包括支援センター"))
+    agency = record(models.ForeignKey(Agency, verbose_name="相手の関係機関", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+"))
+    content = sensitive(models.TextField("内容", max_length=4000))
+    next_step = sensitive(models.TextField("今後の対応", max_length=2000, blank=True))
+    next_step_on = personal(models.DateField("次の対応の予定日", null=True, blank=True, validators=[validate_event_date]))
+    recorded_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                           related_name="+"))
     # Set by the service from the application's clock (not auto_now_add), so that imports and
     # the benchmark can write history with its own dates.
-    written_at = models.DateTimeField("記録日時", default=timezone.now, editable=False,
-                                      validators=[validate_event_date])
-    edited_at = models.DateTimeField("最終更新日時", null=True, blank=True, editable=False,
-                                     validators=[validate_event_date])
-    corrects = models.ForeignKey("self", verbose_name="訂正する記録", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="corrections")
+    written_at = record(models.DateTimeField("記録日時", default=timezone.now, editable=False,
+                                             validators=[validate_event_date]))
+    edited_at = record(models.DateTimeField("最終更新日時", null=True, blank=True, editable=False,
+                                            validators=[validate_event_date]))
+    corrects = record(models.ForeignKey("self", verbose_name="訂正する記録", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="corrections"))
 
     class Meta:
         verbose_name = verbose_name_plural = "支援経過記録"
@@ -657,16 +671,16 @@ class CaseUrgency(models.Model):
     """緊急性がある事案 (seed 003 支援会議 ③): a case marked urgent, with its reason, and when the mark
     was cleared. Every mark is kept: the history of a case's urgency is its list of rows."""
 
-    case = models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="urgencies")
-    reason = models.TextField("緊急とする理由", max_length=2000)
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                  related_name="+")
-    marked_at = models.DateTimeField("記録日時", default=timezone.now, validators=[validate_event_date])
-    meeting_due_on = models.DateField("支援会議の開催期限", validators=[validate_event_date])
-    cleared_at = models.DateTimeField("解除日時", null=True, blank=True, validators=[validate_event_date])
-    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解除した人", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    clear_note = models.TextField("解除の理由", max_length=2000, blank=True)
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="urgencies"))
+    reason = sensitive(models.TextField("緊急とする理由", max_length=2000))
+    marked_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                         related_name="+"))
+    marked_at = record(models.DateTimeField("記録日時", default=timezone.now, validators=[validate_event_date]))
+    meeting_due_on = personal(models.DateField("支援会議の開催期限", validators=[validate_event_date]))
+    cleared_at = record(models.DateTimeField("解除日時", null=True, blank=True, validators=[validate_event_date]))
+    cleared_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解除した人", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+"))
+    clear_note = sensitive(models.TextField("解除の理由", max_length=2000, blank=True))
 
     class Meta:
         verbose_name = verbose_name_plural = "緊急の記録"
@@ -693,15 +707,15 @@ class PossibleDuplicate(models.Model):
     took the intake learns only that a record may exist and whom to ask; the team lead decides.
     Linking keeps both records: the existing case's consent governs, nothing is copied."""
 
-    new_case = models.ForeignKey(Case, verbose_name="新しい相談受付", on_delete=models.PROTECT,
-                                 related_name="duplicate_checks")
-    existing_case = models.ForeignKey(Case, verbose_name="既存のケース", on_delete=models.PROTECT, related_name="+")
-    found_at = models.DateTimeField("検出日時", default=timezone.now, validators=[validate_event_date])
-    decision = models.CharField("判断", max_length=10, choices=DuplicateDecision.choices,
-                                default=DuplicateDecision.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="判断した人", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField("判断日時", null=True, blank=True, validators=[validate_event_date])
+    new_case = record(models.ForeignKey(Case, verbose_name="新しい相談受付", on_delete=models.PROTECT,
+                                        related_name="duplicate_checks"))
+    existing_case = record(models.ForeignKey(Case, verbose_name="既存のケース", on_delete=models.PROTECT, related_name="+"))
+    found_at = record(models.DateTimeField("検出日時", default=timezone.now, validators=[validate_event_date]))
+    decision = record(models.CharField("判断", max_length=10, choices=DuplicateDecision.choices,
+                                       default=DuplicateDecision.PENDING))
+    decided_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="判断した人", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+"))
+    decided_at = record(models.DateTimeField("判断日時", null=True, blank=True, validators=[validate_event_date]))
 
     class Meta:
         verbose_name = verbose_name_plural = "重複の可能性"
@@ -728,16 +742,16 @@ class ParticipationSupport(models.Model):
     for the person's names); the link is this row's ``need``, so the activities side knows nothing of
     the case (no reverse accessor either)."""
 
-    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT,
-                             related_name="participation_supports")
-    resource = models.ForeignKey("activities.SocialResource", verbose_name="つなぐ社会資源", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
-    note = models.TextField("参加支援の内容（ケース記録）", max_length=2000)
-    need = models.OneToOneField("activities.Need", verbose_name="コーディネーターへの依頼（地域ニーズ）", null=True,
-                                blank=True, on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+    plan = record(models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT,
+                                    related_name="participation_supports"))
+    resource = personal(models.ForeignKey("activities.SocialResource", verbose_name="つなぐ社会資源", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+"))
+    note = sensitive(models.TextField("参加支援の内容（ケース記録）", max_length=2000))
+    need = record(models.OneToOneField("activities.Need", verbose_name="コーディネーターへの依頼（地域ニーズ）", null=True,
+                                       blank=True, on_delete=models.PROTECT, related_name="+"))
+    created_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                          related_name="+"))
+    created_at = record(models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date]))
 
     class Meta:
         constraints = text_limits("participationsupport", note=2000)
@@ -753,20 +767,20 @@ class AreaConference(models.Model):
     so none of the case rules (consent, the four timings, the plan) apply; it belongs to the team
     (organisation) of the worker who recorded it."""
 
-    held_on = models.DateField("開催日", validators=[validate_event_date])
-    organisation = models.ForeignKey("municipality.Organisation", verbose_name="開催したチーム（団体）",
-                                     on_delete=models.PROTECT, related_name="+")
-    area = models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
-    issue = models.TextField("検討した地域生活課題（個人を特定できる情報は書かない）", max_length=4000)
-    decisions = models.TextField("決定したこと・社会資源の開発等に向けた取組", max_length=4000)
-    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席した相談支援員",
-                                       related_name="area_conferences", blank=True)
-    agencies = models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+", blank=True,
-                                      through="AreaConferenceAgency")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                    related_name="+")
-    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+    held_on = record(models.DateField("開催日", validators=[validate_event_date]))
+    organisation = record(models.ForeignKey("municipality.Organisation", verbose_name="開催したチーム（団体）",
+                                            on_delete=models.PROTECT, related_name="+"))
+    area = record(models.ForeignKey("municipality.Area", verbose_name="区域", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+"))
+    issue = record(models.TextField("検討した地域生活課題（個人を特定できる情報は書かない）", max_length=4000))
+    decisions = record(models.TextField("決定したこと・社会資源の開発等に向けた取組", max_length=4000))
+    attendees = record(models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席した相談支援員",
+                                              related_name="area_conferences", blank=True))
+    agencies = record(models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+", blank=True,
+                                             through="AreaConferenceAgency"))
+    recorded_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                           related_name="+"))
+    created_at = record(models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date]))
 
     class Meta:
         constraints = text_limits("areaconference", issue=4000, decisions=4000)
@@ -778,9 +792,9 @@ class AreaConference(models.Model):
 
 
 class AreaConferenceAgency(models.Model):
-    conference = models.ForeignKey(AreaConference, verbose_name="重層的支援会議（地域生活課題）",
-                                   on_delete=models.PROTECT, related_name="+")
-    agency = models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+")
+    conference = record(models.ForeignKey(AreaConference, verbose_name="重層的支援会議（地域生活課題）",
+                                          on_delete=models.PROTECT, related_name="+"))
+    agency = record(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
 
     class Meta:
         unique_together = [("conference", "agency")]
@@ -798,10 +812,10 @@ class AssessmentItem(models.Model):
     Data, not code: city staff add, reorder or retire items in the admin. An answer keeps the
     label it was asked under, so an old version reads as it was written."""
 
-    label = models.CharField("項目", max_length=50, unique=True)
-    help_text = models.CharField("記入の手引き", max_length=200, blank=True)
-    order = models.PositiveSmallIntegerField("並び順", default=0)
-    active = models.BooleanField("使用中", default=True, help_text="使わなくなった項目は外します（過去の記録には残ります）")
+    label = record(models.CharField("項目", max_length=50, unique=True))
+    help_text = record(models.CharField("記入の手引き", max_length=200, blank=True))
+    order = record(models.PositiveSmallIntegerField("並び順", default=0))
+    active = record(models.BooleanField("使用中", default=True, help_text="使わなくなった項目は外します（過去の記録には残ります）"))
 
     class Meta:
         verbose_name = verbose_name_plural = "アセスメントの項目（本人の状況）"
@@ -812,11 +826,11 @@ class AssessmentItem(models.Model):
 
 
 class AssessmentAnswer(models.Model):
-    assessment = models.ForeignKey(Assessment, verbose_name="アセスメント", on_delete=models.PROTECT,
-                                   related_name="answers")
-    item = models.ForeignKey(AssessmentItem, verbose_name="項目", on_delete=models.PROTECT, related_name="+")
-    label = models.CharField("項目（記入時）", max_length=50)
-    text = models.TextField("内容", max_length=4000)
+    assessment = record(models.ForeignKey(Assessment, verbose_name="アセスメント", on_delete=models.PROTECT,
+                                          related_name="answers"))
+    item = record(models.ForeignKey(AssessmentItem, verbose_name="項目", on_delete=models.PROTECT, related_name="+"))
+    label = record(models.CharField("項目（記入時）", max_length=50))
+    text = sensitive(models.TextField("内容", max_length=4000))
 
     class Meta:
         verbose_name = verbose_name_plural = "アセスメントの記入内容（本人の状況）"
@@ -833,9 +847,9 @@ class AssessmentAnswer(models.Model):
 class PlanGoal(models.Model):
     """短期目標 of a plan (the 長期目標 is SupportPlan.goals)."""
 
-    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="short_goals")
-    order = models.PositiveSmallIntegerField("番号")
-    text = models.TextField("短期目標", max_length=1000)
+    plan = record(models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="short_goals"))
+    order = record(models.PositiveSmallIntegerField("番号"))
+    text = sensitive(models.TextField("短期目標", max_length=1000))
 
     class Meta:
         verbose_name = verbose_name_plural = "短期目標"
@@ -853,15 +867,15 @@ class SupportItem(models.Model):
     """支援内容: who does what, how often, from when to when. An agency from the register, or for
     the person's or family's own part a text 担い手."""
 
-    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="items")
-    order = models.PositiveSmallIntegerField("番号")
-    agency = models.ForeignKey(Agency, verbose_name="関係機関", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
-    bearer = models.CharField("担い手（本人・家族など）", max_length=100, blank=True)
-    content = models.TextField("支援内容・役割", max_length=1000)
-    frequency = models.CharField("頻度", max_length=100, blank=True)
-    starts_on = models.DateField("期間（から）", null=True, blank=True, validators=[validate_event_date])
-    ends_on = models.DateField("期間（まで）", null=True, blank=True, validators=[validate_event_date])
+    plan = record(models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="items"))
+    order = record(models.PositiveSmallIntegerField("番号"))
+    agency = personal(models.ForeignKey(Agency, verbose_name="関係機関", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+"))
+    bearer = personal(models.CharField("担い手（本人・家族など）", max_length=100, blank=True))
+    content = sensitive(models.TextField("支援内容・役割", max_length=1000))
+    frequency = personal(models.CharField("頻度", max_length=100, blank=True))
+    starts_on = personal(models.DateField("期間（から）", null=True, blank=True, validators=[validate_event_date]))
+    ends_on = personal(models.DateField("期間（まで）", null=True, blank=True, validators=[validate_event_date]))
 
     class Meta:
         verbose_name = verbose_name_plural = "支援内容"
@@ -905,18 +919,18 @@ class Decision(models.TextChoices):
 class Evaluation(models.Model):
     """評価シート: at a monitoring, how far each goal came and what the staff propose."""
 
-    plan = models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="evaluations")
-    for_monitoring_on = models.DateField("対象のモニタリングの時期", validators=[validate_event_date])
-    evaluated_on = models.DateField("評価日", validators=[validate_event_date])
-    overall = models.TextField("総合所見", max_length=4000)
-    decision = models.CharField("今後の方針（案）", max_length=10, choices=Decision.choices)
-    next_monitoring_on = models.DateField("次回モニタリングの時期（継続のとき）", null=True, blank=True,
-                                          validators=[validate_event_date])
-    conference = models.OneToOneField(CaseConference, verbose_name="決定した重層的支援会議", null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="evaluation")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+    plan = record(models.ForeignKey(SupportPlan, verbose_name="プラン", on_delete=models.PROTECT, related_name="evaluations"))
+    for_monitoring_on = personal(models.DateField("対象のモニタリングの時期", validators=[validate_event_date]))
+    evaluated_on = personal(models.DateField("評価日", validators=[validate_event_date]))
+    overall = sensitive(models.TextField("総合所見", max_length=4000))
+    decision = personal(models.CharField("今後の方針（案）", max_length=10, choices=Decision.choices))
+    next_monitoring_on = personal(models.DateField("次回モニタリングの時期（継続のとき）", null=True, blank=True,
+                                                   validators=[validate_event_date]))
+    conference = record(models.OneToOneField(CaseConference, verbose_name="決定した重層的支援会議", null=True, blank=True,
+                                             on_delete=models.PROTECT, related_name="evaluation"))
+    created_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                          related_name="+"))
+    created_at = record(models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date]))
 
     class Meta:
         verbose_name = verbose_name_plural = "評価"
@@ -935,11 +949,11 @@ class Evaluation(models.Model):
 class EvaluationGoal(models.Model):
     """The degree one goal was achieved: the 長期目標 (goal empty) or a 短期目標."""
 
-    evaluation = models.ForeignKey(Evaluation, verbose_name="評価", on_delete=models.PROTECT, related_name="goals")
-    goal = models.ForeignKey(PlanGoal, verbose_name="短期目標（空欄は長期目標）", null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
-    degree = models.CharField("達成度", max_length=12, choices=Degree.choices)
-    change = models.TextField("見られた変化", max_length=2000, blank=True)
+    evaluation = record(models.ForeignKey(Evaluation, verbose_name="評価", on_delete=models.PROTECT, related_name="goals"))
+    goal = record(models.ForeignKey(PlanGoal, verbose_name="短期目標（空欄は長期目標）", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+"))
+    degree = personal(models.CharField("達成度", max_length=12, choices=Degree.choices))
+    change = sensitive(models.TextField("見られた変化", max_length=2000, blank=True))
 
     class Meta:
         verbose_name = verbose_name_plural = "目標ごとの評価"

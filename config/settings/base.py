@@ -335,6 +335,9 @@ LOGGING = {
 # --- 重層的支援 ----------------------------------------------------------------------------
 # Cases closed longer ago than this are anonymised by `anonymise_closed_cases`.
 CASE_RETENTION_YEARS = env.int("CASE_RETENTION_YEARS", default=5)
+# Legal bases for sharing case information that the municipality adds to the built-in ones
+# (consultations/legal_bases.py): [{"code": ..., "label": ..., "article": ..., "duty": ...}].
+CASE_EXTRA_LEGAL_BASES: list[dict[str, str]] = []
 
 # --- Demo data -----------------------------------------------------------------------
 # load_demo_data refuses to run where this is off (production turns it off).
