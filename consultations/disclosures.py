@@ -1,0 +1,56 @@
+"""The disclosure register of a case: every time its information left the assigned team, to whom,
+what (the items' names, never their contents), when, and on which legal basis.
+
+What a person asking 「自分の情報を誰に伝えたか」 (開示請求) needs, and what the 監査 role checks.
+Each kind of disclosure is a *source*: a function from a case to its rows, kept next to the records
+it reads and listed in ``SOURCES`` below. A new way of sharing case information adds its source here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import legal_bases
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    at: dt.datetime | dt.date   # when the information was shared
+    kind: str                   # 連携シート, 重層的支援会議, 支援会議, マスクなしの出力 …
+    to: str                     # the recipients (agencies, attendees), as recorded
+    what: str                   # the items shared, by name (never the values)
+    basis: str                  # a code of consultations.legal_bases
+    basis_detail: str = ""      # the consent relied on, the body and its meeting …
+    url: str = ""               # the record of the disclosure, for those who may open it
+
+    @property
+    def basis_label(self) -> str:
+        return legal_bases.label(self.basis)
+
+    @property
+    def sort_key(self) -> dt.datetime:
+        if isinstance(self.at, dt.datetime):
+            return self.at.replace(tzinfo=None)
+        return dt.datetime.combine(self.at, dt.time.min)
+
+
+Source = Callable[[Any], Iterable[Disclosure]]
+
+# Each kind of disclosure: (the source function's dotted path). Imported lazily so that this module
+# imports no view or service.
+SOURCES: list[str] = [
+]
+
+
+def disclosures_of(case: Any) -> list[Disclosure]:
+    """Every disclosure of the case, newest first."""
+    from django.utils.module_loading import import_string
+
+    rows: list[Disclosure] = []
+    for path in SOURCES:
+        source: Source = import_string(path)
+        rows.extend(source(case))
+    return sorted(rows, key=lambda d: d.sort_key, reverse=True)
