@@ -29,6 +29,9 @@ def test_a_new_unclassified_field_is_found():
             app_label = "consultations"
             managed = False
 
+        def __str__(self) -> str:
+            return "draft"
+
     try:
         assert _unclassified([Draft]) == ["Draft.diagnosis"]
     finally:
