@@ -33,6 +33,7 @@ from .models import (
     PossibleDuplicate,
     Program,
     SupportItem,
+    SupportMeeting,
     SupportPlan,
     current_consent_q,
     team_lead_q,
@@ -55,7 +56,7 @@ def case_record(case: Case) -> dict[str, Any]:
             "program_rows", queryset=in_law_order(PlanProgram.objects.all()))),
         "programs": in_law_order(case.program_rows.all()),
         "conferences": case.conferences.select_related("plan"),
-        "support_meetings": case.support_meetings.all(),
+        "support_meetings": SupportMeeting.objects.filter(cases=case),
         "draft": case.plans.filter(status=PlanStatus.DRAFT).first(),
         "agencies": case.agencies.select_related("organisation"),
         "referrals": case.referrals.select_related("agency__organisation"),
@@ -171,7 +172,7 @@ def referral_snapshot(case: Case, items: list[str], on: dt.date) -> list[list[st
         else:  # 経過: the case's course as the records show it (intake, meetings, state)
             lines = [f"{format_wareki(case.received_on)} 相談受付（{case.get_route_display()}）"]
             events = [(c.held_on, f"重層的支援会議（{c.get_timing_display()}）") for c in case.conferences.all()]
-            events += [(m.held_on, "支援会議") for m in case.support_meetings.all()]
+            events += [(m.held_on, "支援会議") for m in SupportMeeting.objects.filter(cases=case)]
             lines += [f"{format_wareki(day)} {label}" for day, label in sorted(events, key=lambda e: e[0])]
             lines.append(f"現在の状態：{case.get_status_display()}")
             value = "\n".join(lines)

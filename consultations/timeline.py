@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from .models import Case, TimelineEntry
+from .models import Case, SupportMeeting, TimelineEntry
 
 PAGE_SIZE = 20
 
@@ -81,7 +81,7 @@ def conferences(case: Case, limit: int) -> list[TimelineEvent]:
 
 def support_meetings(case: Case, limit: int) -> list[TimelineEvent]:
     return [TimelineEvent(_end_of(m.held_on), "support_meeting", m.pk, "支援会議", m, True)
-            for m in case.support_meetings.order_by("-held_on", "-pk")[:limit]]
+            for m in SupportMeeting.objects.filter(cases=case).order_by("-held_on", "-pk")[:limit]]
 
 
 def intake(case: Case, limit: int) -> list[TimelineEvent]:
