@@ -497,7 +497,7 @@ def _anonymise_evacuation(case: Case) -> bool:
         listing.reason = ANONYMISED
         listing.save(update_fields=["reason"])
         changed = True
-    for export in case.evacuation_exports.all():
+    for export in EvacuationExport.objects.filter(cases=case):
         rows = [[pk, [ANONYMISED] * len(values)] if pk == case.pk else [pk, values] for pk, values in export.rows]
         if rows != export.rows:
             export.rows = rows
@@ -510,7 +510,7 @@ def _anonymise_support_meetings(case: Case, *, closed_before: dt.date) -> bool:
     """A 支援会議 may concern several people: its notes and its attendees' names go once every case
     it discussed is past the retention."""
     changed = False
-    for meeting in case.support_meetings.prefetch_related("cases", "attendees"):
+    for meeting in SupportMeeting.objects.filter(cases=case).prefetch_related("cases", "attendees"):
         if not all(c.status in (CaseStatus.CLOSED, CaseStatus.SUSPENDED) and c.closed_on is not None
                    and c.closed_on < closed_before for c in meeting.cases.all()):
             continue
@@ -1096,7 +1096,8 @@ def evacuation_export(*, recipient: str, by: User) -> EvacuationExport:
 
     from .models import is_team_lead
 
-    if not is_team_lead(by):
+    team = by.organisation_id
+    if not is_team_lead(by) or team is None:
         raise DomainError("避難行動要支援者名簿を出力できるのは相談支援管理者だけです。")
     if recipient not in EvacuationRecipient.values:
         raise DomainError("提供先（避難支援等関係者）を選んでください。")
@@ -1112,7 +1113,7 @@ def evacuation_export(*, recipient: str, by: User) -> EvacuationExport:
             listing.case.person_birth_date.isoformat() if listing.case.person_birth_date else "",
             listing.case.person_address, listing.case.person_phone, listing.reason,
         ]] for listing in listings]
-        export = EvacuationExport.objects.create(recipient=recipient, organisation_id=by.organisation_id,
+        export = EvacuationExport.objects.create(recipient=recipient, organisation_id=team,
                                                  exported_by=by, rows=rows)
         export.cases.set([listing.case for listing in listings])
         for listing in listings:
