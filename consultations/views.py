@@ -123,7 +123,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from .timeline import page_number, timeline_page
 
     number = page_number(request.GET.get("tl_page"))
-    case = get_case_or_404(request.user, pk, fields=[*ALL_FIELDS, "timeline"],
+    case = get_case_or_404(request.user, pk, fields=[*ALL_FIELDS, "timeline", "evacuation_listings"],
                            purpose="ケースの閲覧" if number == 1 else f"ケースの閲覧（支援経過 {number}ページ目）")
     return render(request, "consultations/case_detail.html", {
         "case": case, **selectors.case_record(case), "assigned": is_assigned(request.user, case),
