@@ -8,6 +8,8 @@
    evaluation, a 連携シート to the 生活支援相談センター (left unanswered: the demo has no worker
    there) and a 参加支援 with a request to the area's coordinator. Its next monitoring was nine
    days ago and its 支援経過 has been quiet for a month, so the demo shows those case reminders.
+   At the visit with the 民生委員 she agreed to the 避難行動要支援者 listing, which the team lead
+   exported for the 民生委員 (it shows in her disclosure register).
 3. 架空 ミドリ — closed: the whole course up to the evaluation proposing 終結 and the
    支援終結の判断時 meeting that closed it.
 
@@ -80,9 +82,10 @@ def load(out) -> None:
         return
     worker = User.objects.get(username="caseworker")
     agencies = {kind: Agency.objects.get(organisation__name=name) for name, kind in AGENCIES}
-    _new_intake(worker, agencies)
+    intake = _new_intake(worker, agencies)
     _active_plan(worker, agencies)
     _closed(worker, agencies)
+    _evacuation_listing(worker, intake)
     out.write("重層的支援：関係機関 4、ケース 3（アウトリーチ中の緊急の相談受付、参加支援と連携シートのある実施中のプラン、"
               "評価のうえ終結したケース）を登録しました。")
 
@@ -133,6 +136,17 @@ def _new_intake(worker: User, agencies: dict[str, Agency]) -> Case:
                           reason="2日前から雨戸が閉まったままで新聞がたまり、近所の方も姿を見ていない。"
                                  "一人暮らしの高齢者で、安否の確認が必要。")
     return case
+
+
+def _evacuation_listing(worker: User, case: Case) -> None:
+    """架空 トメ agreed to be listed as a 避難行動要支援者; the team lead exported the listing for 民生委員."""
+    services.evacuation_listing_record(
+        case=case, agreed_on=_ago(7), method="oral", by=worker,
+        reason="一人暮らしの80代。近くに親族がおらず、災害時には避難の呼びかけと手助けが必要。",
+        recipients=["commissioner", "swc", "voluntary", "fire"])
+    lead = User.objects.filter(username="caselead", organisation_id=worker.organisation_id).first()
+    if lead is not None:
+        services.evacuation_export(recipient="commissioner", by=lead)
 
 
 def _active_plan(worker: User, agencies: dict[str, Agency]) -> Case:

@@ -42,6 +42,7 @@ Source = Callable[[Any], Iterable[Disclosure]]
 # Each kind of disclosure: (the source function's dotted path). Imported lazily so that this module
 # imports no view or service.
 SOURCES: list[str] = [
+    "consultations.evacuation.disclosures",
 ]
 
 

@@ -19,6 +19,8 @@ from .models import (
     Decision,
     Degree,
     Domain,
+    EvacuationListing,
+    EvacuationRecipient,
     Evaluation,
     EvaluationGoal,
     HouseholdMember,
@@ -545,3 +547,19 @@ class AreaConferenceForm(OnceFormMixin, JapaneseForm):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = Area.objects.filter(is_active=True)  # the city as a whole included
         self.fields["attendees"].queryset = _case_workers()
+
+
+class EvacuationListingForm(OnceFormMixin, JapaneseForm):
+    """避難行動要支援者名簿への掲載と、避難支援等関係者への提供についての本人の同意."""
+
+    agreed_on = EventDateField(label="同意日")
+    method = forms.ChoiceField(label="同意の方法", choices=ConsentMethod.choices)
+    reason = forms.CharField(max_length=max_length_of(EvacuationListing, "reason"), label="避難支援等を必要とする事由",
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="例：要介護3で一人での避難が難しい。名簿に載る内容です。")
+    recipients = forms.MultipleChoiceField(label="提供に同意した避難支援等関係者", choices=EvacuationRecipient.choices,
+                                           widget=forms.CheckboxSelectMultiple)
+
+
+class EvacuationExportForm(OnceFormMixin, JapaneseForm):
+    recipient = forms.ChoiceField(label="提供先（避難支援等関係者）", choices=EvacuationRecipient.choices)

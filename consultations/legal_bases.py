@@ -26,6 +26,7 @@ SUPPORT_MEETING = "swl_106_6"
 CHILD_COUNCIL = "child_25_2"
 POVERTY_MEETING = "poverty_9"
 CARE_MEETING = "ltc_115_48"
+EVACUATION = "disaster_49_11"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ BUILTIN = (
                "生活困窮者自立支援法第9条第5項"),
     LegalBasis(CARE_MEETING, "介護保険法第115条の48（地域ケア会議）", "介護保険法第115条の48",
                "介護保険法第115条の48第5項"),
+    # The 避難行動要支援者 listing goes to the 避難支援等関係者 the person agreed to (not a body: each
+    # recipient is bound by 災害対策基本法第49条の13, printed on the listing itself).
+    LegalBasis(EVACUATION, "災害対策基本法第49条の11第2項（避難行動要支援者名簿・本人の同意）",
+               "災害対策基本法第49条の11第2項"),
 )
 
 

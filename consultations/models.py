@@ -967,3 +967,77 @@ class EvaluationGoal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation} 目標 {self.goal_id or '長期'}"
+
+
+# --- 避難行動要支援者 (災害対策基本法 第49条の10〜第49条の11; seed 004 5.2(4)) ---
+
+class EvacuationRecipient(models.TextChoices):
+    """避難支援等関係者 (災害対策基本法 第49条の11第2項): who may receive a person's listing."""
+
+    FIRE = "fire", "消防機関"
+    POLICE = "police", "警察"
+    WELFARE_COMMISSIONER = "commissioner", "民生委員"
+    SOCIAL_WELFARE_COUNCIL = "swc", "社会福祉協議会"
+    VOLUNTARY_DISASTER_ORG = "voluntary", "自主防災組織"
+    SUPPORT_CENTER = "support_center", "地域包括支援センター"
+
+
+class EvacuationListing(models.Model):
+    """The person's agreement to be listed as a 避難行動要支援者 and to have the listing shared with
+    the 避難支援等関係者 named (第49条の11第2項: without it nothing leaves the city). A withdrawal ends
+    it; the row is kept. At most one current agreement per case."""
+
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT,
+                                    related_name="evacuation_listings"))
+    agreed_on = personal(models.DateField("同意日", validators=[validate_event_date]))
+    method = personal(models.CharField("同意の方法", max_length=10, choices=ConsentMethod.choices))
+    reason = sensitive(models.TextField("避難支援等を必要とする事由", max_length=1000))
+    recipients = personal(models.JSONField("提供に同意した避難支援等関係者", default=list))
+    withdrawn_on = personal(models.DateField("撤回日", null=True, blank=True, validators=[validate_event_date]))
+    recorded_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                           related_name="+"))
+    recorded_at = record(models.DateTimeField("記録日時", default=timezone.now, validators=[validate_event_date]))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "避難行動要支援者名簿への掲載の同意"
+        ordering = ["-agreed_on", "-pk"]
+        constraints = [
+            *text_limits("evacuationlisting", reason=1000),
+            models.UniqueConstraint(fields=["case"], condition=Q(withdrawn_on__isnull=True),
+                                    name="one_current_evacuation_listing_per_case"),
+            models.CheckConstraint(condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("agreed_on")),
+                                   name="evacuation_listing_withdrawn_after_agreed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} 避難行動要支援者の同意（{self.pk}）"
+
+    @property
+    def recipient_labels(self) -> str:
+        return "、".join(r.label for r in EvacuationRecipient if r.value in self.recipients)
+
+    def is_current(self, day: dt.date) -> bool:
+        return self.agreed_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
+
+
+class EvacuationExport(models.Model):
+    """One export of the listing for one kind of 避難支援等関係者: who, when, for whom, which cases.
+    ``rows`` is what the file held (the items 第49条の10第2項 allows), so that a download gives the
+    same file again and the disclosure register can say what went out."""
+
+    recipient = record(models.CharField("提供先（避難支援等関係者）", max_length=20, choices=EvacuationRecipient.choices))
+    organisation = record(models.ForeignKey("municipality.Organisation", verbose_name="出力したチーム（団体）",
+                                            on_delete=models.PROTECT, related_name="+"))
+    exported_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="出力した人", on_delete=models.PROTECT,
+                                           related_name="+"))
+    exported_at = record(models.DateTimeField("出力日時", default=timezone.now, validators=[validate_event_date]))
+    cases = record(models.ManyToManyField(Case, verbose_name="掲載したケース", related_name="evacuation_exports",
+                                          blank=True))
+    rows = sensitive(models.JSONField("出力した内容（出力時点）", default=list))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "避難行動要支援者名簿の提供"
+        ordering = ["-exported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"避難行動要支援者名簿の提供 {self.pk}（{self.get_recipient_display()}）"

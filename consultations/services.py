@@ -43,10 +43,14 @@ from .models import (
     CaseStatus,
     CaseUrgency,
     Consent,
+    ConsentMethod,
     Decision,
     Degree,
     Domain,
     DuplicateDecision,
+    EvacuationExport,
+    EvacuationListing,
+    EvacuationRecipient,
     Evaluation,
     EvaluationGoal,
     HouseholdMember,
@@ -384,85 +388,183 @@ def support_meeting_record(
 ANONYMISED = "（匿名化済み）"
 
 
-@transaction.atomic
-def cases_anonymise(*, closed_before: dt.date, by: User | None = None) -> list[str]:
-    """Retention: strip the personal data of cases closed (終結・中断) before a day; nothing is
-    deleted. Returns the numbers of the cases changed."""
-    changed = []
-    with set_actor(by):
-        cases = Case.objects.select_for_update().filter(
-            status__in=[CaseStatus.CLOSED, CaseStatus.SUSPENDED], closed_on__lt=closed_before, anonymised_at__isnull=True
-        )
-        for case in cases:
-            case.person_name, case.person_kana = ANONYMISED, ""
-            case.person_birth_date, case.person_address, case.person_phone = None, "", ""
-            case.presenting_problems = ANONYMISED
-            case.anonymised_at = timezone.now()
-            case.save()
-            # Row by row, so the audit log records each change (by field name, never by value).
-            for member in case.household.all():
-                member.name, member.relation, member.birth_date, member.note = ANONYMISED, "", None, ""
-                member.save()
-            for assessment in case.assessments.all():
-                assessment.situation, assessment.strengths, assessment.issues = ANONYMISED, "", ANONYMISED
-                assessment.save()
-            for assessment in case.assessments.prefetch_related("answers"):
-                for field in ASSESSMENT_TEXTS:
-                    setattr(assessment, field, "")
-                assessment.save()
-                for answer in assessment.answers.all():
-                    answer.text = ANONYMISED
-                    answer.save()
-            for plan in case.plans.prefetch_related("roles", "short_goals", "items", "evaluations__goals"):
-                plan.goals = plan.policy = plan.contents = ANONYMISED
-                plan.wishes = ""
-                plan.save()
-                for role in plan.roles.all():
-                    role.role = ANONYMISED
-                    role.save()
-                for support in plan.participation_supports.all():
-                    support.note = ANONYMISED  # the 地域ニーズ it asked for holds no personal data: kept
-                    support.save()
-                for goal in plan.short_goals.all():
-                    goal.text = ANONYMISED
-                    goal.save()
-                for item in plan.items.all():
-                    item.content = ANONYMISED
-                    item.bearer = ANONYMISED if item.bearer else ""
-                    item.frequency = ""
-                    item.save()
-                for evaluation in plan.evaluations.all():
-                    evaluation.overall = ANONYMISED
-                    evaluation.save()
-                    for row in evaluation.goals.all():
-                        row.change = ""
-                        row.save()
-            for conference in case.conferences.all():
-                for field in ("situation_change", "plan_evaluation", "achievement", "termination_evaluation",
-                              "follow_up_method", "suspension_reason"):
-                    setattr(conference, field, "")
-                conference.save()
-            for referral in case.referrals.all():
-                # Retention reaches the copies sent too: the sheet keeps its items' names only.
-                referral.shared = [[label, ANONYMISED] for label, _ in referral.shared]
-                referral.purpose = ANONYMISED
-                if referral.return_reason:
-                    referral.return_reason = ANONYMISED
-                referral.save()
-            for entry in case.timeline_entries.all():  # the case is anonymised first: the trigger allows this
-                entry.with_whom, entry.content, entry.next_step = ANONYMISED, ANONYMISED, ""
-                entry.save(update_fields=["with_whom", "content", "next_step"])
-            for urgency in case.urgencies.all():  # the reasons describe the person's situation
-                urgency.reason = ANONYMISED
-                urgency.clear_note = ANONYMISED if urgency.clear_note else ""
-                urgency.save(update_fields=["reason", "clear_note"])
-            for meeting in case.support_meetings.prefetch_related("cases", "attendees"):
-                # A 支援会議 may concern several people: its notes go once none of them is current.
-                if all(c.pk == case.pk or c.anonymised_at for c in meeting.cases.all()):
-                    meeting.shared = meeting.policy = ANONYMISED
-                    meeting.save()
-            changed.append(case.number)
+def _retention_edits(on: bool) -> None:
+    """Let the database triggers of the 支援経過記録 and the 連携シート accept the retention job's blanking,
+    for this transaction only (set_config(..., true) is SET LOCAL) and switched off again when the job is
+    done, so that no page's save ever passes under it (migration 0014)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('consultations.retention', %s, true)", ["on" if on else "off"])
+
+
+def _anonymise_case(case: Case) -> bool:
+    """相談受付票 and what hangs on the case itself: person, household, urgency, 参加支援, 重層的支援会議."""
+    if case.anonymised_at is not None:
+        return False
+    case.person_name, case.person_kana = ANONYMISED, ""
+    case.person_birth_date, case.person_address, case.person_phone = None, "", ""
+    case.presenting_problems = ANONYMISED
+    case.anonymised_at = timezone.now()
+    case.save()
+    # Row by row, so the audit log records each change (by field name, never by value).
+    for member in case.household.all():
+        member.name, member.relation, member.birth_date, member.note = ANONYMISED, "", None, ""
+        member.save()
+    for urgency in case.urgencies.all():  # the reasons describe the person's situation
+        urgency.reason = ANONYMISED
+        urgency.clear_note = ANONYMISED if urgency.clear_note else ""
+        urgency.save(update_fields=["reason", "clear_note"])
+    for support in ParticipationSupport.objects.filter(plan__case=case):
+        support.note = ANONYMISED  # the 地域ニーズ it asked for holds no personal data: kept
+        support.save()
+    for conference in case.conferences.all():
+        for field in ("situation_change", "plan_evaluation", "achievement", "termination_evaluation",
+                      "follow_up_method", "suspension_reason"):
+            setattr(conference, field, "")
+        conference.save()
+    return True
+
+
+def _anonymise_assessments(case: Case) -> bool:
+    changed = False
+    for assessment in case.assessments.exclude(issues=ANONYMISED).prefetch_related("answers"):
+        assessment.situation, assessment.strengths, assessment.issues = ANONYMISED, "", ANONYMISED
+        for field in ASSESSMENT_TEXTS:
+            setattr(assessment, field, "")
+        assessment.save()
+        for answer in assessment.answers.all():
+            answer.text = ANONYMISED
+            answer.save()
+        changed = True
     return changed
+
+
+def _anonymise_plans(case: Case) -> bool:
+    changed = False
+    for plan in case.plans.exclude(goals=ANONYMISED).prefetch_related("roles", "short_goals", "items",
+                                                                       "evaluations__goals"):
+        plan.goals = plan.policy = plan.contents = ANONYMISED
+        plan.wishes = ""
+        plan.save()
+        for role in plan.roles.all():
+            role.role = ANONYMISED
+            role.save()
+        for goal in plan.short_goals.all():
+            goal.text = ANONYMISED
+            goal.save()
+        for item in plan.items.all():
+            item.content = ANONYMISED
+            item.bearer = ANONYMISED if item.bearer else ""
+            item.frequency = ""
+            item.save()
+        for evaluation in plan.evaluations.all():
+            evaluation.overall = ANONYMISED
+            evaluation.save()
+            for row in evaluation.goals.all():
+                row.change = ""
+                row.save()
+        changed = True
+    return changed
+
+
+def _anonymise_timeline(case: Case) -> bool:
+    changed = False
+    for entry in case.timeline_entries.exclude(content=ANONYMISED):  # the trigger lets the retention job pass
+        entry.with_whom, entry.content, entry.next_step = ANONYMISED, ANONYMISED, ""
+        entry.save(update_fields=["with_whom", "content", "next_step"])
+        changed = True
+    return changed
+
+
+def _anonymise_referrals(case: Case) -> bool:
+    changed = False
+    for referral in case.referrals.exclude(purpose=ANONYMISED):
+        # Retention reaches the copies sent too: the sheet keeps its items' names only.
+        referral.shared = [[label, ANONYMISED] for label, _ in referral.shared]
+        referral.purpose = ANONYMISED
+        if referral.return_reason:
+            referral.return_reason = ANONYMISED
+        referral.save()
+        changed = True
+    return changed
+
+
+def _anonymise_evacuation(case: Case) -> bool:
+    changed = False
+    for listing in case.evacuation_listings.exclude(reason=ANONYMISED):
+        listing.reason = ANONYMISED
+        listing.save(update_fields=["reason"])
+        changed = True
+    for export in EvacuationExport.objects.filter(cases=case):
+        rows = [[pk, [ANONYMISED] * len(values)] if pk == case.pk else [pk, values] for pk, values in export.rows]
+        if rows != export.rows:
+            export.rows = rows
+            export.save(update_fields=["rows"])
+            changed = True
+    return changed
+
+
+def _anonymise_support_meetings(case: Case, *, closed_before: dt.date) -> bool:
+    """A 支援会議 may concern several people: its notes and its attendees' names go once every case
+    it discussed is past the retention."""
+    changed = False
+    for meeting in SupportMeeting.objects.filter(cases=case).prefetch_related("cases", "attendees"):
+        if not all(c.status in (CaseStatus.CLOSED, CaseStatus.SUSPENDED) and c.closed_on is not None
+                   and c.closed_on < closed_before for c in meeting.cases.all()):
+            continue
+        if meeting.shared != ANONYMISED:
+            meeting.shared = meeting.policy = ANONYMISED
+            meeting.save()
+            changed = True
+        for attendee in meeting.attendees.all():
+            if attendee.name != ANONYMISED:
+                attendee.name = ANONYMISED
+                attendee.save(update_fields=["name"])
+                changed = True
+    return changed
+
+
+RETENTION_STEPS = {
+    "case": _anonymise_case,
+    "assessment": _anonymise_assessments,
+    "plan": _anonymise_plans,
+    "timeline": _anonymise_timeline,
+    "referral": _anonymise_referrals,
+    "evacuation": _anonymise_evacuation,
+}
+
+
+@transaction.atomic
+def cases_anonymise(*, closed_before: dt.date | None = None, today: dt.date | None = None,
+                    by: User | None = None) -> list[str]:
+    """Retention: strip each kind of record's personal data once its period (setting ``CASE_RETENTION``)
+    has passed since its case was closed (終結・中断); with ``closed_before``, every kind of the cases
+    closed before that day. Nothing is deleted. Returns the numbers of the cases changed."""
+    from . import retention
+
+    day = today or timezone.localdate()
+
+    def before(kind: str) -> dt.date:
+        return closed_before or retention.cutoff(kind, day)
+
+    closed = Case.objects.filter(status__in=[CaseStatus.CLOSED, CaseStatus.SUSPENDED], closed_on__isnull=False)
+    changed: set[str] = set()
+    # On an error the savepoint's rollback undoes the setting too (a GUC set in a subtransaction).
+    _retention_edits(True)
+    with set_actor(by):
+        list(closed.filter(closed_on__lt=max(before(k) for k in retention.CODES)).select_for_update())
+        for kind, step in RETENTION_STEPS.items():
+            for case in closed.filter(closed_on__lt=before(kind)).order_by("pk"):
+                if step(case):
+                    changed.add(case.number)
+        meetings_before = before("support_meeting")
+        for case in closed.filter(closed_on__lt=meetings_before).order_by("pk"):
+            if _anonymise_support_meetings(case, closed_before=meetings_before):
+                changed.add(case.number)
+    _retention_edits(False)
+    return sorted(changed)
 
 
 @transaction.atomic
@@ -932,3 +1034,94 @@ def area_conference_record(
         conference.attendees.set({by, *attendees})
         conference.agencies.set(list(agencies))
         return conference
+
+
+# --- 避難行動要支援者 (災害対策基本法 第49条の10〜第49条の11) ---
+
+
+@transaction.atomic
+def evacuation_listing_record(*, case: Case, agreed_on: dt.date, method: str, reason: str,
+                              recipients: Iterable[str], by: User) -> EvacuationListing:
+    """The person agrees to be listed as a 避難行動要支援者 and to the listing going to these 避難支援等関係者."""
+    from .access import is_assigned
+
+    require_event_dates({"同意日": agreed_on})
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not is_assigned(by, case):
+            raise DomainError("避難行動要支援者の同意を記録できるのは、このケースの担当者だけです。")
+        if case.anonymised_at is not None:
+            raise DomainError("匿名化したケースには記録できません。")
+        chosen = [r for r in EvacuationRecipient.values if r in set(recipients)]
+        if not chosen or len(chosen) != len(set(recipients)):
+            raise DomainError("提供に同意した避難支援等関係者を1つ以上選んでください。")
+        reason = reason.strip()
+        if not reason:
+            raise DomainError("避難支援等を必要とする事由を記入してください。")
+        if method not in ConsentMethod.values:
+            raise DomainError("同意の方法を選んでください。")
+        if case.evacuation_listings.filter(withdrawn_on__isnull=True).exists():
+            raise DomainError("このケースにはすでに有効な同意が記録されています。内容を変えるときは、いまの同意を撤回してから記録してください。")
+        return EvacuationListing.objects.create(case=case, agreed_on=agreed_on, method=method, reason=reason,
+                                                recipients=chosen, recorded_by=by)
+
+
+@transaction.atomic
+def evacuation_listing_withdraw(*, listing: EvacuationListing, on: dt.date, by: User) -> EvacuationListing:
+    """The person withdraws the agreement: from that day the listing goes to no one."""
+    from .access import is_assigned
+
+    require_event_dates({"撤回日": on})
+    with set_actor(by):
+        listing = EvacuationListing.objects.select_for_update().select_related("case").get(pk=listing.pk)
+        if not is_assigned(by, listing.case):
+            raise DomainError("同意の撤回を記録できるのは、このケースの担当者だけです。")
+        if listing.withdrawn_on is not None:
+            raise DomainError(f"この同意は{_w(listing.withdrawn_on)}に撤回されています。")
+        listing.withdrawn_on = max(on, listing.agreed_on)
+        listing.save(update_fields=["withdrawn_on"])
+        return listing
+
+
+# What the listing holds (災害対策基本法 第49条の10第2項 第1・2・4・5・6号; 第3号 性別 is not recorded
+# in a case, and 第7号's further items are not used): nothing else of the case ever goes out.
+EVACUATION_COLUMNS = ["氏名", "生年月日", "住所又は居所", "電話番号その他の連絡先", "避難支援等を必要とする事由"]
+
+
+@transaction.atomic
+def evacuation_export(*, recipient: str, by: User) -> EvacuationExport:
+    """The team lead exports the listing for one kind of 避難支援等関係者: the team's cases whose current
+    agreement names that recipient, with the allowed items only. The export is kept as a row."""
+    from auditlog.models import LogEntry
+
+    from .models import is_team_lead
+
+    team = by.organisation_id
+    if not is_team_lead(by) or team is None:
+        raise DomainError("避難行動要支援者名簿を出力できるのは相談支援管理者だけです。")
+    if recipient not in EvacuationRecipient.values:
+        raise DomainError("提供先（避難支援等関係者）を選んでください。")
+    today = timezone.localdate()
+    with set_actor(by):
+        listings = [listing for listing in EvacuationListing.objects.select_related("case").filter(
+            team_lead_q(by, prefix="case__"), case__anonymised_at__isnull=True, withdrawn_on__isnull=True,
+        ).order_by("case__person_kana", "case__number") if listing.is_current(today) and recipient in listing.recipients]
+        if not listings:
+            raise DomainError(f"{EvacuationRecipient(recipient).label}への提供に同意した方がいません。出力するものはありません。")
+        rows = [[listing.case.pk, [
+            listing.case.person_name,
+            listing.case.person_birth_date.isoformat() if listing.case.person_birth_date else "",
+            listing.case.person_address, listing.case.person_phone, listing.reason,
+        ]] for listing in listings]
+        export = EvacuationExport.objects.create(recipient=recipient, organisation_id=team,
+                                                 exported_by=by, rows=rows)
+        export.cases.set([listing.case for listing in listings])
+        for listing in listings:
+            LogEntry.objects.log_create(
+                listing.case, force_log=True, action=LogEntry.Action.ACCESS, actor=by,
+                changes={"disclosed_fields": ["person_name", "person_birth_date", "person_address", "person_phone",
+                                              "evacuation_reason"]},
+                additional_data={"purpose": f"避難行動要支援者名簿の提供（{export.pk}）", "recipient": recipient,
+                                 "basis": "disaster_49_11", "evacuation_export": export.pk},
+            )
+        return export

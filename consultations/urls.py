@@ -48,4 +48,14 @@ urlpatterns = [
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>.pdf", views.assessment_pdf, name="assessment_pdf"),
     path("evaluations/<int:pk>.pdf", views.evaluation_pdf, name="evaluation_pdf"),
+    # 避難行動要支援者 (issue 14, item 6)
+    path("<int:pk>/evacuation/", views.evacuation_listing_add, name="evacuation"),
+    path("<int:pk>/evacuation/<int:listing_pk>/withdraw/", views.evacuation_listing_withdraw,
+         name="evacuation_withdraw"),
+    path("evacuation/", views.evacuation_exports, name="evacuation_exports"),
+    path("evacuation/<int:pk>.xlsx", views.evacuation_export_xlsx, name="evacuation_export_xlsx"),
+    # 個人情報ファイル簿 (issue 14, item 3)
+    path("file-register/", views.file_register, name="file_register"),
+    path("file-register/file-register.pdf", views.file_register_pdf, name="file_register_pdf"),
+    path("file-register/file-register.xlsx", views.file_register_xlsx, name="file_register_xlsx"),
 ]

@@ -118,15 +118,17 @@ def case_intake(request: HttpRequest) -> HttpResponse:
 
 @case_worker_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from .evacuation import listings_of
     from .forms import TimelinePeriodForm
     from .timeline import page_number, timeline_page
 
     number = page_number(request.GET.get("tl_page"))
-    case = get_case_or_404(request.user, pk, fields=[*ALL_FIELDS, "timeline"],
+    case = get_case_or_404(request.user, pk, fields=[*ALL_FIELDS, "timeline", "evacuation_listings"],
                            purpose="ケースの閲覧" if number == 1 else f"ケースの閲覧（支援経過 {number}ページ目）")
     return render(request, "consultations/case_detail.html", {
         "case": case, **selectors.case_record(case), "assigned": is_assigned(request.user, case),
         "timeline": timeline_page(case, number), "period_form": TimelinePeriodForm(),
+        "evacuation_listings": listings_of(case),
         **_lead_context(request, case),
     })
 
@@ -779,3 +781,143 @@ def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case, "municipality": Municipality.objects.current(), **selectors.evaluation_sheet(evaluation),
     }, filename=f"case-{case.number}-evaluation-{evaluation.pk}.pdf")
     return pdf_response(rendered.filename, rendered.content)
+
+
+# --- 避難行動要支援者 (災害対策基本法 第49条の10〜第49条の11; issue 14, item 6) ---
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def evacuation_listing_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from .forms import EvacuationListingForm
+
+    return _case_form(request, pk, EvacuationListingForm, "避難行動要支援者名簿への掲載の同意", "記録する",
+                      lambda case, d: services.evacuation_listing_record(
+                          case=case, agreed_on=d["agreed_on"], method=d["method"], reason=d["reason"],
+                          recipients=d["recipients"], by=request.user))
+
+
+@case_worker_required
+@require_POST
+def evacuation_listing_withdraw(request: HttpRequest, pk: int, listing_pk: int) -> HttpResponse:
+    from django.utils import timezone
+
+    from .evacuation import listings_of
+
+    case = _assigned_case_or_404(request, pk, fields=["evacuation_listings"], purpose="避難行動要支援者の同意の撤回")
+    listing = listings_of(case).filter(pk=listing_pk).first()
+    if listing is None:
+        raise Http404("ページが見つかりません。")
+    try:
+        services.evacuation_listing_withdraw(listing=listing, on=timezone.localdate(), by=request.user)
+        messages.success(request, "避難行動要支援者名簿への掲載の同意の撤回を記録しました。以後、名簿には載りません。")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("cases:detail", pk=case.pk)
+
+
+def _team_lead_required(view):
+    """The team lead (相談支援管理者) only; everyone else 404."""
+    from functools import wraps
+
+    from .models import is_team_lead
+
+    @case_worker_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not is_team_lead(request.user):
+            raise Http404("ページが見つかりません。")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_team_lead_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def evacuation_exports(request: HttpRequest) -> HttpResponse:
+    """The team lead exports the listing for one kind of 避難支援等関係者 and sees the team's exports."""
+    from .evacuation import exports_of_team
+    from .forms import EvacuationExportForm
+
+    form = EvacuationExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = services.evacuation_export(recipient=form.cleaned_data["recipient"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{export.get_recipient_display()}への提供として{len(export.rows)}人分の名簿を出力しました。"
+                                      "下の一覧からダウンロードしてください。")
+            return redirect("cases:evacuation_exports")
+    return render(request, "consultations/evacuation_exports.html", {
+        "form": form, "exports": exports_of_team(request.user)[:50], "columns": services.EVACUATION_COLUMNS,
+    })
+
+
+@_team_lead_required
+def evacuation_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """An export as it was made (its stored rows), for the leads of the team that made it; each case logged."""
+    from django.utils import timezone
+
+    from municipality.exports import xlsx_response
+
+    from .access import log_reads
+    from .evacuation import exports_of_team
+
+    export = exports_of_team(request.user).filter(pk=pk).first()
+    if export is None:
+        raise Http404("ページが見つかりません。")
+    log_reads(request.user, list(export.cases.all()), fields=["person_name", "person_birth_date", "person_address",
+                                                             "person_phone", "evacuation_reason"],
+              purpose=f"避難行動要支援者名簿のダウンロード（提供の記録 {export.pk}）")
+    about = ("概要", ["項目", "内容"], [
+        ("提供先", export.get_recipient_display()), ("出力日時", f"{timezone.localtime(export.exported_at):%Y-%m-%d %H:%M}"),
+        ("出力した人", export.exported_by.name), ("根拠", "災害対策基本法第49条の11第2項（本人の同意）"),
+        ("秘密保持", "名簿情報の提供を受けた者は、正当な理由なく、知り得た秘密を漏らしてはなりません（災害対策基本法第49条の13）。")])
+    listing = ("名簿", services.EVACUATION_COLUMNS, [values for _, values in export.rows])
+    return xlsx_response(f"evacuation-{export.pk}.xlsx", [about, listing])
+
+
+# --- 個人情報ファイル簿 (個人情報保護法 第74条・第75条; issue 14, item 3): no personal data ---
+
+
+def _file_register_reader(view):
+    from municipality.access import role_required
+    from municipality.roles import Role
+
+    return role_required(Role.CITY_STAFF, Role.AUDITOR)(view)
+
+
+@_file_register_reader
+def file_register(request: HttpRequest) -> HttpResponse:
+    from .file_register import LAW, SENSITIVE_MARK, entry
+
+    return render(request, "consultations/file_register.html", {
+        "entry": entry(), "law": LAW, "mark": SENSITIVE_MARK, "municipality": Municipality.objects.current()})
+
+
+@_file_register_reader
+def file_register_pdf(request: HttpRequest) -> HttpResponse:
+    from .file_register import LAW, SENSITIVE_MARK, entry
+
+    rendered = render_pdf("consultations/file_register_pdf.html", {
+        "entry": entry(), "law": LAW, "mark": SENSITIVE_MARK, "municipality": Municipality.objects.current(),
+    }, filename="file-register.pdf")
+    return pdf_response(rendered.filename, rendered.content)
+
+
+@_file_register_reader
+def file_register_xlsx(request: HttpRequest) -> HttpResponse:
+    from municipality.exports import xlsx_response
+
+    from .file_register import entry
+
+    result = entry()
+    return xlsx_response("file-register.xlsx", [
+        ("個人情報ファイル簿", ["事項", "記載内容"], [(row.heading, row.text) for row in result.rows]),
+        ("記録項目", ["記録", "項目", "区分"], [(i.record, i.label, i.level_label) for i in result.items]),
+        ("経常的提供先", ["区分", "提供先"], [(kind, name) for kind, names in result.recipients for name in names]),
+        ("保存期間", ["記録の種類", "保存期間（終結・中断から）"], [(label, f"{years}年") for label, years in result.retention]),
+    ])

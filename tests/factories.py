@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from activities.models import ActivityCategory, Function, Need, ProviderKind, SocialResource
-from consultations.models import Agency, AgencyKind, Case, Consent
+from consultations.models import Agency, AgencyKind, Case, Consent, EvacuationListing
 from coordinators.models import Contract, Coordinator, TrainingCourse, TrainingProvider, TrainingRecord
 from councils.models import (
     AgendaItem,
@@ -297,3 +297,24 @@ class ConsentFactory(factory.django.DjangoModelFactory):
         from consultations import services
 
         return services.consent_record(**kwargs)
+
+
+class EvacuationListingFactory(factory.django.DjangoModelFactory):
+    """A person's agreement to the 避難行動要支援者 listing, through consultations.services (by the case's
+    first assigned worker), naming 民生委員 and 消防機関 by default."""
+
+    class Meta:
+        model = EvacuationListing
+
+    case = factory.SubFactory(CaseFactory)
+    agreed_on = dt.date(2026, 5, 2)
+    method = "written"
+    reason = "要介護3。一人での避難が難しい"
+    recipients = factory.LazyFunction(lambda: ["commissioner", "fire"])
+    by = factory.LazyAttribute(lambda o: o.case.assigned_staff.first())
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        from consultations import services
+
+        return services.evacuation_listing_record(**kwargs)

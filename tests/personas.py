@@ -409,6 +409,14 @@ def build_world() -> World:
                                                by=w.user("worker_1"), area_conference=area_conference)
     w.add("regional_issue_ac", issue)
 
+    # --- 避難行動要支援者: case 1's person agreed to the listing for 民生委員; team 1's lead exported it.
+    listing = case_services.evacuation_listing_record(case=w["case_1"], agreed_on=dt.date(2026, 9, 2), method="written",
+                                                      reason="要介護2で一人での避難が難しい", recipients=["commissioner"],
+                                                      by=w.user("worker_1"))
+    w.add("evacuation_listing_1", listing, "worker_1", "agency_1", "lead_1", need_to_know=True)
+    export = case_services.evacuation_export(recipient="commissioner", by=w.user("lead_1"))
+    w.add("evacuation_export_1", export, "lead_1", need_to_know=True)
+
     # --- User rows: seen by the user and by colleagues who act for the organisation (not coordinators).
     for name, persona in w.personas.items():
         if persona.user is None:

@@ -316,6 +316,18 @@ PORTAL: dict[str, Route] = {
     "cases:assessment_detail": Route(both(case_worker, sees), objs("assessment_1", "assessment_2")),
     "cases:assessment_pdf": Route(both(case_worker, sees), objs("assessment_1", "assessment_2")),
     "cases:evaluation_pdf": Route(both(case_worker, sees), objs("evaluation_1", "evaluation_2")),
+    # 避難行動要支援者 (issue 14, item 6): the agreement by assigned staff; the export by the team lead
+    "cases:evacuation": Route(both(case_worker, sees, assigned), objs(*CASES), note="assigned staff only"),
+    "cases:evacuation_withdraw": Route(case_worker, lambda w: [
+        Target({"pk": w["case_1"].pk, "listing_pk": w["evacuation_listing_1"].pk}, w["case_1"])],
+        ok=405, note="POST only"),
+    "cases:evacuation_exports": Route(team_lead, note="the team lead (相談支援管理者) only"),
+    "cases:evacuation_export_xlsx": Route(both(team_lead, sees), objs("evacuation_export_1"),
+                                          note="the leads of the team that exported it"),
+    # 個人情報ファイル簿 (issue 14, item 3): no personal data; the privacy officer (city staff) and 監査
+    "cases:file_register": Route(role(Role.CITY_STAFF, Role.AUDITOR)),
+    "cases:file_register_pdf": Route(role(Role.CITY_STAFF, Role.AUDITOR)),
+    "cases:file_register_xlsx": Route(role(Role.CITY_STAFF, Role.AUDITOR)),
     "reminders:list": Route(targets=lambda w: [Target(query=q) for q in ("", "unread=1", "page=999")],
                             note="the user's own notices"),
     "reminders:read_all": Route(ok=405, note="POST only"),

@@ -333,8 +333,43 @@ LOGGING = {
 }
 
 # --- 重層的支援 ----------------------------------------------------------------------------
-# Cases closed longer ago than this are anonymised by `anonymise_closed_cases`.
+# Retention (保存期間) of each kind of case record, in whole years after the case was closed (終結・中断).
+# `anonymise_closed_cases` strips each kind's personal data once its period has passed (nothing is
+# deleted), and the 個人情報ファイル簿 prints these same periods (consultations/retention.py).
+# CASE_RETENTION_YEARS (default 5) is the period of every kind not given in CASE_RETENTION, which
+# takes a JSON object in the environment, e.g. CASE_RETENTION='{"timeline": 10}'.
 CASE_RETENTION_YEARS = env.int("CASE_RETENTION_YEARS", default=5)
+CASE_RETENTION: dict[str, int] = {
+    kind: CASE_RETENTION_YEARS
+    for kind in ("case", "assessment", "plan", "timeline", "referral", "support_meeting", "evacuation")
+} | env.json("CASE_RETENTION", default={})
+_RETENTION_KINDS = ("case", "assessment", "plan", "timeline", "referral", "support_meeting", "evacuation")
+for _kind, _years in CASE_RETENTION.items():
+    if _kind not in _RETENTION_KINDS:
+        raise ImproperlyConfigured(f"CASE_RETENTION: unknown kind {_kind!r} (known: {', '.join(_RETENTION_KINDS)})")
+    if not isinstance(_years, int) or isinstance(_years, bool) or not 1 <= _years <= 100:
+        raise ImproperlyConfigured(f"CASE_RETENTION[{_kind!r}] must be whole years from 1 to 100, not {_years!r}")
+# The 個人情報ファイル簿 entry of the case file (個人情報保護法 第74条・第75条): what the law asks the
+# municipality to state and the code cannot know. The items recorded, the 要配慮 mark, the regular
+# recipients and the retention come from the code (consultations/file_register.py). Each key may be
+# overridden from the environment as CASE_FILE_REGISTER_<KEY> (e.g. CASE_FILE_REGISTER_DEPARTMENT).
+CASE_FILE_REGISTER: dict[str, str] = {
+    key: env.str(f"CASE_FILE_REGISTER_{key.upper()}", default=value) for key, value in {
+        "name": "重層的支援体制整備事業 相談支援記録ファイル",
+        "body": "汐見市長",
+        "department": "汐見市 福祉部 福祉総合相談課",
+        "purpose": ("社会福祉法第106条の4に基づく重層的支援体制整備事業（包括的相談支援事業、多機関協働事業、"
+                    "アウトリーチ等を通じた継続的支援事業、参加支援事業）において、相談者への支援の実施、"
+                    "支援プランの作成・評価、関係機関との連携及び支援会議の運営のために利用する。"),
+        "range": "汐見市の重層的支援体制整備事業に相談があった者及びその世帯員",
+        "collection": "本人、家族からの聞き取り及び申込書等の提出、関係機関からの連携（本人の同意又は法令に基づくもの）",
+        "office": "汐見市 総務部 総務課 情報公開・個人情報保護窓口（汐見市汐見町1番1号 市役所本庁舎2階）",
+        "correction": "なし",
+        "kind": "法第60条第2項第1号（電算処理ファイル）",
+        "unlisted": "",
+        "note": "",
+    }.items()
+}
 # Legal bases for sharing case information that the municipality adds to the built-in ones
 # (consultations/legal_bases.py): [{"code": ..., "label": ..., "article": ..., "duty": ...}].
 CASE_EXTRA_LEGAL_BASES: list[dict[str, str]] = []

@@ -103,3 +103,18 @@ def test_loading_the_demo_twice_adds_no_case_entry_or_need(demo):
     call_command("load_demo_data", stdout=io.StringIO())
     assert (Case.objects.count(), Need.objects.count(),
             sum(case.timeline_entries.count() for case in Case.objects.all())) == counts
+
+
+def test_the_new_intake_agreed_to_the_evacuation_listing_which_the_lead_exported(demo):
+    from consultations.disclosures import disclosures_of
+    from consultations.models import EvacuationExport
+
+    intake = demo["架空 トメ"]
+    listing = intake.evacuation_listings.get()
+    assert listing.withdrawn_on is None and "commissioner" in listing.recipients
+    export = EvacuationExport.objects.get()
+    assert (export.recipient, export.exported_by.username, list(export.cases.all())) == ("commissioner", "caselead",
+                                                                                         [intake])
+    assert [d.to for d in disclosures_of(intake) if d.kind == "避難行動要支援者名簿の提供"] == ["民生委員"]
+    call_command("load_demo_data", stdout=io.StringIO())
+    assert EvacuationExport.objects.count() == 1 and intake.evacuation_listings.count() == 1

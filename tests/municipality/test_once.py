@@ -27,6 +27,8 @@ from consultations.models import (
     CaseConference,
     CaseUrgency,
     Consent,
+    EvacuationExport,
+    EvacuationListing,
     Evaluation,
     Referral,
     RegionalIssue,
@@ -76,12 +78,22 @@ def build_world(*, contract_a, contractor_a, city_user, areas, periods) -> dict[
     active = cases.plan_draft(case=evaluated, goals="g", policy="p", monitoring_on=dt.date(2026, 8, 1), by=worker)
     cases.conference_hold(case=evaluated, timing="creation", held_on=dt.date(2026, 5, 3), plan=active,
                           attendees=[worker], by=worker)
+    # The team lead of the worker's team, and case's person agreed to the 避難行動要支援者 listing for
+    # 民生委員 (the export form needs someone to list).
+    team = OrganisationFactory(name="汐見市生活支援相談センター")
+    User.objects.filter(pk=worker.pk).update(organisation=team)
+    worker.refresh_from_db()
+    lead = UserFactory(username="lead", roles=["相談支援員", "相談支援管理者"], organisation=team)
+    listed = cases.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
+                             person_name="避難 花子", presenting_problems="独居", by=worker)
+    cases.evacuation_listing_record(case=listed, agreed_on=dt.date(2026, 5, 2), method="written", reason="要介護3",
+                                    recipients=["commissioner"], by=worker)
     secretary = UserFactory(username="secretary", roles=["協議体事務局"], is_staff=True)
     council = CouncilFactory(layer=1, area=AreaFactory(code="C1", layer=1, parent=None), secretariat=[secretary])
     meeting = MeetingFactory(council=council, date=dt.date(2099, 1, 1))
     need = NeedFactory(area=areas[0], recorded_by=coordinator)
     resource = SocialResourceFactory(area=areas[0])
-    return {"coordinator": coordinator, "agency": agency, "worker": worker, "colleague": colleague, "case": case,
+    return {"coordinator": coordinator, "agency": agency, "worker": worker, "lead": lead, "colleague": colleague, "case": case,
             "planned": planned, "evaluated": evaluated, "secretary": secretary, "council": council, "meeting": meeting, "need": need,
             "resource": resource, "contractor": contractor_a, "city_user": city_user, "areas": areas,
             "body": OrganisationFactory()}
@@ -157,6 +169,11 @@ CREATE_FORMS = [
         "name": "新井 花子", "name_kana": "あらい はなこ", "birth_date": "1985-05-05", "job_title": "主任",
         "appointed_on": "2026-04-01", "reason": "前任者の退職に伴い選任したため。", "photo": photo_upload()},
         lambda: AppointmentNotice.objects.count()),
+    CreateForm("cases:evacuation", lambda w: w["worker"], lambda w: [w["case"].pk], lambda w: {
+        "agreed_on": _today(), "method": "written", "reason": "要介護3で一人での避難が難しい",
+        "recipients": ["commissioner"]}, lambda: EvacuationListing.objects.count()),
+    CreateForm("cases:evacuation_exports", lambda w: w["lead"], lambda w: [], lambda w: {"recipient": "commissioner"},
+               lambda: EvacuationExport.objects.count()),
     CreateForm("coordinators:dismiss", lambda w: w["contractor"], lambda w: [w["coordinator"].pk], lambda w: {
         "dismissed_on": _today(), "reason": "退職のため", "certificate_returned": "on"},
         lambda: DismissalNotice.objects.count()),
@@ -324,6 +341,7 @@ POST_WITHOUT_CREATE = {
     "activities:need_edit": "same view as need_create (protected); editing is idempotent",
     "activities:report": "submit/confirm/accept/return: the service refuses a step from the wrong state",
     "cases:consent_withdraw": "the service refuses a consent already withdrawn",
+    "cases:evacuation_withdraw": "the service refuses an agreement already withdrawn",
     "cases:referral_accept": "the service refuses a sheet already accepted or returned (one answer only)",
     "councils:meeting": "mail goes through the outbox keyed by invitation; attendance and minutes are set, not added",
     "meetings:rsvp": "an answer is set on the invitation, not added",
