@@ -26,6 +26,7 @@ SUPPORT_MEETING = "swl_106_6"
 CHILD_COUNCIL = "child_25_2"
 POVERTY_MEETING = "poverty_9"
 CARE_MEETING = "ltc_115_48"
+DISCLOSURE_REQUEST = "disclosure_request"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ BUILTIN = (
                "生活困窮者自立支援法第9条第5項"),
     LegalBasis(CARE_MEETING, "介護保険法第115条の48（地域ケア会議）", "介護保険法第115条の48",
                "介護保険法第115条の48第5項"),
+    # The person's own 開示請求: their whole record goes to them (the 本人開示 PDF), nobody else.
+    LegalBasis(DISCLOSURE_REQUEST, "本人からの開示請求", "個人情報の保護に関する法律第76条"),
 )
 
 

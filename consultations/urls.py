@@ -48,4 +48,9 @@ urlpatterns = [
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>.pdf", views.assessment_pdf, name="assessment_pdf"),
     path("evaluations/<int:pk>.pdf", views.evaluation_pdf, name="evaluation_pdf"),
+    # Unmasked outputs: request (assigned staff), decision (team lead), one use (the requester, POST)
+    path("<int:pk>/approvals/new/<str:kind>/", views.approval_request, name="approval_request"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
+    path("approvals/<int:pk>/use/", views.approval_use, name="approval_use"),
 ]
