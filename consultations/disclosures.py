@@ -66,6 +66,7 @@ def approval_disclosures(case: Any) -> Iterable[Disclosure]:
     used = (OutputApproval.objects.filter(case=case, used_at__isnull=False)
             .select_related("consent", "used_by").order_by("used_at", "pk"))
     for approval in used:
+        assert approval.used_at is not None
         detail = f"承認番号 {approval.pk}"
         if approval.consent is not None:
             detail += f"・{approval.consent.given_on:%Y-%m-%d}の本人同意"

@@ -30,6 +30,7 @@ from inspect import getattr_static
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.manager import BaseManager
 from django.utils.functional import cached_property
@@ -121,9 +122,10 @@ def item_label(key: str) -> str:
     model_name, _, field_name = key.partition(".")
     try:
         model = _model(model_name)
-        return f"{model._meta.verbose_name}：{model._meta.get_field(field_name).verbose_name}"
-    except (LookupError, models.FieldDoesNotExist):
+        field: Any = model._meta.get_field(field_name)
+    except (LookupError, FieldDoesNotExist):
         return key
+    return f"{model._meta.verbose_name}：{field.verbose_name}"
 
 
 def item_choices(output: str) -> list[tuple[str, str]]:
@@ -133,9 +135,9 @@ def item_choices(output: str) -> list[tuple[str, str]]:
 # --- the proxy -------------------------------------------------------------------------------
 
 @cache
-def _fields_by_name(model: type[models.Model]) -> dict[str, models.Field]:
+def _fields_by_name(model: Any) -> dict[str, Any]:
     """Concrete and many-to-many fields by name and by column attribute (``agency_id``)."""
-    found: dict[str, models.Field] = {}
+    found: dict[str, Any] = {}
     for f in model._meta.get_fields():
         if getattr(f, "concrete", False) or (getattr(f, "many_to_many", False) and not f.auto_created):
             found[f.name] = f
@@ -247,7 +249,8 @@ class Masked:
         return hash(self._obj)
 
     def __str__(self) -> str:
-        return type(self._obj).__str__(self)  # type: ignore[arg-type]
+        to_text: Any = type(self._obj).__str__
+        return str(to_text(self))
 
     def __repr__(self) -> str:
         return f"<Masked {self._obj!r}>"
@@ -255,9 +258,10 @@ class Masked:
     def _key(self, field_name: str) -> str:
         return f"{type(self._obj).__name__}.{field_name}"
 
-    def _hidden_field(self, name: str) -> models.Field | None:
+    def _hidden_field(self, name: str) -> Any:
         """The sensitive field this attribute reads, if the output does not unmask it."""
-        f = _fields_by_name(type(self._obj)).get(name)
+        model: Any = type(self._obj)
+        f = _fields_by_name(model).get(name)
         if f is not None and level_of(f) == Level.SENSITIVE and self._masker.hides(self._key(f.name)):
             return f
         return None

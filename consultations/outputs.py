@@ -95,7 +95,7 @@ def _content(case: Case, what: OutputRequest, masker: Masker) -> tuple[str, dict
                 f"case-{number}-assessment-{assessment.version}.pdf")
     if kind == OutputKind.EVALUATION:
         evaluation = (Evaluation.objects.select_related("plan", "conference")
-                      .filter(pk=what.object_id, plan__case=case).first())
+                      .filter(pk=what.object_id or 0, plan__case=case).first())
         if evaluation is None:
             raise Http404("ページが見つかりません。")
         return ("consultations/evaluation_pdf.html",
@@ -103,7 +103,7 @@ def _content(case: Case, what: OutputRequest, masker: Masker) -> tuple[str, dict
                 f"case-{number}-evaluation-{evaluation.pk}.pdf")
     if kind == OutputKind.REFERRAL:
         referral = (Referral.objects.select_related("case", "agency__organisation", "sent_by", "support_meeting")
-                    .filter(pk=what.object_id, case=case).first())
+                    .filter(pk=what.object_id or 0, case=case).first())
         if referral is None:
             raise Http404("ページが見つかりません。")
         return "consultations/referral_pdf.html", {"r": referral}, f"referral-{number}-{referral.pk}.pdf"
@@ -131,7 +131,7 @@ def _whole_record(case: Case) -> dict[str, Any]:
         "evaluations": Evaluation.objects.filter(plan__case=case).select_related("plan")
                                          .prefetch_related("goals__goal").order_by("evaluated_on", "pk"),
         "conferences": case.conferences.select_related("plan").order_by("held_on", "pk"),
-        "support_meetings": case.support_meetings.order_by("held_on", "pk"),
+        "support_meetings": case.support_meetings.order_by("held_on", "pk"),  # type: ignore[attr-defined]
         "timeline": case.timeline_entries.select_related("recorded_by", "agency__organisation", "corrects")
                                          .order_by("contact_at", "pk"),
         "referrals": case.referrals.select_related("agency__organisation", "sent_by").order_by("sent_at", "pk"),

@@ -103,3 +103,18 @@ def test_loading_the_demo_twice_adds_no_case_entry_or_need(demo):
     call_command("load_demo_data", stdout=io.StringIO())
     assert (Case.objects.count(), Need.objects.count(),
             sum(case.timeline_entries.count() for case in Case.objects.all())) == counts
+
+
+def test_the_demo_shows_an_unmasked_output_used_and_one_waiting_for_the_lead(demo):
+    from consultations.disclosures import disclosures_of
+    from consultations.models import ApprovalStatus, OutputApproval
+
+    active = demo["架空 一郎"]
+    used, waiting = OutputApproval.objects.filter(case=active).order_by("pk")
+    assert used.status == ApprovalStatus.GRANTED and used.used_at is not None
+    assert used.decided_by.username == "caselead" and used.requested_by.username == "caseworker"
+    assert waiting.status == ApprovalStatus.PENDING
+    [row] = [d for d in disclosures_of(active) if d.kind.startswith("マスクなしの出力")]
+    assert row.to.startswith("汐見市生活支援相談センター") and "課題の整理" in row.what and row.basis == "consent"
+    call_command("load_demo_data", stdout=io.StringIO())
+    assert OutputApproval.objects.count() == 2  # loading twice adds nothing
