@@ -341,3 +341,40 @@ def test_a_used_approval_is_in_the_disclosure_register_and_an_unused_one_is_not(
     assert row.to == "家庭裁判所" and row.what == "ケース（相談受付）：相談の内容（主訴）"
     assert row.basis == "consent" and row.basis_label == "本人の同意" and f"承認番号 {used.pk}" in row.basis_detail
     assert "MKpp1" not in row.what
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_uses_of_one_approval_at_the_same_moment_print_once(full):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    approval = _granted(full, "intake", ["Case.presenting_problems"])
+    url = reverse("cases:approval_use", args=[approval.pk])
+    barrier = threading.Barrier(2)
+    answers: list[str] = []
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            client = Client(raise_request_exception=True)
+            client.force_login(full["worker"])
+            barrier.wait(timeout=10)
+            response = client.post(url)
+            answers.append(response["Content-Type"] if response.status_code == 200 else str(response.status_code))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(answers) == ["302", "application/pdf"]
+    approval.refresh_from_db()
+    assert approval.used_at is not None
