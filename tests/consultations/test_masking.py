@@ -378,3 +378,19 @@ def test_two_uses_of_one_approval_at_the_same_moment_print_once(full):
     assert sorted(answers) == ["302", "application/pdf"]
     approval.refresh_from_db()
     assert approval.used_at is not None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_meeting_record_masks_what_a_change_meeting_decided(full):
+    worker = full["worker"]
+    draft = services.plan_draft(case=full["case"], goals="長期MKqg1", policy="方針MKqo1", contents="内容MKqc1",
+                                monitoring_on=dt.date(2027, 3, 1), by=worker)
+    services.conference_hold(case=full["case"], timing=Timing.CHANGE, held_on=dt.date(2026, 11, 10), plan=draft,
+                             attendees=[worker], by=worker, situation_change="変化MKcs1", plan_evaluation="評価MKce1")
+    what = OutputRequest("conferences")
+    plain = _text(render_case_output(case=full["case"], what=what, user=worker).content)
+    assert not _markers(plain) and "プラン変更時" in plain and MASK in plain
+    approval = _granted(full, "conferences", ["CaseConference.situation_change", "CaseConference.plan_evaluation"])
+    services.approval_use(approval=approval, by=worker)
+    text = _text(render_case_output(case=full["case"], what=what, user=worker, approval=approval).content)
+    assert _markers(text) == {"MKcs1", "MKce1"}  # the plan's goals and policy stay masked
