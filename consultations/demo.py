@@ -83,9 +83,10 @@ def load(out) -> None:
     worker = User.objects.get(username="caseworker")
     agencies = {kind: Agency.objects.get(organisation__name=name) for name, kind in AGENCIES}
     intake = _new_intake(worker, agencies)
-    _active_plan(worker, agencies)
+    active = _active_plan(worker, agencies)
     _closed(worker, agencies)
     _evacuation_listing(worker, intake)
+    _unmasked_outputs(active, worker, User.objects.filter(username="caselead").first())
     out.write("重層的支援：関係機関 4、ケース 3（アウトリーチ中の緊急の相談受付、参加支援と連携シートのある実施中のプラン、"
               "評価のうえ終結したケース）を登録しました。")
 
@@ -325,3 +326,25 @@ def _closed(worker: User, agencies: dict[str, Agency]) -> Case:
         follow_up_needed=True, follow_up_method="3か月後に相談支援員が電話で様子を確認する。緊急小口資金の返済は社協が見守る。",
     )
     return case
+
+
+def _unmasked_outputs(case: Case, worker: User, lead: User | None) -> None:
+    """マスクなしの出力: one approved and used (so the disclosure register lists it), one waiting for the
+    team lead (so the lead's list shows it). Without the demo lead, nothing (the approval needs one)."""
+    if lead is None:
+        return
+    consent = case.consents.first()
+    assessment = case.assessments.first()
+    if consent is None or assessment is None:
+        return
+    used = services.approval_request(
+        case=case, output="assessment", object_id=assessment.pk, by=worker,
+        items=["Assessment.situation", "Assessment.issues"], basis="consent", consent=consent,
+        recipient="汐見市生活支援相談センター（就労準備支援事業の担当者）",
+        purpose="就労準備支援事業の受入れの検討に、アセスメントの状況と課題の整理が必要なため。")
+    services.approval_decide(approval=used, grant=True, note="状況と課題の整理に限って承認。", by=lead)
+    services.approval_use(approval=used, by=worker)
+    services.approval_request(
+        case=case, output="plan", by=worker, items=["SupportPlan.goals", "PlanGoal.text", "SupportItem.content"],
+        basis="consent", consent=consent, recipient="汐見市社会福祉協議会（おたすけ隊しおみ）",
+        purpose="参加支援の受入れ先と、目標と支援内容を共有するため。")

@@ -43,6 +43,7 @@ Source = Callable[[Any], Iterable[Disclosure]]
 # imports no view or service.
 SOURCES: list[str] = [
     "consultations.evacuation.disclosures",
+    "consultations.disclosures.approval_disclosures",
 ]
 
 
@@ -55,3 +56,22 @@ def disclosures_of(case: Any) -> list[Disclosure]:
         source: Source = import_string(path)
         rows.extend(source(case))
     return sorted(rows, key=lambda d: d.sort_key, reverse=True)
+
+
+def approval_disclosures(case: Any) -> Iterable[Disclosure]:
+    """マスクなしの出力: each approval that was USED (a PDF left with the named 要配慮 items)."""
+    from django.urls import reverse
+
+    from .models import OutputApproval
+
+    used = (OutputApproval.objects.filter(case=case, used_at__isnull=False)
+            .select_related("consent", "used_by").order_by("used_at", "pk"))
+    for approval in used:
+        assert approval.used_at is not None
+        detail = f"承認番号 {approval.pk}"
+        if approval.consent is not None:
+            detail += f"・{approval.consent.given_on:%Y-%m-%d}の本人同意"
+        yield Disclosure(
+            at=approval.used_at, kind=f"マスクなしの出力（{approval.get_output_display()}）",
+            to=approval.recipient, what="、".join(approval.item_labels), basis=approval.basis,
+            basis_detail=detail, url=f"{reverse('cases:detail', args=[case.pk])}#approvals")

@@ -563,3 +563,79 @@ class EvacuationListingForm(OnceFormMixin, JapaneseForm):
 
 class EvacuationExportForm(OnceFormMixin, JapaneseForm):
     recipient = forms.ChoiceField(label="提供先（避難支援等関係者）", choices=EvacuationRecipient.choices)
+# --- Unmasked outputs (issue 14, item 2) ---
+
+class OutputApprovalForm(OnceFormMixin, JapaneseForm):
+    """マスクなしで出力を申請: the fields depend on the output (its record, its period, its items)."""
+
+    target = forms.TypedChoiceField(label="対象の記録", coerce=int, required=False)
+    period_start = EventDateField(label="期間（から）", required=False)
+    period_end = EventDateField(label="期間（まで）", required=False)
+    items = forms.MultipleChoiceField(label="マスクを外す項目（要配慮個人情報）", widget=forms.CheckboxSelectMultiple,
+                                      required=False, help_text="必要な項目だけを選んでください。")
+    recipient = forms.CharField(label="提供先・利用先", max_length=200,
+                                help_text="例：〇〇家庭裁判所、本人（開示請求）、〇〇病院の医療ソーシャルワーカー")
+    purpose = forms.CharField(label="目的（なぜマスクなしの出力が必要か）", max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    basis = forms.ChoiceField(label="根拠")
+    consent = forms.ModelChoiceField(label="根拠とする本人同意（根拠が本人の同意のとき）", queryset=None, required=False)
+
+    def __init__(self, *args, case: Case, output: str, **kwargs) -> None:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from . import legal_bases
+        from .masking import SELF_DISCLOSURE, item_choices
+        from .models import OUTPUTS_OF_A_RECORD, Consent, current_consent_q
+
+        super().__init__(*args, **kwargs)
+        self.output = output
+        if output in OUTPUTS_OF_A_RECORD:
+            self.fields["target"].required = True
+            self.fields["target"].choices = [("", "選んでください"), *self._targets(case, output)]
+        else:
+            del self.fields["target"]
+        if output != "timeline":
+            del self.fields["period_start"], self.fields["period_end"]
+        else:
+            self.fields["period_start"].required = self.fields["period_end"].required = True
+        if output == SELF_DISCLOSURE:
+            del self.fields["items"]
+            self.fields["basis"].choices = [(legal_bases.DISCLOSURE_REQUEST, legal_bases.label(legal_bases.DISCLOSURE_REQUEST))]
+            self.fields["recipient"].initial = "本人（開示請求）"
+        else:
+            self.fields["items"].choices = item_choices(output)
+            self.fields["basis"].choices = [("", "選んでください"), *(
+                (code, label) for code, label in legal_bases.choices() if code != legal_bases.DISCLOSURE_REQUEST)]
+        today: dt.date = timezone.localdate()
+        self.fields["consent"].queryset = Consent.objects.filter(current_consent_q(today), case=case)
+        self.fields["consent"].label_from_instance = lambda c: f"{c.given_on:%Y-%m-%d} の同意（{c.get_method_display()}）"
+
+    @staticmethod
+    def _targets(case: Case, output: str) -> list[tuple[int, str]]:
+        if output == "assessment":
+            return [(a.pk, f"アセスメント第{a.version}版") for a in case.assessments.only("pk", "version")]
+        if output == "evaluation":
+            return [(e.pk, f"評価（{e.evaluated_on:%Y-%m-%d}・プラン第{e.plan.version}版）")
+                    for e in Evaluation.objects.filter(plan__case=case).select_related("plan")]
+        return [(r.pk, f"連携シート {r.pk}（{r.agency}・{r.sent_at:%Y-%m-%d}）")
+                for r in case.referrals.select_related("agency__organisation")]
+
+    def clean(self):
+        data = super().clean()
+        if self.output != "self_disclosure" and "items" in self.fields and not data.get("items") \
+                and "items" not in self.errors:
+            self.add_error("items", "マスクを外す項目を一つ以上選んでください。")
+        if data.get("basis") == "consent" and not data.get("consent"):
+            self.add_error("consent", "根拠とする本人同意を選んでください（今日有効な同意がなければ、この根拠は使えません）。")
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and start > end:
+            raise forms.ValidationError("期間の初めが終わりより後になっています。日付を確かめてください。")
+        return data
+
+
+class ApprovalDecisionForm(JapaneseForm):
+    decision = forms.ChoiceField(label="判断", choices=[("grant", "承認する"), ("refuse", "承認しない")])
+    note = forms.CharField(label="理由・条件（承認しないときは必須）", max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -27,6 +27,7 @@ CHILD_COUNCIL = "child_25_2"
 POVERTY_MEETING = "poverty_9"
 CARE_MEETING = "ltc_115_48"
 EVACUATION = "disaster_49_11"
+DISCLOSURE_REQUEST = "disclosure_request"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ BUILTIN = (
     # recipient is bound by 災害対策基本法第49条の13, printed on the listing itself).
     LegalBasis(EVACUATION, "災害対策基本法第49条の11第2項（避難行動要支援者名簿・本人の同意）",
                "災害対策基本法第49条の11第2項"),
+    # The person's own 開示請求: their whole record goes to them (the 本人開示 PDF), nobody else.
+    LegalBasis(DISCLOSURE_REQUEST, "本人からの開示請求", "個人情報の保護に関する法律第76条"),
 )
 
 

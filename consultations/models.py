@@ -1041,3 +1041,110 @@ class EvacuationExport(models.Model):
 
     def __str__(self) -> str:
         return f"避難行動要支援者名簿の提供 {self.pk}（{self.get_recipient_display()}）"
+# --- Unmasked outputs: the team lead's approval (issue 14, item 2) ---
+
+class OutputKind(models.TextChoices):
+    """The case outputs an approval may unmask (consultations/masking.py OUTPUT_MODELS)."""
+
+    INTAKE = "intake", "相談受付票"
+    PLAN = "plan", "支援プラン"
+    CONFERENCES = "conferences", "重層的支援会議 記録"
+    ASSESSMENT = "assessment", "アセスメントシート"
+    EVALUATION = "evaluation", "評価シート"
+    REFERRAL = "referral", "連携シート"
+    TIMELINE = "timeline", "支援経過記録"
+    SELF_DISCLOSURE = "self_disclosure", "本人開示（開示請求への対応）"
+
+
+# Outputs about one record of the case: ``OutputApproval.object_id`` names it.
+OUTPUTS_OF_A_RECORD = {OutputKind.ASSESSMENT.value, OutputKind.EVALUATION.value, OutputKind.REFERRAL.value}
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "承認待ち"
+    GRANTED = "granted", "承認"
+    REFUSED = "refused", "不承認"
+
+
+class OutputApproval(models.Model):
+    """マスクなし出力の承認: an assigned worker asks to print named 要配慮 items of one output, for a
+    stated recipient and purpose, on a legal basis; the team lead (never the requester) grants or
+    refuses; a granted approval is used for ONE output. Nothing is deleted: the rows are the record
+    of who asked, why, who decided and who printed it when."""
+
+    case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="output_approvals"))
+    output = record(models.CharField("出力", max_length=20, choices=OutputKind.choices))
+    object_id = record(models.PositiveIntegerField("対象の記録（アセスメント・評価・連携シートの番号）", null=True, blank=True))
+    period_start = personal(models.DateField("期間（から）", null=True, blank=True, validators=[validate_event_date]))
+    period_end = personal(models.DateField("期間（まで）", null=True, blank=True, validators=[validate_event_date]))
+    items = record(models.JSONField("マスクを外す項目", default=list, help_text="[\"Model.field\", ...]"))
+    recipient = personal(models.CharField("提供先・利用先", max_length=200))
+    purpose = sensitive(models.TextField("目的", max_length=2000))
+    basis = record(models.CharField("根拠", max_length=30))
+    consent = record(models.ForeignKey(Consent, verbose_name="根拠とする本人同意", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+"))
+    requested_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申請した人", on_delete=models.PROTECT,
+                                            related_name="+"))
+    requested_at = record(models.DateTimeField("申請日時", default=timezone.now, validators=[validate_event_date]))
+    status = record(models.CharField("状態", max_length=10, choices=ApprovalStatus.choices,
+                                     default=ApprovalStatus.PENDING))
+    decided_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="判断した人", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+"))
+    decided_at = record(models.DateTimeField("判断日時", null=True, blank=True, validators=[validate_event_date]))
+    decision_note = sensitive(models.TextField("判断の理由・条件", max_length=2000, blank=True))
+    used_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="出力した人", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+"))
+    used_at = record(models.DateTimeField("出力日時", null=True, blank=True, validators=[validate_event_date]))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "マスクなし出力の承認"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            *text_limits("outputapproval", purpose=2000, decision_note=2000),
+            models.CheckConstraint(condition=Q(output__in=OutputKind.values), name="approval_output_known"),
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                                   name="approval_not_decided_by_requester"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | Q(status__in=["granted", "refused"], decided_by__isnull=False, decided_at__isnull=False),
+                name="approval_decided_with_who_and_when"),
+            models.CheckConstraint(condition=~Q(status="refused") | ~Q(decision_note=""),
+                                   name="approval_refused_with_note"),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True, used_by__isnull=True)
+                | Q(status="granted", used_at__isnull=False, used_by__isnull=False),
+                name="approval_used_only_when_granted"),
+            models.CheckConstraint(
+                condition=Q(basis="consent", consent__isnull=False) | (~Q(basis="consent") & Q(consent__isnull=True)),
+                name="approval_consent_iff_consent_basis"),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True, period_end__isnull=True)
+                | Q(period_start__isnull=False, period_end__gte=models.F("period_start")),
+                name="approval_period_in_order"),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        # Never the purpose or the recipient: this text goes into the audit log.
+        return f"マスクなし出力の承認 {self.pk}（{self.case}）"
+
+    @property
+    def number(self) -> int:
+        """The 承認番号 a footer prints."""
+        return int(self.pk)
+
+    @property
+    def item_labels(self) -> list[str]:
+        from .masking import item_label
+
+        return [item_label(key) for key in self.items]
+
+    @property
+    def basis_label(self) -> str:
+        from . import legal_bases
+
+        return legal_bases.label(self.basis)
+
+    @property
+    def usable(self) -> bool:
+        return self.status == ApprovalStatus.GRANTED and self.used_at is None

@@ -18,6 +18,7 @@ from municipality.roles import Role
 from .access import cases_visible_to, log_reads
 from .models import (
     Agency,
+    ApprovalStatus,
     AreaConference,
     Assessment,
     AssessmentItem,
@@ -27,6 +28,7 @@ from .models import (
     Decision,
     DuplicateDecision,
     Evaluation,
+    OutputApproval,
     ParticipationSupport,
     PlanProgram,
     PlanStatus,
@@ -322,3 +324,26 @@ def area_conference_record(conference: AreaConference) -> dict[str, Any]:
         "agencies": conference.agencies.select_related("organisation"),
         "issues": conference.regional_issues.all(),
     }
+
+
+# --- Unmasked outputs (issue 14, item 2) ---
+
+def approvals_of_case(case: Case) -> QuerySet[OutputApproval]:
+    return case.output_approvals.select_related("requested_by", "decided_by", "used_by")
+
+
+def approvals_for_lead(user: Any) -> tuple[list[OutputApproval], list[OutputApproval]]:
+    """The requests of the lead's team: waiting ones (oldest first), and the latest 30 decided."""
+    rows = (OutputApproval.objects.filter(team_lead_q(user, prefix="case__"))
+            .select_related("case", "requested_by", "decided_by", "used_by", "consent"))
+    pending = list(rows.filter(status=ApprovalStatus.PENDING).order_by("requested_at", "pk"))
+    decided = list(rows.exclude(status=ApprovalStatus.PENDING).order_by("-decided_at", "-pk")[:30])
+    return pending, decided
+
+
+def approval_for_lead(user: Any, pk: int) -> OutputApproval | None:
+    return OutputApproval.objects.filter(team_lead_q(user, prefix="case__"), pk=pk).first()
+
+
+def pending_approvals_count(user: Any) -> int:
+    return OutputApproval.objects.filter(team_lead_q(user, prefix="case__"), status=ApprovalStatus.PENDING).count()

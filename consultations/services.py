@@ -32,6 +32,7 @@ from municipality.wareki import format_wareki as _w
 from . import selectors
 from .models import (
     Agency,
+    ApprovalStatus,
     AreaConference,
     Assessment,
     AssessmentAnswer,
@@ -54,6 +55,8 @@ from .models import (
     Evaluation,
     EvaluationGoal,
     HouseholdMember,
+    OutputApproval,
+    OutputKind,
     ParticipationSupport,
     PlanGoal,
     PlanProgram,
@@ -1125,3 +1128,122 @@ def evacuation_export(*, recipient: str, by: User) -> EvacuationExport:
                                  "basis": "disaster_49_11", "evacuation_export": export.pk},
             )
         return export
+# --- Unmasked outputs: approval by the team lead (issue 14, item 2) ---
+
+def _approval_target_exists(case: Case, output: str, object_id: int | None) -> bool:
+    from .models import OUTPUTS_OF_A_RECORD
+
+    if output not in OUTPUTS_OF_A_RECORD:
+        return object_id is None
+    if object_id is None:
+        return False
+    if output == "assessment":
+        return case.assessments.filter(pk=object_id).exists()
+    if output == "evaluation":
+        return Evaluation.objects.filter(plan__case=case, pk=object_id).exists()
+    return case.referrals.filter(pk=object_id).exists()
+
+
+@transaction.atomic
+def approval_request(
+    *, case: Case, output: str, items: Iterable[str], recipient: str, purpose: str, basis: str, by: User,
+    object_id: int | None = None, period_start: dt.date | None = None, period_end: dt.date | None = None,
+    consent: Consent | None = None,
+) -> OutputApproval:
+    """マスクなし出力の申請: an assigned worker names the output, the 要配慮 items, for whom, why and on
+    which legal basis; the team lead decides (approval_decide)."""
+    from . import legal_bases
+    from .access import is_assigned
+    from .masking import SELF_DISCLOSURE, items_of_output
+
+    with set_actor(by):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not is_assigned(by, case):
+            raise DomainError("マスクなしの出力を申請できるのは、このケースの担当者だけです。")
+        if output not in OutputKind.values:
+            raise DomainError("出力の種類を選んでください。")
+        if not _approval_target_exists(case, output, object_id):
+            raise DomainError("対象の記録がこのケースにありません。")
+        if output == OutputKind.TIMELINE:
+            if period_start is None or period_end is None:
+                raise DomainError("支援経過記録の期間（から・まで）を入力してください。")
+            require_event_dates({"期間（から）": period_start, "期間（まで）": period_end})
+            if period_end < period_start:
+                raise DomainError("期間の終わりは始まりより後の日にしてください。")
+        else:
+            period_start = period_end = None
+        offered = items_of_output(output)
+        if output == SELF_DISCLOSURE:
+            chosen = offered  # the person's whole record, masked items included
+            if basis != legal_bases.DISCLOSURE_REQUEST:
+                raise DomainError("本人開示の根拠は「本人からの開示請求」です。")
+        else:
+            wanted = set(items)
+            if not wanted:
+                raise DomainError("マスクを外す項目を一つ以上選んでください。")
+            if wanted - set(offered):
+                raise DomainError("この出力にない項目が選ばれています。")
+            chosen = [key for key in offered if key in wanted]
+        try:
+            legal_bases.get(basis)
+        except KeyError:
+            raise DomainError("根拠を選んでください。") from None
+        if basis == legal_bases.CONSENT:
+            today = timezone.localdate()
+            if consent is None or consent.case_id != case.pk or not consent.is_current(today):
+                raise DomainError("根拠とする本人同意（このケースの、今日有効な同意）を選んでください。")
+        else:
+            consent = None
+        recipient, purpose = recipient.strip(), purpose.strip()
+        if not recipient:
+            raise DomainError("提供先・利用先を入力してください。")
+        if not purpose:
+            raise DomainError("目的を入力してください。")
+        if len(recipient) > 200 or len(purpose) > 2000:
+            raise DomainError("提供先は200文字以内、目的は2,000文字以内で入力してください。")
+        return OutputApproval.objects.create(
+            case=case, output=output, object_id=object_id, period_start=period_start, period_end=period_end,
+            items=chosen, recipient=recipient, purpose=purpose, basis=basis, consent=consent, requested_by=by)
+
+
+@transaction.atomic
+def approval_decide(*, approval: OutputApproval, grant: bool, note: str, by: User) -> OutputApproval:
+    """The team lead of the case grants or refuses a request; never the one who asked."""
+    with set_actor(by):
+        approval = OutputApproval.objects.select_for_update().get(pk=approval.pk)
+        if not Case.objects.filter(team_lead_q(by), pk=approval.case_id).exists():
+            raise DomainError("承認できるのは、このケースのチームの相談支援管理者だけです。")
+        if approval.requested_by_id == by.pk:
+            raise DomainError("自分の申請は承認・不承認できません。チームの別の相談支援管理者に依頼してください。")
+        if approval.status != ApprovalStatus.PENDING:
+            raise DomainError(f"この申請はすでに「{approval.get_status_display()}」です。")
+        note = note.strip()
+        if not grant and not note:
+            raise DomainError("不承認の理由を入力してください。")
+        if len(note) > 2000:
+            raise DomainError("理由・条件は2,000文字以内で入力してください。")
+        approval.status = ApprovalStatus.GRANTED if grant else ApprovalStatus.REFUSED
+        approval.decided_by, approval.decided_at, approval.decision_note = by, timezone.now(), note
+        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        return approval
+
+
+@transaction.atomic
+def approval_use(*, approval: OutputApproval, by: User) -> OutputApproval:
+    """Spend a granted approval on one output: only its requester, only once (the conditional
+    UPDATE makes a second use fail even when two requests race)."""
+    from .access import is_assigned
+
+    with set_actor(by):
+        approval = OutputApproval.objects.select_for_update().select_related("case").get(pk=approval.pk)
+        if approval.requested_by_id != by.pk or not is_assigned(by, approval.case):
+            raise DomainError("この承認を使えるのは、申請した担当者だけです。")
+        if approval.status != ApprovalStatus.GRANTED:
+            raise DomainError("この申請は承認されていません。")
+        now = timezone.now()
+        won = OutputApproval.objects.filter(pk=approval.pk, status=ApprovalStatus.GRANTED,
+                                            used_at__isnull=True).update(used_at=now, used_by=by)
+        if not won:
+            raise DomainError("この承認はすでに使われています（承認は1回の出力に限ります）。必要なら改めて申請してください。")
+        approval.used_at, approval.used_by = now, by
+        return approval

@@ -58,4 +58,9 @@ urlpatterns = [
     path("file-register/", views.file_register, name="file_register"),
     path("file-register/file-register.pdf", views.file_register_pdf, name="file_register_pdf"),
     path("file-register/file-register.xlsx", views.file_register_xlsx, name="file_register_xlsx"),
+    # Unmasked outputs: request (assigned staff), decision (team lead), one use (the requester, POST)
+    path("<int:pk>/approvals/new/<str:kind>/", views.approval_request, name="approval_request"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
+    path("approvals/<int:pk>/use/", views.approval_use, name="approval_use"),
 ]

@@ -59,6 +59,7 @@ from .models import (
     ReferralStatus,
     is_team_lead,
 )
+from .outputs import SHEETS, OutputRequest, render_case_output
 
 
 def case_worker_required(view):
@@ -88,7 +89,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # Only the rows shown are read, so only those are logged.
     log_reads(request.user, list(page), fields=["number", "person_name", "status"], purpose="ケース一覧")
     urgent = selectors.urgent_cases_read(request.user)
-    return render(request, "consultations/case_list.html", {"cases": page, "page": page, "urgent": urgent})
+    pending = selectors.pending_approvals_count(request.user) if is_team_lead(request.user) else 0
+    return render(request, "consultations/case_list.html", {"cases": page, "page": page, "urgent": urgent,
+                                                            "pending_approvals": pending})
 
 
 @case_worker_required
@@ -129,8 +132,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case, **selectors.case_record(case), "assigned": is_assigned(request.user, case),
         "timeline": timeline_page(case, number), "period_form": TimelinePeriodForm(),
         "evacuation_listings": listings_of(case),
-        **_lead_context(request, case),
+        **_lead_context(request, case), **_approval_context(request, case),
     })
+
+
+def _approval_context(request: HttpRequest, case: Case) -> dict:
+    """マスクなしの出力: the kinds one may ask for, and the case's requests (the assigned staff's part)."""
+    from .models import OutputKind
+
+    if not is_assigned(request.user, case):
+        return {"approvals": None}
+    return {"approvals": selectors.approvals_of_case(case), "output_kinds": OutputKind.choices}
 
 
 def _assigned_case_or_404(request: HttpRequest, pk: int, *, fields: list[str], purpose: str) -> Case:
@@ -248,14 +260,15 @@ def _conference_initial(case: Case) -> dict:
 @case_worker_required
 def case_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """相談受付票 (intake), the plan sheet and the meeting record; each download is logged."""
-    templates = {"intake": "consultations/intake_pdf.html", "plan": "consultations/plan_pdf.html",
-                 "conferences": "consultations/conferences_pdf.html"}
-    if kind not in templates:
+    if kind not in SHEETS:
         raise Http404("ページが見つかりません。")
-    case = get_case_or_404(request.user, pk, fields=ALL_FIELDS, purpose=f"PDFの出力（{kind}）")
-    rendered = render_pdf(templates[kind], {
-        "case": case, "municipality": Municipality.objects.current(), **selectors.case_sheet(case),
-    }, filename=f"case-{case.number}-{kind}.pdf")
+    case = get_case_or_404(request.user, pk, fields=ALL_FIELDS, purpose=f"PDFの出力（{kind}・マスクあり）")
+    return _masked_pdf(request, case, OutputRequest(kind))
+
+
+def _masked_pdf(request: HttpRequest, case: Case, what: OutputRequest) -> HttpResponse:
+    """A GET prints with every 要配慮 item masked; unmasking needs an approval and a POST (output_use)."""
+    rendered = render_case_output(case=case, what=what, user=request.user)
     return pdf_response(rendered.filename, rendered.content)
 
 
@@ -555,11 +568,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @case_worker_required
 def referral_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The sheet as sent: printed from the stored snapshot, so every copy reads the same."""
-    referral = referral_visible_or_404(request.user, pk, purpose="連携シートのPDF出力")
-    rendered = render_pdf("consultations/referral_pdf.html", {
-        "r": referral, "municipality": Municipality.objects.current()},
-        filename=f"referral-{referral.case.number}-{referral.pk}.pdf")
-    return pdf_response(rendered.filename, rendered.content)
+    referral = referral_visible_or_404(request.user, pk, purpose="連携シートのPDF出力（マスクあり）")
+    return _masked_pdf(request, referral.case, OutputRequest("referral", referral.pk))
 
 
 @case_worker_required
@@ -640,7 +650,6 @@ def timeline_correct(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespon
 def timeline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """支援経過 for a period (a live report, not an issued document); the read is logged."""
     from .forms import TimelinePeriodForm
-    from .timeline import entries_in_period
 
     form = TimelinePeriodForm(request.GET or None)
     if not form.is_valid():
@@ -649,12 +658,8 @@ def timeline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "consultations/timeline_period.html", {"case": case, "form": form})
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     case = get_case_or_404(request.user, pk, fields=["number", "person_name", "timeline"],
-                           purpose=f"支援経過PDFの出力（{start.isoformat()}〜{end.isoformat()}）")
-    rendered = render_pdf("consultations/timeline_pdf.html", {
-        "case": case, "municipality": Municipality.objects.current(), "start": start, "end": end,
-        "entries": entries_in_period(case, start, end),
-    }, filename=f"case-{case.number}-timeline-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
-    return pdf_response(rendered.filename, rendered.content)
+                           purpose=f"支援経過PDFの出力（{start.isoformat()}〜{end.isoformat()}・マスクあり）")
+    return _masked_pdf(request, case, OutputRequest("timeline", start=start, end=end))
 
 
 @case_worker_required
@@ -731,12 +736,8 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     head = Assessment.objects.filter(pk=pk).values("case_id", "version").first() or {}
     case = _sheet_case_or_404(request, head.get("case_id"), fields=["assessments", "household", "person_name"],
-                              purpose=f"PDFの出力（アセスメント第{head.get('version')}版）")
-    assessment = selectors.assessment_of(case, pk)
-    rendered = render_pdf("consultations/assessment_pdf.html", {
-        "case": case, "municipality": Municipality.objects.current(), **selectors.assessment_sheet(assessment),
-    }, filename=f"case-{case.number}-assessment-{assessment.version}.pdf")
-    return pdf_response(rendered.filename, rendered.content)
+                              purpose=f"PDFの出力（アセスメント第{head.get('version')}版・マスクあり）")
+    return _masked_pdf(request, case, OutputRequest("assessment", pk))
 
 
 @case_worker_required
@@ -775,11 +776,103 @@ def evaluation_add(request: HttpRequest, pk: int) -> HttpResponse:
 def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     head = Evaluation.objects.filter(pk=pk).values("plan__case_id").first() or {}
     case = _sheet_case_or_404(request, head.get("plan__case_id"), fields=["plans", "evaluations", "person_name"],
-                              purpose=f"PDFの出力（評価 {pk}）")
-    evaluation = Evaluation.objects.select_related("plan", "conference").get(pk=pk)
-    rendered = render_pdf("consultations/evaluation_pdf.html", {
-        "case": case, "municipality": Municipality.objects.current(), **selectors.evaluation_sheet(evaluation),
-    }, filename=f"case-{case.number}-evaluation-{evaluation.pk}.pdf")
+                              purpose=f"PDFの出力（評価 {pk}・マスクあり）")
+    return _masked_pdf(request, case, OutputRequest("evaluation", pk))
+
+
+# --- Unmasked outputs: request, the lead's decision, one use (issue 14, item 2) ---
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+@submit_once
+def approval_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """マスクなしで出力を申請 (assigned staff): which output, which 要配慮 items, for whom, why, on which basis."""
+    from .forms import OutputApprovalForm
+    from .models import OutputKind
+
+    if kind not in OutputKind.values:
+        raise Http404("ページが見つかりません。")
+    label = OutputKind(kind).label
+    case = _assigned_case_or_404(request, pk, fields=["number", "consents", "assessments", "plans", "referrals"],
+                                 purpose=f"マスクなし出力の申請（{label}）")
+    form = OutputApprovalForm(request.POST or None, case=case, output=kind)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            approval = services.approval_request(
+                case=case, output=kind, object_id=d.get("target"), period_start=d.get("period_start"),
+                period_end=d.get("period_end"), items=d.get("items") or [], recipient=d["recipient"],
+                purpose=d["purpose"], basis=d["basis"], consent=d.get("consent"), by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"マスクなしの出力を申請しました（申請番号 {approval.pk}）。"
+                                      "チームの相談支援管理者の承認を待ってください。")
+            return redirect(f"{reverse('cases:detail', args=[case.pk])}#approvals")
+    return render(request, "form_page.html", {"form": form, "title": f"マスクなしで出力を申請：{label}（{case}）",
+                                              "button": "申請する"})
+
+
+@case_worker_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """The team lead's list: requests waiting for a decision, and the latest decided ones."""
+    from .forms import ApprovalDecisionForm
+
+    _lead_required(request)
+    pending, decided = selectors.approvals_for_lead(request.user)
+    cases = {a.case_id: a.case for a in [*pending, *decided]}
+    log_reads(request.user, list(cases.values()), fields=["number", "output_approvals"],
+              purpose="マスクなし出力の申請の確認")
+    return render(request, "consultations/approvals.html", {
+        "pending": pending, "decided": decided, "form": ApprovalDecisionForm()})
+
+
+@case_worker_required
+@require_POST
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    from .forms import ApprovalDecisionForm
+
+    _lead_required(request)
+    approval = selectors.approval_for_lead(request.user, pk)
+    if approval is None:
+        raise Http404("ページが見つかりません。")
+    form = ApprovalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "判断（承認する・承認しない）を選び、理由は2,000文字以内で入力してください。")
+        return redirect("cases:approvals")
+    try:
+        services.approval_decide(approval=approval, grant=form.cleaned_data["decision"] == "grant",
+                                 note=form.cleaned_data["note"], by=request.user)
+        messages.success(request, f"申請番号 {approval.pk} を判断しました。")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("cases:approvals")
+
+
+@case_worker_required
+@require_POST
+def approval_use(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unmasked PDF, once: only a POST by the requester spends a granted approval (a GET never does).
+    The approval is marked used and the read logged in the same transaction as the rendering."""
+    from django.db import transaction
+
+    from .models import OutputApproval, OutputKind
+
+    approval = OutputApproval.objects.filter(pk=pk, requested_by=request.user).select_related("case").first()
+    case = approval and cases_visible_to(request.user, Case.objects.all()).filter(pk=approval.case_id).first()
+    if approval is None or case is None or not is_assigned(request.user, case):
+        raise Http404("ページが見つかりません。")
+    label = OutputKind(approval.output).label
+    try:
+        with transaction.atomic():
+            approval = services.approval_use(approval=approval, by=request.user)
+            rendered = render_case_output(case=case, what=OutputRequest.of(approval), user=request.user,
+                                          approval=approval)
+            log_read(request.user, case, fields=[*ALL_FIELDS, *approval.items],
+                     purpose=f"マスクなしPDFの出力（{label}・承認番号 {approval.pk}・提供先 {approval.recipient}）")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(f"{reverse('cases:detail', args=[case.pk])}#approvals")
     return pdf_response(rendered.filename, rendered.content)
 
 

@@ -40,8 +40,12 @@ def _weasyprint() -> tuple[Any, Any, Any]:
 
 def render_pdf(template: str, context: dict[str, Any], *, filename: str) -> RenderedDocument:
     """Render a template to PDF bytes. Images and fonts are read from local files only."""
+    return html_to_pdf(render_to_string(template, context), filename=filename)
+
+
+def html_to_pdf(html: str, *, filename: str) -> RenderedDocument:
+    """PDF bytes from HTML already rendered (for callers that check the HTML first)."""
     weasyprint, fonts, fetcher = _weasyprint()
-    html = render_to_string(template, context)
     # One render at a time per process: the shared font configuration is not thread-safe.
     with _lock:
         content = weasyprint.HTML(

@@ -118,3 +118,16 @@ def test_the_new_intake_agreed_to_the_evacuation_listing_which_the_lead_exported
     assert [d.to for d in disclosures_of(intake) if d.kind == "避難行動要支援者名簿の提供"] == ["民生委員"]
     call_command("load_demo_data", stdout=io.StringIO())
     assert EvacuationExport.objects.count() == 1 and intake.evacuation_listings.count() == 1
+def test_the_demo_shows_an_unmasked_output_used_and_one_waiting_for_the_lead(demo):
+    from consultations.disclosures import disclosures_of
+    from consultations.models import ApprovalStatus, OutputApproval
+
+    active = demo["架空 一郎"]
+    used, waiting = OutputApproval.objects.filter(case=active).order_by("pk")
+    assert used.status == ApprovalStatus.GRANTED and used.used_at is not None
+    assert used.decided_by.username == "caselead" and used.requested_by.username == "caseworker"
+    assert waiting.status == ApprovalStatus.PENDING
+    [row] = [d for d in disclosures_of(active) if d.kind.startswith("マスクなしの出力")]
+    assert row.to.startswith("汐見市生活支援相談センター") and "課題の整理" in row.what and row.basis == "consent"
+    call_command("load_demo_data", stdout=io.StringIO())
+    assert OutputApproval.objects.count() == 2  # loading twice adds nothing

@@ -25,6 +25,7 @@ from consultations.models import (
     SupportPlan,
     Timing,
 )
+from consultations.privacy import MASK
 from municipality.errors import DomainError
 from reminders import scan
 from reminders.models import Delivery, Reason
@@ -318,19 +319,24 @@ def test_the_assessment_pdf_shows_every_item(client, case, case_worker, tmp_path
         household_situation="世帯の記入", life_history="生活歴の記入", background="背景の記入", wishes="意向の記入")
     client.force_login(case_worker)
     text = _pdf_text_and_page(client.get(reverse("cases:assessment_pdf", args=[assessment.pk])).content, tmp_path)
-    for expected in ["アセスメントシート", "山田一郎", "課題の記入", "強みの記入", "世帯の記入", "生活歴の記入", "背景の記入",
-                     "意向の記入", "課題の整理", "背景要因", "本人の強み", "本人と家族の意向", "生活歴",
-                     *(f"{item.label}の記入" for item in answers)]:
+    for expected in ["アセスメントシート", "山田一郎", "課題の整理", "背景要因", "本人の強み", "本人と家族の意向", "生活歴",
+                     *(item.label for item in answers), MASK]:
         assert expected in text, expected
+    # What was written is 要配慮: masked without an approval (unmasked: tests/consultations/test_masking.py).
+    for written in ["課題の記入", "強みの記入", "世帯の記入", "生活歴の記入", "背景の記入", "意向の記入",
+                    *(f"{item.label}の記入" for item in answers)]:
+        assert written not in text, written
 
 
 def test_the_plan_pdf_shows_goals_items_agreement_and_the_signature_line(client, active_plan, case_worker, tmp_path):
     client.force_login(case_worker)
     text = _pdf_text_and_page(client.get(reverse("cases:pdf", args=[active_plan.case.pk, "plan"])).content, tmp_path)
-    for expected in ["長期目標", "一人で通院できる", "短期目標", "介護保険の申請をする", "週2回外出する", "本人の意向",
-                     "自宅で暮らし続けたい", "地域包括支援センター", "介護保険の申請支援", "月1回", "長男", "通院の付き添い",
-                     "週1回", "次回モニタリングの時期", "本人の同意", "署名", "本人署名欄", "日付", "令和8年12月31日"]:
+    for expected in ["長期目標", "短期目標", "本人の意向", "地域包括支援センター", "月1回", "長男", "週1回",
+                     "次回モニタリングの時期", "本人の同意", "署名", "本人署名欄", "日付", "令和8年12月31日", MASK]:
         assert expected in text, expected
+    for written in ["一人で通院できる", "介護保険の申請をする", "週2回外出する", "自宅で暮らし続けたい", "介護保険の申請支援",
+                    "通院の付き添い"]:  # 要配慮: masked without an approval
+        assert written not in text, written
 
 
 def test_the_plan_pdf_and_the_intake_sheet_print_the_programs_and_the_participation_support(
@@ -341,8 +347,9 @@ def test_the_plan_pdf_and_the_intake_sheet_print_the_programs_and_the_participat
                                        resource=SocialResourceFactory(name="汐見南ふれあいサロン"))
     client.force_login(case_worker)
     plan = _pdf_text_and_page(client.get(reverse("cases:pdf", args=[active_plan.case.pk, "plan"])).content, tmp_path)
-    for expected in ["事業", "包括的相談支援事業", "参加支援", "汐見南ふれあいサロン", "サロンで週1回、体操に参加する"]:
+    for expected in ["事業", "包括的相談支援事業", "参加支援", "汐見南ふれあいサロン"]:
         assert expected in plan, expected
+    assert "サロンで週1回、体操に参加する" not in plan  # the note is 要配慮: masked without an approval
     intake = _pdf_text_and_page(client.get(reverse("cases:pdf", args=[active_plan.case.pk, "intake"])).content,
                                 tmp_path)
     assert "事業" in intake and "包括的相談支援事業" in intake
@@ -355,9 +362,10 @@ def test_the_evaluation_pdf_shows_every_goal_and_the_decision(client, active_pla
                                             decision="change", goals=goals, by=case_worker)
     client.force_login(case_worker)
     text = _pdf_text_and_page(client.get(reverse("cases:evaluation_pdf", args=[evaluation.pk])).content, tmp_path)
-    for expected in ["評価シート", "長期目標", "一人で通院できる", "達成", "通院できている", "短期目標1", "短期目標2",
-                     "未達成", "変化1", "変化2", "総合の所見", "プラン変更", "未決定"]:
+    for expected in ["評価シート", "長期目標", "達成", "短期目標1", "短期目標2", "未達成", "プラン変更", "未決定", MASK]:
         assert expected in text, expected
+    for written in ["一人で通院できる", "通院できている", "変化1", "変化2", "総合の所見"]:  # 要配慮: masked
+        assert written not in text, written
 
 
 # --- the reminder -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ entries; the case page's one timeline, paged with a fixed number of queries; the
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from zoneinfo import ZoneInfo
 
@@ -264,9 +265,11 @@ def test_pdf_of_a_period_holds_its_entries_only(client, case, worker, tmp_path):
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True,
                           text=True).stdout.replace(" ", "")
-    assert "期間内の電話記録" in text and "期間内の同行記録" in text and "来週また連絡" in text
-    assert "期間前" not in text and "期間後" not in text
-    assert text.index("期間内の電話記録") < text.index("期間内の同行記録")  # time order
+    # The entries' contents are 要配慮: masked without an approval (unmasked: tests/consultations/test_masking.py).
+    assert "期間内" not in text and "来週また連絡" not in text and "＊＊＊（要配慮）" in text
+    assert re.search(r"令和8年6月10日(?!\d)", text) and re.search(r"令和8年6月15日(?!\d)", text)
+    assert not re.search(r"令和8年6月1日(?!\d)", text) and "令和8年6月16日" not in text  # before, after
+    assert text.index("長女") < text.index("同行")  # time order
     assert "担当一郎" in text and "同行" in text and "長女" in text
     log = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(case.pk)).latest("pk")
     assert "timeline" in log.changes["read_fields"] and "2026-06-05" in log.additional_data["purpose"]

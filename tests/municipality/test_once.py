@@ -30,6 +30,7 @@ from consultations.models import (
     EvacuationExport,
     EvacuationListing,
     Evaluation,
+    OutputApproval,
     Referral,
     RegionalIssue,
     SupportMeeting,
@@ -151,6 +152,9 @@ CREATE_FORMS = [
     CreateForm("cases:referral", lambda w: w["worker"], lambda w: [w["planned"].pk], lambda w: {
         "agency": w["agency"].pk, "purpose": "家計相談をお願いします", "items": ["name_age", "problems"],
         "basis": "consent"}, lambda: Referral.objects.count()),
+    CreateForm("cases:approval_request", lambda w: w["worker"], lambda w: [w["case"].pk, "intake"], lambda w: {
+        "items": ["Case.presenting_problems"], "recipient": "家庭裁判所", "purpose": "審判の資料",
+        "basis": "swl_106_6"}, lambda: OutputApproval.objects.count()),
     CreateForm("activities:create", lambda w: w["coordinator"].user, lambda w: [], lambda w: {
         "date": _today(), "minutes": 60, "area": w["areas"][0].pk,
         "category": ActivityCategory.objects.get(function=Function.C).pk, "narrative": "サロンの立上げ相談"},
@@ -343,6 +347,9 @@ POST_WITHOUT_CREATE = {
     "cases:consent_withdraw": "the service refuses a consent already withdrawn",
     "cases:evacuation_withdraw": "the service refuses an agreement already withdrawn",
     "cases:referral_accept": "the service refuses a sheet already accepted or returned (one answer only)",
+    "cases:approval_decide": "the service refuses a request already granted or refused (one decision only)",
+    "cases:approval_use": "a conditional UPDATE spends the approval once; a second sending is refused "
+                          "(tests/consultations/test_masking.py)",
     "councils:meeting": "mail goes through the outbox keyed by invitation; attendance and minutes are set, not added",
     "meetings:rsvp": "an answer is set on the invitation, not added",
     "reminders:read": "marks read", "reminders:read_all": "marks read",
