@@ -42,6 +42,10 @@ Source = Callable[[Any], Iterable[Disclosure]]
 # Each kind of disclosure: (the source function's dotted path). Imported lazily so that this module
 # imports no view or service.
 SOURCES: list[str] = [
+    "consultations.disclosure_sources.conferences",
+    "consultations.disclosure_sources.support_meetings",
+    "consultations.disclosure_sources.referrals",
+    "consultations.disclosure_sources.reads_by_agencies",
 ]
 
 
