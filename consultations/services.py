@@ -415,8 +415,8 @@ def support_meeting_record(
                                   "会議体の会議には構成機関の方だけが出席できます。")
         missing = [a["name"] for a in attendees if not a.get("confidentiality_acknowledged")]
         if missing:
-            raise DomainError(f"守秘義務（{basis.duty}）の説明を受けていない出席者がいます（{'、'.join(missing)}）。"
-                              "支援会議には出席できません。")
+            raise DomainError(f"守秘義務の説明を受けていない出席者がいます（{'、'.join(missing)}）。"
+                              f"支援会議には出席できません（説明する守秘義務：{basis.duty}）。")
         meeting = SupportMeeting.objects.create(held_on=held_on, shared=shared, policy=policy, recorded_by=by,
                                                 basis=basis.code, body=body)
         meeting.cases.set(list(cases))

@@ -142,3 +142,11 @@ def test_the_auditor_lookup_is_404_for_anyone_else(w, client, name):
     client.force_login(w[name])
     assert client.get(reverse("cases:audit_disclosures"), {"number": w["case"].number}).status_code == 404
     assert client.get(reverse("cases:audit_disclosures_xlsx"), {"number": w["case"].number}).status_code == 404
+
+
+def test_the_auditor_finds_the_lookup_in_the_menu_and_a_case_worker_does_not(w, client):
+    url = reverse("cases:audit_disclosures")
+    client.force_login(w["auditor"])
+    assert f'href="{url}"' in client.get(reverse("portal:home")).content.decode()
+    client.force_login(w["worker"])
+    assert f'href="{url}"' not in client.get(reverse("portal:home")).content.decode()

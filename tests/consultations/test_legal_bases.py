@@ -52,6 +52,15 @@ def test_a_conference_records_the_consent_current_on_the_day_that_names_its_agen
     assert newer.pk != conference.consent_id
 
 
+def test_the_conference_record_shows_the_consent_it_relied_on(w, client):
+    services.consent_record(case=w["case"], agencies=[w["center"]], given_on=dt.date(2026, 5, 11), method="written",
+                            by=w["worker"])
+    conference = _hold(w, _plan(w), [w["center"]])
+    client.force_login(w["worker"])
+    page = client.get(reverse("cases:conference_detail", args=[conference.pk])).content.decode()
+    assert "共有の根拠：本人の同意（令和8年5月11日の同意。範囲：汐見中央地域包括支援センター）" in page
+
+
 def test_a_conference_with_an_agency_outside_the_consent_is_refused_naming_it(w):
     consent = services.consent_record(case=w["case"], agencies=[w["center"]], given_on=dt.date(2026, 5, 11),
                                       method="written", by=w["worker"])
