@@ -23,10 +23,14 @@ def record_bases(apps, schema_editor):
     ConferenceAgency = apps.get_model("consultations", "ConferenceAgency")
     from django.utils import timezone
 
-    if schema_editor.connection.vendor == "postgresql":
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
         # The foreign keys set below are checked now, not at commit: the constraints added after this
         # step alter the same tables, which PostgreSQL refuses while deferred checks are pending.
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # A sent sheet is kept as sent (0009's trigger); this step only names the basis it was sent
+        # on, in the new form, and the trigger is back (covering the consent too) right after.
+        schema_editor.execute("ALTER TABLE consultations_referral DISABLE TRIGGER consultations_referral_as_sent")
     Referral.objects.filter(basis="support_meeting").update(basis="swl_106_6")
     Attendee.objects.filter(duty="").update(duty="社会福祉法第106条の6第5項")
 
@@ -50,6 +54,37 @@ def record_bases(apps, schema_editor):
         if chosen is not None:
             conference.consent = chosen
             conference.save(update_fields=["consent"])
+    if postgres:
+        schema_editor.execute("ALTER TABLE consultations_referral ENABLE TRIGGER consultations_referral_as_sent")
+        schema_editor.execute(AS_SENT.replace("{consent}", _CONSENT_CLAUSE), params=None)
+
+
+# 0009's function, with the consent a sheet relies on kept as sent too.
+_CONSENT_CLAUSE = " OR NEW.consent_id IS DISTINCT FROM OLD.consent_id"
+
+
+def _as_sent_function() -> str:
+    from importlib import import_module
+
+    create = import_module("consultations.migrations.0009_ref_referrals").CREATE
+    function = create[:create.index("CREATE TRIGGER")]
+    return function.replace("OR NEW.items IS DISTINCT FROM OLD.items THEN",
+                            "OR NEW.items IS DISTINCT FROM OLD.items{consent} THEN")
+
+
+AS_SENT = _as_sent_function()
+
+
+def restore_as_sent(apps, schema_editor):
+    """Back to 0013: sheets on a 106条の6 meeting take the old code again (other bases had no code)."""
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("ALTER TABLE consultations_referral DISABLE TRIGGER consultations_referral_as_sent")
+    apps.get_model("consultations", "Referral").objects.filter(basis="swl_106_6").update(basis="support_meeting")
+    if postgres:
+        schema_editor.execute("ALTER TABLE consultations_referral ENABLE TRIGGER consultations_referral_as_sent")
+        schema_editor.execute(AS_SENT.replace("{consent}", ""), params=None)
 
 
 class Migration(migrations.Migration):
@@ -119,7 +154,7 @@ class Migration(migrations.Migration):
             name='basis',
             field=models.CharField(max_length=30, verbose_name='共有の根拠'),
         ),
-        migrations.RunPython(record_bases, migrations.RunPython.noop),
+        migrations.RunPython(record_bases, restore_as_sent),
         migrations.AddConstraint(
             model_name='referral',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('basis', 'consent'), ('consent__isnull', False), ('support_meeting__isnull', True)), models.Q(models.Q(('basis__in', ['consent', '']), _negated=True), ('consent__isnull', True), ('support_meeting__isnull', False)), _connector='OR'), name='referral_basis_names_consent_or_meeting'),

@@ -156,12 +156,15 @@ def test_a_referral_on_a_body_meeting_goes_only_to_a_member_of_the_body(world):
     assert Referral.objects.count() == 1
 
 
-def test_the_database_refuses_a_consent_referral_without_its_consent(world):
-    from django.db import IntegrityError, transaction
+def test_the_database_keeps_the_basis_of_a_sent_sheet(world):
+    from django.db import DatabaseError, IntegrityError, transaction
 
     referral = send(world, agency=world["center"], basis=ReferralBasis.CONSENT)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Referral.objects.filter(pk=referral.pk).update(consent=None)
+    with pytest.raises(DatabaseError, match="送付した連携シートは変更できません"), transaction.atomic():
+        Referral.objects.filter(pk=referral.pk).update(consent=None)  # the consent relied on stays (trigger)
+    with pytest.raises(IntegrityError, match="referral_basis_names_consent_or_meeting"), transaction.atomic():
+        Referral.objects.create(case=world["case"], agency=world["center"], sent_by=world["worker"],
+                                sent_at=SENT, purpose="p", basis=ReferralBasis.CONSENT)  # no consent named
 
 
 def test_only_the_assigned_staff_send_and_unknown_items_are_refused(world):
