@@ -128,7 +128,8 @@ def figures_viewer_required(view):
 
 def _basis_of(referral: Referral) -> dict[str, Any]:
     """The legal basis of a 連携シート as the log records it (ids, never names)."""
-    return {"basis": referral.basis, "support_meeting": referral.support_meeting_id, "referral": referral.pk,
+    return {"basis": referral.basis, "support_meeting": referral.support_meeting_id, "consent": referral.consent_id,
+            "referral": referral.pk,
             "case": referral.case_id, "agency": referral.agency_id}
 
 

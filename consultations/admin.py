@@ -1,12 +1,14 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from councils.models import AgendaItem, Meeting
 from municipality.scoping import visible
 
-from .models import Agency, AssessmentItem, RegionalIssue
+from . import legal_bases
+from .models import Agency, AssessmentItem, RegionalIssue, SharingBody
 
 # Case records have no admin page on purpose: city staff and superusers without a case role
 # must not see case contents anywhere. Case workers use the portal, where every read is logged.
@@ -66,3 +68,37 @@ class AssessmentItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # answers name the item: an item no longer asked is set 使用中 off
+
+
+class SharingBodyForm(forms.ModelForm):
+    class Meta:
+        model = SharingBody
+        fields = ["name", "basis", "organisation", "members", "active"]
+        widgets = {"members": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The statutory bases from the registry (extras from CASE_EXTRA_LEGAL_BASES included); 本人の同意 is not one.
+        self.fields["basis"] = forms.ChoiceField(label="設置の根拠", choices=legal_bases.body_choices(),
+                                                 help_text="構成機関はこの法律の守秘義務を負います。")
+
+
+@admin.register(SharingBody)
+class SharingBodyAdmin(admin.ModelAdmin):
+    """法定の会議体 (要対協, 生活困窮者自立支援法の支援会議, 地域ケア会議 …): its name, basis, the organisation
+    that runs it and its member agencies. Kept by city staff; holds no case data (its meetings are
+    recorded on the case side, where the membership is checked)."""
+
+    form = SharingBodyForm
+    list_display = ["name", "basis_label", "organisation", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    autocomplete_fields = ["organisation"]
+    list_select_related = ["organisation"]
+
+    @admin.display(description="設置の根拠")
+    def basis_label(self, obj: SharingBody) -> str:
+        return legal_bases.label(obj.basis)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # meetings name it: a body no longer used is set 使用中 off

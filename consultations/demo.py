@@ -2,8 +2,8 @@
 相談支援員, each at another stage, written through the services as a 福祉総合相談 team would:
 
 1. 架空 トメ — a new intake by outreach from a 民生委員: no consent yet, visits that found nobody
-   or were refused, a 支援会議 (no consent needed) that decided to keep visiting, and today an
-   urgent mark (the team lead gets the notice).
+   or were refused, a 支援会議 (no consent needed) that decided to keep visiting and to send the
+   包括 a 連携シート on its decision, and today an urgent mark (the team lead gets the notice).
 2. 架空 一郎 — an active plan: consent, assessment, plan, the creation meeting, one 継続
    evaluation, a 連携シート to the 生活支援相談センター (left unanswered: the demo has no worker
    there) and a 参加支援 with a request to the area's coordinator. Its next monitoring was nine
@@ -11,7 +11,8 @@
    At the visit with the 民生委員 she agreed to the 避難行動要支援者 listing, which the team lead
    exported for the 民生委員 (it shows in her disclosure register).
 3. 架空 ミドリ — closed: the whole course up to the evaluation proposing 終結 and the
-   支援終結の判断時 meeting that closed it.
+   支援終結の判断時 meeting that closed it; a meeting of the demo 要保護児童対策地域協議会 about
+   her daughter, recorded as a 支援会議 of that body.
 
 Dates are relative to today; where a service stamps "now" (a 連携シート sent, an urgency) it is today.
 """
@@ -25,7 +26,7 @@ from django.utils import timezone
 from activities.models import SocialResource
 from municipality.models import Area, LegalForm, Organisation, User
 
-from . import services
+from . import legal_bases, services
 from .models import (
     Agency,
     AgencyKind,
@@ -36,6 +37,7 @@ from .models import (
     Program,
     ReferralBasis,
     ReferralItem,
+    SharingBody,
     Timing,
 )
 
@@ -73,10 +75,36 @@ def _answers(pairs: list[tuple[str, str]]) -> dict[AssessmentItem, str]:
     return {items[label]: text for label, text in pairs if label in items}
 
 
+# A 法定の会議体 of the demo city (seed 003 表 6.その他): its meetings are recorded as 支援会議 of it.
+CHILD_COUNCIL = "汐見市要保護児童対策地域協議会"
+CHILD_COUNCIL_AGENCIES = [
+    ("汐見市子ども家庭課", AgencyKind.CHILDREN),  # 調整機関: runs the council
+    ("汐見市立汐見小学校", AgencyKind.OTHER),
+]
+CHILD_COUNCIL_MEMBERS = ["汐見市子ども家庭課", "汐見市立汐見小学校", "汐見市社会福祉協議会", "汐見市生活支援相談センター"]
+
+
+def _agency(name: str, kind: str) -> Agency:
+    organisation, _ = Organisation.objects.get_or_create(name=name, defaults={"legal_form": LegalForm.OTHER})
+    agency, _ = Agency.objects.get_or_create(organisation=organisation, defaults={"kind": kind})
+    return agency
+
+
+def _bodies() -> None:
+    """The demo 要対協 and its member agencies (the register, like the agencies: created once)."""
+    for name, kind in CHILD_COUNCIL_AGENCIES:
+        _agency(name, kind)
+    body, created = SharingBody.objects.get_or_create(
+        name=CHILD_COUNCIL, defaults={"basis": legal_bases.CHILD_COUNCIL,
+                                      "organisation": Organisation.objects.get(name="汐見市子ども家庭課")})
+    if created:
+        body.members.set(Agency.objects.filter(organisation__name__in=CHILD_COUNCIL_MEMBERS))
+
+
 def load(out) -> None:
     for name, kind in AGENCIES:
-        organisation, _ = Organisation.objects.get_or_create(name=name, defaults={"legal_form": LegalForm.OTHER})
-        Agency.objects.get_or_create(organisation=organisation, defaults={"kind": kind})
+        _agency(name, kind)
+    _bodies()
     if Case.objects.exists():
         out.write("重層的支援のデモデータは登録済みです。")
         return
@@ -124,7 +152,7 @@ def _new_intake(worker: User, agencies: dict[str, Agency]) -> Case:
         (1, "18:10", "phone", "民生委員", "民生委員から電話。2日前から雨戸が閉まったままで、新聞が再びたまり始めた。"
          "近所の方も姿を見ていない。", "緊急として相談支援管理者に報告し、支援会議を開く"),
     ])
-    services.support_meeting_record(
+    meeting = services.support_meeting_record(
         held_on=_ago(5), cases=[case], by=worker,
         shared="民生委員・社協・包括からの情報と、これまでの訪問の様子を共有した。本人は支援を拒否しているが、"
                "受け答えはできている。",
@@ -132,6 +160,12 @@ def _new_intake(worker: User, agencies: dict[str, Agency]) -> Case:
                "異変があれば民生委員から相談支援員へすぐに連絡する。",
         attendees=[MINSEI, SHAKYO_STAFF, CENTER_STAFF],
     )
+    # The meeting decided to hand the 包括 (which attended, bound by 社会福祉法第106条の6第5項) what it
+    # needs for its part of the watch: a 連携シート on the meeting's decision, without consent.
+    services.referral_send(
+        case=case, agency=agencies[AgencyKind.SUPPORT_CENTER], basis=ReferralBasis.SUPPORT_MEETING,
+        support_meeting=meeting, by=worker, items=[ReferralItem.NAME_AGE, ReferralItem.PROBLEMS],
+        purpose="支援会議の決定により、見守りの分担（介護保険の利用の可能性の確認）をお願いします。")
     # Today: the person has not been seen for two days; the team lead is told at once.
     services.urgency_mark(case=case, by=worker,
                           reason="2日前から雨戸が閉まったままで新聞がたまり、近所の方も姿を見ていない。"
@@ -286,6 +320,19 @@ def _closed(worker: User, agencies: dict[str, Agency]) -> Case:
     )
     services.conference_hold(case=case, timing=Timing.CREATION, held_on=_ago(158), plan=plan, attendees=[worker],
                              agencies=[shakyo, poverty], by=worker)
+    # The school raised the unpaid school lunches at the 要対協: its 個別ケース検討会議 is recorded as a
+    # 支援会議 of that body (児童福祉法第25条の2; every attendee bound by 第25条の5).
+    services.support_meeting_record(
+        held_on=_ago(162), cases=[case], by=worker, body=SharingBody.objects.get(name=CHILD_COUNCIL),
+        shared="学校から、長女の給食費が2か月未納で、長女が「お母さんが疲れている」と話していることが共有された。"
+               "家計の相談が始まっていることを相談支援員から共有した。",
+        policy="長女は要支援児童として見守る。学校は長女の様子を、子ども家庭課は就学援助の申請を、"
+               "生活支援相談センターは家計の支援を担う。",
+        attendees=[{"name": "子ども家庭課職員 D", "organisation": "汐見市子ども家庭課", "confidentiality_acknowledged": True},
+                   {"name": "汐見小学校 教頭 E", "organisation": "汐見市立汐見小学校", "confidentiality_acknowledged": True},
+                   {"name": "家計相談員 F", "organisation": "汐見市生活支援相談センター",
+                    "confidentiality_acknowledged": True}],
+    )
     _timeline(case, worker, [
         (170, "13:30", "interview", "本人", "窓口で面談。勤務日が減って家賃と給食費が払えないとのこと。"
          "相談の進め方を説明し、書面で同意を得た。", "アセスメント"),

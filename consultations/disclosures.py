@@ -44,6 +44,10 @@ Source = Callable[[Any], Iterable[Disclosure]]
 SOURCES: list[str] = [
     "consultations.evacuation.disclosures",
     "consultations.disclosures.approval_disclosures",
+    "consultations.disclosure_sources.conferences",
+    "consultations.disclosure_sources.support_meetings",
+    "consultations.disclosure_sources.referrals",
+    "consultations.disclosure_sources.reads_by_agencies",
 ]
 
 

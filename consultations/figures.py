@@ -25,6 +25,7 @@ from django.db.models.functions import Cast
 
 from municipality.wareki import fiscal_year_bounds, fiscal_year_label
 
+from . import legal_bases
 from .models import (
     Case,
     CaseConference,
@@ -33,7 +34,6 @@ from .models import (
     Domain,
     Program,
     Referral,
-    ReferralBasis,
     ReferralStatus,
     RegionalIssue,
     Route,
@@ -187,19 +187,24 @@ def referral_figures(start: dt.date, end: dt.date) -> Section:
     多機関協働 the 推進委員会 asks about, without any case."""
     sent = Q(sent_at__date__range=(start, end))
     counts = {f"referral.{basis}.{status}": Count("pk", filter=sent & Q(basis=basis, status=status))
-              for basis in ReferralBasis.values for status in ReferralStatus.values}
+              for basis in _referral_bases() for status in ReferralStatus.values}
     values = Referral.objects.aggregate(**counts)
-    for basis in ReferralBasis.values:
+    for basis in _referral_bases():
         values[f"referral.{basis}.total"] = sum(values[f"referral.{basis}.{status}"] for status in ReferralStatus.values)
     return Section(
         tables=[Table("連携シート（その年度に送付したもの、共有の根拠別）", ["送付した件数", "回答待ち", "受理", "返戻"],
                       [(label, [f"referral.{basis}.total", *(f"referral.{basis}.{s}" for s in ReferralStatus.values)])
-                       for basis, label in ReferralBasis.choices],
+                       for basis, label in legal_bases.choices()],
                       note="状態は集計の時点のものです。")],
         values=values,
         sums=[(f"referral.{basis}.total", [f"referral.{basis}.{s}" for s in ReferralStatus.values])
-              for basis in ReferralBasis.values],
+              for basis in _referral_bases()],
     )
+
+
+def _referral_bases() -> list[str]:
+    """Every legal basis a 連携シート may name (consultations/legal_bases.py, extras included)."""
+    return [code for code, _ in legal_bases.choices()]
 
 
 # The parts of the figures, in the order shown: each is one function with a fixed number of queries.

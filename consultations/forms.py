@@ -5,6 +5,7 @@ from django import forms
 from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
 from municipality.once import OnceFormMixin
 
+from . import legal_bases
 from .models import (
     REFERRAL_MINIMUM,
     Agency,
@@ -186,6 +187,7 @@ SupportItemFormSet = forms.formset_factory(SupportItemForm, formset=_Rows, extra
 
 
 class ConferenceForm(OnceFormMixin, JapaneseForm):
+    takes_case = True  # the consents offered are the case's
     timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
     held_on = EventDateField(label="開催日")
     attendees = forms.ModelMultipleChoiceField(
@@ -194,6 +196,9 @@ class ConferenceForm(OnceFormMixin, JapaneseForm):
     agencies = forms.ModelMultipleChoiceField(
         label="出席した関係機関（本人の同意の範囲から）", queryset=Agency.objects.select_related("organisation"),
         required=False, widget=forms.CheckboxSelectMultiple)
+    consent = forms.ModelChoiceField(
+        label="根拠とする本人同意（空欄なら、開催日に有効で出席した関係機関をすべて含む同意）", queryset=None, required=False,
+        help_text="出席した関係機関は、すべてこの同意の範囲にある必要があります。")
     situation_change = forms.CharField(max_length=max_length_of(CaseConference, "situation_change"),
                                        label="本人の状況変化の確認・評価（変更時）", required=False,
                                        widget=forms.Textarea(attrs={"rows": 2}))
@@ -220,8 +225,15 @@ class ConferenceForm(OnceFormMixin, JapaneseForm):
         from municipality.models import User
         from municipality.roles import Role
 
+        case = kwargs.pop("case", None)
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
+        from .models import Consent
+
+        self.fields["consent"].queryset = (Consent.objects.filter(case=case) if case is not None
+                                           else Consent.objects.none()).prefetch_related("agencies__organisation")
+        self.fields["consent"].label_from_instance = (
+            lambda c: f"{c.given_on:%Y-%m-%d}の同意（{'、'.join(str(a) for a in c.agencies.all())}）")
 
 
 class AssessmentForm(OnceFormMixin, JapaneseForm):
@@ -319,18 +331,50 @@ class StaffForm(OnceFormMixin, JapaneseForm):
         self.fields["worker"].queryset = workers
 
 
+def _body_label(body) -> str:
+    basis = legal_bases.get(body.basis) if body.basis in {c for c, _ in legal_bases.body_choices()} else None
+    return f"{body.name}（{basis.label}／守秘義務：{basis.duty}）" if basis else body.name
+
+
 class SupportMeetingForm(OnceFormMixin, JapaneseForm):
+    """支援会議: of 社会福祉法第106条の6, or a meeting of an existing body (要対協 …) recorded as a 支援会議
+    of that body; then every attendee's agency must be one of its members (checked by the service)."""
+
     held_on = EventDateField(label="開催日")
+    body = forms.ModelChoiceField(
+        label="会議体（既存の会議体の会議として開くとき）", queryset=None, required=False,
+        empty_label="なし（社会福祉法第106条の6の支援会議）",
+        help_text="選んだ会議体の構成機関だけが出席でき、出席者はその法律の守秘義務を負います。")
+    users = forms.ModelMultipleChoiceField(
+        label="出席した相談支援員（ログインできる方）", queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="所属の団体が関係機関として登録されている方は、その関係機関として出席したことになります。")
     attendees = forms.CharField(
-        max_length=LIST_MAX,
-        label="出席者（1行に1人：氏名／所属）", widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="出席者全員に、社会福祉法第106条の6による守秘義務を説明してください。",
+        max_length=LIST_MAX, required=False,
+        label="そのほかの出席者（1行に1人：氏名／所属）", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="所属は関係機関の名称のとおりに書いてください（会議体の会議では構成機関の名称）。",
     )
     confidentiality = forms.BooleanField(label="出席者全員に守秘義務を説明し、了承を得た", required=False)
     shared = forms.CharField(max_length=max_length_of(SupportMeeting, "shared"), label="共有した情報",
                              widget=forms.Textarea(attrs={"rows": 3}))
     policy = forms.CharField(max_length=max_length_of(SupportMeeting, "policy"), label="決定した支援方針",
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        from municipality.models import User
+        from municipality.roles import Role
+
+        from .models import SharingBody
+
+        super().__init__(*args, **kwargs)
+        bodies = SharingBody.objects.filter(active=True).prefetch_related("members__organisation")
+        self.fields["body"].queryset = bodies
+        self.fields["body"].label_from_instance = _body_label
+        self.fields["users"].queryset = (User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
+                                         .select_related("organisation").order_by("username"))
+        default = legal_bases.get(legal_bases.SUPPORT_MEETING)
+        duties = [f"{default.label}：守秘義務 {default.duty}"] + [
+            f"{b.name}：{_body_label(b)}／構成機関：{'、'.join(str(a) for a in b.members.all())}" for b in bodies]
+        self.fields["confidentiality"].help_text = "説明する守秘義務の条文 — " + "　".join(duties)
 
     def clean_attendees(self) -> str:
         text = self.cleaned_data.get("attendees", "")
@@ -340,12 +384,15 @@ class SupportMeetingForm(OnceFormMixin, JapaneseForm):
 
     @staticmethod
     def attendee_rows(cleaned_data: dict) -> list[dict]:
-        rows = []
-        for line in cleaned_data["attendees"].splitlines():
+        """The attendees as the service takes them: users by login, others by name and 所属."""
+        acknowledged = bool(cleaned_data.get("confidentiality"))
+        rows: list[dict] = [{"user": user, "confidentiality_acknowledged": acknowledged}
+                            for user in cleaned_data.get("users") or []]
+        for line in (cleaned_data.get("attendees") or "").splitlines():
             if line.strip():
                 name, _, organisation = line.replace("/", "／").partition("／")
                 rows.append({"name": name.strip(), "organisation": organisation.strip() or "—",
-                             "confidentiality_acknowledged": bool(cleaned_data.get("confidentiality"))})
+                             "confidentiality_acknowledged": acknowledged})
         return rows
 
 
@@ -358,6 +405,9 @@ class RegionalIssueForm(OnceFormMixin, JapaneseForm):
 # --- 連携シート (referrals) ---
 
 
+MEETING = "meeting"  # the form's choice: the basis is the deciding meeting's own
+
+
 class ReferralForm(OnceFormMixin, JapaneseForm):
     """連携シート: only the items needed are shared; 氏名・年齢 and 主訴 are chosen to begin with."""
 
@@ -367,17 +417,40 @@ class ReferralForm(OnceFormMixin, JapaneseForm):
     items = forms.MultipleChoiceField(
         label="共有する項目", choices=ReferralItem.choices, initial=REFERRAL_MINIMUM, widget=forms.CheckboxSelectMultiple,
         help_text="必要最小限の項目だけを選んでください。送付した時点の内容が送られ、後から変わりません。")
-    basis = forms.ChoiceField(label="共有の根拠", choices=ReferralBasis.choices, initial=ReferralBasis.CONSENT,
-                              widget=forms.RadioSelect,
-                              help_text="本人の同意の範囲にない関係機関へは、支援会議で共有を決めた場合だけ送れます。")
-    support_meeting = forms.ModelChoiceField(label="共有を決めた支援会議（根拠が支援会議のとき）", queryset=None,
+    basis = forms.ChoiceField(
+        label="共有の根拠", initial=ReferralBasis.CONSENT, widget=forms.RadioSelect,
+        choices=[(ReferralBasis.CONSENT, "本人の同意（同意の範囲にある関係機関へ）"),
+                 (MEETING, "会議の決定（支援会議・会議体の会議で共有を決めたとき。その会議の根拠によります）")],
+        help_text="本人の同意の範囲にない関係機関へは、支援会議（会議体の会議を含む）で共有を決めた場合だけ送れます。"
+                  "送付先は、その会議の会議体の構成機関（会議体のない支援会議では出席した関係機関）に限ります。")
+    consent = forms.ModelChoiceField(label="根拠とする本人同意（根拠が本人の同意のとき。空欄なら現在有効な同意から）",
+                                     queryset=None, required=False)
+    support_meeting = forms.ModelChoiceField(label="共有を決めた会議（根拠が会議の決定のとき）", queryset=None,
                                              required=False)
 
     def __init__(self, *args, case=None, **kwargs):
+        from .models import Consent
+
         super().__init__(*args, **kwargs)
-        meetings = SupportMeeting.objects.filter(cases=case) if case is not None else SupportMeeting.objects.none()
+        meetings = (SupportMeeting.objects.filter(cases=case).select_related("body") if case is not None
+                    else SupportMeeting.objects.none())
         self.fields["support_meeting"].queryset = meetings
-        self.fields["support_meeting"].label_from_instance = lambda m: f"{m}"
+        self.fields["support_meeting"].label_from_instance = (
+            lambda m: f"{m}（{m.body.name if m.body_id else m.get_basis_display()}）")
+        consents = Consent.objects.filter(case=case) if case is not None else Consent.objects.none()
+        self.fields["consent"].queryset = consents.prefetch_related("agencies__organisation")
+        self.fields["consent"].label_from_instance = (
+            lambda c: f"{c.given_on:%Y-%m-%d}の同意（{'、'.join(str(a) for a in c.agencies.all())}）"
+                      + (f"・{c.withdrawn_on:%Y-%m-%d}撤回" if c.withdrawn_on else ""))
+
+    def service_basis(self) -> dict:
+        """The basis as referral_send takes it: on a meeting's decision, that meeting's own basis."""
+        d = self.cleaned_data
+        if d["basis"] == ReferralBasis.CONSENT:
+            return {"basis": ReferralBasis.CONSENT, "consent": d.get("consent"), "support_meeting": None}
+        meeting = d.get("support_meeting")
+        return {"basis": meeting.basis if meeting else ReferralBasis.SUPPORT_MEETING, "consent": None,
+                "support_meeting": meeting}
 
 
 class ReferralReturnForm(OnceFormMixin, JapaneseForm):

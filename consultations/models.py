@@ -17,6 +17,7 @@ from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet
 from municipality.validators import text_limits, validate_birth_date, validate_event_date
 
+from . import legal_bases
 from .privacy import Level, personal, record, sensitive
 
 
@@ -101,11 +102,12 @@ class CaseQuerySet(ScopedQuerySet):
         consented = Consent.objects.filter(current_consent_q(today), case=OuterRef("pk"))
         if user.organisation_id:
             consented = consented.filter(agencies__organisation_id=user.organisation_id)
-            # A 連携シート the agency accepted on a 支援会議's decision counts like consent (read
-            # only). One sent under consent adds nothing: it lasts as long as that consent does.
-            referred = Referral.objects.filter(case=OuterRef("pk"), status=ReferralStatus.ACCEPTED,
-                                               basis=ReferralBasis.SUPPORT_MEETING,
-                                               agency__organisation_id=user.organisation_id)
+            # A 連携シート the agency accepted on a statutory body's decision (a 支援会議 of 社会福祉法
+            # 第106条の6, a 要対協 …) counts like consent (read only). One sent under consent adds
+            # nothing: it lasts as long as that consent does.
+            referred = (Referral.objects.filter(case=OuterRef("pk"), status=ReferralStatus.ACCEPTED,
+                                                agency__organisation_id=user.organisation_id)
+                        .exclude(basis=ReferralBasis.CONSENT))
             by_consent = Exists(consented) | Exists(referred)
         else:
             by_consent = Q(pk__in=[])
@@ -312,6 +314,10 @@ class CaseConference(models.Model):
     held_on = personal(models.DateField("開催日", validators=[validate_event_date]))
     plan = record(models.ForeignKey(SupportPlan, verbose_name="対象のプラン", on_delete=models.PROTECT,
                                     related_name="conferences"))
+    # The legal basis (本人の同意): the consent, current on the day held, that names every agency that
+    # attended. Null only for meetings recorded before the basis was kept and matched by no consent.
+    consent = record(models.ForeignKey("Consent", verbose_name="根拠とした本人同意", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="conferences"))
     attendees = record(models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="出席者", related_name="case_conferences"))
     agencies = record(models.ManyToManyField(Agency, verbose_name="出席した関係機関", related_name="+",
                                              through="ConferenceAgency"))
@@ -339,11 +345,50 @@ class CaseConference(models.Model):
         return f"{self.case} 重層的支援会議（{self.get_timing_display()}）"
 
 
+class SharingBody(models.Model):
+    """法定の会議体: an existing body whose members share case information on its own statute
+    (要保護児童対策地域協議会, 生活困窮者自立支援法の支援会議, 地域ケア会議 …; seed 003 表 6). A meeting of
+    it can be recorded as a 支援会議 of that body: only its member agencies attend, each bound by the
+    duty of that law (consultations/legal_bases.py). Kept by city staff in the admin; no case data."""
+
+    name = record(models.CharField("会議体の名称", max_length=200, unique=True))
+    basis = record(models.CharField("設置の根拠", max_length=30, help_text="consultations/legal_bases.py の会議体の根拠"))
+    organisation = record(models.ForeignKey("municipality.Organisation", verbose_name="運営する団体（調整機関など）",
+                                            on_delete=models.PROTECT, related_name="+"))
+    members = record(models.ManyToManyField(Agency, verbose_name="構成機関", related_name="sharing_bodies",
+                                            through="SharingBodyMember"))
+    active = record(models.BooleanField("使用中", default=True, help_text="使わなくなった会議体は外します（過去の記録には残ります）"))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "法定の会議体"
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(basis__in=["", "consent"]), name="sharing_body_basis_is_a_body")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SharingBodyMember(models.Model):
+    body = record(models.ForeignKey(SharingBody, verbose_name="会議体", on_delete=models.PROTECT, related_name="+"))
+    agency = record(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会議体の構成機関"
+        constraints = [models.UniqueConstraint(fields=["body", "agency"], name="sharing_body_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.body} {self.agency}"
+
+
 class SupportMeeting(models.Model):
-    """支援会議 (社会福祉法第106条の6): may concern people without consent; every attendee is under
-    a statutory confidentiality duty, recorded for each."""
+    """支援会議: may concern people without consent, on a statutory basis (社会福祉法第106条の6 by
+    default, or the law of the body it is a meeting of); every attendee is under that law's
+    confidentiality duty, recorded for each."""
 
     held_on = personal(models.DateField("開催日", validators=[validate_event_date]))
+    basis = record(models.CharField("共有の根拠", max_length=30, default="swl_106_6"))
+    body = record(models.ForeignKey(SharingBody, verbose_name="会議体", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="meetings"))
     cases = record(models.ManyToManyField(Case, verbose_name="検討したケース", related_name="support_meetings"))
     shared = sensitive(models.TextField("共有した情報", max_length=8000))
     policy = sensitive(models.TextField("決定した支援方針", max_length=4000))
@@ -351,12 +396,25 @@ class SupportMeeting(models.Model):
                                            related_name="+"))
 
     class Meta:
-        constraints = text_limits("supportmeeting", shared=8000, policy=4000)
+        constraints = [*text_limits("supportmeeting", shared=8000, policy=4000),
+                       models.CheckConstraint(condition=~Q(basis__in=["", "consent"]),
+                                              name="support_meeting_basis_is_a_body")]
         verbose_name = verbose_name_plural = "支援会議"
         ordering = ["-held_on", "-pk"]
 
     def __str__(self) -> str:
         return f"支援会議（{self.held_on:%Y-%m-%d}）"
+
+    def get_basis_display(self) -> str:
+        return legal_bases.label(self.basis)
+
+    @property
+    def duty(self) -> str:
+        """The article of the confidentiality duty every attendee is bound by."""
+        try:
+            return legal_bases.get(self.basis).duty
+        except KeyError:
+            return ""
 
 
 class SupportMeetingAttendee(models.Model):
@@ -366,7 +424,11 @@ class SupportMeetingAttendee(models.Model):
                                     on_delete=models.PROTECT, related_name="support_meeting_attendances"))
     name = record(models.CharField("氏名", max_length=100))
     organisation = record(models.CharField("所属", max_length=200))
+    # The attendee's agency (from the register): for a body's meeting every attendee's agency is a member.
+    agency = record(models.ForeignKey(Agency, verbose_name="所属の関係機関", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+"))
     confidentiality_acknowledged = record(models.BooleanField("守秘義務の説明を受けた"))
+    duty = record(models.CharField("説明した守秘義務（条文）", max_length=100, blank=True))
 
     class Meta:
         verbose_name = verbose_name_plural = "支援会議の出席者"
@@ -554,9 +616,12 @@ REFERRAL_ITEM_LEVELS = {
 REFERRAL_MINIMUM = [ReferralItem.NAME_AGE.value, ReferralItem.PROBLEMS.value]
 
 
-class ReferralBasis(models.TextChoices):
-    CONSENT = "consent", "本人同意"
-    SUPPORT_MEETING = "support_meeting", "支援会議の決定（社会福祉法第106条の6）"
+class ReferralBasis:
+    """A 連携シート's basis is a code of consultations/legal_bases.py: ``consent``, or the basis of the
+    meeting that decided the sharing (社会福祉法第106条の6 for a plain 支援会議, or a body's law)."""
+
+    CONSENT = "consent"
+    SUPPORT_MEETING = "swl_106_6"
 
 
 class ReferralStatus(models.TextChoices):
@@ -579,7 +644,9 @@ class Referral(models.Model):
     items = record(models.JSONField("共有した項目", default=list))
     shared = sensitive(models.JSONField("共有した内容（送付時点）", default=list,
                                         help_text="[[項目名, 内容], ...]：送付した時点の写し。後から変わらない"))
-    basis = record(models.CharField("共有の根拠", max_length=20, choices=ReferralBasis.choices))
+    basis = record(models.CharField("共有の根拠", max_length=30))
+    consent = record(models.ForeignKey(Consent, verbose_name="根拠とした本人同意", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="referrals"))
     support_meeting = record(models.ForeignKey(SupportMeeting, verbose_name="共有を決めた支援会議", null=True, blank=True,
                                                on_delete=models.PROTECT, related_name="referrals"))
     status = record(models.CharField("状態", max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT))
@@ -593,10 +660,11 @@ class Referral(models.Model):
         ordering = ["-sent_at", "-pk"]
         constraints = [
             *text_limits("referral", purpose=2000, return_reason=2000),
+            # On consent: the consent relied on, no meeting. On a statutory basis: the meeting that decided.
             models.CheckConstraint(
-                condition=(Q(basis="consent", support_meeting__isnull=True)
-                           | Q(basis="support_meeting", support_meeting__isnull=False)),
-                name="referral_support_meeting_iff_basis"),
+                condition=(Q(basis="consent", consent__isnull=False, support_meeting__isnull=True)
+                           | (~Q(basis__in=["consent", ""]) & Q(consent__isnull=True, support_meeting__isnull=False))),
+                name="referral_basis_names_consent_or_meeting"),
             models.CheckConstraint(
                 condition=Q(status="sent", answered_at__isnull=True, answered_by__isnull=True)
                 | Q(status__in=["accepted", "returned"], answered_at__isnull=False, answered_by__isnull=False),
@@ -609,6 +677,17 @@ class Referral(models.Model):
     def __str__(self) -> str:
         # Never personal data: this text goes into the audit log.
         return f"連携シート {self.pk}（{self.case}）"
+
+    def get_basis_display(self) -> str:
+        return legal_bases.label(self.basis)
+
+    @property
+    def basis_duty(self) -> str:
+        """The confidentiality duty that binds the receiving agency on a statutory basis ("" on consent)."""
+        try:
+            return legal_bases.get(self.basis).duty
+        except KeyError:
+            return ""
 
     @property
     def shared_rows(self) -> list[tuple[str, str]]:

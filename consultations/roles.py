@@ -15,7 +15,10 @@ PERMISSIONS = {
                       # which items of 本人の状況 the city's アセスメントシート asks (data, not code)
                       "consultations.view_assessmentitem", "consultations.add_assessmentitem",
                       "consultations.change_assessmentitem",
-                      "consultations.view_regionalissue", "consultations.change_regionalissue"],
+                      "consultations.view_regionalissue", "consultations.change_regionalissue",
+                      # 法定の会議体 (要対協 …) and their member agencies: no case data
+                      "consultations.view_sharingbody", "consultations.add_sharingbody",
+                      "consultations.change_sharingbody"],
     Role.SECRETARIAT: ["consultations.view_regionalissue", "consultations.change_regionalissue"],
     # The team lead (相談支援管理者) holds the 相談支援員 role too, whose permissions serve; the lead role
     # adds no model permission, only the reach of consultations.models.team_lead_q. Like the

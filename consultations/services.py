@@ -17,7 +17,7 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from activities.models import Need, ResourceStatus, SocialResource
@@ -29,7 +29,7 @@ from municipality.validators import require_birth_date, require_event_dates
 from municipality.wareki import fiscal_year, fiscal_year_era
 from municipality.wareki import format_wareki as _w
 
-from . import selectors
+from . import legal_bases, selectors
 from .models import (
     Agency,
     ApprovalStatus,
@@ -67,6 +67,7 @@ from .models import (
     ReferralBasis,
     ReferralItem,
     ReferralStatus,
+    SharingBody,
     SupportItem,
     SupportMeeting,
     SupportMeetingAttendee,
@@ -297,10 +298,36 @@ REQUIRED = {
 }
 
 
+def _conference_consent(case: Case, held_on: dt.date, agencies: list[Agency], chosen: Consent | None) -> Consent:
+    """The consent a 重層的支援会議 relies on: current on the day held and naming every attending agency.
+
+    The chosen one, or else the newest current consent that names them all. Agencies spread over two
+    consents are refused: each consent is what the person agreed to at once, and the record names one."""
+    current = list(case.consents.filter(current_consent_q(held_on)).prefetch_related("agencies__organisation")
+                   .order_by("-given_on", "-pk"))
+    if not current:
+        raise DomainError("本人の同意（有効なもの）がないため、重層的支援会議にはかけられません。支援会議で検討してください。")
+    if chosen is not None:
+        if chosen.pk not in {c.pk for c in current}:
+            raise DomainError(f"選んだ本人同意（{_w(chosen.given_on)}）は開催日に有効ではありません"
+                              "（撤回・期限切れ・別のケースのもの）。有効な同意を選んでください。")
+        candidates = [c for c in current if c.pk == chosen.pk]
+    else:
+        candidates = current
+    for consent in candidates:
+        named = {a.pk for a in consent.agencies.all()}
+        if all(a.pk in named for a in agencies):
+            return consent
+    named = {a.pk for a in candidates[0].agencies.all()}
+    outside = [str(a) for a in agencies if a.pk not in named]
+    raise DomainError(f"本人の同意の範囲にない関係機関は出席できません（{'、'.join(outside)}）。"
+                      f"{_w(candidates[0].given_on)}の同意に含まれていません。")
+
+
 @transaction.atomic
 def conference_hold(
     *, case: Case, timing: str, held_on: dt.date, plan: SupportPlan, attendees: Iterable[User],
-    by: User, agencies: Iterable[Agency] = (), **record: Any,
+    by: User, agencies: Iterable[Agency] = (), consent: Consent | None = None, **record: Any,
 ) -> CaseConference:
     """Record a 重層的支援会議 and apply its decision to the plan (and the case)."""
     require_event_dates({"開催日": held_on})
@@ -314,14 +341,8 @@ def conference_hold(
         latest = case.conferences.aggregate(d=Max("held_on"))["d"]
         if latest and held_on < latest:
             raise DomainError(f"前回の会議（{_w(latest)}）より前の日付です。")
-        if not selectors.has_current_consent(case, held_on):
-            raise DomainError("本人の同意（有効なもの）がないため、重層的支援会議にはかけられません。支援会議で検討してください。")
         agencies = list(agencies)
-        covered = set(Agency.objects.filter(consents__in=case.consents.filter(current_consent_q(held_on)))
-                      .values_list("pk", flat=True))
-        outside = [str(a) for a in agencies if a.pk not in covered]
-        if outside:
-            raise DomainError(f"本人の同意の範囲にない関係機関は出席できません（{'、'.join(outside)}）。")
+        consent = _conference_consent(case, held_on, agencies, consent)
         for field, label in REQUIRED.get(Timing(timing), []):
             if not str(record.get(field, "")).strip():
                 raise DomainError(f"{Timing(timing).label}の会議では「{label}」を記録してください。")
@@ -356,7 +377,7 @@ def conference_hold(
             raise DomainError("開催時期が正しくありません。")
         plan.save(update_fields=["status"])
         conference = CaseConference.objects.create(case=case, timing=timing, held_on=held_on, plan=plan,
-                                                   recorded_by=by, **record)
+                                                   consent=consent, recorded_by=by, **record)
         conference.attendees.set(list(attendees))
         conference.agencies.set(list(agencies))
         # The evaluation that proposed this move is decided by this meeting (whatever it decided).
@@ -370,22 +391,61 @@ def conference_hold(
 @transaction.atomic
 def support_meeting_record(
     *, held_on: dt.date, cases: Iterable[Case], attendees: Iterable[dict[str, Any]], shared: str, policy: str,
-    by: User,
+    by: User, body: SharingBody | None = None,
 ) -> SupportMeeting:
-    """支援会議: may concern a person without consent; every attendee must be under the duty."""
+    """支援会議: may concern a person without consent, on 社会福祉法第106条の6 or, as a meeting of an
+    existing body (要対協 …), on that body's law. Every attendee must be under that law's duty, and
+    at a body's meeting every attendee's agency must be one of its members."""
     require_event_dates({"開催日": held_on})
     with set_actor(by):
-        attendees = list(attendees)
+        attendees = [_attendee(a) for a in attendees]
         if not attendees:
             raise DomainError("出席者を記録してください。")
+        basis_code = legal_bases.SUPPORT_MEETING
+        if body is not None:
+            body = SharingBody.objects.prefetch_related("members").get(pk=body.pk)
+            if not body.active:
+                raise DomainError(f"「{body.name}」は使用を終えた会議体です。")
+            basis_code = body.basis
+        try:
+            basis = legal_bases.get(basis_code)
+        except KeyError:
+            raise DomainError(f"会議体「{body}」の根拠（{basis_code}）が登録されていません。市の担当者に確認してください。") from None
+        if not basis.is_body:
+            raise DomainError("支援会議の根拠は、守秘義務のある法定の会議体の根拠でなければなりません。")
+        if body is not None:
+            members = {a.pk for a in body.members.all()}
+            outside = [f"{a['name']}（{a['organisation']}）" for a in attendees
+                       if a.get("agency") is None or a["agency"].pk not in members]
+            if outside:
+                raise DomainError(f"{body.name}の構成機関ではない出席者がいます（{'、'.join(outside)}）。"
+                                  "会議体の会議には構成機関の方だけが出席できます。")
         missing = [a["name"] for a in attendees if not a.get("confidentiality_acknowledged")]
         if missing:
-            raise DomainError(f"守秘義務の説明を受けていない出席者がいます（{'、'.join(missing)}）。支援会議には出席できません。")
-        meeting = SupportMeeting.objects.create(held_on=held_on, shared=shared, policy=policy, recorded_by=by)
+            raise DomainError(f"守秘義務の説明を受けていない出席者がいます（{'、'.join(missing)}）。"
+                              f"支援会議には出席できません（説明する守秘義務：{basis.duty}）。")
+        meeting = SupportMeeting.objects.create(held_on=held_on, shared=shared, policy=policy, recorded_by=by,
+                                                basis=basis.code, body=body)
         meeting.cases.set(list(cases))
         for attendee in attendees:
-            SupportMeetingAttendee.objects.create(meeting=meeting, **attendee)
+            SupportMeetingAttendee.objects.create(meeting=meeting, duty=basis.duty, **attendee)
         return meeting
+
+
+def _attendee(row: dict[str, Any]) -> dict[str, Any]:
+    """An attendee as stored: a user by their name and organisation (and its agency, if registered);
+    another attendee by the 所属 written, matched to the register of agencies by its exact name."""
+    row = dict(row)
+    user = row.get("user")
+    if user is not None:
+        row.setdefault("name", user.get_full_name() or user.username)
+        row.setdefault("organisation", user.organisation.name if user.organisation_id else "—")
+        if "agency" not in row:
+            row["agency"] = Agency.objects.filter(organisation_id=user.organisation_id).first() \
+                if user.organisation_id else None
+    elif "agency" not in row:
+        row["agency"] = Agency.objects.filter(organisation__name=str(row.get("organisation", "")).strip()).first()
+    return row
 
 
 ANONYMISED = "（匿名化済み）"
@@ -662,13 +722,14 @@ def working_days_before(day: dt.date, n: int) -> dt.date:
 @transaction.atomic
 def referral_send(
     *, case: Case, agency: Agency, items: Iterable[str], purpose: str, basis: str, by: User,
-    support_meeting: SupportMeeting | None = None,
+    support_meeting: SupportMeeting | None = None, consent: Consent | None = None,
 ) -> Referral:
     """連携シートを送る: the chosen items go to the agency as they stand now (a snapshot).
 
-    The agency must be inside the person's current consent, unless a 支援会議 (社会福祉法第106条の6)
-    about this case decided the sharing: then that meeting is the legal basis and is recorded.
-    The disclosure (items, agency, basis) is logged on the case.
+    On ``consent``: the agency must be named by a consent current today (the one chosen, or the newest
+    that names it), which the sheet records. On a statutory basis: a meeting about this case on that
+    basis decided the sharing, and the agency is a member of the meeting's body (or, at a plain
+    支援会議 of 社会福祉法第106条の6, attended it). The disclosure (items, agency, basis) is logged.
     """
     from .access import is_assigned, log_disclosure
 
@@ -688,25 +749,60 @@ def referral_send(
         if basis == ReferralBasis.CONSENT:
             if support_meeting is not None:
                 raise DomainError("根拠が本人同意のときは、支援会議を選ばないでください。")
-            covered = case.consents.filter(current_consent_q(today), agencies=agency).exists()
-            if not covered:
-                raise DomainError(f"「{agency}」は本人の同意の範囲にないため、連携シートを送れません。"
-                                  "支援会議（社会福祉法第106条の6）で共有を決めた場合は、根拠を支援会議にしてその会議を選んでください。")
-        elif basis == ReferralBasis.SUPPORT_MEETING:
-            if support_meeting is None:
-                raise DomainError("共有を決めた支援会議を選んでください。")
-            if not support_meeting.cases.filter(pk=case.pk).exists():
-                raise DomainError("選んだ支援会議は、このケースを検討していません。このケースを検討した支援会議を選んでください。")
-            if support_meeting.held_on > today:
-                raise DomainError("開催前の支援会議は根拠にできません。")
+            consent = _referral_consent(case, agency, consent, today)
         else:
-            raise DomainError("共有の根拠を選んでください（本人同意または支援会議）。")
+            _check_meeting_decision(case, agency, basis, support_meeting, consent, today)
         referral = Referral.objects.create(
             case=case, agency=agency, sent_by=by, sent_at=timezone.now(), purpose=purpose.strip(), items=chosen,
-            shared=selectors.referral_snapshot(case, chosen, today), basis=basis, support_meeting=support_meeting,
+            shared=selectors.referral_snapshot(case, chosen, today), basis=basis, consent=consent,
+            support_meeting=support_meeting,
         )
         log_disclosure(by, referral)
         return referral
+
+
+def _referral_consent(case: Case, agency: Agency, chosen: Consent | None, today: dt.date) -> Consent:
+    current = case.consents.filter(current_consent_q(today), agencies=agency).order_by("-given_on", "-pk")
+    if chosen is not None:
+        fresh = Consent.objects.filter(pk=chosen.pk, case=case).first()  # as stored, not as the caller holds it
+        if fresh is None or not fresh.is_current(today):
+            raise DomainError(f"選んだ本人同意（{_w(chosen.given_on)}）は、撤回されたか有効期限が切れています"
+                              "（または別のケースのものです）。連携シートの根拠にはできません。")
+        current = current.filter(pk=chosen.pk)
+    consent = current.first()
+    if consent is None:
+        raise DomainError(f"「{agency}」は本人の同意の範囲にないため、連携シートを送れません。"
+                          "支援会議（社会福祉法第106条の6）や会議体の会議で共有を決めた場合は、根拠を会議の決定にしてその会議を選んでください。")
+    return consent
+
+
+def _check_meeting_decision(case: Case, agency: Agency, basis: str, meeting: SupportMeeting | None,
+                            consent: Consent | None, today: dt.date) -> None:
+    """A 連携シート on a statutory basis: the deciding meeting, on that basis, about this case, with the
+    agency among those bound by its duty."""
+    try:
+        known = legal_bases.get(basis)
+    except KeyError:
+        known = None
+    if known is None or not known.is_body:
+        raise DomainError("共有の根拠を選んでください（本人同意または会議の決定）。")
+    if consent is not None:
+        raise DomainError("根拠が会議の決定のときは、本人同意を選ばないでください。")
+    if meeting is None:
+        raise DomainError("共有を決めた支援会議を選んでください。")
+    if not meeting.cases.filter(pk=case.pk).exists():
+        raise DomainError("選んだ支援会議は、このケースを検討していません。このケースを検討した支援会議を選んでください。")
+    if meeting.held_on > today:
+        raise DomainError("開催前の支援会議は根拠にできません。")
+    if meeting.basis != basis:
+        raise DomainError(f"選んだ会議の根拠は「{meeting.get_basis_display()}」です。共有の根拠と合いません。")
+    if meeting.body_id is not None:
+        body = meeting.body
+        if body is None or not body.members.filter(pk=agency.pk).exists():
+            raise DomainError(f"「{agency}」は{body}の構成機関ではないため、この会議の決定では連携シートを送れません。")
+    elif not meeting.attendees.filter(Q(agency=agency) | Q(user__organisation_id=agency.organisation_id)).exists():
+        raise DomainError(f"「{agency}」はこの支援会議に出席していないため、この会議の決定では連携シートを送れません。"
+                          "支援会議で守秘義務を負った関係機関にだけ送れます。")
 
 
 def _answerable(referral: Referral, by: User) -> Referral:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import area_conferences, views
+from . import area_conferences, disclosure_views, views
 
 app_name = "cases"
 
@@ -63,4 +63,9 @@ urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
     path("approvals/<int:pk>/use/", views.approval_use, name="approval_use"),
+    # 提供の記録 (the disclosure register): the case team, and the 監査 role by case number
+    path("<int:pk>/disclosures/", disclosure_views.case_disclosures, name="disclosures"),
+    path("<int:pk>/disclosures.xlsx", disclosure_views.case_disclosures_xlsx, name="disclosures_xlsx"),
+    path("audit/disclosures/", disclosure_views.audit_disclosures, name="audit_disclosures"),
+    path("audit/disclosures.xlsx", disclosure_views.audit_disclosures_xlsx, name="audit_disclosures_xlsx"),
 ]

@@ -153,7 +153,8 @@ def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: st
     case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose=title)
     if initial_for is not None and request.method == "GET":
         initial = {**initial, **initial_for(case)}  # only once the case is known to be this user's
-    form = form_class(request.POST or None, initial=initial)
+    extra = {"case": case} if getattr(form_class, "takes_case", False) else {}
+    form = form_class(request.POST or None, initial=initial, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             apply(case, form.cleaned_data)
@@ -239,7 +240,7 @@ def conference_add(request: HttpRequest, pk: int) -> HttpResponse:
             raise DomainError("この開催時期の会議にかけるプランがありません（策定・変更は案、終結・中断は実施中のプラン）。")
         attendees = {request.user, *d.pop("attendees")}
         return services.conference_hold(case=case, timing=timing, plan=plan, attendees=attendees,
-                                        agencies=d.pop("agencies"), by=request.user, **d)
+                                        agencies=d.pop("agencies"), consent=d.pop("consent"), by=request.user, **d)
 
     return _case_form(request, pk, ConferenceForm, "重層的支援会議", "記録してプランに反映する", apply,
                       initial_for=_conference_initial)
@@ -336,7 +337,7 @@ def support_meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
     """支援会議 about this case (no consent needed; every attendee bound to confidentiality)."""
     return _case_form(request, pk, SupportMeetingForm, "支援会議", "記録する", lambda case, d: services.support_meeting_record(
         held_on=d["held_on"], cases=[case], attendees=SupportMeetingForm.attendee_rows(d),
-        shared=d["shared"], policy=d["policy"], by=request.user))
+        shared=d["shared"], policy=d["policy"], body=d["body"], by=request.user))
 
 
 @case_worker_required
@@ -539,7 +540,7 @@ def referral_add(request: HttpRequest, pk: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             referral = services.referral_send(case=case, agency=d["agency"], items=d["items"], purpose=d["purpose"],
-                                              basis=d["basis"], support_meeting=d["support_meeting"], by=request.user)
+                                              by=request.user, **form.service_basis())
         except DomainError as error:
             form.add_error(None, error.message)
         else:

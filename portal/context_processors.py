@@ -30,6 +30,8 @@ def portal(request: HttpRequest) -> dict:
         items.append(("地域生活課題の会議", reverse("cases:area_conferences")))
     if may_see_figures(user):
         items.append(("年度の集計", reverse("cases:figures")))
+    if user.has_role(Role.AUDITOR):  # the register of a case, by its number: no case contents
+        items.append(("提供の記録の確認", reverse("cases:audit_disclosures")))
     if user.has_role(Role.SECRETARIAT) or user.councils_run.exists():
         items.append(("協議体", reverse("councils:list")))
     if user.organisation_id:

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from activities.models import ActivityCategory, Function, Need, ProviderKind, SocialResource
-from consultations.models import Agency, AgencyKind, Case, Consent, EvacuationListing
+from consultations.models import Agency, AgencyKind, Case, Consent, EvacuationListing, SharingBody
 from coordinators.models import Contract, Coordinator, TrainingCourse, TrainingProvider, TrainingRecord
 from councils.models import (
     AgendaItem,
@@ -318,3 +318,19 @@ class EvacuationListingFactory(factory.django.DjangoModelFactory):
         from consultations import services
 
         return services.evacuation_listing_record(**kwargs)
+class SharingBodyFactory(factory.django.DjangoModelFactory):
+    """A 法定の会議体 (a 要対協 by default) run by its own organisation; ``members``: agencies."""
+
+    class Meta:
+        model = SharingBody
+        django_get_or_create = ["name"]
+        skip_postgeneration_save = True
+
+    name = "汐見市要保護児童対策地域協議会"
+    basis = "child_25_2"
+    organisation = factory.SubFactory(OrganisationFactory, name="汐見市子ども家庭課")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.set(extracted)

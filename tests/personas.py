@@ -349,7 +349,9 @@ def build_world() -> World:
         w.markers[evaluation.overall] = evaluation
         meeting = case_services.support_meeting_record(
             held_on=dt.date(2026, 10, 2), cases=[case], shared=f"見守りの状況を共有（{n}）", policy="週1回訪問", by=worker,
-            attendees=[{"name": "民生委員 A", "organisation": "民生委員児童委員協議会", "confidentiality_acknowledged": True}])
+            attendees=[{"name": "民生委員 A", "organisation": "民生委員児童委員協議会", "confidentiality_acknowledged": True},
+                       # あおば attends (bound by 社会福祉法第106条の6第5項): the meeting decides its 連携シート below
+                       {"name": "あおば 相談員", "organisation": "障害者相談支援事業所あおば", "confidentiality_acknowledged": True}])
         w.add(f"support_meeting_{n}", meeting, *team_names, need_to_know=True)
         w.markers[meeting.shared] = meeting
         issue = case_services.regional_issue_raise(title=f"移動手段の不足 {n}", description="バス路線の廃止で通院が難しい世帯がある。",

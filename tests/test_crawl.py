@@ -336,6 +336,17 @@ PORTAL: dict[str, Route] = {
                                    note="POST only (the team lead of the case; tests/consultations/test_masking.py)"),
     "cases:approval_use": Route(case_worker, lambda w: [Target({"pk": 999999})], ok=405,
                                 note="POST only: a GET never spends an approval (its requester; test_masking.py)"),
+    # 提供の記録 (disclosure register): the case team (assigned, CSW, the team's lead), never an agency that
+    # reads under consent; the 監査 role looks a case up by number and sees the register only.
+    "cases:disclosures": Route(both(case_worker, sees, assigned_or_lead), objs(*CASES),
+                               note="assigned staff and the team lead"),
+    "cases:disclosures_xlsx": Route(both(case_worker, sees, assigned_or_lead), objs(*CASES)),
+    "cases:audit_disclosures": Route(lambda p, t, w: p.has(Role.AUDITOR), lambda w: [
+        Target(query=q) for q in ("", f"number={w['case_1'].number}", "number=R8-9999", "number=" + "x" * 300)],
+        note="監査 only, no superuser bypass; no case contents"),
+    "cases:audit_disclosures_xlsx": Route(lambda p, t, w: p.has(Role.AUDITOR), lambda w: [
+        Target(query=f"number={w['case_1'].number}"), Target(query="", exists=False),
+        Target(query="number=R8-9999", exists=False)]),
     "reminders:list": Route(targets=lambda w: [Target(query=q) for q in ("", "unread=1", "page=999")],
                             note="the user's own notices"),
     "reminders:read_all": Route(ok=405, note="POST only"),
@@ -442,6 +453,7 @@ ADMIN_MODELS: dict[str, AdminRule] = {
     "consultations.agency": AdminRule(scoped=False, delete=NEVER),
     "consultations.regionalissue": AdminRule(scoped=False, delete=NEVER, note="no personal data"),
     "consultations.assessmentitem": AdminRule(scoped=False, delete=NEVER, note="no personal data"),
+    "consultations.sharingbody": AdminRule(scoped=False, delete=NEVER, note="法定の会議体: no case data"),
     "reminders.delivery": AdminRule(**READ_ONLY, queries=("q=架空", "created_at__year=2026", "!created_at__year=1",
                                                               "!created_at__year=9999"),
                                     note="the city's outbox; monitoring rows answer 404"),

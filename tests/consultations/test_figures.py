@@ -263,8 +263,8 @@ def test_referrals_are_counted_by_basis_and_answer_with_small_counts_hidden(work
     raw = _raw(2026)
     assert (raw["referral.consent.total"], raw["referral.consent.sent"], raw["referral.consent.accepted"],
             raw["referral.consent.returned"]) == (6, 0, 5, 1)
-    assert raw["referral.support_meeting.total"] == 0
-    shown = _table(figures.yearly_figures(2026), "連携シート（その年度に送付したもの、共有の根拠別）")["本人同意"]
+    assert raw["referral.swl_106_6.total"] == raw["referral.child_25_2.total"] == 0  # every basis of the registry
+    shown = _table(figures.yearly_figures(2026), "連携シート（その年度に送付したもの、共有の根拠別）")["本人の同意"]
     assert shown[3] == figures.UNDER_FIVE
     numbers = [cell for cell in shown if isinstance(cell, int)]
     assert not (6 in numbers and 5 in numbers), shown  # 6 - 5 - 0 would give the hidden 1 away

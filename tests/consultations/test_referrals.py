@@ -52,7 +52,9 @@ def world():
         services.assessment_add(case=case, situation="二人暮らし", issues="介護サービス未利用", by=worker)
         meeting = services.support_meeting_record(
             held_on=dt.date(2026, 9, 20), cases=[case], shared="見守り", policy="社協につなぐ", by=worker,
-            attendees=[{"name": "民生委員 A", "organisation": "民協", "confidentiality_acknowledged": True}])
+            attendees=[{"name": "民生委員 A", "organisation": "民協", "confidentiality_acknowledged": True},
+                       # the agency the meeting decides to share with attended, bound by its duty
+                       {"name": "社協 B", "organisation": "汐見市社会福祉協議会", "confidentiality_acknowledged": True}])
     return {"case": case, "worker": worker, "recipient": recipient, "stranger": stranger, "center": center,
             "swc": swc, "meeting": meeting}
 
@@ -102,6 +104,67 @@ def test_an_agency_outside_the_consent_is_accepted_on_a_support_meeting_that_cov
 def test_an_agency_inside_the_consent_takes_the_consent_basis(world):
     referral = send(world, agency=world["center"], basis=ReferralBasis.CONSENT)
     assert referral.basis == ReferralBasis.CONSENT and referral.support_meeting is None
+
+
+def test_a_consent_referral_records_the_consent_it_relies_on(world):
+    referral = send(world, agency=world["center"], basis=ReferralBasis.CONSENT)
+    assert referral.consent == world["case"].consents.get()
+    assert referral.get_basis_display() == "本人の同意" and referral.basis_duty == ""
+
+
+def test_a_consent_referral_is_refused_once_the_consent_is_withdrawn(world):
+    consent = world["case"].consents.get()
+    services.consent_withdraw(consent=consent, on=dt.date(2026, 11, 1), by=world["worker"])
+    with pytest.raises(DomainError, match="本人の同意の範囲にないため"):
+        send(world, agency=world["center"], basis=ReferralBasis.CONSENT)
+    # Naming the withdrawn consent on purpose is refused too.
+    with pytest.raises(DomainError, match="撤回されたか有効期限が切れています"), time_machine.travel(SENT, tick=False):
+        services.referral_send(case=world["case"], agency=world["center"], items=["problems"], purpose="p",
+                               basis=ReferralBasis.CONSENT, consent=consent, by=world["worker"])
+    assert not Referral.objects.exists()
+
+
+def test_a_meeting_referral_goes_only_to_an_agency_that_attended_the_meeting(world):
+    with pytest.raises(DomainError, match="この支援会議に出席していないため"):
+        send(world, agency=world["stranger"].organisation.agency)
+    assert not Referral.objects.exists()
+    referral = send(world)  # the 社協 attended (bound by 社会福祉法第106条の6第5項)
+    assert referral.consent is None and referral.basis_duty == "社会福祉法第106条の6第5項"
+
+
+def test_a_referral_on_a_body_meeting_goes_only_to_a_member_of_the_body(world):
+    from consultations.models import SharingBody
+
+    body = SharingBody.objects.create(name="汐見市要保護児童対策地域協議会", basis="child_25_2",
+                                      organisation=world["center"].organisation)
+    body.members.set([world["center"], world["swc"]])
+    with time_machine.travel(SENT, tick=False):
+        meeting = services.support_meeting_record(
+            held_on=dt.date(2026, 11, 1), cases=[world["case"]], shared="s", policy="p", by=world["worker"], body=body,
+            attendees=[{"name": "社協 B", "organisation": "汐見市社会福祉協議会", "confidentiality_acknowledged": True}])
+        outsider = world["stranger"].organisation.agency
+        with pytest.raises(DomainError, match="構成機関ではないため"):
+            services.referral_send(case=world["case"], agency=outsider, items=["problems"], purpose="p",
+                                   basis="child_25_2", support_meeting=meeting, by=world["worker"])
+        with pytest.raises(DomainError, match="共有の根拠と合いません"):
+            services.referral_send(case=world["case"], agency=world["center"], items=["problems"], purpose="p",
+                                   basis=ReferralBasis.SUPPORT_MEETING, support_meeting=meeting, by=world["worker"])
+        # A member that did not attend may receive it: the body's law binds every member.
+        referral = services.referral_send(case=world["case"], agency=world["center"], items=["problems"], purpose="p",
+                                          basis="child_25_2", support_meeting=meeting, by=world["worker"])
+    assert (referral.basis, referral.support_meeting, referral.basis_duty) == ("child_25_2", meeting, "児童福祉法第25条の5")
+    assert Referral.objects.count() == 1
+
+
+def test_the_database_keeps_the_basis_of_a_sent_sheet(world):
+    from django.db import DatabaseError, IntegrityError, transaction
+
+    referral = send(world, agency=world["center"], basis=ReferralBasis.CONSENT)
+    with pytest.raises(DatabaseError, match="送付した連携シートは変更できません"), transaction.atomic():
+        Referral.objects.filter(pk=referral.pk).update(consent=None)  # the consent relied on stays (trigger)
+    with pytest.raises(IntegrityError, match="referral_basis_names_consent_or_meeting"), transaction.atomic():
+        Referral.objects.create(case=world["case"], agency=world["center"], sent_by=world["worker"],
+                                sent_at=SENT, purpose="p", basis=ReferralBasis.CONSENT)  # no consent named
 
 
 def test_only_the_assigned_staff_send_and_unknown_items_are_refused(world):
@@ -210,14 +273,14 @@ def test_the_sending_and_every_view_by_the_recipient_are_logged_with_the_basis(w
     assert sent.object_pk == str(world["case"].pk) and sent.actor == world["worker"]
     assert sent.changes["disclosed_fields"] == ["name_age", "contact", "problems"]
     assert (sent.additional_data["basis"], sent.additional_data["support_meeting"], sent.additional_data["agency"]) == (
-        "support_meeting", world["meeting"].pk, world["swc"].pk)
+        "swl_106_6", world["meeting"].pk, world["swc"].pk)
     client.force_login(world["recipient"])
     for _ in range(2):
         client.get(reverse("cases:referral_detail", args=[referral.pk]))
     client.get(reverse("cases:referral_pdf", args=[referral.pk]))
     reads = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=world["recipient"], object_pk=str(referral.pk))
     assert reads.count() == 3
-    assert {r.additional_data["basis"] for r in reads} == {"support_meeting"}
+    assert {r.additional_data["basis"] for r in reads} == {"swl_106_6"}
     assert all("受け手" in r.additional_data["purpose"] for r in reads)
     services.referral_return(referral=referral, reason="鬼瓦 権左衛門さんは対象外", by=world["recipient"])
     text = _log_text()
@@ -238,7 +301,7 @@ def test_the_pdf_prints_the_shared_items_the_basis_the_sender_and_the_date(world
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
     flat = "".join(text.split())
-    for expected in ("連携シート", "汐見市社会福祉協議会", "令和8年11月13日", "支援会議の決定（社会福祉法第106条の6）",
+    for expected in ("連携シート", "汐見市社会福祉協議会", "令和8年11月13日", "社会福祉法第106条の6（支援会議）",
                      "令和8年9月20日開催の支援会議で決定", "鬼瓦権左衛門（76歳）", "＊＊＊（要配慮）", world["worker"].name):
         assert "".join(expected.split()) in flat, expected
     # The 主訴 is 要配慮: masked without an approval (tests/consultations/test_masking.py).
