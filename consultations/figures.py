@@ -194,7 +194,7 @@ def referral_figures(start: dt.date, end: dt.date) -> Section:
     return Section(
         tables=[Table("連携シート（その年度に送付したもの、共有の根拠別）", ["送付した件数", "回答待ち", "受理", "返戻"],
                       [(label, [f"referral.{basis}.total", *(f"referral.{basis}.{s}" for s in ReferralStatus.values)])
-                       for basis, label in legal_bases.choices()],
+                       for basis, label in legal_bases.sharing_choices()],
                       note="状態は集計の時点のものです。")],
         values=values,
         sums=[(f"referral.{basis}.total", [f"referral.{basis}.{s}" for s in ReferralStatus.values])
@@ -204,7 +204,7 @@ def referral_figures(start: dt.date, end: dt.date) -> Section:
 
 def _referral_bases() -> list[str]:
     """Every legal basis a 連携シート may name (consultations/legal_bases.py, extras included)."""
-    return [code for code, _ in legal_bases.choices()]
+    return [code for code, _ in legal_bases.sharing_choices()]
 
 
 # The parts of the figures, in the order shown: each is one function with a fixed number of queries.

@@ -68,10 +68,15 @@ def recorded_items() -> list[Item]:
 
 
 def statutory_bodies() -> list[tuple[str, list[str]]]:
-    """The statutory bodies the case file is shared in (支援会議 and the like), as (kind, names).
+    """The statutory bodies the case file is shared in (法定の会議体, by legal basis), as (kind, names):
+    the active bodies city staff keep in the admin."""
+    from . import legal_bases
+    from .models import SharingBody
 
-    None are registered on this branch: the legal-bases work (issue 14, item 4) extends this."""
-    return []
+    by_basis: dict[str, list[str]] = {}
+    for body in SharingBody.objects.filter(active=True).order_by("basis", "name"):
+        by_basis.setdefault(legal_bases.label(body.basis), []).append(body.name)
+    return list(by_basis.items())
 
 
 def regular_recipients() -> list[tuple[str, list[str]]]:

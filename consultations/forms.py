@@ -680,7 +680,7 @@ class OutputApprovalForm(OnceFormMixin, JapaneseForm):
         else:
             self.fields["items"].choices = item_choices(output)
             self.fields["basis"].choices = [("", "選んでください"), *(
-                (code, label) for code, label in legal_bases.choices() if code != legal_bases.DISCLOSURE_REQUEST)]
+                (code, label) for code, label in legal_bases.sharing_choices())]
         today: dt.date = timezone.localdate()
         self.fields["consent"].queryset = Consent.objects.filter(current_consent_q(today), case=case)
         self.fields["consent"].label_from_instance = lambda c: f"{c.given_on:%Y-%m-%d} の同意（{c.get_method_display()}）"

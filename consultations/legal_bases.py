@@ -90,3 +90,14 @@ def choices(*, bodies_only: bool = False) -> list[tuple[str, str]]:
 
 def body_choices() -> list[tuple[str, str]]:
     return choices(bodies_only=True)
+
+
+# Bases that belong to one page of their own: the 避難行動要支援者 listing's and the person's own
+# 開示請求. A worker never picks them for a 連携シート or an approval.
+OWN_PAGE_BASES = frozenset({EVACUATION, DISCLOSURE_REQUEST})
+
+
+def sharing_choices() -> list[tuple[str, str]]:
+    """The bases a worker may name when sharing with an agency or printing for someone: consent,
+    the bodies' and the municipality's own extras."""
+    return [(code, text) for code, text in choices() if code not in OWN_PAGE_BASES]

@@ -1284,6 +1284,8 @@ def approval_request(
             legal_bases.get(basis)
         except KeyError:
             raise DomainError("根拠を選んでください。") from None
+        if output != SELF_DISCLOSURE and basis in legal_bases.OWN_PAGE_BASES:
+            raise DomainError(f"「{legal_bases.label(basis)}」はこの出力の根拠にはできません。")
         if basis == legal_bases.CONSENT:
             today = timezone.localdate()
             if consent is None or consent.case_id != case.pk or not consent.is_current(today):

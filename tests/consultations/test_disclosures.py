@@ -28,18 +28,27 @@ def demo():
 
 
 def test_the_register_of_each_demo_case_lists_every_sharing_the_demo_made(demo):
+    from consultations.models import EvacuationExport, OutputApproval, SupportMeeting
+
     kinds_seen = set()
     for case in demo.values():
         expected = ({reverse("cases:conference_detail", args=[c.pk]) for c in case.conferences.all()}
-                    | {reverse("cases:support_meeting_detail", args=[m.pk]) for m in case.support_meetings.all()}
-                    | {reverse("cases:referral_detail", args=[r.pk]) for r in case.referrals.all()})
+                    | {reverse("cases:support_meeting_detail", args=[m.pk])
+                       for m in SupportMeeting.objects.filter(cases=case)}
+                    | {reverse("cases:referral_detail", args=[r.pk]) for r in case.referrals.all()}
+                    | {reverse("cases:evacuation_export_xlsx", args=[e.pk])
+                       for e in EvacuationExport.objects.filter(cases=case)})
         rows = disclosures_of(case)
-        assert {d.url for d in rows if d.url} == expected, case.number
+        unmasked = [d for d in rows if d.kind.startswith("マスクなしの出力")]
+        assert {d.url for d in rows if d.url and d not in unmasked} == expected, case.number
+        # An approval is a disclosure once it was used to print; a request waiting or refused is not.
+        assert len(unmasked) == OutputApproval.objects.filter(case=case, used_at__isnull=False).count()
         assert all(d.basis and not d.basis_label.startswith("（不明") for d in rows)
         kinds_seen |= {(d.kind.split("（")[0], d.basis) for d in rows}
-    # The demo makes a sharing of each kind the brief names.
+    # The demo makes a sharing of each kind the issue names.
     assert {("重層的支援会議", "consent"), ("支援会議", "swl_106_6"), ("支援会議", "child_25_2"),
-            ("連携シート", "consent"), ("連携シート", "swl_106_6")} <= kinds_seen
+            ("連携シート", "consent"), ("連携シート", "swl_106_6"), ("マスクなしの出力", "consent"),
+            ("避難行動要支援者名簿の提供", "disaster_49_11")} <= kinds_seen
 
 
 def test_the_demo_is_still_idempotent_with_its_body_and_sharings(demo):

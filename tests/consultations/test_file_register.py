@@ -74,6 +74,16 @@ def test_settings_and_the_agencies_register_feed_the_entry():
     assert "消防機関" in rows["記録情報の経常的提供先"]  # the 避難支援等関係者
 
 
+def test_the_statutory_bodies_city_staff_keep_are_regular_recipients():
+    from tests.factories import SharingBodyFactory
+
+    SharingBodyFactory(name="汐見市要保護児童対策地域協議会", basis="child_25_2")
+    SharingBodyFactory(name="廃止した会議", basis="ltc_115_48", active=False)
+    recipients = {row.heading: row.text for row in file_register.entry().rows}["記録情報の経常的提供先"]
+    assert "汐見市要保護児童対策地域協議会" in recipients and "児童福祉法第25条の2" in recipients
+    assert "廃止した会議" not in recipients
+
+
 @pytest.fixture
 def reader(city_staff):
     AgencyFactory(organisation__name="汐見中央地域包括支援センター")

@@ -267,6 +267,10 @@ def test_a_request_names_items_of_its_output_and_a_current_consent(full):
         services.approval_request(output="intake", items=["Case.presenting_problems"], basis="consent", **common)
     with pytest.raises(DomainError, match="根拠"):
         services.approval_request(output="intake", items=["Case.presenting_problems"], basis="nope", **common)
+    # The listing's basis and the person's own 開示請求 belong to their own pages, not to an output for others.
+    for own_page in ("disaster_49_11", "disclosure_request"):
+        with pytest.raises(DomainError, match="この出力の根拠にはできません"):
+            services.approval_request(output="intake", items=["Case.presenting_problems"], basis=own_page, **common)
     other = services.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
                                person_name="別人", presenting_problems="x", by=worker)
     with pytest.raises(DomainError, match="対象の記録"):
