@@ -1333,11 +1333,16 @@ def approval_use(*, approval: OutputApproval, by: User) -> OutputApproval:
     from .access import is_assigned
 
     with set_actor(by):
-        approval = OutputApproval.objects.select_for_update().select_related("case").get(pk=approval.pk)
+        approval = OutputApproval.objects.select_for_update(of=("self",)).select_related("case", "consent").get(
+            pk=approval.pk)
         if approval.requested_by_id != by.pk or not is_assigned(by, approval.case):
             raise DomainError("この承認を使えるのは、申請した担当者だけです。")
         if approval.status != ApprovalStatus.GRANTED:
             raise DomainError("この申請は承認されていません。")
+        if approval.basis == legal_bases.CONSENT and (
+                approval.consent is None or not approval.consent.is_current(timezone.localdate())):
+            raise DomainError("根拠とした本人同意が撤回されたか期限が切れたため、この承認は使えません。"
+                              "必要なら、有効な根拠で改めて申請してください。")
         now = timezone.now()
         won = OutputApproval.objects.filter(pk=approval.pk, status=ApprovalStatus.GRANTED,
                                             used_at__isnull=True).update(used_at=now, used_by=by)

@@ -228,6 +228,16 @@ def test_an_approval_prints_once_and_a_second_use_is_refused(client, full):
         services.approval_use(approval=approval, by=full["worker"])
 
 
+@time_machine.travel(NOW, tick=False)
+def test_an_approval_on_consent_is_not_used_after_the_consent_is_withdrawn(full):
+    approval = _granted(full, "intake", ["Case.presenting_problems"])
+    services.consent_withdraw(consent=approval.consent, on=dt.date(2026, 11, 16), by=full["worker"])
+    with pytest.raises(DomainError, match="撤回されたか期限が切れた"):
+        services.approval_use(approval=approval, by=full["worker"])
+    approval.refresh_from_db()
+    assert approval.used_at is None
+
+
 def test_the_requester_cannot_decide_their_own_request(full):
     # A worker who is also the team's lead asks: the service refuses their own decision ...
     services.staff_assign(case=full["case"], worker=full["lead"], by=full["worker"])
