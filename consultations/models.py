@@ -131,7 +131,10 @@ class Case(models.Model):
     assigned_staff = record(models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="担当者", related_name="assigned_cases"))
     csw = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="CSW", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="csw_cases"))
-    agencies = sensitive(models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases",
+    # The agencies that take part are personal, not 要配慮: that a 障害者相談支援事業所 takes part lets one
+    # infer a disability, and information that only lets one infer is not 要配慮 (個人情報保護委員会の
+    # ガイドライン（通則編）2-3). They are printed as on the plan and the consent, which name them too.
+    agencies = personal(models.ManyToManyField(Agency, verbose_name="関わる関係機関", blank=True, related_name="cases",
                                                 through="CaseAgency"))
     status = personal(models.CharField("状態", max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN))
     closed_on = personal(models.DateField("終結・中断の日", null=True, blank=True, validators=[validate_event_date]))
@@ -476,7 +479,7 @@ class RegionalIssue(models.Model):
 
 class CaseAgency(models.Model):
     case = record(models.ForeignKey(Case, verbose_name="ケース", on_delete=models.PROTECT, related_name="+"))
-    agency = sensitive(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
+    agency = personal(models.ForeignKey(Agency, verbose_name="関係機関", on_delete=models.PROTECT, related_name="+"))
 
     class Meta:
         db_table = "consultations_case_agencies"

@@ -870,7 +870,7 @@ def approval_use(request: HttpRequest, pk: int) -> HttpResponse:
             rendered = render_case_output(case=case, what=OutputRequest.of(approval), user=request.user,
                                           approval=approval)
             log_read(request.user, case, fields=[*ALL_FIELDS, *approval.items],
-                     purpose=f"マスクなしPDFの出力（{label}・承認番号 {approval.pk}・提供先 {approval.recipient}）")
+                     purpose=f"マスクなしPDFの出力（{label}・承認番号 {approval.pk}）")
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(f"{reverse('cases:detail', args=[case.pk])}#approvals")

@@ -171,7 +171,7 @@ def test_the_proxy_masks_displays_properties_relations_and_refuses_raw_values(fu
     case = masked(full["case"], MASK_ALL)
     assert isinstance(case, Case) and case.person_name == PERSON
     assert case.presenting_problems == MASK and case.domain_labels == MASK and case.domains == MASK
-    assert list(case.agencies.all()) == [MASK]
+    assert [str(a) for a in case.agencies.all()] == ["汐見中央地域包括支援センター"]  # personal, printed
     assert [m.note for m in case.household.all()] == [MASK]
     assert [m.name for m in case.household.all()] == ["開示花子"]
     assert case.plans.first().short_goals.first().text == MASK
@@ -333,7 +333,7 @@ def test_the_self_disclosure_pdf_holds_the_whole_record_and_needs_the_leads_appr
     text = _text(response.content)
     every = set().union(*(markers for markers, _ in OUTPUTS.values())) | {"MKhn1"}
     assert every <= _markers(text), every - _markers(text)
-    assert "汐見中央地域包括支援センター" in text  # Case.agencies, unmasked
+    assert "汐見中央地域包括支援センター" in text  # an agency: personal, not 要配慮
     assert f"マスクなし（承認番号{approval.pk}）" in text
     assert _read_logged(full["worker"], "本人開示")
 

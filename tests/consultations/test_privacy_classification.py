@@ -40,7 +40,7 @@ def test_a_new_unclassified_field_is_found():
 
 
 def test_the_case_record_declares_its_sensitive_items():
-    assert sensitive_field_names(Case) == ["domains", "presenting_problems", "agencies"]
+    assert sensitive_field_names(Case) == ["domains", "presenting_problems"]
     assert level_of(Case._meta.get_field("person_name")) == Level.PERSONAL
     assert level_of(Case._meta.get_field("csw")) == Level.RECORD
 
