@@ -102,7 +102,7 @@ def test_a_case_walked_on_a_phone_from_intake_to_termination(page: Page, live_se
     me.check("case-opened", "（支援中）")
 
     # 本人同意, with the agency
-    page.get_by_role("link", name="同意を記録する").click()
+    page.get_by_role("link", name="同意を記録する", exact=True).click()
     me.check("consent-form", "本人同意（")
     page.get_by_label(AGENCY).check()
     page.get_by_label("同意日").fill(today)
@@ -158,7 +158,7 @@ def test_a_case_walked_on_a_phone_from_intake_to_termination(page: Page, live_se
     page.get_by_role("link", name="重層的支援会議を記録する").click()
     me.check("conference-creation-form", "重層的支援会議（")
     page.get_by_label("開催時期").select_option(label="プラン策定時")
-    page.get_by_label("開催日").fill(today)
+    page.get_by_label("開催日", exact=True).fill(today)
     page.get_by_role("button", name="記録してプランに反映する").click()
     me.message("重層的支援会議を記録しました。")
     me.timeline("重層的支援会議（プラン策定時）")
@@ -238,7 +238,7 @@ def test_a_case_walked_on_a_phone_from_intake_to_termination(page: Page, live_se
     expect(page.get_by_label("目標達成状況・支援者の状況（終結時）")).to_have_value(
         f"{evaluated_on}の評価（今後の方針の案：終結）\nサービスにつながり、家計も落ち着いた")
     me.check("conference-termination-form", "重層的支援会議（")
-    page.get_by_label("開催日").fill(today)
+    page.get_by_label("開催日", exact=True).fill(today)
     page.get_by_label("支援終結の評価（終結時）").fill("目標を達成した")
     page.get_by_label("フォローアップの必要（終結時）").select_option(label="あり")
     page.get_by_label("フォローアップの方法（終結時）").fill("包括が3か月後に訪問")

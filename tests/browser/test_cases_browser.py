@@ -36,7 +36,7 @@ def test_a_case_from_intake_to_termination(page: Page, live_server):
     case = Case.objects.get()
 
     def record(link, fields, button):
-        page.get_by_role("link", name=link).click()
+        page.get_by_role("link", name=link, exact=True).click()
         for label, value in fields:
             field = page.get_by_label(label, exact=True)
             if value is True:
