@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,7 +23,7 @@ from municipality.wareki import format_wareki
 
 from . import selectors
 from .masking import MASK_ALL, Masker, masked
-from .models import Case, Evaluation, OutputApproval, OutputKind, Referral
+from .models import Case, Evaluation, OutputApproval, OutputKind, Referral, SupportMeeting
 
 FOOTER_MARK = 'class="print-footer"'
 
@@ -131,7 +132,11 @@ def _whole_record(case: Case) -> dict[str, Any]:
         "evaluations": Evaluation.objects.filter(plan__case=case).select_related("plan")
                                          .prefetch_related("goals__goal").order_by("evaluated_on", "pk"),
         "conferences": case.conferences.select_related("plan").order_by("held_on", "pk"),
-        "support_meetings": case.support_meetings.order_by("held_on", "pk"),  # type: ignore[attr-defined]
+        # A 支援会議 on several people: its shared information and policy concern the others too (不開示情報,
+        # 個人情報保護法第78条第1項第2号), so the PDF names the meeting and leaves its texts to the city's decision.
+        "support_meetings": SupportMeeting.objects.filter(cases=case).annotate(shares_others=Exists(
+            SupportMeeting.cases.through.objects.filter(supportmeeting=OuterRef("pk")).exclude(case=case)))
+        .order_by("held_on", "pk"),
         "timeline": case.timeline_entries.select_related("recorded_by", "agency__organisation", "corrects")
                                          .order_by("contact_at", "pk"),
         "referrals": case.referrals.select_related("agency__organisation", "sent_by").order_by("sent_at", "pk"),

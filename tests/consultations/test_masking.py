@@ -408,3 +408,23 @@ def test_the_meeting_record_masks_what_a_change_meeting_decided(full):
     services.approval_use(approval=approval, by=worker)
     text = _text(render_case_output(case=full["case"], what=what, user=worker, approval=approval).content)
     assert _markers(text) == {"MKcs1", "MKce1"}  # the plan's goals and policy stay masked
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_self_disclosure_pdf_leaves_out_what_a_meeting_on_several_people_shared(client, full):
+    case, worker = full["case"], full["worker"]
+    other = services.case_open(received_on=dt.date(2026, 5, 1), route="phone", domains=["elderly"],
+                               person_name="第三者 太郎", presenting_problems="x", by=worker)
+    attendee = {"name": "民生委員 山川", "organisation": "民生委員児童委員協議会", "confidentiality_acknowledged": True}
+    services.support_meeting_record(held_on=dt.date(2026, 6, 10), cases=[case], shared="本人だけMKsa1",
+                                    policy="方針MKsb1", attendees=[attendee], by=worker)
+    services.support_meeting_record(held_on=dt.date(2026, 6, 11), cases=[case, other], shared="二人のことMKsc1",
+                                    policy="方針MKsd1", attendees=[attendee], by=worker)
+    approval = services.approval_request(case=case, output=OutputKind.SELF_DISCLOSURE, items=[], recipient="本人",
+                                         purpose="開示請求", basis="disclosure_request", by=worker)
+    services.approval_decide(approval=approval, grant=True, note="", by=full["lead"])
+    client.force_login(worker)
+    text = _text(client.post(reverse("cases:approval_use", args=[approval.pk])).content)
+    assert {"MKsa1", "MKsb1"} <= _markers(text)
+    assert not {"MKsc1", "MKsd1"} & _markers(text)
+    assert "ほかの方についても検討した会議" in text.replace("\n", "")
