@@ -1228,5 +1228,17 @@ class OutputApproval(models.Model):
         return legal_bases.label(self.basis)
 
     @property
+    def expires_at(self) -> dt.datetime | None:
+        """The end of the day (Asia/Tokyo) CASE_APPROVAL_VALID_DAYS after the decision."""
+        if self.decided_at is None:
+            return None
+        last_day = timezone.localdate(self.decided_at) + dt.timedelta(days=settings.CASE_APPROVAL_VALID_DAYS)
+        return timezone.make_aware(dt.datetime.combine(last_day, dt.time.max))
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() > self.expires_at
+
+    @property
     def usable(self) -> bool:
-        return self.status == ApprovalStatus.GRANTED and self.used_at is None
+        return self.status == ApprovalStatus.GRANTED and self.used_at is None and not self.expired

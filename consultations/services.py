@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from auditlog.context import set_actor
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -487,6 +488,12 @@ def _anonymise_case(case: Case) -> bool:
                       "follow_up_method", "suspension_reason"):
             setattr(conference, field, "")
         conference.save()
+    # Approvals of unmasked outputs: why and for whom may name the person or their situation; who asked,
+    # who decided, when and which items (by name) stay, as the register's record of a disclosure.
+    for approval in case.output_approvals.all():
+        approval.purpose, approval.recipient = ANONYMISED, ANONYMISED
+        approval.decision_note = ANONYMISED if approval.decision_note else ""
+        approval.save(update_fields=["purpose", "recipient", "decision_note"])
     return True
 
 
@@ -1339,6 +1346,9 @@ def approval_use(*, approval: OutputApproval, by: User) -> OutputApproval:
             raise DomainError("この承認を使えるのは、申請した担当者だけです。")
         if approval.status != ApprovalStatus.GRANTED:
             raise DomainError("この申請は承認されていません。")
+        if approval.expired:
+            raise DomainError(f"承認から{settings.CASE_APPROVAL_VALID_DAYS}日を過ぎたため、この承認は使えません。"
+                              "必要なら改めて申請してください。")
         if approval.basis == legal_bases.CONSENT and (
                 approval.consent is None or not approval.consent.is_current(timezone.localdate())):
             raise DomainError("根拠とした本人同意が撤回されたか期限が切れたため、この承認は使えません。"

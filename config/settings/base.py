@@ -373,6 +373,11 @@ CASE_FILE_REGISTER: dict[str, str] = {
 # Legal bases for sharing case information that the municipality adds to the built-in ones
 # (consultations/legal_bases.py): [{"code": ..., "label": ..., "article": ..., "duty": ...}].
 CASE_EXTRA_LEGAL_BASES: list[dict[str, str]] = []
+# An approval of an unmasked output is used within this many days of the team lead's decision, so
+# that what is printed is what the lead saw (a later need is a new request).
+CASE_APPROVAL_VALID_DAYS = env.int("CASE_APPROVAL_VALID_DAYS", default=14)
+if not 1 <= CASE_APPROVAL_VALID_DAYS <= 90:
+    raise ValueError("CASE_APPROVAL_VALID_DAYS は 1〜90 の日数で指定してください。")
 
 # --- Demo data -----------------------------------------------------------------------
 # load_demo_data refuses to run where this is off (production turns it off).

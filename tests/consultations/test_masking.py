@@ -238,6 +238,20 @@ def test_an_approval_on_consent_is_not_used_after_the_consent_is_withdrawn(full)
     assert approval.used_at is None
 
 
+def test_an_approval_not_used_within_the_valid_days_is_refused(full):
+    with time_machine.travel(NOW, tick=False):
+        approval = _granted(full, "intake", ["Case.presenting_problems"])
+    # Decided on 16 November (Tokyo): usable to the end of 30 November, not on 1 December.
+    with time_machine.travel(dt.datetime(2026, 11, 30, 14, 59, tzinfo=dt.UTC), tick=False):
+        assert approval.usable
+    with time_machine.travel(dt.datetime(2026, 11, 30, 15, 0, 1, tzinfo=dt.UTC), tick=False):
+        assert not approval.usable
+        with pytest.raises(DomainError, match="14日を過ぎた"):
+            services.approval_use(approval=approval, by=full["worker"])
+    approval.refresh_from_db()
+    assert approval.used_at is None
+
+
 def test_the_requester_cannot_decide_their_own_request(full):
     # A worker who is also the team's lead asks: the service refuses their own decision ...
     services.staff_assign(case=full["case"], worker=full["lead"], by=full["worker"])

@@ -60,7 +60,7 @@ def world(db):
     export = services.evacuation_export(recipient="fire", by=lead)
     Case.objects.filter(pk=closing.pk).update(status=CaseStatus.CLOSED, closed_on=CLOSED_ON)
     return {"closing": closing, "staying": staying, "meeting": meeting, "referral": referral, "entries": entries,
-            "export": export, "worker": worker}
+            "export": export, "worker": worker, "lead": lead}
 
 
 def _two_years_on() -> dt.date:
@@ -115,10 +115,17 @@ def test_a_support_meetings_attendee_names_go_only_when_every_case_is_past_reten
 
 @override_settings(CASE_RETENTION=SHORT)
 def test_the_case_kind_waits_for_its_own_period(world):
+    approval = services.approval_request(
+        case=world["closing"], output="intake", items=["Case.presenting_problems"], recipient="保存 終子さんの長男",
+        purpose="保存 終子さんの入院先へ", basis="swl_106_6", by=world["worker"])
+    services.approval_decide(approval=approval, grant=False, note="長男には不要", by=world["lead"])
     services.cases_anonymise(today=CLOSED_ON.replace(year=2036) + dt.timedelta(days=1))
     closing = Case.objects.get(pk=world["closing"].pk)
     assert (closing.person_name, closing.presenting_problems) == (ANONYMISED, ANONYMISED)
     assert closing.anonymised_at is not None
+    approval.refresh_from_db()  # why and for whom go; who, when, which items and the decision stay
+    assert (approval.recipient, approval.purpose, approval.decision_note) == (ANONYMISED, ANONYMISED, ANONYMISED)
+    assert approval.items == ["Case.presenting_problems"] and approval.decided_by == world["lead"]
     assert Case.objects.get(pk=world["staying"].pk).person_name == "継続 続子"
 
 
