@@ -24,7 +24,7 @@ COLUMNS = ["日時", "種類", "提供先", "提供した項目", "根拠", "根
 
 
 def _when(d: Disclosure) -> str:
-    return format_wareki(d.at if not hasattr(d.at, "date") else d.at.date())
+    return format_wareki(d.local_date)
 
 
 def _rows(rows: list[Disclosure]) -> list[tuple[str, ...]]:

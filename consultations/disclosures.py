@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from . import legal_bases
 
 
@@ -31,9 +33,15 @@ class Disclosure:
         return legal_bases.label(self.basis)
 
     @property
+    def local_date(self) -> dt.date:
+        """The day in Asia/Tokyo (a datetime is stored in UTC: 8:00 in Tokyo is the day before there)."""
+        return timezone.localdate(self.at) if isinstance(self.at, dt.datetime) else self.at
+
+    @property
     def sort_key(self) -> dt.datetime:
+        """Local wall time, so that a meeting's day and a sheet's moment sort on one calendar."""
         if isinstance(self.at, dt.datetime):
-            return self.at.replace(tzinfo=None)
+            return timezone.localtime(self.at).replace(tzinfo=None)
         return dt.datetime.combine(self.at, dt.time.min)
 
 

@@ -37,20 +37,29 @@ def record_bases(apps, schema_editor):
     def agencies_of(consent):
         return set(ConsentAgency.objects.filter(consent=consent).values_list("agency_id", flat=True))
 
+    unnamed = []
     for referral in Referral.objects.filter(basis="consent", consent__isnull=True):
         consents = list(Consent.objects.filter(case_id=referral.case_id).order_by("-given_on", "-pk"))
         day = timezone.localdate(referral.sent_at)
+        # Only a consent that names the receiving agency: any other would record a basis that never was.
         naming = [c for c in consents if referral.agency_id in agencies_of(c)]
-        chosen = (_current(naming, day) or naming or consents or [None])[0]
-        if chosen is not None:
-            referral.consent = chosen
-            referral.save(update_fields=["consent"])
+        chosen = (_current(naming, day) or naming or [None])[0]
+        if chosen is None:
+            unnamed.append(referral.pk)
+            continue
+        referral.consent = chosen
+        referral.save(update_fields=["consent"])
+    if unnamed:
+        # The services never sent a sheet on consent without one naming the agency; a database where
+        # that happened needs a person to decide, not a guess.
+        raise RuntimeError(f"本人同意にもとづく連携シートのうち、送付先を含む同意がないもの（id: {unnamed}）があります。"
+                           "同意の記録を確かめてから、もう一度 migrate してください。")
     for conference in CaseConference.objects.filter(consent__isnull=True):
         consents = _current(list(Consent.objects.filter(case_id=conference.case_id).order_by("-given_on", "-pk")),
                             conference.held_on)
         attended = set(ConferenceAgency.objects.filter(conference=conference).values_list("agency_id", flat=True))
         covering = [c for c in consents if attended <= agencies_of(c)]
-        chosen = (covering or consents or [None])[0]
+        chosen = (covering or [None])[0]  # none covered them all: left empty (recorded before the rule)
         if chosen is not None:
             conference.consent = chosen
             conference.save(update_fields=["consent"])

@@ -159,3 +159,13 @@ def test_the_auditor_finds_the_lookup_in_the_menu_and_a_case_worker_does_not(w, 
     assert f'href="{url}"' in client.get(reverse("portal:home")).content.decode()
     client.force_login(w["worker"])
     assert f'href="{url}"' not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_a_disclosure_is_dated_and_sorted_on_the_tokyo_calendar():
+    from consultations.disclosures import Disclosure
+
+    early = Disclosure(at=dt.datetime(2026, 6, 1, 23, 30, tzinfo=dt.UTC), kind="連携シート", to="a", what="b",
+                       basis="consent")  # 8:30 on 2 June in Tokyo
+    meeting = Disclosure(at=dt.date(2026, 6, 2), kind="支援会議", to="a", what="b", basis="swl_106_6")
+    assert early.local_date == dt.date(2026, 6, 2)
+    assert sorted([meeting, early], key=lambda d: d.sort_key) == [meeting, early]
