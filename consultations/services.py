@@ -325,6 +325,18 @@ def _conference_consent(case: Case, held_on: dt.date, agencies: list[Agency], ch
                       f"{_w(candidates[0].given_on)}の同意に含まれていません。")
 
 
+def _attendees_within_consent(case: Case, consent: Consent, attendees: list[User]) -> None:
+    """Staff who attend a 重層的支援会議 see its record: each is of the case's own team (an assigned
+    worker or the CSW, or of their organisation) or of an agency the consent names."""
+    team = set(case.assigned_staff.values_list("pk", flat=True)) | ({case.csw_id} if case.csw_id else set())
+    organisations = (set(User.objects.filter(pk__in=team).values_list("organisation_id", flat=True))
+                     | {a.organisation_id for a in consent.agencies.all()}) - {None}
+    outside = [u.name or u.username for u in attendees if u.pk not in team and u.organisation_id not in organisations]
+    if outside:
+        raise DomainError(f"本人の同意の範囲にない機関の方は出席者にできません（{'、'.join(outside)}）。"
+                          f"{_w(consent.given_on)}の同意に含まれる関係機関か、担当のチームの方を選んでください。")
+
+
 @transaction.atomic
 def conference_hold(
     *, case: Case, timing: str, held_on: dt.date, plan: SupportPlan, attendees: Iterable[User],
@@ -344,6 +356,8 @@ def conference_hold(
             raise DomainError(f"前回の会議（{_w(latest)}）より前の日付です。")
         agencies = list(agencies)
         consent = _conference_consent(case, held_on, agencies, consent)
+        attendees = list(attendees)
+        _attendees_within_consent(case, consent, attendees)
         for field, label in REQUIRED.get(Timing(timing), []):
             if not str(record.get(field, "")).strip():
                 raise DomainError(f"{Timing(timing).label}の会議では「{label}」を記録してください。")

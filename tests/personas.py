@@ -334,10 +334,13 @@ def build_world() -> World:
                                         based_on=assessment, by=worker)
         w.add(f"plan_{n}", plan, *team_names, need_to_know=True)
         w.markers[plan.goals] = plan
-        # Team 2's conference has the outsider among its attendees: they see that record only.
-        attendees = [worker] + ([w.user("outsider_2")] if n == 2 else [])
         conference = case_services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 9, 20),
-                                                   plan=plan, attendees=attendees, agencies=[t["agency"]], by=worker)
+                                                   plan=plan, attendees=[worker], agencies=[t["agency"]], by=worker)
+        if n == 2:
+            # Team 2's conference has the outsider among its attendees: they see that record only. The service
+            # now refuses an attendee outside the consent (issue 14); records made before that rule keep such
+            # attendees, and the access rule for them must still hold, so the world writes one directly.
+            conference.attendees.add(w.user("outsider_2"))
         w.add(f"conference_{n}", conference, *team_names, *(["outsider_2"] if n == 2 else []), need_to_know=True)
         if n == 2:
             w.mark(plan, "outsider_2")  # the plan the meeting decided is part of its record

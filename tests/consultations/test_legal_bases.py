@@ -75,6 +75,25 @@ def test_a_conference_with_an_agency_outside_the_consent_is_refused_naming_it(w)
     assert not CaseConference.objects.exists()
 
 
+def test_a_conference_attendee_of_an_organisation_outside_the_consent_is_refused(w):
+    services.consent_record(case=w["case"], agencies=[w["center"]], given_on=dt.date(2026, 5, 11), method="written",
+                            by=w["worker"])
+    plan = _plan(w)
+    from_center = UserFactory(username="center", name="包括 相談員", roles=["相談支援員"],
+                              organisation=w["center"].organisation)
+    from_school = UserFactory(username="school", name="学校 先生", roles=["相談支援員"],
+                              organisation=w["school"].organisation)
+    with pytest.raises(DomainError, match="本人の同意の範囲にない機関の方は出席者にできません（学校 先生）"):
+        services.conference_hold(case=w["case"], timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=plan,
+                                 attendees=[w["worker"], from_center, from_school], agencies=[w["center"]],
+                                 by=w["worker"])
+    assert not CaseConference.objects.exists()
+    conference = services.conference_hold(case=w["case"], timing=Timing.CREATION, held_on=dt.date(2026, 6, 1),
+                                          plan=plan, attendees=[w["worker"], from_center], agencies=[w["center"]],
+                                          by=w["worker"])
+    assert set(conference.attendees.all()) == {w["worker"], from_center}
+
+
 def test_a_conference_on_a_withdrawn_consent_is_refused(w):
     consent = services.consent_record(case=w["case"], agencies=[w["center"]], given_on=dt.date(2026, 5, 11),
                                       method="written", by=w["worker"])

@@ -7,6 +7,7 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 
 from consultations import services
+from municipality.errors import DomainError
 from tests.factories import AgencyFactory, UserFactory
 from tests.once import once
 
@@ -151,8 +152,14 @@ def test_an_attendee_sees_that_meeting_only(client, world):
     attendee = UserFactory(username="attendee", roles=["相談支援員"])
     draft = services.plan_draft(case=case, goals="目標", policy="方針", contents="内容",
                                 monitoring_on=dt.date(2026, 9, 1), by=worker)
+    # An attendee outside the consent is refused now (issue 14) ...
+    with pytest.raises(DomainError, match="本人の同意の範囲にない機関の方"):
+        services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=draft,
+                                 attendees=[worker, attendee], by=worker)
     conference = services.conference_hold(case=case, timing=Timing.CREATION, held_on=dt.date(2026, 6, 1), plan=draft,
-                                          attendees=[worker, attendee], by=worker)
+                                          attendees=[worker], by=worker)
+    # ... but a record made before the rule keeps such an attendee, who sees that record and nothing else.
+    conference.attendees.add(attendee)
     client.force_login(attendee)
     response = client.get(reverse("cases:conference_detail", args=[conference.pk]))
     assert response.status_code == 200 and "目標" in response.content.decode()

@@ -156,6 +156,7 @@ def test_a_referral_on_a_body_meeting_goes_only_to_a_member_of_the_body(world):
     assert Referral.objects.count() == 1
 
 
+@pytest.mark.postgres  # the as-sent trigger (migrations 0009, 0014, 0016) is PostgreSQL's
 def test_the_database_keeps_the_basis_of_a_sent_sheet(world):
     from django.db import DatabaseError, IntegrityError, transaction
 
