@@ -80,11 +80,15 @@ def constructor_kwargs(form_class, superuser) -> dict:
     """Keyword-only arguments a form asks for, by name. A new name fails the test until it is added here."""
     from activities.models import SocialResource
     from municipality.models import Area
+    from tests.factories import CaseFactory
 
     known = {
         "user": lambda: superuser,
         "areas": lambda: Area.objects.all(),
         "resources": lambda: SocialResource.objects.all(),
+        # マスクなし出力の申請: of a case, for one output (the timeline's has the period's two dates)
+        "case": lambda: CaseFactory(),
+        "output": lambda: "timeline",
     }
     kwargs = {}
     for cls in form_class.__mro__:
