@@ -384,14 +384,18 @@ def _unmasked_outputs(case: Case, worker: User, lead: User | None) -> None:
     assessment = case.assessments.first()
     if consent is None or assessment is None:
         return
+    named = {a.organisation.name: a for a in consent.agencies.select_related("organisation")}
+    center, shakyo = named.get("汐見市生活支援相談センター"), named.get("汐見市社会福祉協議会")
+    if center is None or shakyo is None:
+        return
     used = services.approval_request(
         case=case, output="assessment", object_id=assessment.pk, by=worker,
-        items=["Assessment.situation", "Assessment.issues"], basis="consent", consent=consent,
+        items=["Assessment.situation", "Assessment.issues"], basis="consent", consent=consent, agency=center,
         recipient="汐見市生活支援相談センター（就労準備支援事業の担当者）",
         purpose="就労準備支援事業の受入れの検討に、アセスメントの状況と課題の整理が必要なため。")
     services.approval_decide(approval=used, grant=True, note="状況と課題の整理に限って承認。", by=lead)
     services.approval_use(approval=used, by=worker)
     services.approval_request(
         case=case, output="plan", by=worker, items=["SupportPlan.goals", "PlanGoal.text", "SupportItem.content"],
-        basis="consent", consent=consent, recipient="汐見市社会福祉協議会（おたすけ隊しおみ）",
+        basis="consent", consent=consent, agency=shakyo, recipient="汐見市社会福祉協議会（おたすけ隊しおみ）",
         purpose="参加支援の受入れ先と、目標と支援内容を共有するため。")

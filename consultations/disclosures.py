@@ -77,7 +77,7 @@ def approval_disclosures(case: Any) -> Iterable[Disclosure]:
     from .models import OutputApproval
 
     used = (OutputApproval.objects.filter(case=case, used_at__isnull=False)
-            .select_related("consent", "used_by").order_by("used_at", "pk"))
+            .select_related("consent", "used_by", "agency__organisation").order_by("used_at", "pk"))
     for approval in used:
         assert approval.used_at is not None
         detail = f"承認番号 {approval.pk}"
@@ -85,5 +85,6 @@ def approval_disclosures(case: Any) -> Iterable[Disclosure]:
             detail += f"・{approval.consent.given_on:%Y-%m-%d}の本人同意"
         yield Disclosure(
             at=approval.used_at, kind=f"マスクなしの出力（{approval.get_output_display()}）",
-            to=approval.recipient, what="、".join(approval.item_labels), basis=approval.basis,
+            to=(approval.recipient if approval.agency is None or approval.recipient.startswith(str(approval.agency))
+                else f"{approval.agency}：{approval.recipient}"), what="、".join(approval.item_labels), basis=approval.basis,
             basis_detail=detail, url=f"{reverse('cases:detail', args=[case.pk])}#approvals")

@@ -652,6 +652,9 @@ class OutputApprovalForm(OnceFormMixin, JapaneseForm):
                               widget=forms.Textarea(attrs={"rows": 3}))
     basis = forms.ChoiceField(label="根拠")
     consent = forms.ModelChoiceField(label="根拠とする本人同意（根拠が本人の同意のとき）", queryset=None, required=False)
+    agency = forms.ModelChoiceField(
+        label="提供先の関係機関", queryset=Agency.objects.select_related("organisation"), required=False,
+        help_text="本人の同意が根拠のときは同意の範囲の関係機関、法定の会議体が根拠のときはその構成機関を選びます。")
 
     def __init__(self, *args, case: Case, output: str, **kwargs) -> None:
         import datetime as dt
@@ -674,7 +677,7 @@ class OutputApprovalForm(OnceFormMixin, JapaneseForm):
         else:
             self.fields["period_start"].required = self.fields["period_end"].required = True
         if output == SELF_DISCLOSURE:
-            del self.fields["items"]
+            del self.fields["items"], self.fields["agency"]
             self.fields["basis"].choices = [(legal_bases.DISCLOSURE_REQUEST, legal_bases.label(legal_bases.DISCLOSURE_REQUEST))]
             self.fields["recipient"].initial = "本人（開示請求）"
         else:

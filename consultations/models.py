@@ -1165,6 +1165,9 @@ class OutputApproval(models.Model):
     basis = record(models.CharField("根拠", max_length=30))
     consent = record(models.ForeignKey(Consent, verbose_name="根拠とする本人同意", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="+"))
+    # The agency it goes to: named by the consent, or a member of the statutory body (services.approval_request).
+    agency = record(models.ForeignKey(Agency, verbose_name="提供先の関係機関", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+"))
     requested_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申請した人", on_delete=models.PROTECT,
                                             related_name="+"))
     requested_at = record(models.DateTimeField("申請日時", default=timezone.now, validators=[validate_event_date]))

@@ -1265,10 +1265,11 @@ def _approval_target_exists(case: Case, output: str, object_id: int | None) -> b
 def approval_request(
     *, case: Case, output: str, items: Iterable[str], recipient: str, purpose: str, basis: str, by: User,
     object_id: int | None = None, period_start: dt.date | None = None, period_end: dt.date | None = None,
-    consent: Consent | None = None,
+    consent: Consent | None = None, agency: Agency | None = None,
 ) -> OutputApproval:
     """マスクなし出力の申請: an assigned worker names the output, the 要配慮 items, for whom, why and on
-    which legal basis; the team lead decides (approval_decide)."""
+    which legal basis; the team lead decides (approval_decide). On consent the output goes only to an
+    agency the consent names; on a statutory body's basis only to a member of that body."""
     from . import legal_bases
     from .access import is_assigned
     from .masking import SELF_DISCLOSURE, items_of_output
@@ -1311,8 +1312,17 @@ def approval_request(
             today = timezone.localdate()
             if consent is None or consent.case_id != case.pk or not consent.is_current(today):
                 raise DomainError("根拠とする本人同意（このケースの、今日有効な同意）を選んでください。")
+            if agency is None or not consent.agencies.filter(pk=agency.pk).exists():
+                raise DomainError("本人の同意にもとづく出力は、その同意の範囲にある関係機関にだけ提供できます。"
+                                  "提供先の関係機関を同意の範囲から選んでください。")
         else:
             consent = None
+        if output != SELF_DISCLOSURE and legal_bases.get(basis).is_body and (
+                agency is None or not _member_for_basis(case, basis, agency)):
+            raise DomainError(f"「{legal_bases.label(basis)}」による出力は、その会議体の構成機関（会議に出席した"
+                              "関係機関）にだけ提供できます。提供先の関係機関を選び直してください。")
+        if output == SELF_DISCLOSURE:
+            agency = None
         recipient, purpose = recipient.strip(), purpose.strip()
         if not recipient:
             raise DomainError("提供先・利用先を入力してください。")
@@ -1322,7 +1332,17 @@ def approval_request(
             raise DomainError("提供先は200文字以内、目的は2,000文字以内で入力してください。")
         return OutputApproval.objects.create(
             case=case, output=output, object_id=object_id, period_start=period_start, period_end=period_end,
-            items=chosen, recipient=recipient, purpose=purpose, basis=basis, consent=consent, requested_by=by)
+            items=chosen, recipient=recipient, purpose=purpose, basis=basis, consent=consent, agency=agency,
+            requested_by=by)
+
+
+def _member_for_basis(case: Case, basis: str, agency: Agency) -> bool:
+    """The agency shares under a statutory body's basis: a member of an active body on that basis, or
+    an agency that attended a meeting of this case on it (a 支援会議 without a body)."""
+    from .models import SharingBody, SupportMeetingAttendee
+
+    return (SharingBody.objects.filter(basis=basis, active=True, members=agency).exists()
+            or SupportMeetingAttendee.objects.filter(meeting__cases=case, meeting__basis=basis, agency=agency).exists())
 
 
 @transaction.atomic

@@ -803,7 +803,8 @@ def approval_request(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             approval = services.approval_request(
                 case=case, output=kind, object_id=d.get("target"), period_start=d.get("period_start"),
                 period_end=d.get("period_end"), items=d.get("items") or [], recipient=d["recipient"],
-                purpose=d["purpose"], basis=d["basis"], consent=d.get("consent"), by=request.user)
+                purpose=d["purpose"], basis=d["basis"], consent=d.get("consent"), agency=d.get("agency"),
+                by=request.user)
         except DomainError as error:
             form.add_error(None, error.message)
         else:

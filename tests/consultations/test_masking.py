@@ -31,7 +31,7 @@ from consultations.privacy import MASK
 from municipality.errors import DomainError
 from municipality.models import Organisation
 from municipality.once import TOKEN_FIELD
-from tests.factories import AgencyFactory, UserFactory
+from tests.factories import AgencyFactory, SharingBodyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,11 +113,11 @@ OUTPUTS = {
 }
 
 
-def _granted(f, output, items, *, object_id=None, period=(None, None), basis="consent", recipient="家庭裁判所"):
+def _granted(f, output, items, *, object_id=None, period=(None, None), basis="consent", recipient="担当の相談員"):
     consent = f["case"].consents.first() if basis == "consent" else None
     approval = services.approval_request(
         case=f["case"], output=output, items=items, recipient=recipient, purpose="審判の資料として提出するため",
-        basis=basis, consent=consent, by=f["worker"], object_id=object_id, period_start=period[0],
+        basis=basis, consent=consent, agency=f["agency"], by=f["worker"], object_id=object_id, period_start=period[0],
         period_end=period[1])
     return services.approval_decide(approval=approval, grant=True, note="", by=f["lead"])
 
@@ -194,7 +194,7 @@ def test_the_unmasked_pdf_needs_an_approval(client, full):
     # A POST naming a request not granted yet, or nobody's, prints nothing.
     pending = services.approval_request(case=case, output="intake", items=["Case.presenting_problems"],
                                         recipient="本人", purpose="確認", basis="consent",
-                                        consent=case.consents.first(), by=full["worker"])
+                                        consent=case.consents.first(), agency=full["agency"], by=full["worker"])
     response = client.post(reverse("cases:approval_use", args=[pending.pk]), follow=True)
     assert response["Content-Type"].startswith("text/html") and "承認されていません" in response.content.decode()
     assert client.post(reverse("cases:approval_use", args=[999999])).status_code == 404
@@ -257,7 +257,7 @@ def test_the_requester_cannot_decide_their_own_request(full):
     services.staff_assign(case=full["case"], worker=full["lead"], by=full["worker"])
     approval = services.approval_request(case=full["case"], output="intake", items=["Case.presenting_problems"],
                                          recipient="本人", purpose="確認", basis="consent",
-                                         consent=full["case"].consents.first(), by=full["lead"])
+                                         consent=full["case"].consents.first(), agency=full["agency"], by=full["lead"])
     with pytest.raises(DomainError, match="自分の申請"):
         services.approval_decide(approval=approval, grant=True, note="", by=full["lead"])
     # ... and so does the database.
@@ -269,7 +269,7 @@ def test_the_requester_cannot_decide_their_own_request(full):
 def test_only_the_team_lead_decides_and_a_refusal_needs_a_reason(full):
     approval = services.approval_request(case=full["case"], output="intake", items=["Case.presenting_problems"],
                                          recipient="本人", purpose="確認", basis="consent",
-                                         consent=full["case"].consents.first(), by=full["worker"])
+                                         consent=full["case"].consents.first(), agency=full["agency"], by=full["worker"])
     colleague = UserFactory(username="colleague", roles=["相談支援員"], organisation=full["home"])
     with pytest.raises(DomainError, match="相談支援管理者"):
         services.approval_decide(approval=approval, grant=True, note="", by=colleague)
@@ -291,6 +291,19 @@ def test_a_request_names_items_of_its_output_and_a_current_consent(full):
         services.approval_request(output="intake", items=["Case.presenting_problems"], basis="consent", **common)
     with pytest.raises(DomainError, match="根拠"):
         services.approval_request(output="intake", items=["Case.presenting_problems"], basis="nope", **common)
+    # On consent, only to an agency the consent names; on a body's basis, only to a member of that body.
+    consent = case.consents.first()
+    stranger = AgencyFactory(organisation__name="同意にない事業所")
+    for agency in (None, stranger):
+        with pytest.raises(DomainError, match="同意の範囲にある関係機関にだけ"):
+            services.approval_request(output="intake", items=["Case.presenting_problems"], basis="consent",
+                                      consent=consent, agency=agency, **common)
+    with pytest.raises(DomainError, match="構成機関"):
+        services.approval_request(output="intake", items=["Case.presenting_problems"], basis="child_25_2",
+                                  agency=full["agency"], **common)
+    SharingBodyFactory(basis="child_25_2", members=[full["agency"]])
+    assert services.approval_request(output="intake", items=["Case.presenting_problems"], basis="child_25_2",
+                                     agency=full["agency"], **common).agency == full["agency"]
     # The listing's basis and the person's own 開示請求 belong to their own pages, not to an output for others.
     for own_page in ("disaster_49_11", "disclosure_request"):
         with pytest.raises(DomainError, match="この出力の根拠にはできません"):
@@ -316,7 +329,7 @@ def test_request_decide_and_use_through_the_pages(client, full):
     assert "ケース（相談受付）：相談の内容（主訴）" in form
     token = re.search(rf'name="{TOKEN_FIELD}" value="([^"]+)"', form).group(1)
     data = {"items": ["Case.presenting_problems"], "recipient": "地域包括支援センター", "purpose": "支援の引継ぎ",
-            "basis": "consent", "consent": case.consents.first().pk, TOKEN_FIELD: token}
+            "basis": "consent", "consent": case.consents.first().pk, "agency": full["agency"].pk, TOKEN_FIELD: token}
     assert client.post(url, data).status_code == 302
     approval = OutputApproval.objects.get()
     client.force_login(full["lead"])
@@ -360,13 +373,13 @@ def test_self_disclosure_only_on_a_disclosure_request(full):
 
 @time_machine.travel(NOW, tick=False)
 def test_a_used_approval_is_in_the_disclosure_register_and_an_unused_one_is_not(full):
-    used = _granted(full, "intake", ["Case.presenting_problems"], recipient="家庭裁判所")
+    used = _granted(full, "intake", ["Case.presenting_problems"], recipient="担当の相談員")
     _granted(full, "plan", ["SupportPlan.goals"], recipient="使われない提出先")
     services.approval_use(approval=used, by=full["worker"])
     rows = [d for d in disclosures.disclosures_of(full["case"]) if d.kind.startswith("マスクなし")]
     assert len(rows) == 1
     [row] = rows
-    assert row.to == "家庭裁判所" and row.what == "ケース（相談受付）：相談の内容（主訴）"
+    assert row.to == "汐見中央地域包括支援センター：担当の相談員" and row.what == "ケース（相談受付）：相談の内容（主訴）"
     assert row.basis == "consent" and row.basis_label == "本人の同意" and f"承認番号 {used.pk}" in row.basis_detail
     assert "MKpp1" not in row.what
 

@@ -60,7 +60,7 @@ def world(db):
     export = services.evacuation_export(recipient="fire", by=lead)
     Case.objects.filter(pk=closing.pk).update(status=CaseStatus.CLOSED, closed_on=CLOSED_ON)
     return {"closing": closing, "staying": staying, "meeting": meeting, "referral": referral, "entries": entries,
-            "export": export, "worker": worker, "lead": lead}
+            "export": export, "worker": worker, "lead": lead, "agency": agency}
 
 
 def _two_years_on() -> dt.date:
@@ -117,7 +117,7 @@ def test_a_support_meetings_attendee_names_go_only_when_every_case_is_past_reten
 def test_the_case_kind_waits_for_its_own_period(world):
     approval = services.approval_request(
         case=world["closing"], output="intake", items=["Case.presenting_problems"], recipient="保存 終子さんの長男",
-        purpose="保存 終子さんの入院先へ", basis="swl_106_6", by=world["worker"])
+        purpose="保存 終子さんの入院先へ", basis="swl_106_6", agency=world["agency"], by=world["worker"])
     services.approval_decide(approval=approval, grant=False, note="長男には不要", by=world["lead"])
     services.cases_anonymise(today=CLOSED_ON.replace(year=2036) + dt.timedelta(days=1))
     closing = Case.objects.get(pk=world["closing"].pk)

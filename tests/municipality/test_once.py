@@ -152,9 +152,10 @@ CREATE_FORMS = [
     CreateForm("cases:referral", lambda w: w["worker"], lambda w: [w["planned"].pk], lambda w: {
         "agency": w["agency"].pk, "purpose": "家計相談をお願いします", "items": ["name_age", "problems"],
         "basis": "consent"}, lambda: Referral.objects.count()),
-    CreateForm("cases:approval_request", lambda w: w["worker"], lambda w: [w["case"].pk, "intake"], lambda w: {
-        "items": ["Case.presenting_problems"], "recipient": "家庭裁判所", "purpose": "審判の資料",
-        "basis": "swl_106_6"}, lambda: OutputApproval.objects.count()),
+    CreateForm("cases:approval_request", lambda w: w["worker"], lambda w: [w["planned"].pk, "intake"], lambda w: {
+        "items": ["Case.presenting_problems"], "recipient": "引継ぎ先の相談員", "purpose": "支援の引継ぎ",
+        "basis": "consent", "consent": w["planned"].consents.get().pk, "agency": w["agency"].pk},
+        lambda: OutputApproval.objects.count()),
     CreateForm("activities:create", lambda w: w["coordinator"].user, lambda w: [], lambda w: {
         "date": _today(), "minutes": 60, "area": w["areas"][0].pk,
         "category": ActivityCategory.objects.get(function=Function.C).pk, "narrative": "サロンの立上げ相談"},
