@@ -1159,6 +1159,18 @@ def area_conference_record(
 # --- 避難行動要支援者 (災害対策基本法 第49条の10〜第49条の11) ---
 
 
+def evacuation_export_still_agreed(export: Any) -> bool:
+    """Every person in an export still has a current agreement naming its recipient (and is not
+    anonymised): otherwise the stored listing may not be handed out again."""
+    from .models import EvacuationListing
+
+    cases = list(export.cases.values_list("pk", flat=True))
+    current = EvacuationListing.objects.filter(case_id__in=cases, withdrawn_on__isnull=True,
+                                               case__anonymised_at__isnull=True)
+    agreed = {listing.case_id for listing in current if export.recipient in listing.recipients}
+    return agreed == set(cases)
+
+
 @transaction.atomic
 def evacuation_listing_record(*, case: Case, agreed_on: dt.date, method: str, reason: str,
                               recipients: Iterable[str], by: User) -> EvacuationListing:

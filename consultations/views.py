@@ -964,6 +964,11 @@ def evacuation_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     export = exports_of_team(request.user).filter(pk=pk).first()
     if export is None:
         raise Http404("ページが見つかりません。")
+    if not services.evacuation_export_still_agreed(export):
+        # A download is a new provision: not of a person who has withdrawn since (or whose record is past retention).
+        messages.error(request, "この名簿を出力した後に、名簿に載った方の同意の撤回などがありました。"
+                                "この名簿はダウンロードできません。新しく出力してください。")
+        return redirect("cases:evacuation_exports")
     log_reads(request.user, list(export.cases.all()), fields=["person_name", "person_birth_date", "person_address",
                                                              "person_phone", "evacuation_reason"],
               purpose=f"避難行動要支援者名簿のダウンロード（提供の記録 {export.pk}）")

@@ -146,3 +146,14 @@ def test_bad_input_is_refused_in_japanese_and_nothing_saved(client, team):
     # Someone who only reads the case (not assigned) cannot record it.
     client.force_login(team["other_worker"])
     assert client.get(url).status_code == 404
+
+
+def test_an_export_is_not_downloaded_again_after_a_listed_person_withdrew(client, team):
+    listing = EvacuationListingFactory(case=team["listed"])
+    export = services.evacuation_export(recipient="fire", by=team["lead"])
+    client.force_login(team["lead"])
+    url = reverse("cases:evacuation_export_xlsx", args=[export.pk])
+    assert client.get(url)["Content-Type"].startswith("application/vnd.openxmlformats")
+    services.evacuation_listing_withdraw(listing=listing, on=dt.date(2026, 6, 1), by=team["worker"])
+    response = client.get(url, follow=True)
+    assert response["Content-Type"].startswith("text/html") and "新しく出力してください" in response.content.decode()
