@@ -455,3 +455,15 @@ def test_the_self_disclosure_pdf_leaves_out_what_a_meeting_on_several_people_sha
     assert {"MKsa1", "MKsb1"} <= _markers(text)
     assert not {"MKsc1", "MKsd1"} & _markers(text)
     assert "ほかの方についても検討した会議" in text.replace("\n", "")
+
+
+def test_only_outputs_without_personal_data_bypass_the_masking():
+    """Every PDF of case data is rendered by outputs.render_case_output (masked, with the footer); a plain
+    render_pdf is left only for the outputs that hold no personal data."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "consultations"
+    plain = sorted(re.findall(r'render_pdf\(\s*"([^"]+)"', "".join(
+        p.read_text(encoding="utf-8") for p in root.glob("*.py") if p.name != "outputs.py")))
+    assert plain == ["consultations/area_conference_pdf.html", "consultations/figures_pdf.html",
+                     "consultations/file_register_pdf.html"]
