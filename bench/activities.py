@@ -125,11 +125,13 @@ def run(report) -> None:
     report("activities.build", timed(lambda: built.update(build())), "s")
     coordinator = built["coordinator"]
     today = timezone.localdate()
+    last = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     city = User.objects.create_user("bench-activities-city", password="x", name="市職員", is_staff=True)
     city.groups.set([Group.objects.get(name=Role.CITY_STAFF.value)])
     pages = [
         ("activity_list", coordinator.user, "/portal/activities/"),
-        ("monthly_report", coordinator.user, f"/portal/activities/reports/{coordinator.pk}/{today.year}/{today.month}/"),
+        # Last month: a whole month of activities (this month may have only begun).
+        ("monthly_report", coordinator.user, f"/portal/activities/reports/{coordinator.pk}/{last.year}/{last.month}/"),
         ("activity_list_city", city, "/portal/activities/"),
         ("report_list", coordinator.user, "/portal/activities/reports/"),
         ("needs", coordinator.user, "/portal/activities/needs/"),

@@ -19,6 +19,9 @@ from municipality.roles import Role
 
 CASES = scaled(20_000)
 WORKERS = 100
+# A city ten times the size has ten times the agencies, each with about as many consents: every
+# fourth case consents to one agency, in turn (the one measured is the first).
+AGENCIES = scaled(1)
 
 
 def insert_cases(*, prefix: str, count: int, first_day: dt.date, workers: list[User]) -> list[int]:
@@ -48,24 +51,29 @@ def insert_cases(*, prefix: str, count: int, first_day: dt.date, workers: list[U
 
 def build() -> dict:
     group = Group.objects.get(name=Role.CASE_WORKER.value)
-    agency = Agency.objects.create(organisation=Organisation.objects.create(name="ベンチ地域包括支援センター"),
-                                   kind=AgencyKind.SUPPORT_CENTER)
+    agencies = [Agency.objects.create(organisation=Organisation.objects.create(name=f"ベンチ地域包括支援センター{i}"),
+                                      kind=AgencyKind.SUPPORT_CENTER) for i in range(AGENCIES)]
+    agency = agencies[0]
     workers = User.objects.bulk_create(User(username=f"bench-w{i:03d}", name=f"相談員{i}", password="!")
                                        for i in range(WORKERS))
     User.groups.through.objects.bulk_create(User.groups.through(user_id=w.pk, group_id=group.pk) for w in workers)
     insert_cases(prefix="B", count=CASES, first_day=dt.date(2025, 4, 1), workers=workers)
     with connection.cursor() as cursor:
-        # A consent naming the agency on every fourth case.
+        # A consent on every fourth case, naming one agency in turn.
         cursor.execute(
             """INSERT INTO consultations_consent (case_id, given_on, method, recorded_by_id)
                SELECT id, '2025-04-01', 'written', %s FROM consultations_case
                WHERE number LIKE 'B-%%' AND substr(number, 3)::int %% 4 = 0""",
             [workers[0].pk])
+        cursor.execute("CREATE TEMP TABLE bench_agency (n int PRIMARY KEY, agency_id bigint)")
+        cursor.executemany("INSERT INTO bench_agency VALUES (%s, %s)", [(n, a.pk) for n, a in enumerate(agencies)])
         cursor.execute(
             """INSERT INTO consultations_consent_agencies (consent_id, agency_id)
-               SELECT c.id, %s FROM consultations_consent c JOIN consultations_case k ON k.id = c.case_id
+               SELECT c.id, a.agency_id FROM consultations_consent c
+               JOIN consultations_case k ON k.id = c.case_id
+               JOIN bench_agency a ON a.n = (substr(k.number, 3)::int / 4) %% %s
                WHERE k.number LIKE 'B-%%'""",
-            [agency.pk])
+            [AGENCIES])
     agency_worker = User.objects.create_user("bench-agency-worker", password="x", name="包括職員",
                                              organisation=agency.organisation)
     agency_worker.groups.set([group])

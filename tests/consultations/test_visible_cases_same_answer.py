@@ -64,3 +64,22 @@ def test_every_persona_sees_the_same_cases_as_before(world, days):
             seen_somewhere |= expected
         if days == 0:
             assert seen_somewhere  # the world has cases the personas see: the comparison is not empty
+
+
+@pytest.mark.django_db
+def test_one_case_is_opened_for_exactly_those_who_see_it(world):
+    from django.http import Http404
+
+    from consultations.access import get_case_or_404
+
+    with time_machine.travel(NOW, tick=False):
+        for name, persona in world.personas.items():
+            if persona.user is None:
+                continue
+            expected = set(visible_before_issue_15(persona.user).values_list("pk", flat=True))
+            for pk in Case.objects.values_list("pk", flat=True):
+                try:
+                    opened = get_case_or_404(persona.user, pk, fields=["number"], purpose="test").pk == pk
+                except Http404:
+                    opened = False
+                assert opened == (pk in expected), (name, pk)
