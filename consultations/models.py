@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 from django.db.models.lookups import In
 from django.utils import timezone
 
@@ -123,33 +123,47 @@ class InIds(Lookup):
         return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
 
 
-def visible_case_ids(user: Any, *, case_id: int | None = None) -> QuerySet:
-    """The ids of the cases a case worker may see: a UNION of small indexed reads — assigned, CSW,
-    a current consent naming the user's agency, a 連携シート it accepted on a statutory body's decision,
-    and the team's cases for its lead. (Only for users who ``may_handle_cases``.) With ``case_id``,
-    only whether that one case is among them (each read then looks at one case's rows)."""
-
-    def way(rows: QuerySet, case_field: str) -> QuerySet:
-        if case_id is not None:
-            rows = rows.filter(**{case_field: case_id})
-        return rows.values(case_field).order_by()  # no model ordering inside the UNION
-
+def _ways_in(user: Any) -> list[tuple[QuerySet, str]]:
+    """The ways a case worker sees a case, each as rows and the field naming the case: assigned, CSW,
+    a current consent naming the user's agency, a 連携シート it accepted on a statutory body's
+    decision, and the team's cases for its lead. (Only for users who ``may_handle_cases``.)"""
     assigned = Case.assigned_staff.through.objects
-    ways = [way(assigned.filter(user_id=user.pk), "case_id"), way(Case.objects.filter(csw_id=user.pk), "pk")]
+    ways: list[tuple[QuerySet, str]] = [(assigned.filter(user_id=user.pk), "case_id"),
+                                        (Case.objects.filter(csw_id=user.pk), "pk")]
     if user.organisation_id:
         today = timezone.localdate()
-        ways.append(way(Consent.objects.filter(current_consent_q(today))
-                        .filter(agencies__organisation_id=user.organisation_id), "case_id"))
+        ways.append((Consent.objects.filter(current_consent_q(today))
+                     .filter(agencies__organisation_id=user.organisation_id), "case_id"))
         # A 連携シート the agency accepted on a statutory body's decision (a 支援会議 of 社会福祉法
         # 第106条の6, a 要対協 …) counts like consent (read only). One sent under consent adds
         # nothing: it lasts as long as that consent does.
-        ways.append(way(Referral.objects.filter(status=ReferralStatus.ACCEPTED,
-                                                agency__organisation_id=user.organisation_id)
-                        .exclude(basis=ReferralBasis.CONSENT), "case_id"))
+        ways.append((Referral.objects.filter(status=ReferralStatus.ACCEPTED,
+                                             agency__organisation_id=user.organisation_id)
+                     .exclude(basis=ReferralBasis.CONSENT), "case_id"))
     if is_team_lead(user):  # team_lead_q's cases
-        ways.append(way(assigned.filter(user__organisation_id=user.organisation_id), "case_id"))
-        ways.append(way(Case.objects.filter(csw__organisation_id=user.organisation_id), "pk"))
-    return ways[0].union(*ways[1:])
+        ways.append((assigned.filter(user__organisation_id=user.organisation_id), "case_id"))
+        ways.append((Case.objects.filter(csw__organisation_id=user.organisation_id), "pk"))
+    return ways
+
+
+def visible_case_ids(user: Any, *, case_id: int | None = None) -> QuerySet:
+    """The ids of the cases a case worker may see, as one UNION of small indexed reads (for lists).
+    With ``case_id``, only whether that one case is among them (each read looks at that case only)."""
+    ids = []
+    for rows, field in _ways_in(user):
+        if case_id is not None:
+            rows = rows.filter(**{field: case_id})
+        ids.append(rows.values(field).order_by())  # no model ordering inside the UNION
+    return ids[0].union(*ids[1:])
+
+
+def visible_case_q(user: Any) -> Q:
+    """The same rule as a condition on each case (an EXISTS per way in): for a few cases already
+    chosen (the urgent ones), where building the whole set of visible ids would cost more."""
+    condition = Q(pk__in=[])
+    for rows, field in _ways_in(user):
+        condition |= Exists(rows.filter(**{field: OuterRef("pk")}))
+    return condition
 
 
 class Case(models.Model):

@@ -9,6 +9,7 @@ import time_machine
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from consultations.access import few_cases_visible_to
 from consultations.models import (
     Case,
     Consent,
@@ -61,6 +62,9 @@ def test_every_persona_sees_the_same_cases_as_before(world, days):
                 continue
             expected = set(visible_before_issue_15(persona.user).values_list("pk", flat=True))
             assert set(Case.objects.visible_to(persona.user).values_list("pk", flat=True)) == expected, name
+            # The per-case form (urgent cases) answers the same.
+            assert set(few_cases_visible_to(persona.user, Case.objects.all()).values_list("pk", flat=True)) == \
+                expected, name
             seen_somewhere |= expected
         if days == 0:
             assert seen_somewhere  # the world has cases the personas see: the comparison is not empty
