@@ -133,6 +133,7 @@ class Need(models.Model):
         constraints = text_limits("need", description=4000)
         verbose_name = verbose_name_plural = "地域ニーズ"
         ordering = ["-raised_on", "-pk"]
+        indexes = [models.Index(fields=["-raised_on", "-id"], name="need_newest_first")]
 
     def __str__(self) -> str:
         return self.title
@@ -213,6 +214,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["coordinator", "-date"]),
             models.Index(fields=["date", "area", "function"]),
+            # The list's order: a page of the newest is read from here without sorting a day's rows.
+            models.Index(fields=["-date", "-id"], name="activity_newest_first"),
         ]
         constraints = [
             *text_limits("activity", narrative=4000),
@@ -305,6 +308,7 @@ class ActivityCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["area", "function", "month"], name="activity_count_bucket_once"),
         ]
+        indexes = [models.Index(fields=["month", "area"], name="activity_count_month_area")]
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.function} {self.month:%Y-%m}: {self.count}"

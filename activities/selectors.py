@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from coordinators.models import Appointment, Coordinator
 from municipality.models import Area, Municipality
@@ -22,6 +22,16 @@ def activities_for(user) -> QuerySet[Activity]:
         .select_related("coordinator", "area", "category")
         .order_by("-date", "-pk")
     )
+
+
+def activities_count(activities: QuerySet[Activity], *, month: dt.date | None = None) -> int | None:
+    """How many activities a list of ``activities`` (optionally of one month) holds, from the count
+    table when the list is every activity (city-wide users): exact, and without counting millions
+    of rows. None when the list is scoped: the caller counts it (an organisation's rows, by index)."""
+    if activities.query.has_filters():
+        return None
+    buckets = ActivityCount.objects.all() if month is None else ActivityCount.objects.filter(month=month_start(month))
+    return buckets.aggregate(n=Sum("count"))["n"] or 0
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -73,59 +83,94 @@ def reports_for(user) -> QuerySet[MonthlyReport]:
 
 @dataclass
 class Dashboard:
+    """What the city's dashboard shows: the figures for the whole city in full (chart, totals by
+    function, counts), the lists that grow with the city (areas, coordinators) a page at a time."""
+
+    today: dt.date
     months: list[dt.date]
-    areas: list[Area]
-    counts: dict[tuple[int, str, dt.date], int]  # (area, function, month) → count
-    function_month_totals: dict[str, list[int]]
-    area_totals: list[tuple[Area, int]]
-    idle_areas: list[Area]
-    not_submitted: list[Coordinator]
+    function_month_totals: dict[str, list[int]]  # function → count per month of the 年度 (the chart)
+    function_totals: list[int]  # per function over the 年度, city-wide, in Function order
+    total: int
+    area_count: int
+    idle_count: int  # active 第2層 areas with no activity this month
     report_month: dt.date
+    not_submitted_count: int
     open_needs: int
 
 
-def dashboard(*, today: dt.date) -> Dashboard:
-    """Activities by function × area × month for the current 年度; areas with none this month;
-    coordinators who have not submitted last month. A fixed number of queries (5)."""
-    year = fiscal_year(today)
-    start, end = fiscal_year_bounds(year)
+def dashboard_months(today: dt.date) -> list[dt.date]:
+    """The months of the current 年度 up to this one."""
+    start, end = fiscal_year_bounds(fiscal_year(today))
     months = []
     cursor = start
     while cursor <= min(end, today):
         months.append(cursor)
         cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
-    areas = list(Area.objects.filter(layer=2, is_active=True).order_by("sort_order", "code"))
-    rows = ActivityCount.objects.filter(month__range=(start, end), count__gt=0).values_list(
-        "area_id", "function", "month", "count"
-    )
-    counts: dict[tuple[int, str, dt.date], int] = {}
-    function_month_totals: dict[str, list[int]] = {f.value: [0] * len(months) for f in Function}
+    return months
+
+
+def dashboard_areas() -> QuerySet[Area]:
+    return Area.objects.filter(layer=2, is_active=True).order_by("sort_order", "code")
+
+
+def idle_areas(today: dt.date) -> QuerySet[Area]:
+    """Active 第2層 areas with no activity recorded this month (from the count table)."""
+    recorded = ActivityCount.objects.filter(area=OuterRef("pk"), month=month_start(today), count__gt=0)
+    return dashboard_areas().exclude(Exists(recorded))
+
+
+def dashboard(*, today: dt.date) -> Dashboard:
+    """The city-wide figures of the dashboard, summed in the database from the count table
+    (activities per area, function and month), never from the activities. Five queries."""
+    months = dashboard_months(today)
+    start, end = fiscal_year_bounds(fiscal_year(today))
     month_index = {m: i for i, m in enumerate(months)}
-    area_total: dict[int, int] = defaultdict(int)
-    this_month: set[int] = set()
-    for area_id, function, month, n in rows:
-        counts[(area_id, function, month)] = n
+    function_month_totals: dict[str, list[int]] = {f.value: [0] * len(months) for f in Function}
+    for function, month, n in (
+        ActivityCount.objects.filter(month__range=(start, end), count__gt=0)
+        .values_list("function", "month").annotate(n=Sum("count")).order_by()
+    ):
         if month in month_index:
             function_month_totals[function][month_index[month]] += n
-        area_total[area_id] += n
-        if month == month_start(today):
-            this_month.add(area_id)
-
+    function_totals = [sum(function_month_totals[f.value]) for f in Function]
     report_month = previous_month(today)
-    not_submitted = list(coordinators_without_report(report_month))
     from .models import Need
 
     return Dashboard(
+        today=today,
         months=months,
-        areas=areas,
-        counts=counts,
         function_month_totals=function_month_totals,
-        area_totals=[(area, area_total.get(area.pk, 0)) for area in areas],
-        idle_areas=[area for area in areas if area.pk not in this_month],
-        not_submitted=not_submitted,
+        function_totals=function_totals,
+        total=sum(function_totals),
+        area_count=dashboard_areas().count(),
+        idle_count=idle_areas(today).count(),
         report_month=report_month,
+        not_submitted_count=coordinators_without_report(report_month).count(),
         open_needs=Need.objects.filter(status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS]).count(),
     )
+
+
+def area_function_rows(areas: list[Area], *, today: dt.date) -> list[dict]:
+    """Rows of the area table for these areas (a page of them, or all for a download): the count
+    per function this 年度, the total, and whether anything was recorded this month. One query."""
+    start, end = fiscal_year_bounds(fiscal_year(today))
+    this_month = month_start(today)
+    per_area: dict[int, dict[str, int]] = defaultdict(lambda: {f.value: 0 for f in Function})
+    recorded_this_month: set[int] = set()
+    rows = (
+        ActivityCount.objects.filter(area__in=[a.pk for a in areas], month__range=(start, end), count__gt=0)
+        .values_list("area_id", "function").annotate(n=Sum("count"), now=Sum("count", filter=Q(month=this_month)))
+        .order_by()
+    )
+    for area_id, function, n, now in rows:
+        per_area[area_id][function] += n
+        if now:
+            recorded_this_month.add(area_id)
+    table = []
+    for area in areas:
+        counts = [per_area[area.pk][f.value] for f in Function]
+        table.append({"area": area, "counts": counts, "total": sum(counts), "idle": area.pk not in recorded_this_month})
+    return table
 
 
 def previous_month(today: dt.date) -> dt.date:
@@ -156,18 +201,6 @@ def report_due(today: dt.date) -> dt.date:
     """The day last month's report is due (the municipality's setting, e.g. the 10th)."""
     day = Municipality.objects.current().report_due_day
     return today.replace(day=min(day, 28))
-
-
-def area_function_table(board: Dashboard) -> list[dict]:
-    """Rows for the table under the chart: each area with its count per function this 年度."""
-    per_area: dict[int, dict[str, int]] = defaultdict(lambda: {f.value: 0 for f in Function})
-    for (area_id, function, _month), n in board.counts.items():
-        per_area[area_id][function] += n
-    table = []
-    for area in board.areas:
-        counts = [per_area[area.pk][f.value] for f in Function]
-        table.append({"area": area, "counts": counts, "total": sum(counts)})
-    return table
 
 
 def activity_totals(queryset: QuerySet[Activity]) -> dict:

@@ -64,14 +64,19 @@ def _month_from(year: int, month: int) -> dt.date:
 def activity_list(request: HttpRequest) -> HttpResponse:
     activities = selectors.activities_for(request.user)
     month = request.GET.get("month", "")
+    start = None
     if month:
         try:
             start = dt.date.fromisoformat(f"{month}-01")
         except ValueError:
             messages.error(request, "月の指定が正しくありません（例：2026-11）。")
-        else:
-            activities = activities.filter(date__range=selectors.month_bounds(start))
-    page = Paginator(activities, 30).get_page(request.GET.get("page"))
+    count = selectors.activities_count(activities, month=start)
+    if start is not None:
+        activities = activities.filter(date__range=selectors.month_bounds(start))
+    paginator = Paginator(activities, 30)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(request.GET.get("page"))
     coordinator = Coordinator.objects.filter(user=request.user).first()
     return render(request, "activities/activity_list.html", {
         "page": page, "coordinator": coordinator, "month": month,
@@ -244,14 +249,42 @@ def report_xlsx(request: HttpRequest, coordinator_pk: int, year: int, month: int
 
 # --- 市のダッシュボード ---------------------------------------------------------------------
 
+IDLE_NAMES = 50  # idle areas named on the dashboard; all of them are in the table filtered to them
+DASHBOARD_AREA_HEADER = ["区域", *Function.labels, "合計", "今月の記録"]
+
+
 @role_required(Role.CITY_STAFF)
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The city's figures in full (chart, totals, counts); the area table and the coordinators who
+    have not reported come a page at a time (a large city has thousands of rows), and the whole
+    table can be downloaded."""
     today = timezone.localdate()
+    idle_only = request.GET.get("idle") == "1"
+    areas = selectors.idle_areas(today) if idle_only else selectors.dashboard_areas()
+    if request.GET.get("export") in ("csv", "xlsx"):
+        rows = ([row["area"].name, *row["counts"], row["total"], "なし" if row["idle"] else "あり"]
+                for row in selectors.area_function_rows(list(areas), today=today))
+        if request.GET["export"] == "csv":
+            return exports.csv_response("activities-by-area.csv", DASHBOARD_AREA_HEADER, rows)
+        return exports.xlsx_response("activities-by-area.xlsx", [("区域別・機能別", DASHBOARD_AREA_HEADER, rows)])
     board = selectors.dashboard(today=today)
+    # The counts are the board's: the paginators need not count again.
+    area_pages = Paginator(areas, 50)
+    area_pages.count = board.idle_count if idle_only else board.area_count
+    page = area_pages.get_page(request.GET.get("page"))
+    idle_names = list(selectors.idle_areas(today)[:IDLE_NAMES])
+    missing_pages = Paginator(selectors.coordinators_without_report(board.report_month), 50)
+    missing_pages.count = board.not_submitted_count
+    missing = missing_pages.get_page(request.GET.get("missing_page"))
     return render(request, "activities/dashboard.html", {
         "board": board,
         "chart": chart.stacked_bars(board.months, board.function_month_totals),
-        "table": selectors.area_function_table(board),
+        "page": page,
+        "table": selectors.area_function_rows(list(page), today=today),
+        "idle_only": idle_only,
+        "idle_names": idle_names,
+        "idle_rest": -len(idle_names),
+        "missing": missing,
         "functions": Function,
         "funding": funding.estimate_for_municipality(),
         "today": today,

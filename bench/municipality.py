@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from bench._util import measure_page, timed
+from bench._util import measure_page, report_page, timed
 from municipality.models import Area, Organisation, User
 from municipality.roles import Role
 
@@ -34,6 +34,33 @@ def build() -> None:
     )
 
 
+def _role_user(username: str, role: Role, **fields) -> User:
+    """The user another bench module built (so that its data shows on the start page), else a new one."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username, password="x", **fields)
+        user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+def _other_roles() -> list[tuple[str, User]]:
+    """A start page for each other role (issue 15): coordinator, secretariat, case worker, agency worker."""
+    from consultations.models import Agency, AgencyKind
+
+    agency_user = User.objects.filter(username="bench-agency-worker").first()
+    if agency_user is None:
+        agency = Agency.objects.create(organisation=Organisation.objects.create(name="ベンチ包括"),
+                                       kind=AgencyKind.SUPPORT_CENTER)
+        agency_user = _role_user("bench-agency-worker", Role.CASE_WORKER, name="包括職員",
+                                 organisation=agency.organisation)
+    return [
+        ("coordinator", _role_user("bench-c00000", Role.COORDINATOR, name="推進員")),
+        ("secretariat", _role_user("bench-secretary", Role.SECRETARIAT, name="事務局", is_staff=True)),
+        ("case_worker", _role_user("bench-w000", Role.CASE_WORKER, name="相談員")),
+        ("agency_worker", agency_user),
+    ]
+
+
 def run(report) -> None:
     report("municipality.build", timed(build), "s")
     city_staff = User.objects.create_user("bench-city", password="x", name="市職員", is_staff=True)
@@ -44,12 +71,18 @@ def run(report) -> None:
     contractor.groups.set([Group.objects.get(name=Role.CONTRACTOR.value)])
     contractor.areas.set(Area.objects.filter(layer=2)[:2])
 
-    for who, user in [("city_staff", city_staff), ("contractor", contractor)]:
+    for who, user in [("city_staff", city_staff), ("contractor", contractor), *_other_roles()]:
         client = Client()
         client.force_login(user)
-        median, queries = measure_page(client, "/portal/")
-        report(f"municipality.home.{who}.median", median, "ms")
-        report(f"municipality.home.{who}.queries", queries, "queries")
+        report_page(report, f"municipality.home.{who}", client, "/portal/")
+    from councils.models import Council
+
+    council = Council.objects.filter(secretariat__username="bench-secretary").first()
+    if council is not None:  # built by bench/councils.py: the secretariat's council pages in the portal
+        client = Client()
+        client.force_login(User.objects.get(username="bench-secretary"))
+        report_page(report, "municipality.portal_council_list", client, "/portal/councils/")
+        report_page(report, "municipality.portal_council_page", client, f"/portal/councils/{council.pk}/")
 
     client = Client()
     client.force_login(city_staff)

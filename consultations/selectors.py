@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, 
 from municipality.models import Organisation, User
 from municipality.roles import Role
 
-from .access import cases_visible_to, log_reads
+from .access import cases_visible_to, few_cases_visible_to, log_reads
 from .models import (
     Agency,
     ApprovalStatus,
@@ -220,7 +220,8 @@ def open_urgency(case: Case) -> CaseUrgency | None:
 def urgent_cases_for(user: Any) -> QuerySet[Case]:
     """The urgent cases a user may see, the earliest meeting date first (the start page and the case list)."""
     open_marks = CaseUrgency.objects.filter(case=OuterRef("pk"), cleared_at__isnull=True)
-    return (cases_visible_to(user, Case.objects.all()).filter(Exists(open_marks))
+    # Few cases are urgent: each is checked against the rule, rather than all the user's cases gathered.
+    return (few_cases_visible_to(user, Case.objects.filter(Exists(open_marks)))
             .annotate(meeting_due_on=Subquery(open_marks.values("meeting_due_on")[:1]))
             .only("number", "received_on", "person_name", "status").order_by("meeting_due_on", "pk"))
 

@@ -164,11 +164,27 @@ def coordinators_missing_required_training(*, day: dt.date) -> QuerySet[Coordina
     )
 
 
+def areas_awaiting_successor_count(*, day: dt.date) -> int:
+    """How many active 第2層 areas ``areas_awaiting_successor`` lists, counted in the database: an area
+    someone covered until before ``day`` and nobody covers on it. One query over indexed columns."""
+    through = Appointment.areas.through
+    on_or_before = through.objects.filter(area_id=OuterRef("pk"), appointment__start__lte=day)
+    ended = on_or_before.filter(appointment__end__lt=day)
+    current = on_or_before.filter(Q(appointment__end__isnull=True) | Q(appointment__end__gte=day))
+    return (
+        Area.objects.filter(layer=2, is_active=True)
+        .filter(Exists(ended)).exclude(Exists(current))
+        .count()
+    )
+
+
 def waiting_counts(*, day: dt.date) -> dict[str, int]:
+    """The start page's counts of what waits for the city, in four counting queries (the areas and
+    appointments are not loaded)."""
     waiting = waiting_for_city()
     return {
         "appointment_notices": waiting["appointment_notices"].count(),
         "appointments_without_certificate": waiting["appointments_without_certificate"].count(),
         "dismissal_notices": waiting["dismissal_notices"].count(),
-        "awaiting_successor": len(areas_awaiting_successor(day=day)),
+        "awaiting_successor": areas_awaiting_successor_count(day=day),
     }

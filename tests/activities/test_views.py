@@ -137,6 +137,12 @@ def test_pages_keep_their_query_count(client, coord_a, city_user, categories, ar
         "dashboard": (city_user, reverse("activities:dashboard")),
         "resources": (coord_a.user, reverse("activities:resources")),
         "needs": (coord_a.user, reverse("activities:needs")),
+        # The city's list is counted from the count table (issue 15), with or without a month.
+        "list_city": (city_user, reverse("activities:list")),
+        "list_city_month": (city_user, reverse("activities:list") + "?month=2026-11"),
+        "resources_city": (city_user, reverse("activities:resources")),
+        "needs_city": (city_user, reverse("activities:needs")),
+        "reports": (coord_a.user, reverse("activities:reports")),
     }
     before = {}
     for name, (user, url) in pages.items():
@@ -149,6 +155,16 @@ def test_pages_keep_their_query_count(client, coord_a, city_user, categories, ar
     for name, (user, url) in pages.items():
         client.force_login(user)
         assert count(client, url) == before[name], name
+
+
+def test_the_city_list_counts_every_activity_of_the_month(client, coord_a, city_user, categories, areas):
+    for day in (1, 2, 3):
+        log(coord_a, categories[Function.A], areas[0], day=dt.date(2026, 11, day))
+    log(coord_a, categories[Function.B], areas[0], day=dt.date(2026, 10, 30))
+    client.force_login(city_user)
+    for query, expected in (("", 4), ("?month=2026-11", 3), ("?month=2026-10", 1), ("?month=2026-09", 0)):
+        page = client.get(reverse("activities:list") + query).context["page"]
+        assert page.paginator.count == expected == len(page.object_list), query
 
 
 def test_resources_search_filter_and_export(client, coord_a, areas):
