@@ -338,6 +338,8 @@ class SupportPlan(models.Model):
             models.UniqueConstraint(fields=["case", "version"], name="plan_version_once"),
             models.UniqueConstraint(fields=["case"], condition=Q(status="active"), name="one_active_plan_per_case"),
         ]
+        # the reminder scan: active plans whose monitoring date has come
+        indexes = [models.Index(fields=["monitoring_on"], condition=Q(status="active"), name="plan_active_monitoring")]
 
     def __str__(self) -> str:
         return f"{self.case} プラン第{self.version}版"
@@ -828,6 +830,7 @@ class CaseUrgency(models.Model):
             models.CheckConstraint(condition=Q(cleared_at__isnull=True) | (Q(cleared_by__isnull=False) & ~Q(clear_note="")),
                                    name="urgency_cleared_with_note"),
         ]
+        indexes = [models.Index(fields=["meeting_due_on"], condition=Q(cleared_at__isnull=True), name="urgency_open_due")]
 
     def __str__(self) -> str:
         return f"{self.case} 緊急（{self.pk}）"

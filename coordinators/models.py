@@ -63,6 +63,7 @@ class Contract(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="contract_end_not_before_start"),
         ]
+        indexes = [models.Index(fields=["end"], condition=Q(status="active"), name="contract_active_end")]
 
     def __str__(self) -> str:
         return f"{self.title}（{self.organisation}、{wareki.format_wareki(self.start)}〜{wareki.format_wareki(self.end)}）"
@@ -333,6 +334,7 @@ class Certificate(models.Model):
                 condition=Q(valid_until__gte=F("valid_from")), name="certificate_valid_until_not_before_from"
             ),
         ]
+        indexes = [models.Index(fields=["valid_until"], condition=Q(status="valid"), name="certificate_valid_until")]
 
     def __str__(self) -> str:
         return f"第{self.number}号 {self.coordinator}"

@@ -154,7 +154,13 @@ class Membership(models.Model):
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="membership_end_not_before_start"),
             models.CheckConstraint(condition=Q(planned_end__gte=F("end")), name="membership_end_within_term"),
         ]
-        indexes = [models.Index(fields=["council", "start", "end"])]
+        indexes = [
+            models.Index(fields=["council", "start", "end"]),
+            # The reminder scan's window (terms ending within 120 days, not left early): read from
+            # the index alone, whatever the size of the register.
+            models.Index(fields=["end"], include=["id", "council", "person", "organisation"],
+                         condition=Q(end=F("planned_end")), name="membership_term_end"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}（{self.organisation}、{wareki.format_wareki(self.start)}〜{wareki.format_wareki(self.end)}）"
@@ -278,6 +284,9 @@ class Meeting(models.Model):
             models.CheckConstraint(condition=Q(is_public=True) | ~Q(closed_reason=""),
                                    name="closed_meeting_states_its_reason"),
         ]
+        # The reminder scan's window (meetings within 7 days): read from the index alone.
+        indexes = [models.Index(fields=["date"], include=["id", "council", "title", "start_time", "place"],
+                                name="meeting_date")]
 
     def __str__(self) -> str:
         return f"{self.title}（{wareki.format_wareki(self.date)}）"

@@ -5,85 +5,112 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 
 from reminders.models import Delivery, Reason
 from reminders.registry import ReminderKind
-from reminders.scan import Planned, Scan, object_id, step_day, step_label, text, url_for, wareki, window_step
+from reminders.scan import (
+    Planned,
+    Scan,
+    Source,
+    object_id,
+    planned,
+    rows,
+    source,
+    sql_key,
+    sql_text,
+    sql_url,
+    step_day,
+    window_step,
+)
 
-from .models import Council, Invitation, Membership, Response
+from .models import Invitation, Membership, Person, Response
+
+
+def _terms_in_window(scan: Scan):
+    """Terms ending in the window, not left early, whose member is not reappointed (the new term
+    carries the reminders). Found by the index on the term's end."""
+    return Membership.objects.filter(end__range=scan.window(settings.REMINDER_TERM_DAYS), end=F("planned_end"),
+                                     reappointed_as__isnull=True)
+
+
+def term_sources(scan: Scan) -> list[Source]:
+    """Council terms ending within 120, 60 and 30 days, as two queries: each member with an
+    address, and the secretariat (each active secretary, mail and notice) once per council and
+    end date with the list of members. The texts are built in the database: a window over a
+    large register holds tens of thousands of terms, and only the new ones are written."""
+    thresholds = settings.REMINDER_TERM_DAYS
+    end, left = scan.sql_wareki("end", thresholds), scan.sql_left("end", thresholds)
+    step = scan.sql_step("end", thresholds)
+    members = source(
+        Reason.TERM_EXPIRY, _terms_in_window(scan).exclude(person__email=""),
+        email=F("person__email"), object_key=sql_key("councils.membership"), step=step,
+        subject=sql_text("councils/reminders/term_expiry_subject.txt", council=F("council__name"), end=end),
+        body=sql_text("councils/reminders/term_expiry_body.txt", person=F("person__name"), council=F("council__name"),
+                      end=end, left=left),
+    )
+    by_council_and_end = (
+        _terms_in_window(scan).filter(council__secretariat__is_active=True)
+        .values("council_id", "end", "council__name", "council__secretariat", "council__secretariat__email")
+        .annotate(members=Count("pk"))
+    )
+    secretariat = source(
+        Reason.TERM_EXPIRY, by_council_and_end,
+        email=F("council__secretariat__email"), user_id=F("council__secretariat"),
+        object_key=sql_key("councils.council", "council_id"), step=step,
+        subject=sql_text("councils/reminders/term_expiry_secretariat_subject.txt", council=F("council__name"),
+                         count=Cast(Count("pk"), CharField()), end=end),
+        body=sql_text("councils/reminders/term_expiry_secretariat_body.txt", council=F("council__name"), end=end,
+                      left=left, members=rows("pk", person=F("person__name"), organisation=F("organisation__name"))),
+        url=sql_url("councils:detail", F("council_id")),
+    )
+    return [members, secretariat]
 
 
 def council_terms(scan: Scan) -> list[Planned]:
-    """Council terms ending within 120, 60 and 30 days: each member, and the secretariat once
-    per council and end date with the list of members. A term that was left early, or whose
-    member is reappointed, is not reminded of: the new term carries the reminders. Rows are
-    read as values: a window can hold thousands."""
-    thresholds = settings.REMINDER_TERM_DAYS
-    in_window = Membership.objects.filter(end__range=scan.window(thresholds), end=F("planned_end"),
-                                          reappointed_as__isnull=True)
-    secretariat: dict[int, list[tuple[int, str]]] = {}
-    for council_id, user_id, email in (
-        Council.secretariat.through.objects.filter(council_id__in=in_window.values("council_id"),
-                                                   user__is_active=True)
-        .order_by("user_id").values_list("council_id", "user_id", "user__email")
-    ):
-        secretariat.setdefault(council_id, []).append((user_id, email))
-    planned = []
-    ending: dict[tuple[int, dt.date], tuple[str, list[dict[str, str]]]] = {}
-    for pk, end, council_id, council, person, email, organisation in in_window.order_by("pk").values_list(
-        "pk", "end", "council_id", "council__name", "person__name", "person__email", "organisation__name",
-    ):
-        if email:
-            planned.append(Planned(
-                email, None, Reason.TERM_EXPIRY, f"councils.membership:{pk}", scan.step(thresholds, end),
-                text("councils/reminders/term_expiry_subject.txt", council=council, end=wareki(end)),
-                text("councils/reminders/term_expiry_body.txt", person=person, council=council, end=wareki(end),
-                       left=scan.left(end)),
-            ))
-        if council_id in secretariat:
-            ending.setdefault((council_id, end), (council, []))[1].append(
-                {"person": person, "organisation": organisation})
-    for (council_id, end), (council, members) in ending.items():
-        subject = text("councils/reminders/term_expiry_secretariat_subject.txt", council=council,
-                         count=str(len(members)), end=wareki(end))
-        body = text("councils/reminders/term_expiry_secretariat_body.txt", council=council, end=wareki(end),
-                      left=scan.left(end), members=members)
-        for user_id, user_email in secretariat[council_id]:
-            planned.append(Planned(user_email, user_id, Reason.TERM_EXPIRY, f"councils.council:{council_id}",
-                                   scan.step(thresholds, end), subject, body, url_for("councils:detail", council_id)))
-    return planned
+    """The term reminders due on the scan's day (``term_sources``' rows)."""
+    return planned(term_sources(scan))
 
 
-def meetings(scan: Scan) -> list[Planned]:
+def meeting_sources(scan: Scan) -> list[Source]:
     """Meetings within 7 days and tomorrow: every invitee with an address who has not declined.
     An invitation mailed within a step's window counts as that step's reminder: whoever got
     the notice three days before the meeting is not reminded of it again the same week."""
     thresholds = settings.REMINDER_MEETING_DAYS
-    invitations = (
-        Invitation.objects.filter(meeting__date__range=scan.window(thresholds))
-        .exclude(response=Response.DECLINED).exclude(person__email="").order_by("pk")
-        .values_list("token", "response", "mailed_at", "person__name", "person__email", "meeting_id",
-                     "meeting__date", "meeting__start_time", "meeting__title", "meeting__place",
-                     "meeting__council__name")
-    )
-    planned = []
-    for token, response, mailed_at, person, email, meeting_id, date, start, title, place, council in invitations:
-        threshold = window_step(scan.days_left(date), thresholds)
-        if threshold is None:  # outside the window (the query reads only the window's days)
-            continue
-        if mailed_at and timezone.localdate(mailed_at) >= date - dt.timedelta(days=threshold):
-            continue
-        when = f"{wareki(date)} {start:%H:%M}"
-        planned.append(Planned(
-            email, None, Reason.MEETING, f"councils.meeting:{meeting_id}", step_label(threshold, date),
-            text("councils/reminders/meeting_subject.txt", title=title, when=when),
-            text("councils/reminders/meeting_body.txt", person=person, council=council, title=title, when=when,
-                   place=place, left=scan.left(date), attending=response == Response.ATTENDING),
-            url_for("meetings:rsvp", token),
-        ))
-    return planned
+    mailed_in_step = Q()
+    for day in scan.days(thresholds):
+        threshold = window_step(scan.days_left(day), thresholds)
+        if threshold is not None:  # mailed on or after the step's first day (in Tokyo)
+            since = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=threshold), dt.time.min))
+            mailed_in_step |= Q(meeting__date=day, mailed_at__gte=since)
+    # The invitee's name and address looked up per invitation (a few thousand in a week), by the
+    # key: a join would read the whole register of people to hash it.
+    person = Person.objects.filter(pk=OuterRef("person_id")).order_by()
+    invitations = (Invitation.objects.filter(meeting__date__range=scan.window(thresholds))
+                   .exclude(response=Response.DECLINED).exclude(mailed_in_step)
+                   .alias(invitee_email=Subquery(person.values("email")[:1]),
+                          invitee_name=Subquery(person.values("name")[:1]))
+                   .exclude(invitee_email=""))
+    when = Concat(scan.sql_wareki("meeting__date", thresholds), Value(" "),
+                  Substr(Cast("meeting__start_time", CharField()), 1, 5), output_field=TextField())
+    return [source(
+        Reason.MEETING, invitations,
+        email=F("invitee_email"), object_key=sql_key("councils.meeting", "meeting_id"),
+        step=scan.sql_step("meeting__date", thresholds),
+        subject=sql_text("councils/reminders/meeting_subject.txt", title=F("meeting__title"), when=when),
+        body=sql_text("councils/reminders/meeting_body.txt", person=F("invitee_name"),
+                      council=F("meeting__council__name"), title=F("meeting__title"), when=when,
+                      place=F("meeting__place"), left=scan.sql_left("meeting__date", thresholds),
+                      attending=Q(response=Response.ATTENDING)),
+        url=sql_url("meetings:rsvp", F("token")),
+    )]
+
+
+def meetings(scan: Scan) -> list[Planned]:
+    """The meeting reminders due on the scan's day (``meeting_sources``' rows)."""
+    return planned(meeting_sources(scan))
 
 
 def term_still_due(delivery: Delivery, today: dt.date) -> bool:
@@ -108,6 +135,6 @@ def meeting_still_due(delivery: Delivery, today: dt.date) -> bool:
 
 
 KINDS = [
-    ReminderKind(Reason.TERM_EXPIRY, due=council_terms, still_due=term_still_due),
-    ReminderKind(Reason.MEETING, due=meetings, still_due=meeting_still_due),
+    ReminderKind(Reason.TERM_EXPIRY, due=council_terms, still_due=term_still_due, sources=term_sources),
+    ReminderKind(Reason.MEETING, due=meetings, still_due=meeting_still_due, sources=meeting_sources),
 ]

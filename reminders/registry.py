@@ -23,7 +23,7 @@ from .models import Reason
 
 if TYPE_CHECKING:
     from .models import Delivery
-    from .scan import Planned, Scan
+    from .scan import Planned, Scan, Source
 
 DigestPart = Literal["overdue", "upcoming"]
 
@@ -33,12 +33,19 @@ class ReminderKind:
     """One reason to remind: ``due`` finds what is due on the scan's day (in a fixed number of
     queries, whatever the rows); ``still_due`` says at send time whether a queued reminder's reason
     is still there (None: always). ``digest`` puts its subjects into the weekly digest for city
-    staff, as something overdue or something ending soon."""
+    staff, as something overdue or something ending soon. A kind with many rows gives
+    ``sources`` too (its reminders as queries, scan.Source): the scan then adds what is new
+    inside the database, and ``due`` (reading the same queries) serves the dry run and tests."""
 
     reason: Reason
     due: Callable[[Scan], list[Planned]]
     still_due: Callable[[Delivery, dt.date], bool] | None = None
     digest: DigestPart | None = None
+    sources: Callable[[Scan], list[Source]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.sources is not None and self.digest is not None:
+            raise ImproperlyConfigured(f"{self.reason}: a kind given as queries cannot be in the weekly digest")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,11 @@ scan that did not run on the exact day (broker down, beat stopped) is caught up 
 and each step still goes out once. The step carries the date it counts to, so a meeting moved to
 another day is reminded of again for its new date.
 
-Every kind costs a fixed number of queries, whatever the number of rows.
+Every kind costs a fixed number of queries, whatever the number of rows. A kind with many rows
+(council terms, meetings) declares its reminders as queries (``Source``): the scan then finds what
+is new and writes it inside the database, texts included (``sql_text`` builds a template's text as
+an SQL expression), so that an hourly scan over a large register moves no rows into Python and
+decides "already planned" by an anti-join on the outbox's unique keys.
 """
 
 from __future__ import annotations
@@ -19,14 +23,28 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, cast
 
-from django.db.models import F, QuerySet
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 from django.template import Context
 from django.template.base import TextNode, Variable, VariableNode
-from django.template.defaulttags import AutoEscapeControlNode
+from django.template.defaulttags import AutoEscapeControlNode, ForNode, IfNode, TemplateLiteral
 from django.template.loader import get_template
 from django.urls import reverse
 
-from municipality.lookups import AnyOf
 from municipality.models import Municipality, User
 from municipality.roles import Role
 from municipality.wareki import format_wareki
@@ -197,6 +215,166 @@ def url_for(name: str, *args: object) -> str:
     return _route(name, len(args)).format(*args)
 
 
+# --- Reminders as queries ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    """A kind's reminders as one query (for kinds with many rows): a queryset whose values are
+    ``r_email``, ``r_user_id``, ``r_object_key``, ``r_step``, ``r_subject``, ``r_body`` and
+    ``r_url``. The scan adds what is new inside the database (services.enqueue); ``planned``
+    reads the rows as ``Planned`` (the dry run, the tests)."""
+
+    reason: str
+    queryset: QuerySet
+
+    def new(self) -> QuerySet:
+        """The rows that lack their mail or their notice: NOT EXISTS on the unique key of the
+        outbox and of the notices, in the query's WHERE (before any grouping and text)."""
+        key = {"reason": self.reason, "object_key": OuterRef("r_object_key"), "step": OuterRef("r_step")}
+        mail = Delivery.objects.filter(recipient=OuterRef("r_email"), **key)
+        notice = Notice.objects.filter(user_id=OuterRef("r_user_id"), **key)
+        return self.queryset.filter((~Q(r_email="") & ~Exists(mail)) | (Q(r_user_id__isnull=False) & ~Exists(notice)))
+
+
+def source(reason: str, queryset: QuerySet, *, email: Any, object_key: Any, step: Any, subject: Any, body: Any,
+           user_id: Any = None, url: Any = "") -> Source:
+    """A ``Source`` of ``queryset`` (grouped already, if a text joins rows): each column an SQL
+    expression (an ``F``, a ``sql_text``), or a constant."""
+    columns = {"email": email, "user_id": Cast(Value(None), IntegerField()) if user_id is None else user_id,
+               "object_key": object_key, "step": step, "subject": subject, "body": body, "url": url}
+    return Source(str(reason), queryset.order_by().values(**{f"r_{name}": _expression(value)
+                                                              for name, value in columns.items()}))
+
+
+def planned(sources: Iterable[Source]) -> list[Planned]:
+    """The rows of ``sources`` as planned reminders (one query each)."""
+    return [Planned(row["r_email"] or "", row["r_user_id"], source.reason, row["r_object_key"], row["r_step"],
+                    row["r_subject"], row["r_body"], row["r_url"])
+            for source in sources
+            for row in source.queryset.order_by("r_object_key", "r_step", "r_email")]
+
+
+def _expression(value: Any) -> Any:
+    return Value(value, output_field=TextField()) if isinstance(value, str) else value
+
+
+def sql_key(prefix: str, pk: str = "pk") -> Concat:
+    """An object key (``councils.membership:12``) from a primary key column."""
+    return Concat(Value(f"{prefix}:"), Cast(F(pk), CharField()), output_field=TextField())
+
+
+def sql_url(name: str, *args: Any) -> Any:
+    """``url_for`` with columns (``F("token")``) for arguments."""
+    pattern, parts = _route(name, len(args)), []
+    for i, arg in enumerate(args):
+        before, pattern = pattern.split(f"{{{i}}}", 1)
+        parts += [Value(before), Cast(arg, CharField()) if isinstance(arg, (F, Expression)) else Value(str(arg))]
+    return _concat([*parts, Value(pattern)])
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a text's ``{% for x in … %}`` loops over, for ``sql_text``: the rows of the group (the
+    query is grouped by the text's other values), each ``{{ x.attribute }}`` an SQL expression,
+    joined in the order of the column ``order_by``."""
+
+    order_by: str
+    attributes: tuple[tuple[str, Any], ...]
+
+
+def rows(order_by: str, **attributes: Any) -> Rows:
+    return Rows(order_by, tuple(attributes.items()))
+
+
+class JoinedText(Aggregate):
+    """The texts of a group's rows joined without a separator, in the order of ``ordering``
+    (PostgreSQL: STRING_AGG … ORDER BY; SQLite's GROUP_CONCAT keeps the order the rows come in)."""
+
+    output_field = TextField()
+
+    def __init__(self, expression: Any, ordering: Any) -> None:
+        super().__init__(expression, ordering)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        text_sql, text_params = compiler.compile(self.get_source_expressions()[0])
+        order_sql, order_params = compiler.compile(self.get_source_expressions()[1])
+        if connection.vendor == "postgresql":
+            return f"STRING_AGG({text_sql}, '' ORDER BY {order_sql})", [*text_params, *order_params]
+        return f"GROUP_CONCAT({text_sql}, '')", list(text_params)
+
+
+def sql_text(template: str, /, **context: Any) -> Any:
+    """A reminder text as an SQL expression: the same template ``render`` uses, its parts joined in
+    the database. A variable is an SQL expression giving text (or a string); ``{% if name %}`` takes
+    a ``Q``; ``{% for x in name %}`` takes ``rows(...)``. Anything else (a filter, another tag) is
+    refused. tests/reminders/test_registry.py compares the result with the engine's."""
+    parts = _sql_parts(template, list(_compiled(template).nodelist), context, {})
+    while parts and isinstance(parts[-1], Value) and isinstance(parts[-1].value, str):  # the last line break
+        text_ = parts.pop().value.rstrip("\n")
+        if text_:
+            parts.append(Value(text_))
+            break
+    return _concat(parts)
+
+
+def _concat(parts: list[Any]) -> Any:
+    if not parts:
+        return Value("", output_field=TextField())
+    if len(parts) == 1:
+        return parts[0]
+    return Concat(*parts, output_field=TextField())
+
+
+def _plain_name(template: str, expression: Any) -> tuple[str, ...]:
+    var = getattr(expression, "var", None)
+    if (getattr(expression, "filters", None) or not isinstance(var, Variable) or var.lookups is None
+            or var.translate):
+        raise ValueError(f"{template}: only plain variables can be built in SQL ({expression})")
+    return tuple(var.lookups)
+
+
+def _sql_parts(template: str, nodes: list[Any], context: dict[str, Any],
+               loop: dict[str, dict[str, Any]]) -> list[Any]:
+    parts: list[Any] = []
+    for node in nodes:
+        if isinstance(node, AutoEscapeControlNode) and not node.setting:
+            parts += _sql_parts(template, list(node.nodelist), context, loop)
+        elif isinstance(node, TextNode):
+            if node.s:
+                parts.append(Value(node.s))
+        elif isinstance(node, VariableNode):
+            name = _plain_name(template, node.filter_expression)
+            if len(name) == 1 and name[0] not in loop:
+                parts.append(_expression(context[name[0]]))
+            elif len(name) == 2 and name[0] in loop:
+                parts.append(_expression(loop[name[0]][name[1]]))
+            else:
+                raise ValueError(f"{template}: {'.'.join(name)} cannot be built in SQL")
+        elif isinstance(node, IfNode):
+            (condition, then), *rest = node.conditions_nodelists
+            if not isinstance(condition, TemplateLiteral) or len(rest) > 1 or (rest and rest[0][0] is not None):
+                raise ValueError(f"{template}: only {{% if name %}}…{{% else %}}…{{% endif %}} can be built in SQL")
+            (test,) = _plain_name(template, condition.value)
+            if not isinstance(context[test], Q):
+                raise ValueError(f"{template}: {{% if {test} %}} needs a Q to be built in SQL")
+            otherwise = _sql_parts(template, list(rest[0][1]), context, loop) if rest else []
+            parts.append(Case(When(context[test], then=_concat(_sql_parts(template, list(then), context, loop))),
+                              default=_concat(otherwise), output_field=TextField()))
+        elif isinstance(node, ForNode):
+            if node.is_reversed or len(node.loopvars) != 1 or list(node.nodelist_empty):
+                raise ValueError(f"{template}: only a plain {{% for x in name %}} can be built in SQL")
+            (sequence,) = _plain_name(template, node.sequence)
+            looped = context[sequence]
+            if not isinstance(looped, Rows):
+                raise ValueError(f"{template}: {{% for … in {sequence} %}} needs rows() to be built in SQL")
+            inner = _sql_parts(template, list(node.nodelist_loop), context,
+                               {**loop, node.loopvars[0]: dict(looped.attributes)})
+            parts.append(JoinedText(_concat(inner), F(looped.order_by)))
+        else:
+            raise ValueError(f"{template}: {type(node).__name__} cannot be built in SQL")
+    return parts
+
+
 class Scan:
     """What is due on one day, with what several kinds share: the recipients by role (read once
     per scan) and the counting of days."""
@@ -254,6 +432,25 @@ class Scan:
     def window(self, thresholds: list[int]) -> tuple[dt.date, dt.date]:
         return self.today + dt.timedelta(days=1), self.today + dt.timedelta(days=max(thresholds))
 
+    def days(self, thresholds: list[int]) -> list[dt.date]:
+        """Every day of the window (a few dozen: a date column's values within it)."""
+        return [self.today + dt.timedelta(days=n) for n in range(1, max(thresholds) + 1)]
+
+    def by_day(self, column: str, thresholds: list[int], text_of: Any) -> Case:
+        """An SQL expression giving ``text_of(day)`` for the date in ``column`` (a day of the
+        window), worked out here once per day: the database only picks."""
+        return Case(*(When(**{column: day}, then=Value(text_of(day))) for day in self.days(thresholds)),
+                    default=Value(""), output_field=TextField())
+
+    def sql_step(self, column: str, thresholds: list[int]) -> Case:
+        return self.by_day(column, thresholds, lambda day: self.step(thresholds, day))
+
+    def sql_wareki(self, column: str, thresholds: list[int]) -> Case:
+        return self.by_day(column, thresholds, wareki)
+
+    def sql_left(self, column: str, thresholds: list[int]) -> Case:
+        return self.by_day(column, thresholds, self.left)
+
     # --- the digest and the whole scan ----------------------------------------------------
 
     def weekly_digest(self, overdue: list[Planned], upcoming: list[Planned]) -> list[Planned]:
@@ -276,15 +473,26 @@ class Scan:
         return [Planned(user.email, user.pk, Reason.WEEKLY_DIGEST, "municipality.digest", week, subject, body, url)
                 for user in self.city_staff]
 
-    def all(self) -> list[Planned]:
+    def collect(self) -> tuple[list[Planned], list[Source]]:
+        """What the scan puts in the outbox: the reminders planned in Python (the digest included)
+        and the kinds' queries (added inside the database: their rows never come here)."""
         planned: list[Planned] = []
+        sources: list[Source] = []
         digest: dict[str, list[Planned]] = {"overdue": [], "upcoming": []}
         for kind in registry().kinds:
+            if kind.sources is not None:
+                sources.extend(kind.sources(self))
+                continue
             found = kind.due(self)
             planned.extend(found)
             if kind.digest is not None:
                 digest[kind.digest].extend(found)
-        return [*planned, *self.weekly_digest(digest["overdue"], digest["upcoming"])]
+        return [*planned, *self.weekly_digest(digest["overdue"], digest["upcoming"])], sources
+
+    def all(self) -> list[Planned]:
+        """Every reminder due, as planned reminders (the queries' rows read too)."""
+        found, sources = self.collect()
+        return [*planned(sources), *found]
 
 
 def due(today: dt.date) -> list[Planned]:
@@ -299,16 +507,3 @@ def still_due(delivery: Delivery, today: dt.date) -> bool:
     check = registry().still_due(delivery.reason)
     return check is None or check(delivery, today)
 
-
-def not_yet_planned(planned: list[Planned]) -> list[Planned]:
-    """The planned reminders that have neither their mail nor their notice yet (two queries)."""
-    if not planned:
-        return []
-    keys = {p.object_key for p in planned}
-    steps = {p.step for p in planned}
-    deliveries = set(Delivery.objects.filter(AnyOf(F("object_key"), keys), AnyOf(F("step"), steps))
-                     .values_list("recipient", "reason", "object_key", "step"))
-    notices = set(Notice.objects.filter(AnyOf(F("object_key"), keys), AnyOf(F("step"), steps))
-                  .values_list("user_id", "reason", "object_key", "step"))
-    return [p for p in planned
-            if (p.email and p.delivery_key not in deliveries) or (p.user_id and p.notice_key not in notices)]

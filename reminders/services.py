@@ -20,6 +20,7 @@ import logging
 import smtplib
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.mime.text import MIMEText
 
@@ -37,7 +38,7 @@ from municipality.models import Municipality, User
 from municipality.naming import SYSTEM_NAME
 
 from .models import REMINDER_REASONS, Delivery, DeliveryStatus, Notice, Reason
-from .scan import Planned, due, not_yet_planned, still_due
+from .scan import Planned, Scan, Source, still_due
 
 log = logging.getLogger(__name__)
 
@@ -51,70 +52,134 @@ ERASED = "（送信後に本文を消去しました）"
 # --- Reminders ---------------------------------------------------------------------------------
 
 @transaction.atomic
-def enqueue(planned: list[Planned]) -> int:
+def enqueue(planned: list[Planned], sources: Sequence[Source] = ()) -> int:
     """Insert the deliveries and notices that do not exist yet; returns how many reminders were new.
 
-    Rows are inserted in the order of their unique key, so two scans inserting the same rows at
-    once wait for each other instead of deadlocking; the later one skips what the first added.
+    What is new is decided in the database: each source's rows, and the keys of the reminders
+    planned in Python, are checked against the outbox's unique keys (NOT EXISTS, by their
+    indexes); the new ones gather in a temporary table, and one ``INSERT … SELECT`` per table moves
+    them. Rows are inserted in the order of their unique key, so two scans inserting the same rows
+    at once wait for each other instead of deadlocking; the later one skips what the first added.
     """
-    fresh = not_yet_planned(planned)
-    now = timezone.now()
-    _insert_skipping_duplicates(Delivery, [_delivery_row(p, now) for p in fresh if p.email],
-                                order_by=["recipient", "reason", "object_key", "step"])
-    _insert_skipping_duplicates(Notice, [_notice_row(p, now) for p in fresh if p.user_id],
-                                order_by=["user_id", "reason", "object_key", "step"])
-    return len(fresh)
-
-
-def _delivery_row(p: Planned, now: dt.datetime) -> dict:
-    return {"recipient": p.email, "user_id": p.user_id, "reason": str(p.reason), "object_key": p.object_key,
-            "step": p.step, "subject": p.subject, "body": p.body, "html_body": "", "url": p.url, "attachments": [],
-            "sensitive": False, "status": DeliveryStatus.QUEUED.value, "attempts": 0, "next_attempt_at": None,
-            "claimed_at": None, "claim": "", "last_error": "", "created_at": now, "sent_at": None}
-
-
-def _notice_row(p: Planned, now: dt.datetime) -> dict:
-    return {"user_id": p.user_id, "reason": str(p.reason), "object_key": p.object_key, "step": p.step,
-            "title": p.subject, "body": p.body, "url": p.url, "created_at": now, "read_at": None}
-
-
-def _insert_skipping_duplicates(model, rows: list[dict], *, order_by: list[str]) -> None:
-    """Insert complete rows (every column but the id), skipping those a unique constraint refuses.
-
-    A scan can add tens of thousands of rows at once (the first scan over a large council
-    register), and Django's bulk_create spends most of its time preparing each value in Python.
-    On PostgreSQL the rows are therefore COPYed into a temporary table and moved with one
-    ``INSERT … SELECT … ORDER BY … ON CONFLICT DO NOTHING``: three times faster (bench/reminders.py).
-    Elsewhere (SQLite, the embedded default) bulk_create does the same.
-    """
-    if not rows:
-        return
-    columns = [field.attname for field in model._meta.concrete_fields if not field.primary_key]
-    if set(rows[0]) != set(columns):  # a new column must be given here, with its default
-        raise ValueError(f"{model.__name__} rows must give exactly {sorted(columns)}")
-    if connection.vendor != "postgresql":  # SQLite's IMMEDIATE transactions write one at a time
-        model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)
-        return
-    from psycopg.types.json import Jsonb
-
-    quote = connection.ops.quote_name
-    table, staging = quote(model._meta.db_table), quote(f"{model._meta.db_table}_incoming")
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
-    json_columns = {c for c in columns if model._meta.get_field(c).get_internal_type() == "JSONField"}
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} WITH NO DATA")
-        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
-        order = ", ".join(quote(model._meta.get_field(c).column) for c in order_by)
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ORDER BY {order} "
-                       "ON CONFLICT DO NOTHING")
-        cursor.execute(f"DROP TABLE {staging}")
+        staging = _Staging(cursor)
+        added = sum(staging.add_source(source) for source in sources)
+        added += len(staging.add_planned(planned))
+        staging.insert(timezone.now())
+        staging.drop()
+    return added
+
+
+@transaction.atomic
+def preview(today: dt.date) -> list[Planned]:
+    """What a scan on ``today`` would add (the command's dry run): found as the scan finds it,
+    then rolled back."""
+    planned, sources = Scan(today).collect()
+    with connection.cursor() as cursor:
+        staging = _Staging(cursor)
+        for source in sources:
+            staging.add_source(source)
+        staging.add_planned(planned)
+        cursor.execute(f"SELECT {', '.join(_NEW_COLUMNS)} FROM {_NEW} ORDER BY reason, object_key, step, email")
+        found = [Planned(*row) for row in cursor.fetchall()]
+        staging.drop()
+    transaction.set_rollback(True)
+    return found
+
+
+_NEW, _PLANNED = "reminders_new", "reminders_planned"
+_NEW_COLUMNS = ("email", "user_id", "reason", "object_key", "step", "subject", "body", "url")
+_KEY_COLUMNS = ("i", "email", "user_id", "reason", "object_key", "step")
+_DELIVERY_COLUMNS = ["recipient", "user_id", "reason", "object_key", "step", "subject", "body", "html_body", "url",
+                     "attachments", "sensitive", "status", "attempts", "next_attempt_at", "claimed_at", "claim",
+                     "last_error", "created_at", "sent_at"]
+_NOTICE_COLUMNS = ["user_id", "reason", "object_key", "step", "title", "body", "url", "created_at", "read_at"]
+
+
+def _not_planned(row: str) -> str:
+    """SQL: the reminder ``row`` (email, user_id, reason, object_key, step) lacks its mail or its
+    notice; each a lookup in the unique index of the outbox or of the notices."""
+    delivery, notice = Delivery._meta.db_table, Notice._meta.db_table
+    return (f"(COALESCE({row}.email, '') <> '' AND NOT EXISTS (SELECT 1 FROM {delivery} d "
+            f"WHERE d.recipient = {row}.email AND d.reason = {row}.reason AND d.object_key = {row}.object_key "
+            f"AND d.step = {row}.step)) "
+            f"OR ({row}.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {notice} n "
+            f"WHERE n.user_id = {row}.user_id AND n.reason = {row}.reason AND n.object_key = {row}.object_key "
+            f"AND n.step = {row}.step))")
+
+
+class _Staging:
+    """The temporary tables of one scan: the new reminders (``reminders_new``) and the keys of those
+    planned in Python (``reminders_planned``), dropped by ``drop``."""
+
+    def __init__(self, cursor) -> None:
+        for model, columns in ((Delivery, _DELIVERY_COLUMNS), (Notice, _NOTICE_COLUMNS)):
+            # a new column must be given in insert(), with its default
+            if [f.attname for f in model._meta.concrete_fields if not f.primary_key] != columns:
+                raise ValueError(f"{model.__name__}: enqueue must give exactly its columns {columns}")
+        self.cursor = cursor
+        self.postgres = connection.vendor == "postgresql"
+        temporary = "ON COMMIT DROP" if self.postgres else ""
+        cursor.execute(f"CREATE TEMPORARY TABLE {_NEW} (email text, user_id bigint, reason text, object_key text, "
+                       f"step text, subject text, body text, url text) {temporary}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_PLANNED} (i integer, email text, user_id bigint, reason text, "
+                       f"object_key text, step text) {temporary}")
+
+    def add_source(self, source: Source) -> int:
+        """Add the rows of ``source`` that are not planned yet; returns how many."""
+        sql, params = source.new().query.sql_with_params()
+        self.cursor.execute(
+            f"INSERT INTO {_NEW} ({', '.join(_NEW_COLUMNS)}) "
+            f"SELECT s.r_email, s.r_user_id, %s, s.r_object_key, s.r_step, s.r_subject, s.r_body, s.r_url "
+            f"FROM ({sql}) s", [source.reason, *params])
+        return self.cursor.rowcount
+
+    def add_planned(self, planned: list[Planned]) -> list[Planned]:
+        """Add the reminders planned in Python that are not planned yet: their keys go to the
+        database, which answers which are new; only those are rendered. Returns them."""
+        keys = [(i, p.email, p.user_id, str(p.reason), p.object_key, p.step) for i, p in enumerate(planned)]
+        self._write(_PLANNED, _KEY_COLUMNS, keys)
+        self.cursor.execute(f"SELECT c.i FROM {_PLANNED} c WHERE {_not_planned('c')} ORDER BY c.i")
+        fresh = [planned[i] for (i,) in self.cursor.fetchall()]
+        self._write(_NEW, _NEW_COLUMNS, [(p.email, p.user_id, str(p.reason), p.object_key, p.step, p.subject,
+                                          p.body, p.url) for p in fresh])
+        return fresh
+
+    def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if self.postgres:  # COPY: no statement per row, no parameters to parse
+            with self.cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            self.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def insert(self, now: dt.datetime) -> None:
+        """Move the new reminders into the outbox and the notices, each table in its key order."""
+        delivery, notice = Delivery._meta.db_table, Notice._meta.db_table
+        no_attachments = "'[]'::jsonb" if self.postgres else "'[]'"
+        self.cursor.execute(
+            f"INSERT INTO {delivery} ({', '.join(_DELIVERY_COLUMNS)}) "
+            f"SELECT email, user_id, reason, object_key, step, subject, body, '', url, {no_attachments}, %s, %s, 0, "
+            f"NULL, NULL, '', '', %s, NULL FROM {_NEW} WHERE COALESCE(email, '') <> '' "
+            "ORDER BY email, reason, object_key, step ON CONFLICT DO NOTHING",
+            [False, DeliveryStatus.QUEUED.value, now])
+        self.cursor.execute(
+            f"INSERT INTO {notice} ({', '.join(_NOTICE_COLUMNS)}) "
+            f"SELECT user_id, reason, object_key, step, subject, body, url, %s, NULL FROM {_NEW} "
+            "WHERE user_id IS NOT NULL ORDER BY user_id, reason, object_key, step ON CONFLICT DO NOTHING",
+            [now])
+
+    def drop(self) -> None:
+        """Drop them now: the caller's transaction may scan again (ON COMMIT DROP covers an error)."""
+        for table in (_NEW, _PLANNED):
+            self.cursor.execute(f"DROP TABLE {table}")
 
 
 def scan(today: dt.date | None = None) -> int:
     """Find what is due today (Asia/Tokyo) and put it in the outbox and the notices."""
-    return enqueue(due(today or timezone.localdate()))
+    planned, sources = Scan(today or timezone.localdate()).collect()
+    return enqueue(planned, sources)
 
 
 def _send_pending() -> Task:

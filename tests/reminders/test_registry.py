@@ -3,6 +3,8 @@
 import ast
 from pathlib import Path
 
+from django.template import Context
+
 from reminders.models import REMINDER_REASONS, Reason
 from reminders.registry import registry
 
@@ -85,3 +87,45 @@ def test_a_flat_reminder_text_is_joined_exactly_as_the_template_engine_renders_i
     assert render("councils/reminders/term_expiry_secretariat_subject.txt", council="甲", count=3,
                   end="令和9年3月31日") == render("councils/reminders/term_expiry_secretariat_subject.txt",
                                                  council="甲", count="3", end="令和9年3月31日")
+
+
+def test_a_text_built_in_sql_is_the_engines_text(db):
+    """The scan builds texts in the database (scan.sql_text): for every reminder template it can
+    build, the result is the engine's, character for character, on either branch of an ``if``."""
+    import re
+
+    from django.db.models import Q, Value
+
+    from municipality.models import Municipality
+    from reminders.scan import _compiled, sql_text
+
+    Municipality.objects.current()
+    built = 0
+    for path in sorted(Path(__file__).resolve().parents[2].glob("templates/*/reminders/*.txt")):
+        name = f"{path.parent.parent.name}/reminders/{path.name}"
+        source = path.read_text(encoding="utf-8")
+        if re.search(r"{%\s*for|\|", source):
+            continue  # a list: compared on real rows in test_reminders (the secretariat's list)
+        conditions = set(re.findall(r"{%\s*if\s+(\w+)", source))
+        names = set(re.findall(r"{{\s*(\w+)", source))
+        for truth in (True, False):
+            values = {n: f"<{n}>&'\"%s{{%" for n in names}
+            context = {**{n: Value(v) for n, v in values.items()},
+                       **{c: Q(pk__isnull=not truth) for c in conditions}}
+            row = Municipality.objects.annotate(text=sql_text(name, **context)).values_list("text", flat=True).first()
+            engine = _compiled(name).render(Context({**values, **{c: truth for c in conditions}})).rstrip("\n")
+            assert row == engine, name
+        built += 1
+    assert built >= 20
+
+
+def test_a_text_sql_cannot_build_is_refused():
+    import pytest
+    from django.db.models import Q
+
+    from reminders.scan import sql_text
+
+    with pytest.raises(ValueError, match="needs a Q"):
+        sql_text("reminders/digest/weekly_digest_body.txt", today="x", late=["a"], soon=[])
+    with pytest.raises(ValueError, match="needs rows"):
+        sql_text("reminders/digest/weekly_digest_body.txt", today="x", late=Q(pk=1), soon=Q(pk=1))

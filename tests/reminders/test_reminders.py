@@ -480,3 +480,70 @@ def test_a_scan_makes_the_same_number_of_queries_whatever_the_number_of_rows(cou
     assert len(reads) == len([sql for sql in few if not sql.startswith("INSERT")])
     if connection.vendor == "postgresql":
         assert len(many) == len(few)
+
+
+# --- Decided in the database (issue 15) ----------------------------------------------------------
+
+def _members(council, body, secretary, n, prefix):
+    for i, person in enumerate(people(n, prefix=prefix)):
+        person.email = f"{prefix}{i}@example.jp"
+        person.save()
+        council_services.membership_add(council=council, person=person, organisation=body,
+                                        start=dt.date(2025, 4, 1), by=secretary)
+
+
+def test_a_second_scan_adds_nothing_in_as_many_queries_with_10_or_100_due(council, body, secretary, settings):
+    from councils.models import Council
+
+    Council.objects.filter(pk=council.pk).update(cap=100)
+    day = dt.date(2027, 3, 1)
+    _members(council, body, secretary, 10, "ten")
+    assert services.scan(day) == 11  # ten members and the secretariat's one
+    with CaptureQueriesContext(connection) as ten:
+        assert services.scan(day) == 0
+    _members(council, body, secretary, 90, "hundred")
+    assert services.scan(day) == 90  # the new members; the secretariat has its reminder of that step
+    with CaptureQueriesContext(connection) as hundred:
+        assert services.scan(day) == 0
+    assert Delivery.objects.filter(reason=Reason.TERM_EXPIRY).count() == 101
+    assert len(hundred) == len(ten)
+
+
+def test_the_secretariats_list_is_the_engines_text(council, body, secretary):
+    from reminders.scan import render
+
+    _members(council, body, secretary, 3, "list")
+    services.scan(dt.date(2027, 3, 1))
+    notice = Notice.objects.get(user=secretary)
+    members = [{"person": m.person.name, "organisation": m.organisation.name}
+               for m in council.memberships.select_related("person", "organisation").order_by("pk")]
+    assert notice.body == render("councils/reminders/term_expiry_secretariat_body.txt", council=council.name,
+                                 end="令和9年3月31日", left="令和9年3月1日現在、あと30日", members=members)
+    assert notice.title == render("councils/reminders/term_expiry_secretariat_subject.txt", council=council.name,
+                                  count="3", end="令和9年3月31日")
+    assert notice.url == f"/portal/councils/{council.pk}/" or notice.url.endswith(f"/{council.pk}/")
+
+
+@pytest.mark.postgres
+def test_a_key_already_in_the_outbox_is_not_planned_again(member, secretary):
+    """Only the outbox's unique key decides: a mail already there (whatever its text or state) is not
+    added again, and a reminder missing only its notice gets the notice."""
+    step = "30日前 2027-03-31"
+    Delivery.objects.create(recipient="member@example.jp", reason=Reason.TERM_EXPIRY,
+                            object_key=f"councils.membership:{member.pk}", step=step, subject="前の件名", body="前",
+                            status=DeliveryStatus.SENT)
+    Delivery.objects.create(recipient="secretary@example.jp", user=secretary, reason=Reason.TERM_EXPIRY,
+                            object_key=f"councils.council:{member.council_id}", step=step, subject="前", body="前")
+    assert services.scan(dt.date(2027, 3, 1)) == 1  # the secretariat's notice only
+    assert Delivery.objects.count() == 2
+    assert Delivery.objects.get(recipient="member@example.jp").subject == "前の件名"
+    assert Notice.objects.get(user=secretary).step == step
+    assert services.scan(dt.date(2027, 3, 1)) == 0
+
+
+def test_a_reminder_mailed_to_an_old_address_goes_to_the_new_one(member):
+    services.scan(dt.date(2027, 3, 1))
+    member.person.email = "new@example.jp"
+    member.person.save()
+    assert services.scan(dt.date(2027, 3, 1)) == 1
+    assert Delivery.objects.filter(recipient="new@example.jp").count() == 1

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from reminders import scan, services
+from reminders import services
 from reminders.models import Reason
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, **options) -> None:
         today = timezone.localdate()
         if dry_run:
-            planned = scan.not_yet_planned(scan.due(today))
+            planned = services.preview(today)
             for p in planned:
                 to = p.email or "（お知らせのみ）"
                 self.stdout.write(f"{to}\t{Reason(p.reason).label}\t{p.step}\t{p.subject}")
