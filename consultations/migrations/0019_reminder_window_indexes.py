@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0017_output_approval_agency'),
+        ('consultations', '0018_case_newest_first'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
