@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from bench._util import measure_page, timed
+from bench._util import measure_page, report_page, timed
 from municipality.models import Area, Organisation, User
 from municipality.roles import Role
 
@@ -58,6 +58,4 @@ def run(report) -> None:
         ("admin_users", "/admin/municipality/user/"),
         ("admin_areas", "/admin/municipality/area/"),
     ]:
-        median, queries = measure_page(client, url, repeat=15)
-        report(f"municipality.{name}.median", median, "ms")
-        report(f"municipality.{name}.queries", queries, "queries")
+        report_page(report, f"municipality.{name}", client, url, repeat=15)
