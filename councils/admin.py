@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
-from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
+from municipality.admin import (
+    DateRangeListFilter,
+    LargeListAdminMixin,
+    OrganisationSearchFilter,
+    ReadOnlyAdminMixin,
+    ScopedModelAdmin,
+    SearchListFilter,
+)
 from municipality.errors import DomainError
 from municipality.exports import xlsx_response
 from municipality.forms import EventDateField
@@ -115,9 +122,10 @@ class CouncilAdmin(ScopedModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ScopedModelAdmin):
+class PersonAdmin(LargeListAdminMixin, ScopedModelAdmin):
     list_display = ["name", "name_kana", "email", "phone"]
     search_fields = ["name", "name_kana", "email"]
+    ordering = ["name_kana", "pk"]  # the index person_kana_order
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -168,18 +176,22 @@ class MembershipAddForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedModelAdmin):
+class MembershipAdmin(LargeListAdminMixin, ScopedModelAdmin):
     list_display = ["person", "organisation", "council", "plan_period", "start", "end", "has_pledge", "replaces",
                     "reappointed_from"]
-    # Councils are found by search (a city may have hundreds); the filters are the ones staff use.
-    list_filter = ["plan_period", ("organisation", admin.RelatedOnlyFieldListFilter), ActiveOnFilter]
+    # Councils are found by search (a city may have hundreds), organisations by name: a link per
+    # organisation read every membership (DISTINCT) on each request.
+    list_filter = ["plan_period", OrganisationSearchFilter, ActiveOnFilter]
     search_fields = ["person__name", "person__name_kana", "organisation__name", "council__name"]
     list_select_related = ["person", "organisation", "council", "plan_period", "replaces__person",
                            "replaces__organisation", "reappointed_from__person", "reappointed_from__organisation"]
     autocomplete_fields = ["person", "organisation"]
     actions = ["reappoint", "export_xlsx", "export_pdf"]
-    show_full_result_count = False  # one COUNT instead of two over a large member table
     list_per_page = 50
+    # Council by council (in the order they were registered), then by the start of the term: the
+    # index membership_admin_order serves it, so a page reads its 50 rows. Ordering by "council"
+    # would sort the whole table by the council's own ordering (its layer, area and name).
+    ordering = ["council_id", "start", "pk"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         from django.db.models import Exists, OuterRef
@@ -260,19 +272,31 @@ class MembershipAdmin(ScopedModelAdmin):
         return pdf_response(rendered.filename, rendered.content)
 
 
+class CouncilSearchFilter(SearchListFilter):
+    """Narrow by council: a part of its name (a link per council read every row on each request)."""
+
+    title = "協議体"
+    parameter_name = "council"
+    label = "協議体名（一部でも可）"
+    help_text = "協議体の名称の一部を入力してください。"
+
+    def matching(self, value: str) -> Q:
+        return Q(council__in=Council.objects.filter(name__contains=value).values("pk"))
+
+
 @admin.register(Office)
 class OfficeAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Offices are assigned from the council's page (office_assign); history is read only."""
 
     list_display = ["council", "role", "holder", "title", "start", "end"]
-    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "role"]
+    list_filter = [CouncilSearchFilter, "role"]
     list_select_related = ["council", "holder"]
 
 
 @admin.register(Pledge)
 class PledgeAdmin(ScopedModelAdmin):
     list_display = ["person", "council", "context", "signed_on"]
-    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "context"]
+    list_filter = [CouncilSearchFilter, "context"]
     list_select_related = ["person", "council"]
     autocomplete_fields = ["person"]
 
@@ -346,13 +370,13 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedModelAdmin):
+class MeetingAdmin(LargeListAdminMixin, ScopedModelAdmin):
     list_display = ["date", "title", "council", "place", "is_public", "minutes_published"]
-    list_filter = ["is_public", "minutes_published"]
+    # A range of dates rather than the date drill-down, which read every meeting's date on each request.
+    list_filter = ["is_public", "minutes_published", ("date", DateRangeListFilter)]
     search_fields = ["title", "council__name", "place"]
     list_select_related = ["council"]
-    date_hierarchy = "date"
-    show_full_result_count = False
+    ordering = ["-date", "-start_time", "-pk"]  # the index meeting_admin_order, read backwards
     inlines = [AgendaInline, InvitationInline]
     fieldsets = [
         (None, {"fields": ["council", "working_group", "title", "date", "start_time", "end_time", "place"]}),

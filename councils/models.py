@@ -115,6 +115,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "委員・関係者"
         ordering = ["name_kana", "pk"]
+        indexes = [models.Index(fields=["name_kana", "id"], name="person_kana_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -154,7 +155,11 @@ class Membership(models.Model):
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="membership_end_not_before_start"),
             models.CheckConstraint(condition=Q(planned_end__gte=F("end")), name="membership_end_within_term"),
         ]
-        indexes = [models.Index(fields=["council", "start", "end"])]
+        indexes = [
+            models.Index(fields=["council", "start", "end"]),
+            # The admin's member list: council by council, then by the start of the term (50 rows a page).
+            models.Index(fields=["council", "start", "id"], name="membership_admin_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}（{self.organisation}、{wareki.format_wareki(self.start)}〜{wareki.format_wareki(self.end)}）"
@@ -272,6 +277,8 @@ class Meeting(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "会議"
         ordering = ["-date", "-start_time"]
+        # Newest first (the admin's list adds the id), read backwards.
+        indexes = [models.Index(fields=["date", "start_time", "id"], name="meeting_admin_order")]
         constraints = [
             *text_limits("meeting", minutes=40000, outline=10000, decisions=10000),
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="meeting_ends_after_it_starts"),
