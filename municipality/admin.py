@@ -70,10 +70,11 @@ class EstimatedCountPaginator(Paginator):
 
     ``unfiltered`` says that the list is the admin's whole queryset (the user narrowed nothing). A
     queryset without conditions (city staff's lists) reads ``pg_class.reltuples`` and counts
-    exactly, in the same statement, only a table smaller than ESTIMATE_FROM_ROWS; one with
-    conditions (a secretary's scope, the outbox without case reminders) asks the planner's estimate
-    and counts exactly below ESTIMATE_FROM_ROWS. A filtered or searched list, and every list on
-    another database, is counted exactly. ``estimated`` tells the template to print "約".
+    exactly, in the same statement, only a table smaller than ESTIMATE_FROM_ROWS. One with
+    conditions (a secretary's scope, the outbox without case reminders) is counted up to
+    ESTIMATE_FROM_ROWS rows (exact below: a scope is usually small, and the planner's guess for it
+    can be far off); past that, the planner's estimate is shown. A filtered or searched list, and
+    every list on another database, is counted exactly. ``estimated`` tells the template to print 約.
     """
 
     def __init__(self, object_list: Any, per_page: int, orphans: int = 0, allow_empty_first_page: bool = True,
@@ -88,35 +89,31 @@ class EstimatedCountPaginator(Paginator):
         if self.unfiltered and isinstance(queryset, models.QuerySet):
             connection = connections[queryset.db]
             if connection.vendor == "postgresql":
-                counted = self._count_large(queryset, connection)
-                if counted is not None:
-                    return counted
+                return self._count_large(queryset, connection)
         return super().count
 
-    def _count_large(self, queryset: models.QuerySet, connection: Any) -> int | None:
-        table = queryset.model._meta.db_table
+    def _count_large(self, queryset: models.QuerySet, connection: Any) -> int:
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        rows = queryset.order_by().values("pk")
         with connection.cursor() as cursor:
             if not queryset.query.where:
-                # reltuples is -1 until the table was first analysed: then count.
+                # reltuples is -1 until the table is first analysed: then it counts.
                 cursor.execute(
                     f"SELECT CASE WHEN c.reltuples >= %s THEN c.reltuples::bigint "
-                    f"ELSE (SELECT COUNT(*) FROM {connection.ops.quote_name(table)}) END, c.reltuples >= %s "
+                    f"ELSE (SELECT COUNT(*) FROM {table}) END, c.reltuples >= %s "
                     f"FROM pg_class c WHERE c.oid = %s::regclass",
-                    [ESTIMATE_FROM_ROWS, ESTIMATE_FROM_ROWS, connection.ops.quote_name(table)])
-                row = cursor.fetchone()
-                if row is None:
-                    return None
-                self.estimated = bool(row[1])
-                return int(row[0])
-            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+                    [ESTIMATE_FROM_ROWS, ESTIMATE_FROM_ROWS, table])
+                count, self.estimated = cursor.fetchone()
+                return int(count)
+            counted = rows[:ESTIMATE_FROM_ROWS].count()  # reads at most ESTIMATE_FROM_ROWS rows
+            if counted < ESTIMATE_FROM_ROWS:
+                return counted
+            sql, params = rows.query.sql_with_params()
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
-            rows = int(plan[0]["Plan"]["Plan Rows"])
-        if rows < ESTIMATE_FROM_ROWS:
-            return None  # small: the exact count
         self.estimated = True
-        return rows
+        return max(int(plan[0]["Plan"]["Plan Rows"]), ESTIMATE_FROM_ROWS)
 
 
 class LargeListAdminMixin:

@@ -133,6 +133,18 @@ def test_a_large_unfiltered_list_takes_the_count_from_the_statistics(period, mon
 
 
 @pytest.mark.postgres
+def test_a_scoped_list_is_counted_exactly_while_small_and_estimated_when_large(period, monkeypatch):
+    monkeypatch.setattr(shared_admin, "ESTIMATE_FROM_ROWS", 5)
+    add_memberships(3, period)
+    scoped = Membership.objects.filter(start__gte=START)  # conditions of its own, as a secretary's scope
+    small = EstimatedCountPaginator(scoped, 50, unfiltered=True)
+    assert small.count == 3 and not small.estimated
+    add_memberships(9, period)
+    large = EstimatedCountPaginator(scoped.all(), 50, unfiltered=True)
+    assert large.count >= 5 and large.estimated
+
+
+@pytest.mark.postgres
 def test_the_member_list_says_about_when_the_count_is_estimated(client, city_staff, period, monkeypatch):
     monkeypatch.setattr(shared_admin, "ESTIMATE_FROM_ROWS", 5)
     add_memberships(10, period)
