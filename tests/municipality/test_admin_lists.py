@@ -223,7 +223,8 @@ def test_the_date_range_filter_replaces_the_drill_down(client, city_staff, categ
 
 
 def test_member_list_is_in_council_then_term_order(client, city_staff, period):
-    first, second = CouncilFactory(), CouncilFactory()
+    # Registered first, named last: the list follows registration (the index), not the council's name.
+    first, second = CouncilFactory(name="わかば協議体"), CouncilFactory(name="あおば協議体")
     late = add_memberships(1, period, council=second)
     early = add_memberships(2, period, council=first)
     client.force_login(city_staff)
