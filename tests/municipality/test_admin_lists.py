@@ -274,3 +274,16 @@ def test_areas_and_users_lists_filter_by_search(client, city_staff):
     assert [a.pk for a in response.context["cl"].result_list] == [child.pk]
     assert client.get("/admin/municipality/user/").status_code == 200
     assert UserFactory()
+
+
+def test_the_member_list_shows_earlier_terms_in_the_same_queries(client, city_staff, period):
+    client.force_login(city_staff)
+    plain = add_memberships(3, period)
+    without = queries_of(client, "/admin/councils/membership/")
+    earlier = plain[0]
+    Membership.objects.create(council=earlier.council, person=PersonFactory(name="補欠太郎"),
+                              organisation=earlier.organisation, plan_period=period, start=dt.date(2025, 4, 1),
+                              end=period.end, planned_end=period.end, replaces=earlier)
+    assert queries_of(client, "/admin/councils/membership/") == without
+    page = client.get("/admin/councils/membership/").content.decode()
+    assert f"{earlier.person.name}（{earlier.organisation.name}、令和6年4月1日〜令和9年3月31日）" in page
