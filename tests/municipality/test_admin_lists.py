@@ -179,7 +179,7 @@ def test_the_area_filter_is_a_search_box_and_narrows_the_activities(client, city
     client.force_login(city_staff)
 
     page = client.get("/admin/activities/activity/").content.decode()
-    assert "区域名または区域コード" in page and 'name="area"' in page
+    assert "区域名または区域コード" in page and 'name="area"' in page and "css/admin_filters.css" in page
     assert "area__id__exact" not in page and "町内会29" not in page  # no link per area
 
     by_name = client.get("/admin/activities/activity/", {"area": "北部"})
