@@ -6,7 +6,14 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from municipality.admin import ScopedModelAdmin, run_each, text_action
+from municipality.admin import (
+    AreaSearchFilter,
+    DateRangeListFilter,
+    LargeListAdminMixin,
+    ScopedModelAdmin,
+    run_each,
+    text_action,
+)
 from municipality.forms import max_length_of
 
 from . import services
@@ -24,13 +31,15 @@ class ActivityCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ScopedModelAdmin):
+class ActivityAdmin(LargeListAdminMixin, ScopedModelAdmin):
     list_display = ["date", "coordinator", "area", "function", "category", "minutes", "participants"]
-    list_filter = ["function", "area"]
-    date_hierarchy = "date"
+    # Areas are found by name or code (a city has thousands of 第3層 areas), dates by a range: the
+    # date drill-down read every activity's date on each request.
+    list_filter = ["function", AreaSearchFilter, ("date", DateRangeListFilter)]
     search_fields = ["narrative", "coordinator__name"]
     list_select_related = ["coordinator", "area", "category"]
-    show_full_result_count = False
+    # Newest first, read backwards along the index on (date, id): a page reads its 50 rows.
+    ordering = ["-date", "-pk"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # coordinators record their own work in the portal
@@ -57,7 +66,7 @@ class ReportEventInline(admin.TabularInline):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(ScopedModelAdmin):
+class MonthlyReportAdmin(LargeListAdminMixin, ScopedModelAdmin):
     list_display = ["month", "coordinator", "status"]
     list_filter = ["status", "month"]
     search_fields = ["coordinator__name"]
@@ -91,7 +100,7 @@ class MonthlyReportAdmin(ScopedModelAdmin):
 @admin.register(SocialResource)
 class SocialResourceAdmin(ScopedModelAdmin):
     list_display = ["name", "provider_kind", "area", "status"]
-    list_filter = ["provider_kind", "status", "area"]
+    list_filter = ["provider_kind", "status", AreaSearchFilter]
     search_fields = ["name", "offers", "contact"]
     list_select_related = ["area"]
 
@@ -102,7 +111,7 @@ class SocialResourceAdmin(ScopedModelAdmin):
 @admin.register(Need)
 class NeedAdmin(ScopedModelAdmin):
     list_display = ["title", "area", "raised_on", "status"]
-    list_filter = ["status", "area"]
+    list_filter = ["status", AreaSearchFilter]
     search_fields = ["title", "description", "raised_by"]
     list_select_related = ["area"]
 

@@ -214,7 +214,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["coordinator", "-date"]),
             models.Index(fields=["date", "area", "function"]),
-            # The list's order: a page of the newest is read from here without sorting a day's rows.
+            # The lists' order (the portal's, and the admin's read backwards): a page of the newest
+            # without sorting a day's rows.
             models.Index(fields=["-date", "-id"], name="activity_newest_first"),
         ]
         constraints = [

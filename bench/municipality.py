@@ -91,6 +91,4 @@ def run(report) -> None:
         ("admin_users", "/admin/municipality/user/"),
         ("admin_areas", "/admin/municipality/area/"),
     ]:
-        median, queries = measure_page(client, url, repeat=15)
-        report(f"municipality.{name}.median", median, "ms")
-        report(f"municipality.{name}.queries", queries, "queries")
+        report_page(report, f"municipality.{name}", client, url, repeat=15)

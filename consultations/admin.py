@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from councils.models import AgendaItem, Meeting
+from municipality.admin import AreaSearchFilter
 from municipality.scoping import visible
 
 from . import legal_bases
@@ -32,7 +33,7 @@ class AgencyAdmin(admin.ModelAdmin):
 @admin.register(RegionalIssue)
 class RegionalIssueAdmin(admin.ModelAdmin):
     list_display = ["title", "area", "raised_on"]
-    list_filter = ["area"]
+    list_filter = [AreaSearchFilter]
     search_fields = ["title", "description"]
     list_select_related = ["area"]
 

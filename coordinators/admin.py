@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from forms_pdf.views import pdf_response
-from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin, run_each, text_action
+from municipality.admin import (
+    LargeListAdminMixin,
+    OrganisationSearchFilter,
+    ReadOnlyAdminMixin,
+    ScopedModelAdmin,
+    run_each,
+    search_filter,
+    text_action,
+)
 from municipality.forms import max_length_of
 from municipality.models import Area
 
@@ -50,7 +58,8 @@ def _awaiting_successor_annotation(day) -> Exists:
 @admin.register(Contract)
 class ContractAdmin(ScopedModelAdmin):
     list_display = ["title", "organisation", "layer", "start", "end", "status", "coverage"]
-    list_filter = ["status", "layer", "organisation"]
+    # Organisations are found by name: a link per organisation (thousands) on every page helps nobody.
+    list_filter = ["status", "layer", OrganisationSearchFilter]
     search_fields = ["title", "organisation__name"]
     list_select_related = ["organisation"]
     filter_horizontal = ["areas"]
@@ -133,10 +142,10 @@ class TrainingRecordInline(admin.TabularInline):
 
 
 @admin.register(Coordinator)
-class CoordinatorAdmin(ScopedModelAdmin):
+class CoordinatorAdmin(LargeListAdminMixin, ScopedModelAdmin):
     form = CoordinatorAdminForm
     list_display = ["name", "name_kana", "employer", "layer", "has_photo"]
-    list_filter = ["layer", "employer"]
+    list_filter = ["layer", search_filter(OrganisationSearchFilter, "employer", title="雇用する団体", parameter_name="employer")]
     search_fields = ["name", "name_kana", "employer__name"]
     list_select_related = ["employer"]
     autocomplete_fields = ["employer", "user"]
@@ -157,9 +166,9 @@ class ReadOnlyHistoryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(AppointmentNotice)
-class AppointmentNoticeAdmin(ReadOnlyHistoryAdmin):
+class AppointmentNoticeAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["filed_on", "organisation", "coordinator", "appointed_on", "area_names", "status", "pdf"]
-    list_filter = ["status", "organisation"]
+    list_filter = ["status", OrganisationSearchFilter]
     search_fields = ["coordinator__name", "coordinator__name_kana", "organisation__name"]
     list_select_related = ["organisation", "coordinator"]
     actions = ["accept", "send_back"]
@@ -214,7 +223,7 @@ class AppointmentNoticeAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyHistoryAdmin):
+class AppointmentAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["coordinator", "layer", "contract", "start", "end", "area_names"]
     list_filter = ["layer", ("end", admin.EmptyFieldListFilter)]
     search_fields = ["coordinator__name", "coordinator__name_kana"]
@@ -238,9 +247,9 @@ class AppointmentAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(DismissalNotice)
-class DismissalNoticeAdmin(ReadOnlyHistoryAdmin):
+class DismissalNoticeAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["filed_on", "organisation", "coordinator", "dismissed_on", "certificate_returned", "status", "pdf"]
-    list_filter = ["status", "organisation"]
+    list_filter = ["status", OrganisationSearchFilter]
     search_fields = ["appointment__coordinator__name", "organisation__name"]
     list_select_related = ["organisation", "appointment__coordinator"]
     actions = ["accept"]
@@ -263,7 +272,7 @@ class DismissalNoticeAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ReadOnlyHistoryAdmin):
+class CertificateAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["number", "coordinator", "issued_on", "valid_from", "valid_until", "status", "pdf", "replaces"]
     list_filter = ["status", "fiscal_year", "layer"]
     search_fields = ["number", "coordinator__name", "coordinator__name_kana"]

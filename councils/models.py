@@ -115,6 +115,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "委員・関係者"
         ordering = ["name_kana", "pk"]
+        indexes = [models.Index(fields=["name_kana", "id"], name="person_kana_order")]
 
     def __str__(self) -> str:
         return self.name
@@ -160,6 +161,8 @@ class Membership(models.Model):
             # the index alone, whatever the size of the register.
             models.Index(fields=["end"], include=["id", "council", "person", "organisation"],
                          condition=Q(end=F("planned_end")), name="membership_term_end"),
+            # The admin's member list: council by council, then by the start of the term (50 rows a page).
+            models.Index(fields=["council", "start", "id"], name="membership_admin_order"),
         ]
 
     def __str__(self) -> str:
@@ -284,9 +287,13 @@ class Meeting(models.Model):
             models.CheckConstraint(condition=Q(is_public=True) | ~Q(closed_reason=""),
                                    name="closed_meeting_states_its_reason"),
         ]
-        # The reminder scan's window (meetings within 7 days): read from the index alone.
-        indexes = [models.Index(fields=["date"], include=["id", "council", "title", "start_time", "place"],
-                                name="meeting_date")]
+        indexes = [
+            # Newest first (the admin's list adds the id), read backwards.
+            models.Index(fields=["date", "start_time", "id"], name="meeting_admin_order"),
+            # The reminder scan's window (meetings within 7 days): read from the index alone.
+            models.Index(fields=["date"], include=["id", "council", "title", "start_time", "place"],
+                         name="meeting_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title}（{wareki.format_wareki(self.date)}）"

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from municipality.admin import ReadOnlyAdminMixin, ScopedModelAdmin
+from municipality.admin import LargeListAdminMixin, ReadOnlyAdminMixin, ScopedModelAdmin
 
 from .kinds import all_kinds
 from .models import IssuedDocument
@@ -24,7 +24,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class IssuedDocumentAdmin(LargeListAdminMixin, ReadOnlyAdminMixin, ScopedModelAdmin):
     """Issued documents, kept as issued: read-only for everyone, never deleted."""
 
     list_display = ["issued_at", "kind_label", "title", "organisation", "size_label", "pdf_link", "replaces_label"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -10,10 +11,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.core.paginator import Paginator
+from django.db import connections, models
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from . import duties
 from .errors import DomainError
@@ -53,6 +57,180 @@ def text_action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: mo
         "title": title, "label": label, "objects": queryset, "opts": modeladmin.model._meta,
         "action": request.POST.get("action"), "text": request.POST.get("text", ""),
     })
+
+
+#: A list whose table (or scope) holds at least this many rows, by PostgreSQL's statistics, is not
+#: counted exactly when nothing narrows it: the page says "約" (about) before the estimate.
+ESTIMATE_FROM_ROWS = 10_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """Django's paginator, but the count of a large list that no filter or search narrows comes from
+    PostgreSQL's statistics instead of a ``COUNT(*)`` that reads the whole table on every page.
+
+    ``unfiltered`` says that the list is the admin's whole queryset (the user narrowed nothing). A
+    queryset without conditions (city staff's lists) reads ``pg_class.reltuples`` and counts
+    exactly, in the same statement, only a table smaller than ESTIMATE_FROM_ROWS. One with
+    conditions (a secretary's scope, the outbox without case reminders) is counted up to
+    ESTIMATE_FROM_ROWS rows (exact below: a scope is usually small, and the planner's guess for it
+    can be far off); past that, the planner's estimate is shown. A filtered or searched list, and
+    every list on another database, is counted exactly. ``estimated`` tells the template to print 約.
+    """
+
+    def __init__(self, object_list: Any, per_page: int, orphans: int = 0, allow_empty_first_page: bool = True,
+                 *, unfiltered: bool = False) -> None:
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.unfiltered = unfiltered
+        self.estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if self.unfiltered and isinstance(queryset, models.QuerySet):
+            connection = connections[queryset.db]
+            if connection.vendor == "postgresql":
+                return self._count_large(queryset, connection)
+        return super().count
+
+    def _count_large(self, queryset: models.QuerySet, connection: Any) -> int:
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        rows = queryset.order_by().values("pk")
+        with connection.cursor() as cursor:
+            if not queryset.query.where:
+                # reltuples is -1 until the table is first analysed: then it counts.
+                cursor.execute(
+                    f"SELECT CASE WHEN c.reltuples >= %s THEN c.reltuples::bigint "
+                    f"ELSE (SELECT COUNT(*) FROM {table}) END, c.reltuples >= %s "
+                    f"FROM pg_class c WHERE c.oid = %s::regclass",
+                    [ESTIMATE_FROM_ROWS, ESTIMATE_FROM_ROWS, table])
+                count, self.estimated = cursor.fetchone()
+                return int(count)
+            counted = rows[:ESTIMATE_FROM_ROWS].count()  # reads at most ESTIMATE_FROM_ROWS rows
+            if counted < ESTIMATE_FROM_ROWS:
+                return counted
+            sql, params = rows.query.sql_with_params()
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+        self.estimated = True
+        return max(int(plan[0]["Plan"]["Plan Rows"]), ESTIMATE_FROM_ROWS)
+
+
+class LargeListAdminMixin:
+    """For admin lists over tables that grow large (activities, memberships, the outbox, the audit
+    log …): no COUNT of the whole table on each request (the estimated count above, and no second
+    count of the unfiltered list), and no facet counts, which would count every filter's choices."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    class Media:
+        css = {"all": ["css/admin_filters.css"]}
+
+    def get_paginator(self, request: HttpRequest, queryset: models.QuerySet, per_page: int, orphans: int = 0,
+                      allow_empty_first_page: bool = True) -> Paginator:
+        # The changelist only adds the user's filters and search to the admin's queryset: the same
+        # conditions mean that nothing narrowed it.
+        root = self.get_queryset(request)  # type: ignore[attr-defined]
+        unfiltered = queryset.query.where == root.query.where and not queryset.query.distinct
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, unfiltered=unfiltered)
+
+
+class SearchListFilter(admin.SimpleListFilter):
+    """A filter over many choices (thousands of areas or organisations): a text box, instead of a
+    link per choice on every page. Subclasses name the title, the parameter, the box's label and
+    ``matching(value)``: the rows' condition."""
+
+    template = "admin/search_filter.html"
+    label = "名称またはコード"
+    help_text = ""
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return []
+
+    def has_output(self) -> bool:
+        return True
+
+    def value(self) -> str | None:
+        value = super().value()
+        return value.strip() if value and value.strip() else None
+
+    def matching(self, value: str) -> Q:
+        raise NotImplementedError
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        value = self.value()
+        return queryset.filter(self.matching(value)) if value else queryset
+
+    def choices(self, changelist: Any) -> Any:
+        # The box is a form of its own: it carries the list's other parameters along.
+        self.hidden_params = [(name, value) for name, value in changelist.params.items()
+                              if name != self.parameter_name]
+        yield {"selected": self.value() is None, "display": "すべて",
+               "query_string": changelist.get_query_string(remove=[self.parameter_name])}
+
+
+class AreaSearchFilter(SearchListFilter):
+    """Narrow by area: its code exactly, or a part of its name (?area=地区3)."""
+
+    title = "区域"
+    parameter_name = "area"
+    label = "区域名または区域コード"
+    help_text = "区域名の一部、または区域コードを入力してください。"
+    field_path = "area"
+
+    def matching(self, value: str) -> Q:
+        areas = Area.objects.filter(Q(code=value) | Q(name__contains=value)).values("pk")
+        return Q(**{f"{self.field_path}__in": areas})
+
+
+class OrganisationSearchFilter(SearchListFilter):
+    """Narrow by organisation: a part of its name or of its reading (?organisation=社会福祉協議会)."""
+
+    title = "団体"
+    parameter_name = "organisation"
+    label = "団体名（一部でも可）"
+    help_text = "団体名またはふりがなの一部を入力してください。"
+    field_path = "organisation"
+
+    def matching(self, value: str) -> Q:
+        organisations = Organisation.objects.filter(Q(name__contains=value) | Q(name_kana__contains=value)).values("pk")
+        return Q(**{f"{self.field_path}__in": organisations})
+
+
+def search_filter(base: type[SearchListFilter], field_path: str, *, title: str | None = None,
+                  parameter_name: str | None = None) -> type[SearchListFilter]:
+    """``base`` over another path (``search_filter(AreaSearchFilter, "parent", title="上位の区域")``)."""
+    return type(base.__name__, (base,), {
+        "field_path": field_path, "title": title or base.title,
+        "parameter_name": parameter_name or base.parameter_name, "__module__": base.__module__,
+    })
+
+
+class DateRangeListFilter(admin.DateFieldListFilter):
+    """Django's date links (今日, 過去7日間, 今月, 今年) and a from–to pair of date boxes, instead of the
+    date drill-down, which reads every row's date (``DISTINCT DATE_TRUNC``) on each request."""
+
+    template = "admin/date_range_filter.html"
+
+    def __init__(self, field: Any, request: HttpRequest, params: dict, model: Any, model_admin: Any,
+                 field_path: str) -> None:
+        # A datetime compares by its local date, so that the day in the second box is included.
+        on_date = "__date" if isinstance(field, models.DateTimeField) else ""
+        self.lookup_kwarg_from = f"{field_path}{on_date}__gte"
+        self.lookup_kwarg_to = f"{field_path}{on_date}__lte"
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    def expected_parameters(self) -> list[str]:
+        return [*super().expected_parameters(), self.lookup_kwarg_from, self.lookup_kwarg_to]
+
+    def choices(self, changelist: Any) -> Any:
+        self.hidden_params = [(name, value) for name, value in changelist.params.items()
+                              if not name.startswith(self.field_generic)]
+        self.value_from = self.date_params.get(self.lookup_kwarg_from, "")
+        self.value_to = self.date_params.get(self.lookup_kwarg_to, "")
+        yield from super().choices(changelist)
 
 
 class ReadOnlyAdminMixin:
@@ -150,21 +328,16 @@ class PlanPeriodAdmin(admin.ModelAdmin):
         return False
 
 
-class UpperAreaFilter(admin.SimpleListFilter):
-    """Filter by an upper area of 第1層 or 第2層 (deeper areas are too many to list)."""
+class UpperAreaFilter(AreaSearchFilter):
+    """Filter by the upper area, found by its name or code (a city may have thousands of areas)."""
 
     title = "上位の区域"
     parameter_name = "parent"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
-        return [(area.pk, str(area)) for area in Area.objects.filter(layer__lte=2)]
-
-    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.filter(parent_id=self.value()) if self.value() else queryset
+    field_path = "parent"
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(LargeListAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "layer_label", "parent", "boundary_basis", "support_center", "is_active"]
     list_display_links = ["code", "name"]
     list_filter = ["layer", "is_active", UpperAreaFilter]
@@ -183,7 +356,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ScopedModelAdmin):
+class OrganisationAdmin(LargeListAdminMixin, ScopedModelAdmin):
     list_display = ["name", "legal_form", "is_city_department", "representative_title", "representative_name"]
     list_filter = ["legal_form", "is_city_department"]
     search_fields = ["name", "name_kana", "address"]
@@ -198,7 +371,7 @@ class OrganisationAdmin(ScopedModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
+class UserAdmin(LargeListAdminMixin, ScopedModelAdmin, DjangoUserAdmin):
     list_display = ["username", "name", "organisation", "role_labels", "is_staff", "is_active"]
     # No filter by organisation: with thousands of them a list of links helps nobody; search instead.
     list_filter = ["groups", "is_active", "is_staff"]
@@ -272,16 +445,17 @@ admin.site.unregister(LogEntry)
 
 
 class ResourceTypeFilter(admin.SimpleListFilter):
-    """Filter by the kind of record, named in Japanese."""
+    """Filter by the kind of record, named in Japanese: the kinds the audit log registers (reading
+    which kinds occur in the log would read the whole log on each request)."""
 
     title = "記録の種類"
     parameter_name = "resource_type"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
-        types = ContentType.objects.filter(
-            pk__in=LogEntry.objects.values("content_type_id").distinct()
-        )
-        named = [(ct.pk, str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model) for ct in types]
+        from auditlog.registry import auditlog
+
+        types = ContentType.objects.get_for_models(*auditlog.get_models())
+        named = [(ct.pk, str(model._meta.verbose_name)) for model, ct in types.items()]
         return sorted(named, key=lambda pair: pair[1])
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
@@ -289,10 +463,12 @@ class ResourceTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(ReadOnlyAdminMixin, AuditlogLogEntryAdmin):
+class LogEntryAdmin(LargeListAdminMixin, ReadOnlyAdminMixin, AuditlogLogEntryAdmin):
     """The audit log: viewable with auditlog.view_logentry (the 監査 role), editable by no one."""
 
-    list_filter = ["action", ResourceTypeFilter]
+    # A range of dates rather than the date drill-down, which read every entry's time on each request.
+    date_hierarchy = None
+    list_filter = ["action", ResourceTypeFilter, ("timestamp", DateRangeListFilter)]
 
     # Only the 監査 role reads the log (it records who read which case): no superuser bypass.
     def has_module_permission(self, request: HttpRequest) -> bool:
