@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from bench._util import measure_page, report_page, timed
+from bench._util import report_page, timed
 from municipality.models import Area, Organisation, User
 from municipality.roles import Role
 
