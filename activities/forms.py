@@ -3,7 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
+from municipality.forms import (
+    DateInput,
+    EventDateField,
+    JapaneseForm,
+    JapaneseModelForm,
+    LongSelectMultiple,
+    max_length_of,
+)
 from municipality.models import Area, Organisation
 from municipality.once import OnceFormMixin
 
@@ -26,7 +33,7 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
     follow_up_on = EventDateField(label="次の対応日", required=False)
     organisations = forms.ModelMultipleChoiceField(
         label="関わった団体", queryset=Organisation.objects.none(), required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=LongSelectMultiple(attrs={"size": 5}),
     )
     resources = forms.ModelMultipleChoiceField(
         label="関わった社会資源", queryset=SocialResource.objects.none(), required=False,
@@ -42,7 +49,7 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
         self.fields["category"].choices = [("", "選んでください")] + [
             (label, [(c.pk, str(c)) for c in categories if c.function == value]) for value, label in Function.choices
         ]
-        self.fields["organisations"].queryset = Organisation.objects.order_by("name")
+        self.fields["organisations"].queryset = Organisation.objects.only("pk", "name").order_by("name")
         self.fields["resources"].queryset = SocialResource.objects.visible_to(user).filter(
             area__in=[a.pk for a in areas]
         )

@@ -1,0 +1,54 @@
+"""The activity form's organisation list is written without a template per option: the same markup
+as Django's widget, selected options, escaping and the field's accessibility attributes included."""
+
+import pytest
+from django import forms
+from django.test.html import parse_html
+
+from activities.forms import ActivityForm
+from municipality.forms import LongSelectMultiple
+from municipality.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def _forms(data=None):
+    class Plain(forms.Form):
+        organisations = forms.ModelMultipleChoiceField(
+            label="関わった団体", queryset=Organisation.objects.order_by("name"), required=True,
+            widget=forms.SelectMultiple(attrs={"size": 5}))
+
+    class Long(Plain):
+        organisations = forms.ModelMultipleChoiceField(
+            label="関わった団体", queryset=Organisation.objects.order_by("name"), required=True,
+            widget=LongSelectMultiple(attrs={"size": 5}))
+
+    return Plain(data), Long(data)
+
+
+@pytest.mark.parametrize("selected", [None, "first", "none_chosen"])
+def test_the_long_select_renders_what_django_renders(selected):
+    first = Organisation.objects.create(name="NPO法人 <支え合い> & 仲間")
+    Organisation.objects.create(name="自治会 \"みなと\"")
+    data = {"first": {"organisations": [str(first.pk)]}, "none_chosen": {}, None: None}[selected]
+    plain, long = _forms(data)
+    if data is not None:
+        assert plain.is_valid() == long.is_valid()
+    assert parse_html(str(long["organisations"].as_field_group())) == parse_html(
+        str(plain["organisations"].as_field_group()))
+    html = str(long["organisations"])
+    assert "&lt;支え合い&gt; &amp; 仲間" in html
+    if selected == "first":
+        assert f'<option value="{first.pk}" selected>' in html
+    if selected == "none_chosen":
+        assert 'aria-invalid="true"' in html
+
+
+def test_the_activity_form_uses_it_for_every_organisation():
+    Organisation.objects.bulk_create(Organisation(name=f"団体{i:04d}") for i in range(300))
+    from tests.factories import UserFactory
+
+    form = ActivityForm(areas=[], user=UserFactory())
+    assert isinstance(form.fields["organisations"].widget, LongSelectMultiple)
+    html = str(form["organisations"])
+    assert html.count("<option") == Organisation.objects.count()
