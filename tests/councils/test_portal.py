@@ -168,3 +168,27 @@ def test_a_meeting_stored_with_an_extreme_date_still_prints(client, second_layer
     for url in (reverse("councils:detail", args=[council.pk]), reverse("councils:meeting", args=[meeting.pk]),
                 f"/meetings/calendar/{council.feed_token}.ics", f"/meetings/{meeting.pk}/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_council_list_comes_50_a_page_searchable_in_a_fixed_number_of_queries(client, city_staff):
+    client.force_login(city_staff)
+    CouncilFactory(name="汐見中央地区 支え合い協議体")
+    url = reverse("councils:list")
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(60):
+        CouncilFactory(name=f"第2層協議体{i:02d}")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(many) == len(few)
+    assert page.count('class="card"><a href=') == 50
+    assert "1 / 2ページ（61件）" in page
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count('class="card"><a href=') == 11
+    found = client.get(url, {"q": "汐見中央"}).content.decode()
+    assert found.count('class="card"><a href=') == 1 and "汐見中央地区 支え合い協議体" in found
+    assert "「該当なし」を名称に含む協議体はありません。" in client.get(url, {"q": "該当なし"}).content.decode()
