@@ -166,6 +166,7 @@ def run(report) -> None:
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
                        check=True)
         server = locust = None
+        locust_log = (tmp_path / "locust.log").open("w")
         try:
             server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -181,15 +182,15 @@ def run(report) -> None:
                 [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "_locustfile.py"), "--headless",
                  "--host", host, "--users", str(total), "--spawn-rate", str(total), "--only-summary",
                  "--loglevel", "WARNING", "--exit-code-on-error", "0"],
-                cwd=ROOT, env=locust_env, start_new_session=True, stdout=subprocess.DEVNULL)
+                cwd=ROOT, env=locust_env, start_new_session=True, stdout=locust_log, stderr=subprocess.STDOUT)
             locust.wait(timeout=SECONDS + 300)  # the logins come first: 50 password hashes
         finally:
             _stop(locust)
             _stop(server)
-            log = tmp_path / "gunicorn.log"
-            if log.exists() and log.read_text().strip():
-                print(log.read_text()[-3000:], file=sys.stderr)
+            locust_log.close()
         if not out.exists():
+            for log in ("gunicorn.log", "locust.log"):
+                print((tmp_path / log).read_text(errors="replace")[-3000:], file=sys.stderr)
             raise RuntimeError("Locust wrote no summary")
         summary = json.loads(out.read_text(encoding="utf-8"))
     _report(report, summary)
