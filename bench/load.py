@@ -39,6 +39,12 @@ SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 WORKERS = 3
 COORDINATORS, CITY_STAFF, CASE_WORKERS = 38, 8, 4
 PASSWORD = "bench-load-" + secrets.token_urlsafe(12)
+#: The request names of bench/_locustfile.py: one that completed no request in the window is reported too.
+ENDPOINTS = (
+    "home.coordinator", "activity_list", "activity_create.form", "activity_create.post", "form1_blank_pdf",
+    "home.city", "admin_member_list", "admin_meeting_list", "portal_council_list", "portal_council_page",
+    "meeting_notice_pdf", "home.case_worker", "case_list",
+)
 
 
 def build() -> None:
@@ -153,7 +159,7 @@ def run(report) -> None:
     connection.close()  # the bench's own connection stays out of the way while the server runs
     report("load.users", sum(len(a) for a in users.values()),
            f"users ({COORDINATORS} coordinators, {CITY_STAFF} city staff, {CASE_WORKERS} case workers; "
-           f"gunicorn {WORKERS} workers, production settings)")
+           f"gunicorn {WORKERS} workers with config/gunicorn.py, production settings)")
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         tmp_path = Path(tmp)
@@ -171,6 +177,8 @@ def run(report) -> None:
             server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
                  "--workers", str(WORKERS), "--error-logfile", str(tmp_path / "gunicorn.log"),
+                 # its own control socket: the default one in the home folder is shared with any other gunicorn
+                 "--control-socket", str(tmp_path / "gunicorn.ctl"),
                  *_gunicorn_config()],
                 cwd=ROOT, env=env, start_new_session=True)
             host = f"http://127.0.0.1:{port}"
@@ -210,6 +218,8 @@ def _report(report, summary: dict) -> None:
     report("load.seconds", round(summary["seconds"]), "s")
     total = summary["total"]
     report("load.throughput", total["requests"] / summary["seconds"], "requests/s")
+    for name in sorted(set(ENDPOINTS) - {entry["name"] for entry in summary["entries"]}):
+        report(f"load.{name}", "no request completed in the window", "")
     for entry in sorted(summary["entries"], key=lambda e: e["name"]):
         report(f"load.{entry['name']}", f"p50 {_ms(entry['p50'])} ms, p95 {_ms(entry['p95'])} ms, "
                f"p99 {_ms(entry['p99'])} ms; {entry['requests']} requests, {entry['errors']} errors", "")
