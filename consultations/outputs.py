@@ -86,7 +86,7 @@ def _content(case: Case, what: OutputRequest, masker: Masker) -> tuple[str, dict
     m_case = masked(case, masker)
     kind, number = what.kind, case.number
     if kind in SHEETS:
-        return SHEETS[kind], {"case": m_case, **selectors.case_sheet(m_case)}, f"case-{number}-{kind}.pdf"
+        return SHEETS[kind], {"case": m_case, **selectors.case_sheet(m_case, kind)}, f"case-{number}-{kind}.pdf"
     if kind == OutputKind.ASSESSMENT:
         assessment = selectors.assessment_of(case, what.object_id or 0)
         if assessment is None:

@@ -66,18 +66,19 @@ def case_record(case: Case) -> dict[str, Any]:
     }
 
 
-def case_sheet(case: Case) -> dict[str, Any]:
-    """What the case's PDFs print: the current plan (else the draft), meetings and consents."""
-    plan = case_plan_for_sheet(case)
-    return {
-        "household": case.household.all(),
-        "plan": plan,
-        "programs": in_law_order(case.program_rows.all()),
-        "plan_programs": in_law_order(plan.program_rows.all()) if plan else [],
-        "participation": plan.participation_supports.select_related("resource", "need") if plan else [],
-        "conferences": case.conferences.select_related("plan"),
-        "consents": case.consents.prefetch_related("agencies__organisation"),
-    }
+def case_sheet(case: Case, kind: str) -> dict[str, Any]:
+    """What one of the case's PDFs prints (``kind``: intake, plan or conferences), and nothing more:
+    the 相談受付票 its programs, household and consents; the プラン the current plan (else the draft)
+    with its programs and 参加支援; the 会議録 the conferences. Querysets stay lazy."""
+    if kind == "intake":
+        return {"programs": in_law_order(case.program_rows.all()), "household": case.household.all(),
+                "consents": case.consents.all()}
+    if kind == "plan":
+        plan = case_plan_for_sheet(case)
+        return {"plan": plan,
+                "plan_programs": in_law_order(plan.program_rows.all()) if plan else [],
+                "participation": plan.participation_supports.select_related("resource", "need") if plan else []}
+    return {"conferences": case.conferences.select_related("plan")}
 
 
 def case_plan_for_sheet(case: Case) -> SupportPlan | None:
