@@ -8,6 +8,7 @@ from municipality.forms import (
     EventDateField,
     JapaneseForm,
     JapaneseModelForm,
+    LongModelMultipleChoiceField,
     LongSelectMultiple,
     max_length_of,
 )
@@ -31,7 +32,7 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
                                 widget=forms.Textarea(attrs={"rows": 3}))
     participants = forms.IntegerField(label="参加人数", min_value=0, max_value=9999, required=False, initial=0)
     follow_up_on = EventDateField(label="次の対応日", required=False)
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = LongModelMultipleChoiceField(
         label="関わった団体", queryset=Organisation.objects.none(), required=False,
         widget=LongSelectMultiple(attrs={"size": 5}),
     )
@@ -49,7 +50,7 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
         self.fields["category"].choices = [("", "選んでください")] + [
             (label, [(c.pk, str(c)) for c in categories if c.function == value]) for value, label in Function.choices
         ]
-        self.fields["organisations"].queryset = Organisation.objects.only("pk", "name").order_by("name")
+        self.fields["organisations"].queryset = Organisation.objects.order_by("name")
         self.fields["resources"].queryset = SocialResource.objects.visible_to(user).filter(
             area__in=[a.pk for a in areas]
         )

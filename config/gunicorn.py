@@ -19,3 +19,11 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 # A request slower than this is killed and logged rather than holding its thread forever.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+
+
+def post_worker_init(worker) -> None:
+    """Each worker renders one small PDF before it accepts requests, so that no user waits for
+    WeasyPrint's import and the fonts' loading (forms_pdf.rendering.warm_up)."""
+    from forms_pdf.rendering import warm_up
+
+    warm_up()

@@ -4,6 +4,7 @@ from html import escape
 
 from django import forms
 from django.db import models
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -42,6 +43,32 @@ class LongSelectMultiple(forms.SelectMultiple):
             for v, label in choices
         )
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), mark_safe(options))
+
+
+class _NameChoiceIterator(ModelChoiceIterator):
+    """Choices as (pk, label) pairs read with ``values_list``: no model instance per row and no
+    ``COUNT`` before the list (``list()`` asks an iterator's length first)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", self.field.label_field)
+
+    def __len__(self) -> int:
+        return 0  # a length hint only; the choices are read once, by __iter__
+
+
+class LongModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of thousands of rows (every organisation of the city) shown by one text
+    column: read as plain pairs and written by ``LongSelectMultiple``. Validation is Django's (the
+    chosen keys are looked up in the queryset)."""
+
+    iterator = _NameChoiceIterator
+    widget = LongSelectMultiple
+
+    def __init__(self, queryset, *, label_field: str = "name", **kwargs):
+        self.label_field = label_field
+        super().__init__(queryset, **kwargs)
 
 
 class EventDateField(forms.DateField):

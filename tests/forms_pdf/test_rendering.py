@@ -89,3 +89,18 @@ def test_form1_columns_stand_where_the_table_put_them(job_title, wider, tmp_path
 
     table_position = 25 * MM + (2 + 5.8 + 10) * 11
     assert x > table_position + 1 if wider else x == pytest.approx(table_position, abs=0.01)
+
+
+def test_a_gunicorn_worker_renders_a_pdf_with_both_fonts_before_serving(monkeypatch):
+    """config/gunicorn.py's post_worker_init warms the renderer: the PDF it renders embeds the
+    Mincho and the Gothic font a form uses, so the first user's PDF pays for neither."""
+    from config import gunicorn
+
+    rendered, real = [], rendering.warm_up
+    monkeypatch.setattr(rendering, "warm_up", lambda: rendered.append(real()))
+    gunicorn.post_worker_init(worker=None)
+    assert len(rendered) == 1
+    reader = PdfReader(io.BytesIO(rendered[0]))
+    fonts = {str(font.get_object()["/BaseFont"]) for font in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert any("IPAexMincho" in name for name in fonts) and any("IPAexGothic" in name for name in fonts), fonts
+    assert "開催通知" in reader.pages[0].extract_text()

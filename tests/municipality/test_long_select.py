@@ -3,10 +3,12 @@ as Django's widget, selected options, escaping and the field's accessibility att
 
 import pytest
 from django import forms
+from django.db import connection
 from django.test.html import parse_html
+from django.test.utils import CaptureQueriesContext
 
 from activities.forms import ActivityForm
-from municipality.forms import LongSelectMultiple
+from municipality.forms import LongModelMultipleChoiceField, LongSelectMultiple
 from municipality.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +21,7 @@ def _forms(data=None):
             widget=forms.SelectMultiple(attrs={"size": 5}))
 
     class Long(Plain):
-        organisations = forms.ModelMultipleChoiceField(
+        organisations = LongModelMultipleChoiceField(
             label="関わった団体", queryset=Organisation.objects.order_by("name"), required=True,
             widget=LongSelectMultiple(attrs={"size": 5}))
 
@@ -52,3 +54,26 @@ def test_the_activity_form_uses_it_for_every_organisation():
     assert isinstance(form.fields["organisations"].widget, LongSelectMultiple)
     html = str(form["organisations"])
     assert html.count("<option") == Organisation.objects.count()
+
+
+def test_the_list_is_read_in_one_query_of_two_columns():
+    """No COUNT before the list and no model instance per organisation: one query of (pk, name)."""
+    Organisation.objects.bulk_create(Organisation(name=f"団体{i:04d}") for i in range(50))
+    from tests.factories import UserFactory
+
+    form = ActivityForm(areas=[], user=UserFactory())
+    with CaptureQueriesContext(connection) as queries:
+        html = str(form["organisations"])
+    assert html.count("<option") == 50
+    assert len(queries.captured_queries) == 1
+    sql = queries.captured_queries[0]["sql"]
+    assert "COUNT" not in sql.upper() and "name_kana" not in sql
+
+
+def test_a_chosen_organisation_is_still_checked_against_the_database():
+    kept = Organisation.objects.create(name="残る団体")
+    gone = Organisation.objects.create(name="消える団体")
+    _, long = _forms({"organisations": [str(kept.pk), str(gone.pk)]})
+    gone.delete()
+    assert not long.is_valid()
+    assert "organisations" in long.errors
