@@ -6,10 +6,11 @@ Term ends are spread over three years (fixed terms counted from each member's st
 day of the scan about 11,000 terms (110,000 at 10×) lie in the 120-day window. Figures: the first
 scan with an empty outbox (every reminder in the windows is new: the worst catch-up), a second
 scan the same hour (nothing new: what beat's hourly scan costs most of the time) and the next
-day's scan. Each reports its time, its query count (the same whatever the rows), the reminders it
-added, the peak memory of the process during the scan (VmHWM, reset before each scan) and the
-large tables any of its queries reads by a sequential scan (target: none). Then the time to send
-1,000 mails from the outbox (locmem backend, no SMTP).
+day's scan. Each runs in a process of its own (``bench/_reminders_scan.py``, on this database) and
+reports its time, its query count (the same whatever the rows), the reminders it added, the
+process's peak memory (``peak_rss``: the scan's and Django's, not this benchmark's data;
+``rss_growth``: during the scan) and the large tables any of its queries reads by a sequential
+scan (target: none). Then the time to send 1,000 mails from the outbox (locmem backend, no SMTP).
 
 The rows are built in SQL (``INSERT … SELECT … FROM generate_series``): at 10× that is seconds,
 not millions of Python objects."""
@@ -17,11 +18,15 @@ not millions of Python objects."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 
 from bench._util import scaled, seq_scans, timed
 from councils.models import Council, Invitation, InviteeKind, Meeting, Membership, Person, SetupType
@@ -116,28 +121,26 @@ def build() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def _memory_kb(field: str) -> int:
+def memory_kb(field: str) -> int:
     with open("/proc/self/status") as status:
         match = re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE)
     return int(match.group(1)) if match else 0
 
 
 def scan_once(day: dt.date) -> tuple[float, list[str], int, int, int]:
-    """Seconds, the SQL of its queries, reminders added, the process's peak RSS during the scan and
-    its growth over the RSS before (kB)."""
-    added = 0
-
-    def scan() -> None:
-        nonlocal added
-        added = services.scan(day)
-
-    with open("/proc/self/clear_refs", "w") as clear:  # reset VmHWM (peak RSS) to the current RSS
-        clear.write("5")
-    rss_before = _memory_kb("VmRSS")
-    with CaptureQueriesContext(connection) as queries:
-        seconds = timed(scan)
-    peak = _memory_kb("VmHWM")
-    return seconds, [q["sql"] for q in queries.captured_queries], added, peak, peak - rss_before
+    """A scan in a process of its own (bench/_reminders_scan.py) on this database: its seconds, the
+    SQL of its queries, reminders added, the process's peak RSS (the scan's and Django's, not this
+    benchmark's data) and its growth during the scan (kB)."""
+    child = subprocess.Popen([sys.executable, "-m", "bench._reminders_scan", connection.settings_dict["NAME"],
+                              day.isoformat()], stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage (RUSAGE_CHILDREN keeps the largest)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"the scan process failed ({child.returncode})")
+    found = json.loads(output)
+    return found["seconds"], found["sqls"], found["added"], usage.ru_maxrss, found["growth_kb"]
 
 
 def _readable(sql: str) -> str:

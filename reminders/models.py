@@ -72,8 +72,9 @@ class Delivery(models.Model):
     """One e-mail, kept until it is sent: nothing is lost when SMTP or the broker is down."""
 
     recipient = models.EmailField("あて先")
+    # Indexed where set only (``delivery_user``): most reminders go to people without an account.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="利用者", null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+                             on_delete=models.SET_NULL, related_name="+", db_index=False)
     reason = models.CharField("理由", max_length=40, choices=Reason.choices)
     object_key = models.CharField("対象", max_length=80, help_text="例：councils.membership:12")
     step = models.CharField("段階", max_length=40, help_text="例：30日前 2027-03-31")
@@ -109,6 +110,7 @@ class Delivery(models.Model):
                          name="delivery_pending"),
             models.Index(fields=["object_key", "reason", "step"], name="delivery_object"),
             models.Index(fields=["created_at"], condition=Q(status="failed"), name="delivery_failed"),
+            models.Index(fields=["user"], condition=Q(user__isnull=False), name="delivery_user"),
         ]
         permissions = [("retry_delivery", "送信できなかったメールを送り直す")]
 
@@ -126,8 +128,10 @@ class NoticeQuerySet(ScopedQuerySet):
 class Notice(models.Model):
     """An in-app notice for one user; unique like a delivery, so it appears once."""
 
+    # No index of its own: ``notice_once`` begins with the user (and ``notice_unread`` is the
+    # user's unread ones). A first scan writes a hundred thousand notices; each index costs.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="利用者", on_delete=models.CASCADE,
-                             related_name="notices")
+                             related_name="notices", db_index=False)
     reason = models.CharField("理由", max_length=40, choices=Reason.choices)
     object_key = models.CharField("対象", max_length=80)
     step = models.CharField("段階", max_length=40)
@@ -147,7 +151,6 @@ class Notice(models.Model):
         ]
         indexes = [
             models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notice_unread"),
-            models.Index(fields=["object_key", "reason", "step"], name="notice_object"),
         ]
 
     def __str__(self) -> str:

@@ -119,6 +119,15 @@ class _Staging:
                 raise ValueError(f"{model.__name__}: enqueue must give exactly its columns {columns}")
         self.cursor = cursor
         self.postgres = connection.vendor == "postgresql"
+        self.settings: tuple[str, str] | None = None
+        if self.postgres:
+            # Until drop(): no JIT (the scan's statements are costed high, tens of thousands of index
+            # probes, which started a compilation of more than half a second per statement, longer
+            # than the probes), and room to sort a first scan's rows in memory (the texts of a
+            # hundred thousand reminders, sorted by their keys) rather than in files.
+            cursor.execute("SELECT current_setting('jit'), current_setting('work_mem'), "
+                           "set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+            self.settings = cursor.fetchone()[:2]
         temporary = "ON COMMIT DROP" if self.postgres else ""
         cursor.execute(f"CREATE TEMPORARY TABLE {_NEW} (email text, user_id bigint, reason text, object_key text, "
                        f"step text, subject text, body text, url text) {temporary}")
@@ -174,6 +183,9 @@ class _Staging:
         """Drop them now: the caller's transaction may scan again (ON COMMIT DROP covers an error)."""
         for table in (_NEW, _PLANNED):
             self.cursor.execute(f"DROP TABLE {table}")
+        if self.settings is not None:  # the caller's transaction (a service sending notices) goes on as it was
+            self.cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)",
+                                list(self.settings))
 
 
 def scan(today: dt.date | None = None) -> int:

@@ -55,6 +55,16 @@ def test_areas_awaiting_successor_are_counted_as_the_coverage_list_finds_them(wo
     assert selectors.waiting_counts(day=day)["awaiting_successor"] == old
 
 
+@pytest.mark.parametrize("day", [dt.date(2025, 3, 1), dt.date(2025, 12, 1), dt.date(2026, 6, 1), DAY,
+                                 DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=30)])
+def test_the_areas_awaiting_a_successor_are_those_of_the_coverage_of_every_area(world, day):
+    """Narrowed in the database first (the reminder scan asks for them), the same areas in the same
+    order, waiting since the same day, as the coverage of every area finds them."""
+    every = [(c.area.pk, c.vacant_since) for c in selectors.area_coverage(day=day)
+             if c.status == selectors.Coverage.AWAITING_SUCCESSOR]
+    assert [(c.area.pk, c.vacant_since) for c in selectors.areas_awaiting_successor(day=day)] == every
+
+
 def test_the_vacancies_on_the_day_are_the_expected_areas(world):
     vacant = {c.area.name for c in selectors.areas_awaiting_successor(day=DAY)}
     assert vacant == {"vacant", "vacant_twice", "successor_later", "ended_yesterday", "shared_vacant"}

@@ -129,3 +129,26 @@ def test_a_text_sql_cannot_build_is_refused():
         sql_text("reminders/digest/weekly_digest_body.txt", today="x", late=["a"], soon=[])
     with pytest.raises(ValueError, match="needs rows"):
         sql_text("reminders/digest/weekly_digest_body.txt", today="x", late=Q(pk=1), soon=Q(pk=1))
+
+
+def test_the_text_of_a_day_is_picked_in_the_database(db):
+    """``Scan.by_day``: the text of the day in a date column, "" outside the window's days; the same
+    from PostgreSQL's array and from the CASE other databases get."""
+    import datetime as dt
+
+    from django.db.models import DateField, Value
+
+    from municipality.models import Municipality
+    from reminders.scan import ByDay
+
+    class Portable(ByDay):
+        as_postgresql = None  # the CASE, as on SQLite
+
+    Municipality.objects.current()
+    first, texts = dt.date(2027, 3, 30), ("a", "b'%s{{", "c")
+    for offset, expected in [(-1, ""), (0, "a"), (1, "b'%s{{"), (2, "c"), (3, ""), (400, "")]:
+        day = Value(first + dt.timedelta(days=offset), output_field=DateField())
+        for kind in (ByDay, Portable):
+            picked = Municipality.objects.annotate(text=kind(day, first, texts)).values_list("text", flat=True).first()
+            assert picked == expected, (kind, offset)
+
