@@ -201,6 +201,10 @@ class Case(models.Model):
             models.Index(fields=["status", "closed_on"]),
             # The case list's order: a page of the newest visible cases without sorting them all.
             models.Index(fields=["-received_on", "-id"], name="case_newest_first"),
+            # The case list sorts the cases a user may see (thousands for an agency at ten times the
+            # cases), found by id: with the listed columns in the index, only the index is read.
+            models.Index(fields=["id"], include=["received_on", "number", "person_name", "status"],
+                         name="case_list_columns"),
         ]
 
     def __str__(self) -> str:

@@ -149,6 +149,8 @@ class Area(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "区域"
         ordering = ["layer", "sort_order", "code"]
+        # The lists' order: the admin's page reads its 50 rows instead of sorting every area.
+        indexes = [models.Index(fields=["layer", "sort_order", "code"], name="area_list_order")]
         constraints = [
             models.CheckConstraint(condition=Q(layer__gte=1), name="area_layer_positive"),
             models.CheckConstraint(

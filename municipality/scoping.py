@@ -16,6 +16,7 @@ user's scope answers 404: its id reveals nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.conf import settings
@@ -48,15 +49,31 @@ class ScopeRule:
     organisation_roles: frozenset | None = None
 
 
-@dataclass(frozen=True)
 class Scope:
-    """What one user belongs to."""
+    """What one user belongs to. The areas are read only when a rule asks for them: a city-wide
+    user's lists of city-wide data never need them (two queries fewer on each of their pages)."""
 
-    user_id: int | None
-    everything: bool
-    organisation_ids: frozenset[int]
-    area_ids: frozenset[int]
-    roles: frozenset = frozenset()
+    def __init__(self, user_id: int | None, everything: bool, organisation_ids: frozenset[int],
+                 roles: frozenset = frozenset(), *, user: Any = None) -> None:
+        self.user_id = user_id
+        self.everything = everything
+        self.organisation_ids = organisation_ids
+        self.roles = roles
+        self._user = user
+
+    @cached_property
+    def area_ids(self) -> frozenset[int]:
+        user = self._user
+        if user is None:
+            return frozenset()
+        area_ids: set[int] = set()
+        for area in user.areas.all():
+            area_ids |= area.descendant_ids()
+        # Apps add areas a user works in by virtue of their records (e.g. a coordinator's
+        # contracts), named in settings.SCOPE_AREA_PROVIDERS.
+        for provider in settings.SCOPE_AREA_PROVIDERS:
+            area_ids |= set(import_string(provider)(user))
+        return frozenset(area_ids)
 
     @classmethod
     def of(cls, user: AbstractBaseUser | AnonymousUser) -> Scope:
@@ -64,17 +81,10 @@ class Scope:
         if cached is not None:
             return cached
         if not user.is_authenticated or not user.is_active:
-            scope = cls(None, False, frozenset(), frozenset(), frozenset())
+            scope = cls(None, False, frozenset(), frozenset())
         else:
-            area_ids: set[int] = set()
-            for area in user.areas.all():
-                area_ids |= area.descendant_ids()
-            # Apps add areas a user works in by virtue of their records (e.g. a coordinator's
-            # contracts), named in settings.SCOPE_AREA_PROVIDERS.
-            for provider in settings.SCOPE_AREA_PROVIDERS:
-                area_ids |= set(import_string(provider)(user))
             org_ids = frozenset({user.organisation_id} if user.organisation_id else set())
-            scope = cls(user.pk, user.is_city_wide, org_ids, frozenset(area_ids), frozenset(user.roles))
+            scope = cls(user.pk, user.is_city_wide, org_ids, frozenset(user.roles), user=user)
         user._scope_cache = scope
         return scope
 

@@ -11,7 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "municipality.staticfiles.RememberedUrlsStaticFilesStorage"},
 }
 SECRET_KEY = env("SECRET_KEY", default="test-secret-key-not-for-deployment-0123456789abcdef")
 # Static files straight from the source folders: tests need no collectstatic.

@@ -287,3 +287,59 @@ def test_the_member_list_shows_earlier_terms_in_the_same_queries(client, city_st
     assert queries_of(client, "/admin/councils/membership/") == without
     page = client.get("/admin/councils/membership/").content.decode()
     assert f"{earlier.person.name}（{earlier.organisation.name}、令和6年4月1日〜令和9年3月31日）" in page
+
+
+# --- Fixed costs of a page (issue 15: list pages under 50 ms) ------------------------------------------
+
+
+def test_an_area_filter_reads_the_activities_by_area_id(client, city_staff, category):
+    north = AreaFactory(code="N-01", name="北部地区")
+    add_activities(2, category, area=north)
+    add_activities(3, category)
+    client.force_login(city_staff)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/admin/activities/activity/", {"area": "N-01"})
+    assert response.context["cl"].result_count == 2
+    page = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "activities_activity"."id"'))
+    # The area first, then its activities by id (the index of area, newest first), no subquery.
+    assert f'"area_id" IN ({north.pk})' in page and "municipality_area" not in page.split("WHERE")[1]
+
+
+def test_a_city_wide_user_s_lists_read_no_areas_of_their_own(client, city_staff, category):
+    add_activities(2, category)
+    client.force_login(city_staff)
+    client.get("/admin/activities/activity/")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/admin/activities/activity/")
+    read = " ".join(q["sql"] for q in captured.captured_queries)
+    # Their scope's areas (their own, a coordinator's contracts) decide nothing for city-wide data.
+    assert "municipality_user_areas" not in read and '"coordinators_coordinator"."user_id" =' not in read
+
+
+def test_row_links_and_checkboxes_are_django_s_own(client, city_staff, period):
+    from django.contrib.admin import site
+    from django.contrib.admin.options import ModelAdmin
+    from django.urls import reverse
+
+    MeetingFactory()
+    meeting = MeetingFactory()
+    client.force_login(city_staff)
+    page = client.get("/admin/councils/meeting/").content.decode()
+    assert f'<a href="{reverse("admin:councils_meeting_change", args=[meeting.pk])}">' in page
+    assert ModelAdmin.action_checkbox(site._registry[Meeting], meeting) in page
+    assert site._registry[Meeting].action_checkbox(meeting) == ModelAdmin.action_checkbox(site._registry[Meeting],
+                                                                                          meeting)
+
+
+def test_the_layer_filter_lists_each_layer_without_reading_every_area(client, city_staff):
+    parent = AreaFactory(code="T-01", name="上の地区", layer=2)
+    AreaFactory(code="T-01-1", name="下の地区", layer=3, parent=parent)
+    client.force_login(city_staff)
+    client.get("/admin/municipality/area/")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/admin/municipality/area/")
+    layers = sorted(Area.objects.values_list("layer", flat=True).distinct())
+    choices = [c["display"] for c in response.context["cl"].filter_specs[0].choices(response.context["cl"])]
+    assert choices[1:] == [str(layer) for layer in layers]
+    if connection.vendor == "postgresql":
+        assert not any("DISTINCT" in q["sql"] for q in captured.captured_queries)
