@@ -143,6 +143,9 @@ class LargeListAdminMixin:
     count of the unfiltered list), and no facet counts, which would count every filter's choices."""
 
     paginator = EstimatedCountPaginator
+    # 50 rows a page, as on the portal's lists: Django's 100 made each page pay twice its cost per
+    # cell (the admin's own Python, most of a list's time once the queries read along indexes).
+    list_per_page = 50
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('activities', '0004_list_indexes'),
         ('coordinators', '0005_reminder_window_indexes'),
-        ('municipality', '0010_t15lists_list_indexes'),
+        ('municipality', '0010_list_indexes'),
     ]
 
     operations = [
