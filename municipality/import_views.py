@@ -11,6 +11,7 @@ token: a second sending answers like the first and imports nothing twice.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -167,7 +168,5 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
 
 
 def _remove_quietly(storage: MediaStorage) -> None:
-    try:
+    with contextlib.suppress(OSError):
         storage.remove()
-    except OSError:
-        pass

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,10 +167,7 @@ def ledgers_of_model(label_lower: str) -> list[Ledger]:
 
 def decode_text(content: bytes) -> str:
     """UTF-8 (with or without BOM), else CP932 (what Japanese Excel writes: 髙, 﨑, ① included)."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "cp932")
+    encodings = ("utf-8-sig",) if content.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp932")
     for encoding in encodings:
         try:
             return content.decode(encoding)
@@ -381,7 +378,3 @@ def template_xlsx(ledger: Ledger) -> bytes:
         (ledger.label, ledger.headers, []),
         ("記入方法", ["見出し", "必須", "書き方", "例"], template_rows(ledger)),
     ])
-
-
-def template_sheets(ledger: Ledger) -> Sequence[str]:
-    return [ledger.label, "記入方法"]
