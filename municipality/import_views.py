@@ -118,8 +118,8 @@ def upload(request: HttpRequest, ledger: str) -> HttpResponse:
     return TemplateResponse(request, "admin/imports/upload.html", context)
 
 
-@require_POST
 @city_staff
+@require_POST
 def confirm(request: HttpRequest, ledger: str) -> HttpResponse:
     """Import the previewed file: all rows, or (when the user chose it) the valid rows only."""
     found = _ledger_or_404(ledger)
