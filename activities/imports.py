@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from municipality.errors import DomainError
-from municipality.importing import NEW, UPDATE, Column, Ledger, register_ledger
+from municipality.importing import NEW, UPDATE, Column, Ledger, cached, register_ledger
 from municipality.models import Area
 
 from . import services
@@ -17,6 +17,10 @@ from .models import ProviderKind, ResourceStatus, SocialResource
 
 
 def _area(text: str) -> Area:
+    return cached(("area", text), lambda: _find_area(text))
+
+
+def _find_area(text: str) -> Area:
     areas = list(Area.objects.filter(Q(code=text) | Q(name=text))[:2])
     if not areas:
         raise DomainError(f"区域「{text}」が登録されていません。区域コードか区域名で書いてください。")
@@ -33,7 +37,7 @@ def _save_resource(values: dict[str, Any], by: Any) -> str:
     resource.provider_kind, resource.offers, resource.contact = values["provider_kind"], values["offers"], values["contact"]
     resource.status = values["status"] or ResourceStatus.ACTIVE
     try:  # the checks of the portal's form (a ModelForm), then the service the form calls
-        resource.full_clean()
+        resource.full_clean(exclude=["area", "registered_by"])  # the area was just found
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages)) from exc
     services.resource_save(resource=resource, by=by)

@@ -8,6 +8,7 @@ from typing import Any
 from municipality.errors import DomainError
 from municipality.importing import NEW, UPDATE, Column, Ledger, register_ledger
 from municipality.imports import YES_NO, area_by_code, organisation_by_name
+from municipality.wareki import format_wareki
 
 from . import services
 from .models import Contract, ContractStatus, Coordinator, Layer, TrainingProvider
@@ -89,7 +90,7 @@ APPOINTMENTS = register_ledger(Ledger(
     key="coordinators", label="コーディネーター（選任・証の履歴）", order=40, model="coordinators.coordinator",
     note="選任1回（在任期間1つ）を1行に。同じ方が何度も選任されたときは行を分けます。交付済みの証は、その選任の行に番号と日付を書きます。",
     identity=("name", "birth_date", "layer", "start"),
-    describe=lambda v: f"{v['name']}（{v['start']}選任{'・証 ' + v['number'] if v['number'] else ''}）",
+    describe=lambda v: f"{v['name']}（{format_wareki(v['start'])}選任{'、証 ' + v['number'] if v['number'] else ''}）",
     columns=(
         Column("氏名", "name", required=True, example="松本 さくら"),
         Column("ふりがな", "name_kana", example="まつもと さくら"),

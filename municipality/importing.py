@@ -16,7 +16,9 @@ the headers checked before any row, a size and row limit, and Japanese reasons.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from typing import Any
 import tablib
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from import_export import resources
 from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
@@ -39,6 +41,8 @@ from .wareki import parse_date
 MAX_BYTES: int = getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 MAX_ROWS: int = getattr(settings, "IMPORT_MAX_ROWS", 20_000)
 EXTENSIONS = ("xlsx", "csv")
+
+logger = logging.getLogger(__name__)
 
 NEW, UPDATE, REFUSED = "new", "update", "refused"
 ACTION_LABELS = {NEW: "新規", UPDATE: "変更", REFUSED: "取り込めません"}
@@ -234,6 +238,20 @@ def read_dataset(ledger: Ledger, *, filename: str, content: bytes) -> tablib.Dat
 
 # --- Running the rows ------------------------------------------------------------------------
 
+_run_cache: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar("import_run_cache", default=None)
+
+
+def cached(key: Any, load: Callable[[], Any]) -> Any:
+    """``load()`` once per import run (e.g. an area by its code, which the other rows name again).
+    Only for what the ledger being imported does not change; outside a run, no cache."""
+    cache = _run_cache.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
 
 @dataclass
 class RowOutcome:
@@ -319,6 +337,11 @@ class LedgerResource(resources.Resource):
                 reasons.append(exc.message)
             except ValidationError as exc:
                 reasons.extend(exc.messages)
+            except IntegrityError:
+                reasons.append("データベースの決まりに合わないため保存できません（同じものがすでにある、など）。")
+            except Exception:  # a fault of ours must not hide the other rows' reasons nor answer 500
+                logger.exception("import of %s: row %s failed", self.ledger.key, line)
+                reasons.append("この行はシステムの不具合で保存できませんでした。管理者に連絡してください。")
         if reasons:
             result.import_type = RowResult.IMPORT_TYPE_INVALID
             result.validation_error = ValidationError(reasons)
@@ -333,10 +356,14 @@ def run(ledger: Ledger, dataset: tablib.Dataset, *, by: Any, dry_run: bool, vali
     """Import the rows: a dry run for the preview (nothing kept), else for real. Unless the user
     chose to keep the valid rows only, one refused row rolls back the whole file."""
     resource = LedgerResource(ledger, by)
-    resource.import_data(
-        dataset, dry_run=dry_run, use_transactions=True, raise_errors=False,
-        rollback_on_validation_errors=not valid_rows_only,
-    )
+    token = _run_cache.set({})
+    try:
+        resource.import_data(
+            dataset, dry_run=dry_run, use_transactions=True, raise_errors=False,
+            rollback_on_validation_errors=not valid_rows_only,
+        )
+    finally:
+        _run_cache.reset(token)
     refused = any(row.action == REFUSED for row in resource.outcomes)
     saved = not dry_run and (valid_rows_only or not refused) and any(
         row.action != REFUSED for row in resource.outcomes)

@@ -57,3 +57,29 @@ def test_pages_answer(staff):
     assert staff.get(reverse("admin:imports_template", args=["areas", "csv"])).status_code == 200
     page = staff.get(reverse("admin:municipality_area_changelist")).content.decode()
     assert "区域の取り込み" in page
+
+
+def test_resource_rows_cost_a_fixed_number_of_queries(city_staff):
+    """Each row of a large resource file costs the same few statements (the area is looked up once)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from municipality import importing
+    from tests.factories import AreaFactory
+
+    AreaFactory(code="L2-01", name="汐見中央地区")
+    ledger = importing.ledger_for("resources")
+    headers = ["名称", "提供主体の種類", "区域", "提供している内容"]
+
+    def queries(n: int) -> int:
+        content = xlsx(headers, [[f"資源{n}-{i}", "サロン", "L2-01", "茶話会"] for i in range(n)])
+        dataset = importing.read_dataset(ledger, filename="r.xlsx", content=content)
+        with CaptureQueriesContext(connection) as captured:
+            assert importing.run(ledger, dataset, by=city_staff, dry_run=False).created == n
+        return len(captured.captured_queries)
+
+    ten, twenty = queries(10), queries(20)
+    # A savepoint per row (the library's), per row's save (ours: a refused row leaves nothing) and per
+    # service; the area (once per run), the resource by name and area, the length check, the
+    # insert and its audit-log entry.
+    assert (twenty - ten) / 10 <= 12
