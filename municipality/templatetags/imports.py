@@ -19,3 +19,9 @@ def ledgers_for_changelist(context: Any, opts: Any) -> list[importing.Ledger]:
     if not (user.is_superuser or user.has_role(Role.CITY_STAFF)):
         return []
     return importing.ledgers_of_model(opts.label_lower)
+
+
+@register.simple_tag(takes_context=True)
+def may_import(context: Any) -> bool:
+    user = context["request"].user
+    return bool(user.is_superuser or user.has_role(Role.CITY_STAFF))

@@ -83,3 +83,9 @@ def test_resource_rows_cost_a_fixed_number_of_queries(city_staff):
     # service; the area (once per run), the resource by name and area, the length check, the
     # insert and its audit-log entry.
     assert (twenty - ten) / 10 <= 12
+
+
+def test_the_admin_index_leads_city_staff_to_the_import(staff, client, auditor):
+    assert reverse("admin:imports_index") in staff.get(reverse("admin:index")).content.decode()
+    client.force_login(auditor)
+    assert reverse("admin:imports_index") not in client.get(reverse("admin:index")).content.decode()
