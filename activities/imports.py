@@ -31,7 +31,7 @@ def _find_area(text: str) -> Area:
 
 def _save_resource(values: dict[str, Any], by: Any) -> str:
     area = _area(values["area"])
-    resource = SocialResource.objects.filter(name=values["name"], area=area).first()
+    resource = SocialResource.objects.filter(name=values["name"], area=area).order_by("pk").first()
     action = NEW if resource is None else UPDATE
     resource = resource or SocialResource(name=values["name"], area=area)
     resource.provider_kind, resource.offers, resource.contact = values["provider_kind"], values["offers"], values["contact"]
