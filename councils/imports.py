@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from municipality.errors import DomainError
-from municipality.importing import NEW, Column, Ledger, register_ledger
-from municipality.imports import organisation_by_name
+from municipality.importing import NEW, UPDATE, Column, Ledger, register_ledger
+from municipality.imports import YES_NO, area_by_code, organisation_by_name
 
 from . import services
-from .models import Council, Person
+from .models import Council, Person, SetupType
 
 
 def _council(name: str) -> Council:
     councils = list(Council.objects.filter(name=name)[:2])
     if not councils:
-        raise DomainError(f"協議体「{name}」が登録されていません。先に管理サイトの「協議体」に登録してください。")
+        raise DomainError(f"協議体「{name}」が登録されていません。先に協議体を取り込んでください。")
     if len(councils) > 1:
         raise DomainError(f"協議体「{name}」が2つあります。")
     return councils[0]
@@ -45,9 +45,41 @@ def _save_member(values: dict[str, Any], by: Any) -> str:
     return NEW
 
 
+def _save_council(values: dict[str, Any], by: Any) -> str:
+    council = Council.objects.filter(name=values["name"]).first()
+    action = NEW if council is None else UPDATE
+    council = council or Council(name=values["name"])
+    council.layer, council.area = values["layer"], area_by_code(values["area"])
+    council.setup_type = values["setup_type"]
+    council.uses_existing_body = bool(values["uses_existing_body"])
+    council.existing_body_name = values["existing_body_name"]
+    council.cap = values["cap"] or 20
+    services.council_save(council=council, by=by)
+    return action
+
+
+COUNCILS = register_ledger(Ledger(
+    key="councils", label="協議体", order=65, model="councils.council",
+    note="協議体1つを1行に（名称が同じものは更新します）。事務局は取り込んだ後に管理サイトで設定します。",
+    identity=("name",),
+    describe=lambda v: f"{v['name']}（第{v['layer']}層）",
+    columns=(
+        Column("名称", "name", required=True, example="汐見市第1層協議体"),
+        Column("層", "layer", kind="choice", required=True, choices=((1, "第1層"), (2, "第2層"), (1, "1"), (2, "2")),
+               example="第1層"),
+        Column("区域コード", "area", required=True, example="L1"),
+        Column("設置の類型", "setup_type", kind="choice", required=True, choices=tuple(SetupType.choices),
+               example="住民・行政等協働型"),
+        Column("既存の会議体を活用", "uses_existing_body", kind="choice", choices=YES_NO, note="空欄は「いいえ」"),
+        Column("活用する会議体の名称", "existing_body_name", note="既存の会議体を活用するときは必須"),
+        Column("構成員の定数", "cap", kind="int", note="空欄は20", example="20"),
+    ),
+    save=_save_council,
+))
+
 MEMBERS = register_ledger(Ledger(
     key="members", label="協議体の構成員と任期", order=70, model="councils.membership",
-    note="任期1つを1行に（再任は行を分けます）。協議体は先に管理サイトで登録し、その名称を書きます。",
+    note="任期1つを1行に（再任は行を分けます）。協議体は「協議体」の台帳で先に取り込み、その名称を書きます。",
     identity=("council", "name", "name_kana", "start"),
     describe=lambda v: f"{v['name']}（{v['council']}、{v['organisation']}）",
     columns=(

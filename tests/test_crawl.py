@@ -562,7 +562,8 @@ ADMIN_PAGES: dict[str, AdminPage] = {
         refused=404),
 }
 
-IMPORT_LEDGERS = ("areas", "organisations", "contracts", "coordinators", "training", "resources", "members")
+IMPORT_LEDGERS = ("areas", "organisations", "contracts", "coordinators", "training", "resources", "councils",
+                  "members")
 
 
 def _ct(obj: models.Model) -> int:

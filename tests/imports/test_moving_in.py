@@ -14,7 +14,7 @@ from coordinators.models import Appointment, Certificate, Coordinator, TrainingR
 from councils.models import Membership
 from municipality.importing import ledger_for
 from municipality.models import Area, ImportRun, Organisation
-from tests.factories import CouncilFactory, PlanPeriodFactory
+from tests.factories import PlanPeriodFactory
 from tests.imports.helpers import confirm, import_file, preview, xlsx
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -73,13 +73,17 @@ LEDGERS: dict[str, tuple[list[str], list[list[object]]]] = {
         ["松林こども食堂", "ボランティア", "L2-04", "月2回の食堂（高齢者も参加可）", "", "立上げ準備中"],
         ["汐見シルバー家事援助", "その他", "L2-02", "庭木の手入れ・家事援助", "0467-00-3333", "休止中"],
     ]),
+    "councils": (["名称", "層", "区域コード", "設置の類型", "既存の会議体を活用", "活用する会議体の名称", "構成員の定数"], [
+        [COUNCIL, "第1層", "L1", "住民・行政等協働型", "いいえ", "", 3],
+        ["汐見中央地区協議体", "第2層", "L2-01", "社会福祉協議会型", "はい", "汐見中央まちぢから協議会", ""],
+    ]),
     "members": (["協議体", "氏名", "ふりがな", "所属団体", "任期の始まり", "任期の終わり", "メールアドレス"], [
         [COUNCIL, "海野 和夫", "うみの かずお", SHAKYO, "令和6年4月1日", "", "umino@example.jp"],
         [COUNCIL, "浜田 千春", "はまだ ちはる", NPO, "令和6年4月1日", "令和9年3月31日", ""],
         [COUNCIL, "老松 一郎", "おいまつ いちろう", ROUJIN, "令和7年4月1日", "", ""],
     ]),
 }
-ORDER = ["areas", "organisations", "contracts", "coordinators", "training", "resources", "members"]
+ORDER = ["areas", "organisations", "contracts", "coordinators", "training", "resources", "councils", "members"]
 
 
 def with_row(key: str, row: list[object], *, at: int | None = None, replace: int | None = None) -> list[list[object]]:
@@ -129,27 +133,15 @@ def staff(client, city_staff):
 
 @pytest.fixture
 def settings_of_the_city(db):
-    """What is not a ledger: the plan period and the council (registered in the admin first)."""
+    """What is not a ledger: the plan periods (the municipality's settings)."""
     PlanPeriodFactory(number=9)
     PlanPeriodFactory(number=10)
 
 
-def make_council():
-    return CouncilFactory(name=COUNCIL, layer=1, area=Area.objects.get(code="L1"), cap=3)
-
-
 def import_ledger(staff, key: str, rows=None) -> None:
     headers, good = LEDGERS[key]
-    if key == "members" and not _council_exists():
-        make_council()
     _, done = import_file(staff, key, xlsx(headers, rows if rows is not None else good), f"{key}.xlsx")
     assert done.status_code == 302, done.content[:300]
-
-
-def _council_exists() -> bool:
-    from councils.models import Council
-
-    return Council.objects.filter(name=COUNCIL).exists()
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -201,6 +193,12 @@ def test_the_demo_citys_ledgers_are_recreated(staff, settings_of_the_city):
         ("浜田 千春", NPO, dt.date(2024, 4, 1), dt.date(2027, 3, 31)),
         ("老松 一郎", ROUJIN, dt.date(2025, 4, 1), dt.date(2027, 3, 31)),
     ])
+    from councils.models import Council
+    assert sorted(Council.objects.values_list("name", "layer", "area__code", "setup_type", "existing_body_name",
+                                              "cap")) == sorted([
+        (COUNCIL, 1, "L1", "residents_government", "", 3),
+        ("汐見中央地区協議体", 2, "L2-01", "social_welfare_council", "汐見中央まちぢから協議会", 20),
+    ])
     runs = list(ImportRun.objects.order_by("imported_at", "pk").values_list("ledger", "created_count", "saved"))
     assert runs == [(k, len(LEDGERS[k][1]), True) for k in ORDER]
 
@@ -212,8 +210,6 @@ def test_ten_deliberate_errors_import_nothing_and_are_listed(staff, settings_of_
     for key in ORDER:
         for _, rows, reasons in [e for e in ERRORS if e[0] == key]:
             headers = LEDGERS[key][0]
-            if key == "members" and not _council_exists():
-                make_council()
             before = ImportRun.objects.count()
             shown = preview(staff, key, xlsx(headers, rows), f"{key}-with-errors.xlsx")
             outcome = shown.context["outcome"]
