@@ -97,7 +97,11 @@ class SocialResource(models.Model):
         constraints = text_limits("socialresource", offers=2000)
         verbose_name = verbose_name_plural = "社会資源"
         ordering = ["area__sort_order", "name"]
-        indexes = [models.Index(fields=["area", "status"])]
+        indexes = [
+            models.Index(fields=["area", "status"]),
+            # An import finds the resource of a row by its name in its area (activities/imports.py).
+            models.Index(fields=["area", "name"], name="socialresource_area_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -23,6 +23,21 @@ class MunicipalityAdminSite(admin.AdminSite):
                                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__})
         return super().register(model_or_iterable, admin_class, **options)
 
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        """The admin's own pages, and the import of a city's ledgers (municipality/import_views.py)."""
+        from django.urls import path
+
+        from municipality import import_views
+
+        imports = [
+            path("imports/", self.admin_view(import_views.index), name="imports_index"),
+            path("imports/<str:ledger>/", self.admin_view(import_views.upload), name="imports_upload"),
+            path("imports/<str:ledger>/confirm/", self.admin_view(import_views.confirm), name="imports_confirm"),
+            path("imports/<str:ledger>/template.<str:fmt>", self.admin_view(import_views.template),
+                 name="imports_template"),
+        ]
+        return imports + super().get_urls()
+
     def each_context(self, request: HttpRequest) -> dict:
         from municipality.models import Municipality
 

@@ -36,6 +36,8 @@ from .models import (
     DismissalNotice,
     Layer,
     NoticeStatus,
+    TrainingCourse,
+    TrainingRecord,
 )
 
 
@@ -484,3 +486,213 @@ def contract_cancel(*, contract: Contract, on: dt.date, by: User) -> Contract:
         contract.end = min(contract.end, max(on, contract.start))
         contract.save(update_fields=["status", "end"])
         return contract
+
+
+# --- Moving in: contracts, appointments, certificates and training kept before the system -----
+# The imports of a city's ledgers (coordinators/imports.py) call these. They record history that
+# happened on paper, under the same rules as the lifecycle above: a contract only with an
+# organisation that has 法人格, an appointment inside its contract's period and areas and never
+# overlapping another, a certificate numbered in the 年度 of its issue, inside its appointment and
+# contract, and never two valid at once.
+
+LEGAL_FORMS_WITHOUT_PERSONALITY = frozenset({"任意団体"})
+
+
+@transaction.atomic
+def contract_save(
+    *, organisation: Organisation, title: str, layer: int, areas: Iterable[Area], start: dt.date, end: dt.date,
+    status: str = ContractStatus.ACTIVE, by: User, contract: Contract | None = None,
+) -> Contract:
+    """Register a 委託契約 (or change one nobody is appointed under yet)."""
+    areas = list(areas)
+    require_event_dates({"委託期間の開始日": start, "委託期間の終了日": end})
+    with set_actor(by):
+        if organisation.legal_form in LEGAL_FORMS_WITHOUT_PERSONALITY:
+            raise DomainError(f"{organisation.name}は{organisation.legal_form}のため、委託契約を結べません（法人格が必要です）。")
+        if end < start:
+            raise DomainError(f"委託期間の終了日（{_w(end)}）が開始日（{_w(start)}）より前です。")
+        if not areas:
+            raise DomainError("契約の区域を1つ以上指定してください。")
+        wrong = [area.name for area in areas if area.layer != layer]
+        if wrong:
+            raise DomainError(f"{'、'.join(wrong)}は第{layer}層の区域ではありません。")
+        if contract is not None:
+            contract = Contract.objects.select_for_update().get(pk=contract.pk)
+            if contract.appointments.exists() and (
+                (contract.start, contract.end, contract.layer, contract.status) != (start, end, layer, status)
+                or set(contract.areas.values_list("pk", flat=True)) != {a.pk for a in areas}
+            ):
+                raise DomainError("選任のある契約の期間・層・区域・状態は変えられません。")
+        else:
+            contract = Contract(organisation=organisation, title=title)
+        contract.layer, contract.start, contract.end, contract.status = layer, start, end, status
+        contract.save()
+        contract.areas.set(areas)
+        return contract
+
+
+@transaction.atomic
+def coordinator_record(
+    *, name: str, name_kana: str, birth_date: dt.date, job_title: str, layer: int, employer: Organisation, by: User,
+) -> tuple[Coordinator, bool]:
+    """The coordinator of this name and birth date, registered if new (and whether it was)."""
+    require_birth_date(birth_date)
+    with set_actor(by):
+        coordinator = Coordinator.objects.filter(name=name, birth_date=birth_date).first()
+        if coordinator is not None:
+            if coordinator.employer_id != employer.pk:
+                raise DomainError(f"{name}さんはすでに{coordinator.employer}の所属として登録されています。")
+            return coordinator, False
+        if not name_kana:
+            raise DomainError("「ふりがな」を入力してください。")
+        coordinator = Coordinator.objects.create(
+            name=name, name_kana=name_kana, birth_date=birth_date, job_title=job_title, layer=layer, employer=employer,
+        )
+        return coordinator, True
+
+
+@transaction.atomic
+def appointment_record(
+    *, coordinator: Coordinator, layer: int, contract: Contract | None, areas: Iterable[Area], start: dt.date,
+    end: dt.date | None, by: User,
+) -> Appointment:
+    """An appointment the city accepted before the system (no 選任届 on record)."""
+    areas = list(areas)
+    require_event_dates({"選任年月日": start, "解任年月日": end})
+    with set_actor(by):
+        Coordinator.objects.select_for_update().get(pk=coordinator.pk)
+        if end is not None and end < start:
+            raise DomainError(f"解任年月日（{_w(end)}）が選任年月日（{_w(start)}）より前です。")
+        if end is None and start > timezone.localdate():
+            raise DomainError(f"選任年月日（{_w(start)}）が未来の日付です。")
+        if not areas:
+            raise DomainError("担当区域を1つ以上指定してください。")
+        if contract is None:
+            if layer != Layer.FIRST or not coordinator.employer.is_city_department:
+                raise DomainError("契約によらない選任は、市の職員（第1層）に限られます。委託契約名を入力してください。")
+        else:
+            if contract.organisation_id != coordinator.employer_id:
+                raise DomainError(f"委託契約「{contract.title}」は{coordinator.employer}の契約ではありません。")
+            if contract.status == ContractStatus.CANCELLED and (end is None or end > contract.end):
+                raise DomainError(f"委託契約「{contract.title}」は解除されています。")
+            if contract.layer != layer:
+                raise DomainError(f"委託契約「{contract.title}」は{contract.get_layer_display()}の契約です。")
+            if not contract.covers(start) or (end is not None and not contract.covers(end)):
+                raise DomainError(f"在任期間が委託期間（{_w(contract.start)}〜{_w(contract.end)}）の外です。")
+            contract_area_ids = set(contract.areas.values_list("pk", flat=True))
+            if any(area.pk not in contract_area_ids for area in areas):
+                raise DomainError("担当区域は委託契約の区域から選んでください。")
+        overlapping = Appointment.objects.filter(coordinator=coordinator, layer=layer, start__lte=end or dt.date.max).filter(
+            Q(end__isnull=True) | Q(end__gte=start)).first()
+        if overlapping:
+            raise DomainError(f"{coordinator.name}さんは同じ期間にすでに選任されています（{overlapping}）。")
+        appointment = Appointment.objects.create(coordinator=coordinator, layer=layer, contract=contract,
+                                                 start=start, end=end)
+        appointment.areas.set(areas)
+        return appointment
+
+
+def _certificate_serial(number: str) -> tuple[int, int]:
+    """(年度, serial) of a number written 令和8-012 (or 第令和8-012号)."""
+    import re
+    import unicodedata
+
+    from municipality.wareki import ERAS
+
+    text = unicodedata.normalize("NFKC", number).strip().removeprefix("第").removesuffix("号")
+    match = re.fullmatch(r"(令和|平成)(元|\d{1,2})-(\d{1,4})", text)
+    if match is None:
+        raise DomainError(f"証番号「{number}」の形が違います。令和8-012 のように書いてください。")
+    era = next(e for e in ERAS if e.name == match[1])
+    era_year = 1 if match[2] == "元" else int(match[2])
+    return era.first_day.year + era_year - 1, int(match[3])
+
+
+@transaction.atomic
+def certificate_record_issued(
+    *, appointment: Appointment, number: str, issued_on: dt.date, valid_from: dt.date | None,
+    valid_until: dt.date, by: User,
+) -> Certificate:
+    """A コーディネーター証 issued before the system, with its own number and dates. Its 様式第2号 is
+    stored from a snapshot of those, as for one issued here."""
+    require_event_dates({"交付日": issued_on, "有効期間の開始日": valid_from, "有効期間の終了日": valid_until})
+    with set_actor(by):
+        appointment = Appointment.objects.select_for_update(of=("self",)).select_related(
+            "coordinator__employer", "contract").get(pk=appointment.pk)
+        coordinator = appointment.coordinator
+        year, serial = _certificate_serial(number)
+        if year != fiscal_year(issued_on):
+            raise DomainError(f"証番号「{number}」の年度が交付日（{_w(issued_on)}）の年度と合いません。")
+        number = certificate_number(year, serial)
+        if Certificate.objects.filter(number=number).exists():
+            raise DomainError(f"証番号「{number}」の証はすでに登録されています。")
+        if issued_on > timezone.localdate():
+            raise DomainError(f"交付日（{_w(issued_on)}）が未来の日付です。")
+        valid_from = valid_from or max(issued_on, appointment.start)
+        if valid_from < appointment.start:
+            raise DomainError(f"有効期間の開始日（{_w(valid_from)}）が選任年月日（{_w(appointment.start)}）より前です。")
+        if valid_until < valid_from:
+            raise DomainError(f"有効期間の終了日（{_w(valid_until)}）が開始日（{_w(valid_from)}）より前です。")
+        contract = appointment.contract
+        limit = contract.end if contract is not None else fiscal_year_bounds(fiscal_year(valid_from))[1]
+        if valid_until > limit:
+            raise DomainError(f"有効期間の終了日（{_w(valid_until)}）が{'委託期間の終了日' if contract else '年度末'}（{_w(limit)}）を超えています。")
+        today = timezone.localdate()
+        if appointment.end is not None:
+            status, invalidated_on = CertificateStatus.RETURNED, appointment.end
+        elif valid_until < today:
+            status, invalidated_on = CertificateStatus.EXPIRED, None
+        else:
+            status, invalidated_on = CertificateStatus.VALID, None
+            current = Certificate.objects.filter(coordinator=coordinator, layer=appointment.layer,
+                                                 status=CertificateStatus.VALID).first()
+            if current is not None:
+                raise DomainError(f"{coordinator.name}さんには有効な証（第{current.number}号）がすでにあります。")
+        certificate = Certificate(
+            coordinator=coordinator, appointment=appointment, layer=appointment.layer, fiscal_year=year, serial=serial,
+            number=number, issued_on=issued_on, valid_from=valid_from, valid_until=valid_until, status=status,
+            invalidated_on=invalidated_on, issued_by=by,
+        )
+        certificate.document = document_issue(
+            kind=documents.CERTIFICATE, title=f"第{number}号 {coordinator.name}（移行）",
+            snapshot=documents.certificate_snapshot(certificate), filename=f"form2-certificate-{number}.pdf",
+            organisation=coordinator.employer, issued_by=by,
+        )
+        try:
+            with transaction.atomic():
+                certificate.save()
+        except IntegrityError as exc:
+            raise DomainError(f"{coordinator.name}さんには有効な証がすでにあります。") from exc
+        # Numbers given here later continue after the highest one of the 年度.
+        sequence, _ = CertificateSequence.objects.select_for_update().get_or_create(fiscal_year=year)
+        if sequence.last_serial < serial:
+            sequence.last_serial = serial
+            sequence.save(update_fields=["last_serial"])
+        return certificate
+
+
+@transaction.atomic
+def training_record_add(
+    *, coordinator: Coordinator, course: TrainingCourse, completed_on: dt.date, note: str, by: User,
+) -> TrainingRecord:
+    """A course a coordinator completed."""
+    require_event_dates({"修了日": completed_on})
+    with set_actor(by):
+        if completed_on > timezone.localdate():
+            raise DomainError(f"修了日（{_w(completed_on)}）が未来の日付です。")
+        if TrainingRecord.objects.filter(coordinator=coordinator, course=course, completed_on=completed_on).exists():
+            raise DomainError(f"{coordinator.name}さんの「{course.name}」（{_w(completed_on)}修了）はすでに登録されています。")
+        return TrainingRecord.objects.create(coordinator=coordinator, course=course, completed_on=completed_on,
+                                             note=note)
+
+
+@transaction.atomic
+def training_course_get_or_create(*, name: str, provider: str | None, is_required: bool, by: User) -> TrainingCourse:
+    """The course of this name, registered if new (its 実施主体 is then needed)."""
+    with set_actor(by):
+        course = TrainingCourse.objects.filter(name=name).first()
+        if course is not None:
+            return course
+        if not provider:
+            raise DomainError(f"研修「{name}」は未登録です。新しい研修には「実施主体」を入力してください。")
+        return TrainingCourse.objects.create(name=name, provider=provider, is_required=is_required)

@@ -432,3 +432,20 @@ def minutes_publish(*, meeting: Meeting, by: User) -> Meeting:
         meeting.save(update_fields=["minutes_published"])
         return meeting
 
+
+
+@transaction.atomic
+def council_save(*, council: Council, by: User) -> Council:
+    """Register or change a council (its area in its layer; the cap from 1 to 100; an existing
+    body used in its place is named)."""
+    from django.core.exceptions import ValidationError
+
+    with set_actor(by):
+        if council.area_id and council.area.layer != council.layer:
+            raise DomainError(f"{council.area.name}は第{council.area.layer}層の区域です。協議体の層と合わせてください。")
+        try:
+            council.full_clean(exclude=["secretariat"])
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages)) from exc
+        council.save()
+        return council

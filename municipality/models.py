@@ -344,3 +344,28 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form} {self.token}"
+
+
+class ImportRun(models.Model):
+    """One import of a ledger file (kept or refused): who, which ledger, which file, how many rows.
+    The audit log records each as it is created (AUDITLOG_INCLUDE_ALL_MODELS)."""
+
+    ledger = models.CharField("台帳", max_length=30)
+    ledger_label = models.CharField("台帳名", max_length=50)
+    filename = models.CharField("ファイル名", max_length=255)
+    valid_rows_only = models.BooleanField("有効な行だけ取り込む", default=False)
+    saved = models.BooleanField("保存した", default=False)
+    created_count = models.PositiveIntegerField("新規", default=0)
+    updated_count = models.PositiveIntegerField("変更", default=0)
+    refused_count = models.PositiveIntegerField("取り込めない行", default=0)
+    imported_by = models.ForeignKey(
+        "municipality.User", verbose_name="取り込んだ職員", on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField("取り込んだ日時", default=timezone.now, validators=[validate_event_date])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "台帳の取り込み"
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_label}の取り込み（{self.filename}）"

@@ -7,6 +7,8 @@ own examples, so the eras are a small table checked by boundary tests.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -150,3 +152,42 @@ def plan_term_for(date: dt.date) -> PlanTerm:
     """The plan period that contains a day: 2026-11-23 → 第9期 (2024-04-01〜2027-03-31)."""
     number = (fiscal_year(date) - FIRST_PLAN_FISCAL_YEAR) // PLAN_PERIOD_YEARS + 1
     return plan_term(number)
+
+
+# --- Reading dates people typed (imports) ---------------------------------------------------
+
+_ERA_BY_NAME = {era.name: era for era in ERAS} | {
+    "R": ERAS[0], "H": ERAS[1], "S": ERAS[2], "T": ERAS[3], "M": ERAS[4],
+}
+_WAREKI_TEXT = re.compile(
+    r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])\s*(?P<year>元|\d{1,2})\s*[年./-]\s*(?P<month>\d{1,2})\s*[月./-]"
+    r"\s*(?P<day>\d{1,2})\s*日?$"
+)
+_WESTERN_TEXT = re.compile(r"^(?P<year>\d{4})\s*[年./-]\s*(?P<month>\d{1,2})\s*[月./-]\s*(?P<day>\d{1,2})\s*日?$")
+
+
+def parse_date(value: object) -> dt.date:
+    """A date from a spreadsheet cell: a date cell, ISO text (2026-04-01, 2026/4/1, 2026年4月1日) or
+    和暦 text (令和8年4月1日, 令和元年5月1日, R8.4.1). ValueError with a Japanese message otherwise,
+    also for a 和暦 date outside its era (平成31年5月1日 does not exist)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    western = _WESTERN_TEXT.match(text)
+    wareki_match = _WAREKI_TEXT.match(text) if western is None else None
+    try:
+        if western:
+            return dt.date(int(western["year"]), int(western["month"]), int(western["day"]))
+        if wareki_match:
+            era = _ERA_BY_NAME[wareki_match["era"]]
+            year = 1 if wareki_match["year"] == "元" else int(wareki_match["year"])
+            day = dt.date(era.first_day.year + year - 1, int(wareki_match["month"]), int(wareki_match["day"]))
+            newer = [e for e in ERAS if e.first_day > era.first_day]
+            if year < 1 or day < era.first_day or (newer and day >= newer[-1].first_day):
+                raise ValueError
+            return day
+    except ValueError:
+        pass
+    raise ValueError(f"「{value}」は日付として読めません。2026-04-01 または 令和8年4月1日 の形で入力してください。")

@@ -546,7 +546,24 @@ ADMIN_PAGES: dict[str, AdminPage] = {
                                                      "date=bad")], note="any staff; rows scoped"),
     "admin:councils_meeting_attendance": AdminPage(
         both(lambda p, t, w: admin_may(p, "councils.meeting", "change"), sees), objs(*MEETINGS), refused=404),
+    # Importing a city's ledgers (municipality/import_views.py): city staff only, others 404.
+    "admin:imports_index": AdminPage(role(Role.CITY_STAFF), refused=404),
+    "admin:imports_upload": AdminPage(
+        lambda p, t, w: t.exists and role(Role.CITY_STAFF)(p, t, w),
+        lambda w: [Target({"ledger": k}) for k in IMPORT_LEDGERS] + [Target({"ledger": "nothing"}, exists=False)],
+        refused=404),
+    "admin:imports_confirm": AdminPage(
+        role(Role.CITY_STAFF), lambda w: [Target({"ledger": "areas"})], ok=405, refused=404, note="POST only"),
+    "admin:imports_template": AdminPage(
+        lambda p, t, w: t.exists and role(Role.CITY_STAFF)(p, t, w),
+        lambda w: [Target({"ledger": k, "fmt": f}) for k in IMPORT_LEDGERS for f in ("xlsx", "csv")]
+        + [Target({"ledger": "areas", "fmt": "pdf"}, exists=False),
+           Target({"ledger": "nothing", "fmt": "xlsx"}, exists=False)],
+        refused=404),
 }
+
+IMPORT_LEDGERS = ("areas", "organisations", "contracts", "coordinators", "training", "resources", "councils",
+                  "members")
 
 
 def _ct(obj: models.Model) -> int:

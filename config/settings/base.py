@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "csp",
+    "import_export",  # reading ledgers for imports (municipality/importing.py)
     "config.apps.CeleryBeatConfig",
     "municipality",
     "coordinators",

@@ -134,3 +134,32 @@ def test_a_date_before_meiji_prints_in_the_western_calendar():
 def test_the_last_fiscal_year_has_bounds_within_the_calendar():
     assert wareki.fiscal_year_bounds(9999) == (dt.date(9999, 4, 1), dt.date.max)
     assert wareki.fiscal_year_bounds(0) == (dt.date.min, dt.date(1, 3, 31))
+
+
+# --- Reading dates typed in a ledger (imports) ---
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("令和8年4月1日", dt.date(2026, 4, 1)),
+    ("令和元年5月1日", dt.date(2019, 5, 1)),
+    ("平成31年4月30日", dt.date(2019, 4, 30)),
+    ("昭和64年1月7日", dt.date(1989, 1, 7)),
+    ("平成元年1月8日", dt.date(1989, 1, 8)),
+    ("大正15年12月24日", dt.date(1926, 12, 24)),
+    ("R8.4.1", dt.date(2026, 4, 1)),
+    ("H31/4/30", dt.date(2019, 4, 30)),
+    ("令和６年４月１日", dt.date(2024, 4, 1)),
+    ("2026-04-01", dt.date(2026, 4, 1)),
+    ("2026/4/1", dt.date(2026, 4, 1)),
+    ("2026年4月1日", dt.date(2026, 4, 1)),
+    (dt.datetime(2026, 4, 1, 0, 0), dt.date(2026, 4, 1)),
+    (dt.date(2026, 4, 1), dt.date(2026, 4, 1)),
+])
+def test_parse_date_reads_cells_iso_and_wareki(text, expected):
+    assert wareki.parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["平成31年5月1日", "昭和64年1月8日", "令和0年1月1日", "令和8年2月30日", "2026-13-01",
+                                  "来年", "", "8年4月1日"])
+def test_parse_date_refuses_what_is_not_a_date(text):
+    with pytest.raises(ValueError, match="日付として読めません"):
+        wareki.parse_date(text)
