@@ -11,7 +11,7 @@ import municipality.validators
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('municipality', '0009_once_tokens'),
+        ('municipality', '0010_list_indexes'),
     ]
 
     operations = [

@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0004_list_indexes'),
-        ('municipality', '0010_t16import_importrun'),
+        ('activities', '0005_area_list_indexes'),
+        ('municipality', '0011_importrun'),
     ]
 
     operations = [
