@@ -34,8 +34,8 @@ def _file() -> bytes:
 
 
 def run(report) -> None:
-    city = Area.objects.create(code="IM1", name="移行市全域", layer=1) if not Area.objects.filter(layer=1).exists() \
-        else Area.objects.get(layer=1)
+    # Its own 第1層 area: in a full run the other benchmarks have made theirs.
+    city = Area.objects.get_or_create(code="IM1", defaults={"name": "移行市全域", "layer": 1})[0]
     for i in range(1, 14):
         Area.objects.get_or_create(code=f"IM2-{i:02d}", defaults={"name": f"移行地区{i}", "layer": 2, "parent": city})
     by = User.objects.create_user("bench-import-staff", password="x", name="移行担当")

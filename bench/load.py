@@ -53,7 +53,7 @@ def build() -> None:
 
     for module, marker in [
         (municipality, Organisation.objects.filter(name="団体00000")),
-        (activities, User.objects.filter(username="bench-c00000")),
+        (activities, User.objects.filter(username="bench-c00001")),  # bench-c00000 is also a persona of the municipality bench
         (councils, User.objects.filter(username="bench-secretary")),
         (consultations, User.objects.filter(username="bench-w000")),
     ]:

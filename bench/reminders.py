@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import subprocess
 import sys
@@ -133,14 +132,11 @@ def scan_once(day: dt.date) -> tuple[float, list[str], int, int, int]:
     benchmark's data) and its growth during the scan (kB)."""
     child = subprocess.Popen([sys.executable, "-m", "bench._reminders_scan", connection.settings_dict["NAME"],
                               day.isoformat()], stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
-    assert child.stdout is not None
-    output = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage (RUSAGE_CHILDREN keeps the largest)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    output, _ = child.communicate()
     if child.returncode:
         raise RuntimeError(f"the scan process failed ({child.returncode})")
     found = json.loads(output)
-    return found["seconds"], found["sqls"], found["added"], usage.ru_maxrss, found["growth_kb"]
+    return found["seconds"], found["sqls"], found["added"], found["peak_kb"], found["growth_kb"]
 
 
 def _readable(sql: str) -> str:
