@@ -7,7 +7,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from coordinators.models import Appointment, Contract, Coordinator
@@ -74,9 +75,13 @@ def with_may_change(items: QuerySet, **rules: QuerySet) -> QuerySet:
 
 
 def activities_for(user) -> QuerySet[Activity]:
+    """The activities a user sees, each with ``locked``: its month's report keeps it from changing."""
+    locking = MonthlyReport.objects.locking().filter(coordinator=OuterRef("coordinator"), month=OuterRef("report_month"))
     return (
         Activity.objects.visible_to(user)
         .select_related("coordinator", "area", "category")
+        .annotate(report_month=TruncMonth("date", output_field=DateField()))
+        .annotate(locked=Exists(locking))
         .order_by("-date", "-pk")
     )
 

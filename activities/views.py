@@ -116,6 +116,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
     activity = get_visible_or_404(Activity.objects.filter(coordinator=coordinator), request.user, pk=pk)
+    report = services.locking_report(coordinator, activity.date)
+    if report is not None:  # say so before anyone edits, not after the save is refused
+        return render(request, "activities/activity_form.html", {
+            "activity": activity, "locked_reason": services.locked_message(report),
+        })
     areas = services.areas_of(coordinator, activity.date) or [activity.area]
     initial = {field: getattr(activity, field) for field in services.EDITABLE_FIELDS}
     initial |= {"organisations": activity.organisations.all(), "resources": activity.resources.all()}
