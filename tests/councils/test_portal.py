@@ -231,3 +231,28 @@ def test_zero_seats_for_a_public_meeting_is_refused_in_japanese(client, second_l
     })
     assert "傍聴席を設けない場合は空欄にしてください" in response.content.decode()
     assert not Meeting.objects.exists()
+
+
+def test_a_member_whose_term_starts_later_is_announced_and_listed_as_upcoming(client, council, body, secretary):
+    import time_machine
+
+    client.force_login(secretary)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC), tick=False):
+        response = client.post(reverse("councils:member_add", args=[council.pk]), {
+            **once(), "name": "来月 始", "organisation": body.pk, "start": "2026-12-01"}, follow=True)
+        body_html = response.content.decode()
+        assert "来月 始さんを構成員に登録しました。任期は令和8年12月1日から始まります。" in body_html
+        current, upcoming = body_html.split('<h2 id="members">')[1].split('<h3 id="upcoming">これから任期が始まる構成員')
+        assert "来月 始" not in current  # not counted among today's members
+        assert "来月 始" in upcoming and "令和8年12月1日から" in upcoming
+        admin_list = client.get(reverse("admin:councils_membership_changelist"), {"active_on": "future"})
+        assert "来月 始" in admin_list.content.decode()
+
+
+def test_the_secretariats_start_page_links_to_its_councils(client, council, secretary):
+    other = CouncilFactory(name="他の協議体")
+    client.force_login(secretary)
+    body = client.get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("councils:detail", args=[council.pk])}"' in body
+    assert council.name in body and other.name not in body
+    assert client.get(reverse("councils:detail", args=[council.pk])).status_code == 200
