@@ -247,6 +247,10 @@ class MonthlyReportQuerySet(ScopedQuerySet):
     scope_rule = ScopeRule(organisation="coordinator__employer", user="coordinator__user",
                            organisation_roles=CONTRACTOR_ONLY)
 
+    def locking(self) -> MonthlyReportQuerySet:
+        """The reports that lock their month's activities: every one but a returned one."""
+        return self.exclude(status=ReportStatus.RETURNED)
+
 
 class MonthlyReport(models.Model):
     """One coordinator's month. While it is submitted, confirmed or accepted, the month is locked."""

@@ -7,19 +7,81 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from coordinators.models import Appointment, Coordinator
+from coordinators.models import Appointment, Contract, Coordinator
 from municipality.models import Area, Municipality
+from municipality.roles import Role
 from municipality.wareki import fiscal_year, fiscal_year_bounds
 
-from .models import Activity, ActivityCount, Function, MonthlyReport, NeedStatus, ReportStatus, month_start
+from .models import (
+    Activity,
+    ActivityCount,
+    Function,
+    MonthlyReport,
+    Need,
+    NeedStatus,
+    ReportStatus,
+    SocialResource,
+    month_start,
+)
+from .services import areas_of
+
+# --- What a user may change (the pages that change it and the links to them use these) -----
+
+def areas_for(user) -> QuerySet[Area]:
+    """Areas a user may register resources and needs in (seeing an area's data is not enough)."""
+    if user.is_city_wide:
+        return Area.objects.filter(layer__gte=2, is_active=True)
+    today = timezone.localdate()
+    coordinator = Coordinator.objects.filter(user=user).first()
+    if coordinator is not None:
+        return Area.objects.filter(pk__in=[a.pk for a in areas_of(coordinator, today)])
+    in_force = Contract.objects.in_force_on(today).filter(organisation_id=user.organisation_id)
+    return Area.objects.filter(contracts__in=in_force).distinct()
+
+
+def resources_editable_by(user) -> QuerySet[SocialResource]:
+    """The resources a user may edit: visible, and in an area the user works in."""
+    return SocialResource.objects.visible_to(user).filter(area__in=areas_for(user))
+
+
+def _own_coordinator(user) -> Coordinator | None:
+    if not (user.is_superuser or user.has_role(Role.COORDINATOR)):
+        return None
+    return Coordinator.objects.filter(user=user).first()
+
+
+def needs_matchable_by(user) -> QuerySet[Need]:
+    """The needs a coordinator may link to a resource: visible, and in an area they work in."""
+    if _own_coordinator(user) is None:
+        return Need.objects.none()
+    return Need.objects.visible_to(user).filter(area__in=areas_for(user))
+
+
+def needs_editable_by(user) -> QuerySet[Need]:
+    """The needs a coordinator may edit: matchable, and recorded by someone of their own employer."""
+    coordinator = _own_coordinator(user)
+    if coordinator is None:
+        return Need.objects.none()
+    return needs_matchable_by(user).filter(recorded_by__employer_id=coordinator.employer_id)
+
+
+def with_may_change(items: QuerySet, **rules: QuerySet) -> QuerySet:
+    """``items`` annotated, for each rule name, with whether the item is in that rule's queryset."""
+    return items.annotate(**{name: Exists(rule.filter(pk=OuterRef("pk"))) for name, rule in rules.items()})
 
 
 def activities_for(user) -> QuerySet[Activity]:
+    """The activities a user sees, each with ``locked``: its month's report keeps it from changing."""
+    locking = MonthlyReport.objects.locking().filter(coordinator=OuterRef("coordinator"), month=OuterRef("report_month"))
     return (
         Activity.objects.visible_to(user)
         .select_related("coordinator", "area", "category")
+        .annotate(report_month=TruncMonth("date", output_field=DateField()))
+        .annotate(locked=Exists(locking))
         .order_by("-date", "-pk")
     )
 

@@ -43,12 +43,13 @@ def areas_of(coordinator: Coordinator, day: dt.date) -> list[Area]:
     return sorted({area for a in appointments for area in a.areas.all()}, key=lambda a: (a.sort_order, a.code))
 
 
-def _locked_report(coordinator: Coordinator, day: dt.date) -> MonthlyReport | None:
-    return (
-        MonthlyReport.objects.filter(coordinator=coordinator, month=month_start(day))
-        .exclude(status=ReportStatus.RETURNED)
-        .first()
-    )
+def locking_report(coordinator: Coordinator, day: dt.date) -> MonthlyReport | None:
+    """The report that keeps a coordinator's activities of ``day``'s month from changing, if any."""
+    return MonthlyReport.objects.locking().filter(coordinator=coordinator, month=month_start(day)).first()
+
+
+def locked_message(report: MonthlyReport) -> str:
+    return f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、この月の活動は変更できません。"
 
 
 def _bump(area_id: int, function: str, day: dt.date, delta: int) -> None:
@@ -82,7 +83,7 @@ def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
     day = values["date"]
     if day > timezone.localdate():
         raise DomainError("活動日が未来の日付です。活動した後に記録してください。")
-    report = _locked_report(coordinator, day)
+    report = locking_report(coordinator, day)
     if report:
         raise DomainError(
             f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、この月の活動は記録・変更できません。"
@@ -125,11 +126,9 @@ def activity_update(
     with set_actor(by):
         _serialise(activity.coordinator)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
-        report = _locked_report(activity.coordinator, activity.date)
+        report = locking_report(activity.coordinator, activity.date)
         if report:
-            raise DomainError(
-                f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、変更できません。"
-            )
+            raise DomainError(locked_message(report))
         _check(activity.coordinator, values)
         _bump(activity.area_id, activity.function, activity.date, -1)
         for field in EDITABLE_FIELDS:
@@ -148,7 +147,7 @@ def activity_delete(*, activity: Activity, by: User) -> None:
     with set_actor(by):
         _serialise(activity.coordinator)
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
-        if _locked_report(activity.coordinator, activity.date):
+        if locking_report(activity.coordinator, activity.date):
             raise DomainError("月次報告を提出した月の活動は削除できません。")
         _bump(activity.area_id, activity.function, activity.date, -1)
         activity.delete()

@@ -17,7 +17,7 @@ from forms_pdf.views import pdf_response
 from municipality import exports
 from municipality.access import role_required
 from municipality.errors import DomainError
-from municipality.models import Area, Municipality
+from municipality.models import Municipality
 from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
@@ -116,6 +116,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
     activity = get_visible_or_404(Activity.objects.filter(coordinator=coordinator), request.user, pk=pk)
+    report = services.locking_report(coordinator, activity.date)
+    if report is not None:  # say so before anyone edits, not after the save is refused
+        return render(request, "activities/activity_form.html", {
+            "activity": activity, "locked_reason": services.locked_message(report),
+        })
     areas = services.areas_of(coordinator, activity.date) or [activity.area]
     initial = {field: getattr(activity, field) for field in services.EDITABLE_FIELDS}
     initial |= {"organisations": activity.organisations.all(), "resources": activity.resources.all()}
@@ -295,20 +300,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 # --- 社会資源・地域ニーズ・マッチング ----------------------------------------------------------
 
-def _areas_for(user):
-    """Areas a user may register resources and needs in."""
-    if user.is_city_wide:
-        return Area.objects.filter(layer__gte=2, is_active=True)
-    coordinator = Coordinator.objects.filter(user=user).first()
-    if coordinator is not None:
-        return Area.objects.filter(pk__in=[a.pk for a in services.areas_of(coordinator, timezone.localdate())])
-    from coordinators.models import Contract
-
-    today = timezone.localdate()
-    in_force = Contract.objects.in_force_on(today).filter(organisation_id=user.organisation_id)
-    return Area.objects.filter(contracts__in=in_force).distinct()
-
-
 def _filtered_resources(request: HttpRequest):
     resources = SocialResource.objects.visible_to(request.user).select_related("area")
     q = request.GET.get("q", "").strip()
@@ -336,9 +327,11 @@ def resource_list(request: HttpRequest) -> HttpResponse:
             return exports.csv_response("social-resources.csv", RESOURCE_HEADER, rows)
         return exports.xlsx_response("social-resources.xlsx", [("社会資源", RESOURCE_HEADER, rows)])
     return render(request, "activities/resource_list.html", {
-        "page": Paginator(resources, 30).get_page(request.GET.get("page")),
+        "page": Paginator(
+            selectors.with_may_change(resources, may_edit=selectors.resources_editable_by(request.user)), 30,
+        ).get_page(request.GET.get("page")),
         "kinds": ProviderKind.choices, "statuses": ResourceStatus.choices,
-        "areas": _areas_for(request.user), "query": request.GET,
+        "areas": selectors.areas_for(request.user), "query": request.GET,
     })
 
 
@@ -346,9 +339,8 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submit_once
 def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    areas = _areas_for(request.user)
-    # Edit only what lies in an area one works in (seeing a resource is not enough).
-    resource = get_visible_or_404(SocialResource.objects.filter(area__in=areas), request.user, pk=pk) if pk else None
+    areas = selectors.areas_for(request.user)
+    resource = get_visible_or_404(selectors.resources_editable_by(request.user), request.user, pk=pk) if pk else None
     form = SocialResourceForm(request.POST or None, instance=resource, areas=areas)
     if request.method == "POST" and form.is_valid():
         resource = services.resource_save(resource=form.save(commit=False), by=request.user)
@@ -382,8 +374,11 @@ def need_list(request: HttpRequest) -> HttpResponse:
             return exports.csv_response("needs.csv", NEED_HEADER, rows)
         return exports.xlsx_response("needs.xlsx", [("地域ニーズ", NEED_HEADER, rows)])
     return render(request, "activities/need_list.html", {
-        "page": Paginator(needs, 30).get_page(request.GET.get("page")),
-        "statuses": NeedStatus.choices, "areas": _areas_for(request.user), "query": request.GET,
+        "page": Paginator(selectors.with_may_change(
+            needs, may_edit=selectors.needs_editable_by(request.user),
+            may_match=selectors.needs_matchable_by(request.user),
+        ), 30).get_page(request.GET.get("page")),
+        "statuses": NeedStatus.choices, "areas": selectors.areas_for(request.user), "query": request.GET,
         "can_record": Coordinator.objects.filter(user=request.user).exists(),
     })
 
@@ -393,9 +388,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
 @submit_once
 def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
-    areas = _areas_for(request.user)
-    editable = Need.objects.filter(area__in=areas, recorded_by__employer_id=coordinator.employer_id)
-    need = get_visible_or_404(editable, request.user, pk=pk) if pk else None
+    areas = selectors.areas_for(request.user)
+    need = get_visible_or_404(selectors.needs_editable_by(request.user), request.user, pk=pk) if pk else None
     form = NeedForm(request.POST or None, instance=need, areas=areas)
     if request.method == "POST" and form.is_valid():
         need = services.need_save(need=form.save(commit=False), coordinator=coordinator, by=request.user)
@@ -412,7 +406,7 @@ def need_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @submit_once
 def match_create(request: HttpRequest, need_pk: int) -> HttpResponse:
     coordinator = _own_coordinator(request.user)
-    need = get_visible_or_404(Need.objects.filter(area__in=_areas_for(request.user)), request.user, pk=need_pk)
+    need = get_visible_or_404(selectors.needs_matchable_by(request.user), request.user, pk=need_pk)
     resources = SocialResource.objects.visible_to(request.user).exclude(matches__need=need)
     form = MatchForm(request.POST or None, resources=resources)
     if request.method == "POST" and form.is_valid():

@@ -132,19 +132,24 @@ class PersonAdmin(LargeListAdminMixin, ScopedModelAdmin):
 
 
 class ActiveOnFilter(admin.SimpleListFilter):
-    """Members in office on a given day: ?active_on=2026-11-23 (the list offers today and 4/1)."""
+    """Members in office on a given day: ?active_on=2026-11-23 (the list offers today and 4/1), or
+    whose term has not begun yet: ?active_on=future."""
 
     title = "在任している日"
     parameter_name = "active_on"
+    FUTURE = "future"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         today = timezone.localdate()
         april = today.replace(month=4, day=1) if today.month >= 4 else today.replace(year=today.year - 1, month=4, day=1)
-        return [(today.isoformat(), f"今日（{format_wareki(today)}）"), (april.isoformat(), f"年度初め（{format_wareki(april)}）")]
+        return [(today.isoformat(), f"今日（{format_wareki(today)}）"), (april.isoformat(), f"年度初め（{format_wareki(april)}）"),
+                (self.FUTURE, "これから任期が始まる")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if not self.value():
             return queryset
+        if self.value() == self.FUTURE:
+            return queryset.filter(start__gt=timezone.localdate())
         try:
             day = dt.date.fromisoformat(self.value())
         except ValueError:

@@ -21,6 +21,7 @@ class MeetingForm(OnceFormMixin, JapaneseModelForm):
         model = Meeting
         fields = ["title", "date", "start_time", "end_time", "place", "is_public", "closed_reason", "public_seats"]
         widgets = {"date": DateInput(), "start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
+        labels = {"is_public": "公開する"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,6 +36,8 @@ class MeetingForm(OnceFormMixin, JapaneseModelForm):
             self.add_error("end_time", "終了時刻は開始時刻より後にしてください。")
         if data.get("is_public") is False and not data.get("closed_reason", "").strip():
             self.add_error("closed_reason", "非公開にする場合は、その理由を入力してください。")
+        if data.get("is_public") and data.get("public_seats") == 0:
+            self.add_error("public_seats", "傍聴席を設けない場合は空欄にしてください（公開の会議で0席とはしません）。")
         return data
 
     def agenda(self) -> list[tuple[str, str]]:

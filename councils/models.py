@@ -268,7 +268,8 @@ class Meeting(models.Model):
     place = models.CharField("場所", max_length=200)
     is_public = models.BooleanField("公開", default=True, help_text="会議は原則公開です")
     closed_reason = models.CharField("非公開の理由", max_length=300, blank=True)
-    public_seats = models.PositiveSmallIntegerField("傍聴席の数", default=0)
+    public_seats = models.PositiveSmallIntegerField("傍聴席の数", null=True, blank=True,
+                                                    help_text="決めていない場合は空欄")
     minutes = models.TextField("議事録", max_length=40000, blank=True)
     outline = models.TextField("議事要旨（非公開の会議で公表する概要）", max_length=10000, blank=True)
     decisions = models.TextField("決定事項", max_length=10000, blank=True)

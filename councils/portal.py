@@ -16,6 +16,7 @@ from municipality.errors import DomainError
 from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
+from municipality.wareki import format_wareki
 from reminders.models import Reason
 from reminders.selectors import latest_deliveries
 
@@ -50,8 +51,11 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members = council.memberships.active_on(today).select_related("person", "organisation").order_by(
         "organisation__name")
     unsigned = {m.pk for m in selectors.members_without_pledge(council, today)}
+    # A member added ahead of their term is not counted today, but the secretariat must see them.
+    upcoming = council.memberships.filter(start__gt=today).select_related("person", "organisation").order_by(
+        "start", "organisation__name")
     return render(request, "councils/portal_council_detail.html", {
-        "council": council, "members": members, "unsigned": unsigned, "today": today,
+        "council": council, "members": members, "unsigned": unsigned, "today": today, "upcoming": upcoming,
         "offices": council.offices.filter(end__isnull=True).select_related("holder"),
         "meetings": council.meetings.order_by("-date")[:20],
         "feed_url": request.build_absolute_uri(f"/meetings/calendar/{council.feed_token}.ics"),
@@ -73,7 +77,12 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"{membership.person.name}さんを構成員に登録しました。")
+            if membership.start > timezone.localdate():
+                messages.success(request, f"{membership.person.name}さんを構成員に登録しました。任期は"
+                                 f"{format_wareki(membership.start)}から始まります。それまでは「これから任期が"
+                                 "始まる構成員」に表示されます。")
+            else:
+                messages.success(request, f"{membership.person.name}さんを構成員に登録しました。")
             return redirect("councils:detail", pk=council.pk)
     return render(request, "form_page.html", {
         "form": form, "title": f"構成員の登録（{council.name}）", "button": "登録する",

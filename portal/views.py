@@ -15,6 +15,8 @@ from municipality.scoping import get_visible_or_404
 from . import services
 from .forms import PasswordResetForm
 
+COUNCILS_ON_START_PAGE = 10
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,6 +40,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
         if may_handle_cases(user):
             context["urgent"] = urgent_cases_read(user)
+    if Role.SECRETARIAT in roles:
+        from councils.selectors import councils_run_by
+
+        # A city-wide secretariat runs every council: the start page names a few, the list has all.
+        councils = list(councils_run_by(user).order_by("layer", "name")[:COUNCILS_ON_START_PAGE + 1])
+        context["councils"] = councils[:COUNCILS_ON_START_PAGE]
+        context["more_councils"] = len(councils) > COUNCILS_ON_START_PAGE
     if Role.CITY_STAFF in roles:
         context["overview"] = selectors.city_overview()
         context["waiting"] = waiting_counts(day=today)

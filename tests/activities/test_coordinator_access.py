@@ -1,6 +1,7 @@
 """Who may see and edit activity logs: a dismissed coordinator, areas of another coordinator or organisation; bad input gets messages."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -78,3 +79,27 @@ def test_bad_numbers_and_dates_get_messages_not_errors(client, coord_a, categori
     assert "次の対応日が活動日より前です" in response.content.decode()
     assert not Activity.objects.exists()
     assert client.get(reverse("activities:report", args=[coord_a.pk, 1800, 1])).status_code == 404
+
+
+
+def test_lists_offer_edit_and_match_links_only_where_they_answer(client, coord_a, coord_a2, coord_b, areas):
+    own_needs = {NeedFactory(area=areas[0], recorded_by=coord_a).pk}
+    other_needs = {NeedFactory(area=areas[1], recorded_by=coord_a2, title="隣の区域のニーズ").pk,
+                   NeedFactory(area=areas[2], recorded_by=coord_b).pk}
+    own_resources = {SocialResourceFactory(area=areas[0]).pk}
+    other_resources = {SocialResourceFactory(area=areas[1], name="隣の区域の資源").pk,
+                       SocialResourceFactory(area=areas[2]).pk}
+    client.force_login(coord_a.user)
+    need_page = client.get(reverse("activities:needs")).content.decode()
+    resource_page = client.get(reverse("activities:resources")).content.decode()
+    # The lists show the neighbouring area's items (shared knowledge), only without the links.
+    assert "隣の区域のニーズ" in need_page and "隣の区域の資源" in resource_page
+    need_links = set(re.findall(r'href="(/[^"]*/needs/(\d+)/(?:edit|match)/)"', need_page))
+    resource_links = set(re.findall(r'href="(/[^"]*/resources/(\d+)/edit/)"', resource_page))
+    assert {int(pk) for _, pk in need_links} == own_needs
+    assert {int(pk) for _, pk in resource_links} == own_resources
+    assert not {int(pk) for _, pk in need_links} & other_needs
+    assert not {int(pk) for _, pk in resource_links} & other_resources
+    assert len(need_links) == 2  # 社会資源につなぐ and 編集
+    for url, _ in need_links | resource_links:
+        assert client.get(url).status_code == 200, url

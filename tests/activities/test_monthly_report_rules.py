@@ -72,3 +72,24 @@ def test_organisation_monthly_report(client, coord_a, coord_a2, categories, area
     assert rows["合計"][5] == 2
     pdf = client.get(reverse("activities:organisation_report_pdf", args=[coord_a.employer_id, 2026, 10]))
     assert pdf["Content-Type"] == "application/pdf"
+
+
+def test_a_submitted_month_offers_no_edit_and_its_edit_page_says_why(client, coord_a, contractor_a, categories,
+                                                                     areas):
+    october = log(coord_a, categories[Function.A], areas[0], day=dt.date(2026, 10, 20), narrative="十月の記録")
+    november = log(coord_a, categories[Function.A], areas[0], narrative="十一月の記録")
+    report = services.report_submit(coordinator=coord_a, month=dt.date(2026, 10, 1), by=coord_a.user)
+    client.force_login(coord_a.user)
+    listing = client.get(reverse("activities:list")).content.decode()
+    assert reverse("activities:edit", args=[october.pk]) not in listing
+    assert reverse("activities:edit", args=[november.pk]) in listing
+    assert "月次報告を提出した月のため修正できません" in listing
+    page = client.get(reverse("activities:edit", args=[october.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "令和8年10月の月次報告は「提出済（団体の確認待ち）」のため" in body
+    assert 'name="narrative"' not in body and "修正を保存する" not in body
+    # A returned report unlocks the month again: the link and the form come back.
+    services.report_return(report=report, by=contractor_a, comment="日付の誤り")
+    assert reverse("activities:edit", args=[october.pk]) in client.get(reverse("activities:list")).content.decode()
+    assert 'name="narrative"' in client.get(reverse("activities:edit", args=[october.pk])).content.decode()

@@ -1,6 +1,7 @@
 """The council pages of the portal: only the council's own secretariat (or its coordinator)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -192,3 +193,66 @@ def test_the_council_list_comes_50_a_page_searchable_in_a_fixed_number_of_querie
     found = client.get(url, {"q": "汐見中央"}).content.decode()
     assert found.count('class="card"><a href=') == 1 and "汐見中央地区 支え合い協議体" in found
     assert "「該当なし」を名称に含む協議体はありません。" in client.get(url, {"q": "該当なし"}).content.decode()
+
+
+def test_the_public_checkbox_has_its_own_label_and_the_reason_its_own_field(client, second_layer):
+    council, coordinator = second_layer
+    client.force_login(coordinator)
+    body = client.get(reverse("councils:meeting_create", args=[council.pk])).content.decode()
+    assert re.search(r'<input type="checkbox" name="is_public"[^>]*>\s*<label for="id_is_public">公開する</label>', body)
+    # The reason's label is not next to the checkbox: it opens its own field group.
+    assert not re.search(r'name="is_public"[^>]*>\s*(<div[^>]*>[^<]*</div>\s*)?<label for="id_closed_reason"', body)
+    assert '<label for="id_closed_reason">非公開の理由</label>' in body
+    assert re.search(r'<input type="number" name="public_seats"(?![^>]*value=)[^>]*>', body)
+
+
+def test_a_public_meeting_without_seats_says_only_public(client, second_layer):
+    council, coordinator = second_layer
+    client.force_login(coordinator)
+    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {**once(),
+        "title": "第2回", "date": "2026-12-10", "start_time": "10:00", "end_time": "11:30",
+        "place": "汐見中央公民館", "is_public": "on", "public_seats": "", "agenda_1": "見守り", "topic_1": "5",
+    })
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.public_seats is None
+    body = client.get(reverse("meetings:public", args=[meeting.pk])).content.decode()
+    assert "<dd>公開</dd>" in body and "席" not in body.split("<dt>公開</dt>")[1].split("</dd>")[0]
+    with_seats = MeetingFactory(council=council, public_seats=5)
+    assert "公開（傍聴席 5席）" in client.get(reverse("meetings:public", args=[with_seats.pk])).content.decode()
+
+
+def test_zero_seats_for_a_public_meeting_is_refused_in_japanese(client, second_layer):
+    council, coordinator = second_layer
+    client.force_login(coordinator)
+    response = client.post(reverse("councils:meeting_create", args=[council.pk]), {**once(),
+        "title": "第2回", "date": "2026-12-10", "start_time": "10:00", "end_time": "11:30",
+        "place": "汐見中央公民館", "is_public": "on", "public_seats": "0", "agenda_1": "見守り", "topic_1": "5",
+    })
+    assert "傍聴席を設けない場合は空欄にしてください" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_a_member_whose_term_starts_later_is_announced_and_listed_as_upcoming(client, council, body, secretary):
+    import time_machine
+
+    client.force_login(secretary)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC), tick=False):
+        response = client.post(reverse("councils:member_add", args=[council.pk]), {
+            **once(), "name": "来月 始", "organisation": body.pk, "start": "2026-12-01"}, follow=True)
+        body_html = response.content.decode()
+        assert "来月 始さんを構成員に登録しました。任期は令和8年12月1日から始まります。" in body_html
+        current, upcoming = body_html.split('<h2 id="members">')[1].split('<h3 id="upcoming">これから任期が始まる構成員')
+        assert "来月 始" not in current  # not counted among today's members
+        assert "来月 始" in upcoming and "令和8年12月1日から" in upcoming
+        admin_list = client.get(reverse("admin:councils_membership_changelist"), {"active_on": "future"})
+        assert "来月 始" in admin_list.content.decode()
+
+
+def test_the_secretariats_start_page_links_to_its_councils(client, council, secretary):
+    other = CouncilFactory(name="他の協議体")
+    client.force_login(secretary)
+    body = client.get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("councils:detail", args=[council.pk])}"' in body
+    assert council.name in body and other.name not in body
+    assert client.get(reverse("councils:detail", args=[council.pk])).status_code == 200
