@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .downloads import content_disposition
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -23,7 +25,7 @@ def _sanitise(value: object) -> object:
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(header)
@@ -52,5 +54,5 @@ def xlsx_bytes(sheets: list[tuple[str, Sequence[str], Iterable[Sequence[object]]
 
 def xlsx_response(filename: str, sheets: list[tuple[str, Sequence[str], Iterable[Sequence[object]]]]) -> HttpResponse:
     response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     return response
