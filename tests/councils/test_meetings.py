@@ -4,6 +4,7 @@ attendance, the notice / letters / minutes PDFs, publication."""
 import datetime as dt
 import io
 import re
+from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,6 +66,10 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     from email.header import decode_header, make_header
 
     assert "令和8年度 第2回 第1層協議体の開催のお知らせ" in str(make_header(decode_header(message["Subject"])))
+    # Read as a mail client reads it (the modern parser, not the compat32 one that wrote it): the
+    # decoded subject starts with the city's name, not with a space from an empty first line.
+    subject = message_from_bytes(message.as_bytes(), policy=policy.default)["Subject"]
+    assert subject == subject.strip() and subject.startswith("【汐見市】")
     parts = {part.get_content_type(): part for part in message.walk()}
     text = parts["text/plain"].get_payload(decode=True).decode()
     assert "令和8年12月1日" in text and "/meetings/rsvp/" in text
