@@ -351,6 +351,8 @@ def invitations_send(*, meeting: Meeting, base_url: str, by: User | None = None)
     municipality = Municipality.objects.current()
     meeting_url = f"{base_url}/meetings/{meeting.pk}/"
     meeting.refresh_from_db()  # the notice carries the current date, place and version
+    if meeting.date < timezone.localdate():
+        raise DomainError(f"{meeting.title}は開催日（{_w(meeting.date)}）を過ぎているため、開催通知は送れません。")
     ics = meeting_ics(meeting, meeting_url).decode()
     agenda = list(meeting.agenda.all())
     without = meeting.invitations.filter(person__email="").count()

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from councils import services
 from councils.models import Meeting
@@ -24,6 +25,7 @@ def other_council(periods):
     return CouncilFactory(layer=2, secretariat=[secretary]), secretary
 
 
+@time_machine.travel(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC), tick=False)  # before the meeting
 def test_a_changed_meeting_is_mailed_again_with_one_charset(council, body, secretary, smtp_sink):
     person = people(1)[0]
     person.email = "iin@example.jp"

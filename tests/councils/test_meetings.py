@@ -214,3 +214,21 @@ def test_an_invitation_that_could_not_be_sent_is_offered_again_once_the_address_
     assert mail.outbox[0].to == ["iin0-new@example.jp"]
     assert "内容が変わりました" not in mail.outbox[0].body  # the same notice, not a changed one
     assert "メール送信済み" in client.get(url).content.decode()
+
+
+def test_no_invitation_is_mailed_for_a_meeting_already_held(client, meeting, secretary):
+    from reminders.models import Delivery
+
+    Meeting.objects.filter(pk=meeting.pk).update(date=dt.date(2026, 11, 20))  # today is 11/23
+    with pytest.raises(DomainError, match="開催日（令和8年11月20日）を過ぎているため"):
+        invitations_send(meeting=meeting, base_url="http://testserver")
+    client.force_login(secretary)
+    response = client.post(reverse("councils:meeting", args=[meeting.pk]), {"send": "1"}, follow=True)
+    assert "過ぎているため、開催通知は送れません" in response.content.decode()
+    response = client.post(reverse("admin:councils_meeting_changelist"),
+                           {"action": "mail_invitations", "_selected_action": [meeting.pk]}, follow=True)
+    assert response.status_code == 200 and "過ぎているため、開催通知は送れません" in response.content.decode()
+    assert not Delivery.objects.exists() and not meeting.invitations.filter(mailed_at__isnull=False).exists()
+    # The day itself still counts: a notice may go out on the morning of the meeting.
+    Meeting.objects.filter(pk=meeting.pk).update(date=dt.date(2026, 11, 23))
+    assert invitations_send(meeting=meeting, base_url="http://testserver") == (1, 1)
