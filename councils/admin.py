@@ -463,10 +463,9 @@ class MeetingAdmin(LargeListAdminMixin, ScopedModelAdmin):
 
     @admin.action(description="開催通知をメールで送る（カレンダー添付・出欠回答リンク付き）", permissions=["change"])
     def mail_invitations(self, request: HttpRequest, queryset: QuerySet) -> None:
-        base_url = request.build_absolute_uri("/").rstrip("/")
         for meeting in queryset:
             try:
-                queued, without = services.invitations_send(meeting=meeting, base_url=base_url, by=request.user)
+                queued, without = services.invitations_send(meeting=meeting, by=request.user)
             except DomainError as error:
                 messages.error(request, error.message)
                 continue

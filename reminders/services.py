@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from municipality.errors import DomainError
 from municipality.jobs import publish_on_commit
+from municipality.links import site_url
 from municipality.models import Municipality, User
 from municipality.naming import SYSTEM_NAME
 
@@ -259,10 +260,6 @@ def _claim(delivery: Delivery) -> bool:
     return bool(won)
 
 
-def _absolute(url: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
-
-
 def _attachment(spec: dict) -> MIMEText:
     mimetype, *params = [part.strip() for part in spec["mimetype"].split(";")]
     part = MIMEText(spec["content"], mimetype.split("/", 1)[1], "utf-8")
@@ -280,17 +277,18 @@ class _Mail(EmailMultiAlternatives):
 
     def message(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         message = super().message(*args, **kwargs)
-        if not self.subject.isascii():
+        subject = str(self.subject)
+        if not subject.isascii():
             del message["Subject"]
             # Past Django's __setitem__, which would turn the Header back into text; Django has
             # already refused a subject with a newline in super().message().
-            Message.__setitem__(message, "Subject", Header(self.subject, "utf-8", header_name="Subject"))
+            Message.__setitem__(message, "Subject", Header(subject, "utf-8", header_name="Subject"))
         return message
 
 
 def _message(delivery: Delivery, municipality: Municipality, connection) -> EmailMultiAlternatives:
     if delivery.reason in REMINDER_REASONS:
-        context = {"delivery": delivery, "url": _absolute(delivery.url), "municipality": municipality,
+        context = {"delivery": delivery, "url": site_url(delivery.url), "municipality": municipality,
                    "system_name": SYSTEM_NAME}
         text: str = render_to_string("reminders/mail/reminder.txt", context)
         html: str = render_to_string("reminders/mail/reminder.html", context)
