@@ -468,9 +468,12 @@ class MeetingAdmin(LargeListAdminMixin, ScopedModelAdmin):
 
     @admin.action(description="開催通知をメールで送る（カレンダー添付・出欠回答リンク付き）", permissions=["change"])
     def mail_invitations(self, request: HttpRequest, queryset: QuerySet) -> None:
-        base_url = request.build_absolute_uri("/").rstrip("/")
         for meeting in queryset:
-            queued, without = services.invitations_send(meeting=meeting, base_url=base_url, by=request.user)
+            try:
+                queued, without = services.invitations_send(meeting=meeting, by=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+                continue
             messages.success(request, f"{meeting}：{queued}人あての開催通知メールを送信します（状況は「メール送信の記録」で確認できます）。"
                                       f"メールアドレスのない方 {without}人には郵送用の通知を印刷してください。")
 

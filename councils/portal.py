@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from forms_pdf.views import pdf_response
 from municipality.access import role_required
 from municipality.errors import DomainError
+from municipality.links import site_url
 from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
@@ -58,7 +59,7 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "council": council, "members": members, "unsigned": unsigned, "today": today, "upcoming": upcoming,
         "offices": council.offices.filter(end__isnull=True).select_related("holder"),
         "meetings": council.meetings.order_by("-date")[:20],
-        "feed_url": request.build_absolute_uri(f"/meetings/calendar/{council.feed_token}.ics"),
+        "feed_url": site_url(reverse("meetings:feed", args=[council.feed_token])),
     })
 
 
@@ -131,8 +132,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "send" in request.POST:
-                queued, without = services.invitations_send(
-                    meeting=meeting, base_url=request.build_absolute_uri("/").rstrip("/"), by=request.user)
+                queued, without = services.invitations_send(meeting=meeting, by=request.user)
                 if queued:
                     messages.success(request, f"{queued}人あての開催通知メールを送信します（送信の状況は「通知」の欄に出ます）。"
                                               f"メールのない方 {without}人には郵送用の通知を印刷してください。")

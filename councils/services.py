@@ -16,9 +16,11 @@ from auditlog.context import set_actor
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from municipality.errors import DomainError
+from municipality.links import site_url
 from municipality.models import Municipality, Organisation, PlanPeriod, User
 from municipality.validators import require_event_dates
 from municipality.wareki import format_wareki as _w
@@ -339,7 +341,7 @@ def meeting_agenda_changed(*, meeting: Meeting, by: User) -> None:
         Meeting.objects.filter(pk=meeting.pk).update(sequence=F("sequence") + 1)
 
 
-def invitations_send(*, meeting: Meeting, base_url: str, by: User | None = None) -> tuple[int, int]:
+def invitations_send(*, meeting: Meeting, by: User | None = None) -> tuple[int, int]:
     """Queue a mail for each invitee with an address who has not had this version of the notice;
     a change of date, time, place or agenda (a new SEQUENCE) sends it again.
     Returns (mails queued, invitees without e-mail); a failed mail to an unchanged address is not
@@ -347,10 +349,13 @@ def invitations_send(*, meeting: Meeting, base_url: str, by: User | None = None)
 
     The mails go through the outbox (reminders.services.mail_queue): the request only queues them,
     and a worker sends them once the transaction commits, so a slow or absent mail server or broker
-    never fails the secretariat's click, and nothing is lost."""
+    never fails the secretariat's click, and nothing is lost. Links are built from the configured
+    site address (SITE_URL), like the reminders', not from the request that clicked."""
     municipality = Municipality.objects.current()
-    meeting_url = f"{base_url}/meetings/{meeting.pk}/"
+    meeting_url = site_url(reverse("meetings:public", args=[meeting.pk]))
     meeting.refresh_from_db()  # the notice carries the current date, place and version
+    if meeting.date < timezone.localdate():
+        raise DomainError(f"{meeting.title}は開催日（{_w(meeting.date)}）を過ぎているため、開催通知は送れません。")
     ics = meeting_ics(meeting, meeting_url).decode()
     agenda = list(meeting.agenda.all())
     without = meeting.invitations.filter(person__email="").count()
@@ -362,7 +367,7 @@ def invitations_send(*, meeting: Meeting, base_url: str, by: User | None = None)
         for invitation in invitations:
             context = {
                 "meeting": meeting, "person": invitation.person, "municipality": municipality,
-                "meeting_url": meeting_url, "rsvp_url": f"{base_url}/meetings/rsvp/{invitation.token}/",
+                "meeting_url": meeting_url, "rsvp_url": site_url(reverse("meetings:rsvp", args=[invitation.token])),
                 "agenda": agenda,
                 "updated": invitation.mailed_sequence is not None and invitation.mailed_sequence < meeting.sequence,
             }

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
+from municipality.downloads import content_disposition
 from municipality.errors import DomainError
+from municipality.links import site_url
 
 from . import services
 from .calendar import council_feed
@@ -48,7 +50,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     council = Council.objects.filter(feed_token=token).first()
     if council is None:
         raise Http404("カレンダーが見つかりません。")
-    content = council_feed(council, lambda m: request.build_absolute_uri(reverse("meetings:public", args=[m.pk])))
+    content = council_feed(council, lambda m: site_url(reverse("meetings:public", args=[m.pk])))
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="council-{council.pk}.ics"'
+    # Named after the council, so that a downloaded feed says whose meetings it holds.
+    response["Content-Disposition"] = content_disposition(f"{council.name}.ics", as_attachment=False)
     return response

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 
 from municipality.access import role_required
+from municipality.downloads import content_disposition
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 
@@ -12,8 +13,7 @@ from .models import IssuedDocument
 
 def pdf_response(filename: str, content: bytes, *, inline: bool = True) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename, as_attachment=not inline)
     response["Cache-Control"] = "private, no-store"
     return response
 

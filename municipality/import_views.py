@@ -26,6 +26,7 @@ from import_export.tmp_storages import MediaStorage
 
 from . import importing, services
 from .access import role_required
+from .downloads import content_disposition
 from .once import TOKEN_FIELD, claim_and_run
 from .roles import Role
 
@@ -78,7 +79,7 @@ def template(request: HttpRequest, ledger: str, fmt: str) -> HttpResponse:
         raise Http404("この形式のテンプレートはありません。")
     content = importing.template_xlsx(found) if fmt == "xlsx" else importing.template_csv(found)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="import-{found.key}.{fmt}"'
+    response["Content-Disposition"] = content_disposition(f"import-{found.key}.{fmt}")
     return response
 
 

@@ -22,6 +22,8 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.header import Header
+from email.message import Message
 from email.mime.text import MIMEText
 
 from celery import Task, current_app
@@ -34,6 +36,7 @@ from django.utils import timezone
 
 from municipality.errors import DomainError
 from municipality.jobs import publish_on_commit
+from municipality.links import site_url
 from municipality.models import Municipality, User
 from municipality.naming import SYSTEM_NAME
 
@@ -257,10 +260,6 @@ def _claim(delivery: Delivery) -> bool:
     return bool(won)
 
 
-def _absolute(url: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
-
-
 def _attachment(spec: dict) -> MIMEText:
     mimetype, *params = [part.strip() for part in spec["mimetype"].split(";")]
     part = MIMEText(spec["content"], mimetype.split("/", 1)[1], "utf-8")
@@ -271,15 +270,31 @@ def _attachment(spec: dict) -> MIMEText:
     return part
 
 
+class _Mail(EmailMultiAlternatives):
+    """Django (5.2) encodes a Japanese subject without knowing the field's name; the generator then
+    refolds it behind "Subject: " and starts with an empty line, which parsers read as a leading
+    space. A Header that knows its name folds so that the first encoded word stays on the line."""
+
+    def message(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        message = super().message(*args, **kwargs)
+        subject = str(self.subject)
+        if not subject.isascii():
+            del message["Subject"]
+            # Past Django's __setitem__, which would turn the Header back into text; Django has
+            # already refused a subject with a newline in super().message().
+            Message.__setitem__(message, "Subject", Header(subject, "utf-8", header_name="Subject"))
+        return message
+
+
 def _message(delivery: Delivery, municipality: Municipality, connection) -> EmailMultiAlternatives:
     if delivery.reason in REMINDER_REASONS:
-        context = {"delivery": delivery, "url": _absolute(delivery.url), "municipality": municipality,
+        context = {"delivery": delivery, "url": site_url(delivery.url), "municipality": municipality,
                    "system_name": SYSTEM_NAME}
         text: str = render_to_string("reminders/mail/reminder.txt", context)
         html: str = render_to_string("reminders/mail/reminder.html", context)
     else:
         text, html = delivery.body, delivery.html_body
-    message = EmailMultiAlternatives(subject=delivery.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+    message = _Mail(subject=delivery.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
                                      to=[delivery.recipient], connection=connection)
     if html:
         message.attach_alternative(html, "text/html")

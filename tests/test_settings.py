@@ -49,3 +49,9 @@ def test_debug_is_off_unless_asked_for():
     code = "from django.conf import settings; print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)"
     result = run_manage("shell", "-c", code, env=PRODUCTION_ENV)
     assert result.stdout.strip().splitlines()[-1] == "False True", result.stderr
+
+
+def test_production_check_refuses_a_placeholder_sender():
+    result = run_manage("check", "--deploy", env={**PRODUCTION_ENV, "DEFAULT_FROM_EMAIL": "noreply@localhost"})
+    assert result.returncode != 0
+    assert "municipality.E002" in result.stderr and "DEFAULT_FROM_EMAIL" in result.stderr

@@ -4,6 +4,7 @@ attendance, the notice / letters / minutes PDFs, publication."""
 import datetime as dt
 import io
 import re
+from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,7 +57,7 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     from tests.conftest import name_city
 
     name_city("汐見市")
-    sent, without = invitations_send(meeting=meeting, base_url="http://testserver")
+    sent, without = invitations_send(meeting=meeting)
     assert (sent, without) == (1, 1)
     assert smtp_sink.messages == []  # queued in the outbox; the worker sends it
     assert send_due() == 1
@@ -65,6 +66,10 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     from email.header import decode_header, make_header
 
     assert "令和8年度 第2回 第1層協議体の開催のお知らせ" in str(make_header(decode_header(message["Subject"])))
+    # Read as a mail client reads it (the modern parser, not the compat32 one that wrote it): the
+    # decoded subject starts with the city's name, not with a space from an empty first line.
+    subject = message_from_bytes(message.as_bytes(), policy=policy.default)["Subject"]
+    assert subject == subject.strip() and subject.startswith("【汐見市】")
     parts = {part.get_content_type(): part for part in message.walk()}
     text = parts["text/plain"].get_payload(decode=True).decode()
     assert "令和8年12月1日" in text and "/meetings/rsvp/" in text
@@ -78,7 +83,7 @@ def test_invitations_reach_the_smtp_sink_with_a_calendar_file(meeting, smtp_sink
     assert str(event["location"]) == "汐見市役所 本庁舎4階 会議室1"
     assert str(event["url"]).endswith(f"/meetings/{meeting.pk}/")
     # A second run sends nothing twice.
-    assert invitations_send(meeting=meeting, base_url="http://testserver") == (0, 1)
+    assert invitations_send(meeting=meeting) == (0, 1)
     assert send_due() == 0
     assert len(smtp_sink.messages) == 1
 
@@ -209,3 +214,53 @@ def test_an_invitation_that_could_not_be_sent_is_offered_again_once_the_address_
     assert mail.outbox[0].to == ["iin0-new@example.jp"]
     assert "内容が変わりました" not in mail.outbox[0].body  # the same notice, not a changed one
     assert "メール送信済み" in client.get(url).content.decode()
+
+
+def test_no_invitation_is_mailed_for_a_meeting_already_held(client, meeting, secretary):
+    from reminders.models import Delivery
+
+    Meeting.objects.filter(pk=meeting.pk).update(date=dt.date(2026, 11, 20))  # today is 11/23
+    with pytest.raises(DomainError, match="開催日（令和8年11月20日）を過ぎているため"):
+        invitations_send(meeting=meeting)
+    client.force_login(secretary)
+    response = client.post(reverse("councils:meeting", args=[meeting.pk]), {"send": "1"}, follow=True)
+    assert "過ぎているため、開催通知は送れません" in response.content.decode()
+    response = client.post(reverse("admin:councils_meeting_changelist"),
+                           {"action": "mail_invitations", "_selected_action": [meeting.pk]}, follow=True)
+    assert response.status_code == 200 and "過ぎているため、開催通知は送れません" in response.content.decode()
+    assert not Delivery.objects.exists() and not meeting.invitations.filter(mailed_at__isnull=False).exists()
+    # The day itself still counts: a notice may go out on the morning of the meeting.
+    Meeting.objects.filter(pk=meeting.pk).update(date=dt.date(2026, 11, 23))
+    assert invitations_send(meeting=meeting) == (1, 1)
+
+
+SITE = "https://shien.example.lg.jp"
+
+
+def links_in(text: str) -> list[str]:
+    return re.findall(r"https?://[^\s\"'<>）]+", text)
+
+
+def test_invitation_links_come_from_the_site_address_not_the_request(client, meeting, secretary, settings):
+    """The secretariat clicks from http://testserver; the mail and its .ics carry the configured address."""
+    from django.core import mail
+
+    settings.SITE_URL = SITE + "/"
+    client.force_login(secretary)
+    client.post(reverse("councils:meeting", args=[meeting.pk]), {"send": "1"})
+    assert send_due() == 1
+    [message] = mail.outbox
+    html = message.alternatives[0][0]
+    [ics] = [a for a in message.message().walk() if a.get_content_type() == "text/calendar"]
+    event = next(c for c in Calendar.from_ical(ics.get_payload(decode=True)).walk() if c.name == "VEVENT")
+    invitation = meeting.invitations.get(person__email="iin0@example.jp")
+    assert f"{SITE}/meetings/rsvp/{invitation.token}/" in message.body
+    assert str(event["url"]) == f"{SITE}/meetings/{meeting.pk}/"
+    links = links_in(message.body) + links_in(html) + links_in(str(event["description"])) + [str(event["url"])]
+    assert links and all(link.startswith(SITE + "/") for link in links), links
+    # The feed a calendar app fetches, and the subscription address the portal shows.
+    feed = client.get(reverse("meetings:feed", args=[meeting.council.feed_token])).content
+    events = [c for c in Calendar.from_ical(feed).walk() if c.name == "VEVENT"]
+    assert [str(e["url"]) for e in events] == [f"{SITE}/meetings/{meeting.pk}/"]
+    page = client.get(reverse("councils:detail", args=[meeting.council.pk])).content.decode()
+    assert f"{SITE}/meetings/calendar/{meeting.council.feed_token}.ics" in page
