@@ -100,6 +100,10 @@ class Column:
             raise ValueError(f"「{self.header}」は次のいずれかにしてください：{allowed}（「{text}」）。")
         if self.kind == "list":
             return [part for part in _LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text)) if part]
+        if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+            # The apostrophe the CSV exports put before such a text (exports._sanitise): the user's
+            # text is behind it, so a file exported here imports back unchanged.
+            return text[1:]
         return text
 
 

@@ -61,6 +61,21 @@ def test_cp932_names_round_trip_through_import_and_export(staff, area):
     assert SocialResource.objects.count() == 3
 
 
+def test_a_text_the_csv_export_neutralised_imports_back_as_the_user_wrote_it(staff, area):
+    """The CSV export puts an apostrophe before a text starting with = + - @ (no formula runs when
+    Excel opens it); importing that file gives the user's text back, without the apostrophe."""
+    names = ["=みんなの食堂", "+プラス体操", "-ひまわり会-", "@サロン"]
+    import_file(staff, "resources", csv_bytes(RESOURCE_HEADERS, [[n, "サロン", "L2-01", "茶話会", "", "活動中"]
+                                                                 for n in names]), "社会資源.csv")
+    assert sorted(SocialResource.objects.values_list("name", flat=True)) == sorted(names)
+    exported = staff.get(reverse("activities:resources") + "?export=csv")
+    assert "'=みんなの食堂" in exported.content.decode("utf-8-sig")
+    shown = preview(staff, "resources", exported.content, "social-resources.csv")
+    assert [r.action for r in shown.context["outcome"].rows] == ["update"] * 4
+    confirm(staff, "resources", shown)
+    assert sorted(SocialResource.objects.values_list("name", flat=True)) == sorted(names)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_csv_in_each_encoding_excel_writes(staff, encoding):
     content = csv_bytes(AREA_HEADERS, [["L1", "﨑山市全域", 1, ""]], encoding=encoding)
