@@ -20,7 +20,9 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_meeting_from_schedule_to_published_minutes(page: Page, live_server, council, body, secretary, smtp_sink):
+def test_meeting_from_schedule_to_published_minutes(page: Page, live_server, settings, council, body, secretary,
+                                                     smtp_sink):
+    settings.SITE_URL = live_server.url  # links in mails come from the configured site address
     name_city()
     members = people(3)
     for i, person in enumerate(members):
