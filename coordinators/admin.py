@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,6 +22,7 @@ from municipality.admin import (
     search_filter,
     text_action,
 )
+from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
 
@@ -55,8 +57,38 @@ def _awaiting_successor_annotation(day) -> Exists:
     return Exists(Area.objects.filter(contracts=OuterRef("pk")).filter(Exists(past)).exclude(Exists(current)))
 
 
+class ContractAdminForm(forms.ModelForm):
+    """The admin's contract form saves through ``contract_save``, so it refuses what the service
+    refuses (a 任意団体, areas of another layer, an end before the start) with the service's message.
+    The admin's change view runs in one transaction; a refusal raises before anything is saved."""
+
+    class Meta:
+        model = Contract
+        fields = ["organisation", "title", "layer", "areas", "start", "end", "status"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        instance = self.instance
+        def value(name: str) -> Any:  # read-only fields (appointments exist) keep the stored value
+            if name in data:
+                return data[name]
+            return list(instance.areas.all()) if name == "areas" else getattr(instance, name)
+        try:
+            self.saved = services.contract_save(
+                organisation=value("organisation"), title=value("title"), layer=value("layer"),
+                areas=value("areas"), start=value("start"), end=value("end"), status=value("status"),
+                by=self.request.user, contract=instance if instance.pk else None,
+            )
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        return data
+
+
 @admin.register(Contract)
 class ContractAdmin(ScopedModelAdmin):
+    form = ContractAdminForm
     list_display = ["title", "organisation", "layer", "start", "end", "status", "coverage"]
     # Organisations are found by name: a link per organisation (thousands) on every page helps nobody.
     list_filter = ["status", "layer", OrganisationSearchFilter]
@@ -90,6 +122,21 @@ class ContractAdmin(ScopedModelAdmin):
         if getattr(obj, "awaiting_successor", False):
             return format_html("<strong>{}</strong>", "後任未選任の区域あり")
         return "—"
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request
+        return form
+
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Contract:
+        return form.saved  # saved by contract_save in the form's clean, areas included
+
+    def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
+        pass
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
