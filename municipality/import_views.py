@@ -5,13 +5,14 @@ other staff get 404; the admin site's ``admin_view`` sends users who are not sta
 The preview is a dry run of the real import (the services run, then everything is rolled back),
 so what it lists as created, changed or refused is what the import does. The file waits between
 the preview and the confirmation in the media storage of django-import-export, under a name kept
-in the user's session, and is removed once imported. The confirmation carries the one-time form
+in the user's session, and is removed once imported (or after PENDING_HOURS, by the heartbeat job). The confirmation carries the one-time form
 token: a second sending answers like the first and imports nothing twice.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from import_export.tmp_storages import MediaStorage
 
@@ -166,6 +168,28 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
     messages.success(request, f"{ledger.label}を取り込みました（{entry['filename']}：新規 {outcome.created} 件、"
                               f"変更 {outcome.updated} 件{skipped}）。")
     return HttpResponseRedirect(_changelist_url(ledger))
+
+
+# A previewed file nobody imported is forgotten after this long (it may hold names and birth dates).
+PENDING_HOURS = 24
+
+
+def pending_files_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete previewed files older than PENDING_HOURS (run by the worker heartbeat job)."""
+    storage = MediaStorage(MEDIA_FOLDER=PENDING_FOLDER)._storage
+    try:
+        _, names = storage.listdir(PENDING_FOLDER)
+    except FileNotFoundError:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=PENDING_HOURS)
+    removed = 0
+    for name in names:
+        path = f"{PENDING_FOLDER}/{name}"
+        with contextlib.suppress(OSError):
+            if storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                removed += 1
+    return removed
 
 
 def _remove_quietly(storage: MediaStorage) -> None:
