@@ -552,6 +552,9 @@ ADMIN_PAGES: dict[str, AdminPage] = {
         lambda p, t, w: t.exists and role(Role.CITY_STAFF)(p, t, w),
         lambda w: [Target({"ledger": k}) for k in IMPORT_LEDGERS] + [Target({"ledger": "nothing"}, exists=False)],
         refused=404),
+    "admin:imports_job": AdminPage(
+        lambda p, t, w: t.exists and role(Role.CITY_STAFF)(p, t, w) and p.user == t.obj.requested_by,
+        lambda w: import_job_targets(w), refused=404, note="only the person who asked for the job"),
     "admin:imports_confirm": AdminPage(
         role(Role.CITY_STAFF), lambda w: [Target({"ledger": "areas"})], ok=405, refused=404, note="POST only"),
     "admin:imports_template": AdminPage(
@@ -561,6 +564,18 @@ ADMIN_PAGES: dict[str, AdminPage] = {
            Target({"ledger": "nothing", "fmt": "xlsx"}, exists=False)],
         refused=404),
 }
+
+def import_job_targets(w: World) -> list[Target]:
+    import uuid
+
+    from municipality.models import ImportJob
+
+    job = ImportJob.objects.create(
+        token=uuid.uuid4(), ledger="areas", filename="areas.csv", upload="0" * 32, kind=ImportJob.Kind.PREVIEW,
+        status=ImportJob.Status.FAILED, result={"error": "取り込むファイルが読めません。"}, row_count=2000,
+        requested_by=w.personas["city"].user)
+    return [Target({"token": job.token}, job), Target({"token": uuid.uuid4()}, exists=False)]
+
 
 IMPORT_LEDGERS = ("areas", "organisations", "contracts", "coordinators", "training", "resources", "councils",
                   "members")

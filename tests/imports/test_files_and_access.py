@@ -197,7 +197,7 @@ def test_a_previewed_file_nobody_imported_is_deleted_after_a_day(staff, settings
     import os
     import time
 
-    from municipality.import_views import PENDING_FOLDER
+    from municipality.import_jobs import PENDING_FOLDER
     from municipality.tasks import record_worker_heartbeat
 
     settings.MEDIA_ROOT = str(tmp_path)
