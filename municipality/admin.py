@@ -227,9 +227,9 @@ class ExportAdminMixin:
             raise PermissionDenied
         if export_format not in exports.FORMATS:
             raise Http404("ページが見つかりません。")
-        original = request.GET
-        request.GET = original.copy()
-        del request.GET[self.EXPORT_VAR]
+        original, params = request.GET, request.GET.copy()
+        del params[self.EXPORT_VAR]
+        request.GET = params  # type: ignore[assignment]  # the list's own query, as its links make it
         try:
             changelist = self.get_changelist_instance(request)  # type: ignore[attr-defined]
         except IncorrectLookupParameters:

@@ -153,6 +153,11 @@ def objs(*names: str, **extra: Any) -> Callable[[World], list[Target]]:
     return lambda w: [Target({arg: w[n].pk, **extra}, w[n]) for n in names]
 
 
+def with_queries(targets: Callable[[World], list[Target]], *queries: str) -> Callable[[World], list[Target]]:
+    """The same targets, each with every query (a list page and its downloads)."""
+    return lambda w: [Target(t.kwargs, t.obj, t.exists, q) for t in targets(w) for q in queries]
+
+
 def report_targets(w: World) -> list[Target]:
     month = {"year": REPORT_MONTH.year, "month": REPORT_MONTH.month}
     return [*(Target({"coordinator_pk": w[c].pk, **month}, w[c]) for c in ("coordinator_a", "coordinator_b",
@@ -253,11 +258,12 @@ PORTAL: dict[str, Route] = {
     "activities:match_create": Route(both(own_work, sees), objs("need_a", "need_b", "need_participation",
                                                                  arg="need_pk")),
     "councils:list": Route(role(*RUNNING_ROLES)),
-    "councils:detail": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS), note="the council's secretariat"),
+    "councils:detail": Route(both(role(*RUNNING_ROLES), sees), with_queries(
+        objs(*COUNCILS), "", "export=csv_cp932", "list=meetings&export=xlsx"), note="the council's secretariat"),
     "councils:member_add": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS)),
     "councils:meeting_create": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS, arg="council_pk")),
     "councils:guest_invite": Route(both(role(*RUNNING_ROLES), sees), objs(*MEETINGS)),
-    "councils:meeting": Route(both(role(*RUNNING_ROLES), sees), objs(*MEETINGS)),
+    "councils:meeting": Route(both(role(*RUNNING_ROLES), sees), with_queries(objs(*MEETINGS), "", "export=csv")),
     "councils:meeting_pdf": Route(both(role(*RUNNING_ROLES), sees),
                                   kinds(["meeting_c1", "upcoming_c2b"], ["notice", "letters", "minutes"])),
     "cases:list": Route(case_worker, lambda w: [Target(), Target(query="page=x")], note="相談支援員 only; superusers and city staff not"),

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from councils import services
@@ -79,3 +80,44 @@ def test_pledges_export(client, council, secretary, other_council):
     client.force_login(secretary)
     rows = rows_of(client.get(reverse("admin:councils_pledge_changelist"), {"_export": "csv_cp932"}), "cp932")
     assert rows == [["氏名", "協議体", "立場", "誓約日"], ["山﨑0", "汐見市第1層協議体", "構成員", "令和8年4月10日"]]
+
+
+# --- The portal's council pages -------------------------------------------------------------------
+
+def test_the_portal_council_page_exports_its_members_and_meetings(client, council, body, secretary, other_council):
+    other, other_secretary = other_council
+    today_member, coming = people(2, "髙橋")
+    services.membership_add(council=council, person=today_member, organisation=body, start=dt.date(2025, 4, 1),
+                            by=secretary)
+    services.membership_add(council=other, person=people(1, "別")[0], organisation=body, start=dt.date(2025, 4, 1),
+                            by=other_secretary)
+    MeetingFactory(council=council, title="第1回", date=dt.date(2026, 10, 1))
+    MeetingFactory(council=other, title="他の会議", date=dt.date(2026, 10, 2))
+    client.force_login(secretary)
+    url = reverse("councils:detail", args=[council.pk])
+    page = client.get(url).content.decode()
+    assert 'href="?export=csv_cp932" download>CSV（Excel用 Shift_JIS）' in page
+    assert 'href="?list=meetings&amp;export=xlsx" download>Excel' in page
+    # A member whose term is still to come is on the page (「これから任期が始まる構成員」), so in the file.
+    services.membership_add(council=council, person=coming, organisation=body,
+                            start=timezone.localdate() + dt.timedelta(days=10), by=secretary)
+    rows = rows_of(client.get(url, {"export": "csv_cp932"}), "cp932")
+    assert [row[1] for row in rows[1:]] == ["髙橋0", "髙橋1"]
+    rows = rows_of(client.get(url, {"export": "csv", "list": "meetings"}))
+    assert [row[3] for row in rows[1:]] == ["第1回"]
+    # Another council's page answers 404, its downloads too.
+    assert client.get(reverse("councils:detail", args=[other.pk]), {"export": "csv"}).status_code == 404
+
+
+def test_the_portal_meeting_page_exports_its_invitees(client, council, secretary, other_council):
+    other, _ = other_council
+    meeting = MeetingFactory(council=council, title="第1回", date=dt.date(2026, 10, 1))
+    InvitationFactory(meeting=meeting, person=people(1, "山﨑")[0], response=Response.DECLINED)
+    foreign = MeetingFactory(council=other, title="他の会議")
+    InvitationFactory(meeting=foreign, person=people(1, "別")[0])
+    client.force_login(secretary)
+    url = reverse("councils:meeting", args=[meeting.pk])
+    assert 'href="?export=csv_cp932" download>' in client.get(url).content.decode()
+    rows = rows_of(client.get(url, {"export": "csv_cp932"}), "cp932")
+    assert rows[1:] == [["令和8年10月1日", "第1回", "汐見市第1層協議体", "山﨑0", "構成員", "欠席", "", "未記録"]]
+    assert client.get(reverse("councils:meeting", args=[foreign.pk]), {"export": "csv"}).status_code == 404
