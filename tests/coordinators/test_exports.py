@@ -99,3 +99,23 @@ def test_the_admin_exports_contracts_coordinators_and_training(client, contract_
     assert [row[:2] for row in rows[1:]] == [[contract_b.title, contract_b.organisation.name]]
     rows = rows_of(client.get(reverse("admin:coordinators_coordinator_changelist"), {"_export": "csv"}))
     assert rows[1][:5] == ["研修を受けた人", "まつもと さくら", "社会福祉法人Ａ会", "第2層", "主任"]
+
+
+@pytest.mark.parametrize("changelist", ["admin:coordinators_contract_changelist",
+                                        "admin:coordinators_coordinator_changelist",
+                                        "admin:coordinators_certificate_changelist"])
+def test_admin_exports_cost_the_same_queries_for_one_row_and_for_four(
+        client, contract_a, contractor_a, city_user, areas, changelist, django_assert_num_queries):
+    from tests.factories import ContractFactory
+
+    appoint(contract_a, contractor_a, city_user, "人0")
+    client.force_login(city_user)
+    url = reverse(changelist)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, {"_export": "csv"})
+    for i in range(1, 4):
+        ContractFactory(organisation=contract_a.organisation, areas=areas[:2], title=f"契約{i}")
+        appoint(contract_a, contractor_a, city_user, f"人{i}")
+    with django_assert_num_queries(len(queries)):
+        response = client.get(url, {"_export": "csv"})
+    assert len(rows_of(response)) == 5

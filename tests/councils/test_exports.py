@@ -121,3 +121,34 @@ def test_the_portal_meeting_page_exports_its_invitees(client, council, secretary
     rows = rows_of(client.get(url, {"export": "csv_cp932"}), "cp932")
     assert rows[1:] == [["令和8年10月1日", "第1回", "汐見市第1層協議体", "山﨑0", "構成員", "欠席", "", "未記録"]]
     assert client.get(reverse("councils:meeting", args=[foreign.pk]), {"export": "csv"}).status_code == 404
+
+
+def test_meeting_and_attendance_exports_cost_the_same_queries_for_one_meeting_and_for_five(
+        client, council, secretary, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for _ in range(n):
+            meeting = MeetingFactory(council=council)
+            for person in people(2, "委員"):
+                InvitationFactory(meeting=meeting, person=person)
+
+    client.force_login(secretary)
+    url = reverse("admin:councils_meeting_changelist")
+
+    def attendance():
+        return client.post(url, {"action": "attendance_xlsx", "select_across": "1", "index": "0",
+                                 "_selected_action": ["0"]})
+
+    add(1)
+    with CaptureQueriesContext(connection) as listing:
+        client.get(url, {"_export": "xlsx"})
+    with CaptureQueriesContext(connection) as invitees:
+        attendance()
+    add(4)
+    with django_assert_num_queries(len(listing)):
+        client.get(url, {"_export": "xlsx"})
+    with django_assert_num_queries(len(invitees)):
+        response = attendance()
+    assert load_workbook(io.BytesIO(response.content))["出欠と出席"].max_row == 11
