@@ -39,6 +39,7 @@ def test_the_activity_lists_links_download_what_the_list_shows(page: Page, live_
     for link in links.values():
         expect(link).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=f"test-results/activity-list-exports-{width}.png", full_page=True)
 
     with page.expect_download() as shift_jis:
         links["CSV（Excel用 Shift_JIS）"].click()
@@ -69,6 +70,8 @@ def test_the_coordinator_lists_links_download_people_and_contracts(page: Page, l
     page.goto(f"{live_server.url}/portal/coordinators/")
     people = page.locator("section#people, section:has(#people)").get_by_role("link", name="CSV（Excel用 Shift_JIS）")
     expect(people).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=f"test-results/coordinator-list-exports-{width}.png", full_page=True)
     with page.expect_download() as download:
         people.click()
     text = Path(download.value.path()).read_bytes().decode("cp932")
@@ -80,3 +83,22 @@ def test_the_coordinator_lists_links_download_people_and_contracts(page: Page, l
         contracts.click()
     assert download.value.suggested_filename == "contracts.xlsx"
     assert load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))["委託契約"].max_row == 2
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 800)], ids=["phone", "desktop"])
+def test_the_admins_list_links_download_the_filtered_list(page: Page, live_server, org_a, width, height):
+    name_city()
+    city = UserFactory(username="city", roles=["市職員"], is_staff=True)
+    coordinator_for(org_a, AreaFactory(code="B2-01", name="汐見中央地区"), "coord_a", "山﨑 花子", city)
+    coordinator_for(org_a, AreaFactory(code="B2-02", name="汐見南地区"), "coord_b", "髙橋 一郎", city)
+
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, live_server.url, "city")
+    page.goto(f"{live_server.url}/admin/coordinators/coordinator/?q=髙橋")
+    link = page.get_by_role("link", name="CSV（Excel用 Shift_JIS）で書き出す")
+    expect(link).to_be_visible()
+    page.screenshot(path=f"test-results/admin-coordinators-exports-{width}.png", full_page=True)
+    with page.expect_download() as download:
+        link.click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_bytes().decode("cp932"))))
+    assert [row[0] for row in rows[1:]] == ["髙橋 一郎"]  # the search applies
