@@ -138,3 +138,25 @@ def test_the_admin_export_costs_the_same_queries_for_two_rows_and_for_twelve(
         log(coord_a, categories[Function.A], areas[0], "記録", day=dt.date(2026, 11, day))
     with django_assert_num_queries(few):
         client.get(url, {"_export": "xlsx"})
+
+
+# --- The downloads that were there before: dates are now date cells in xlsx, 和暦 text in CSV ------
+
+def test_the_monthly_reports_xlsx_has_date_cells(client, coord_a, categories, areas):
+    log(coord_a, categories[Function.A], areas[0], "記録", follow_up_on=dt.date(2026, 12, 3))
+    client.force_login(coord_a.user)
+    response = client.get(reverse("activities:report_xlsx", args=[coord_a.pk, 2026, 11]))
+    sheet = load_workbook(io.BytesIO(response.content))["活動記録"]
+    assert sheet["A2"].is_date and sheet["A2"].value.date() == dt.date(2026, 11, 20)
+    assert sheet["H2"].is_date and sheet["H2"].value.date() == dt.date(2026, 12, 3)
+
+
+def test_the_needs_export_has_a_date_cell_in_xlsx_and_wareki_in_csv(client, coord_a, areas):
+    from tests.factories import NeedFactory
+
+    NeedFactory(area=areas[0], recorded_by=coord_a, title="買い物の足", raised_on=dt.date(2026, 11, 2))
+    client.force_login(coord_a.user)
+    sheet = load_workbook(io.BytesIO(client.get(reverse("activities:needs"), {"export": "xlsx"}).content))["地域ニーズ"]
+    assert sheet["D2"].is_date and sheet["D2"].value.date() == dt.date(2026, 11, 2)
+    rows = rows_of(client.get(reverse("activities:needs"), {"export": "csv_cp932"}), "cp932")
+    assert rows[1][:4] == ["買い物の足", "テスト1地区", "民生委員", "令和8年11月2日"]
