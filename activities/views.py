@@ -75,7 +75,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         activities = activities.filter(date__range=selectors.month_bounds(start))
     export = exports.requested_format(request.GET)
     if export is not None:
-        return exports.table_response(ACTIVITIES, activities, export)
+        return exports.table_response(request, ACTIVITIES, activities, export)
     paginator = Paginator(activities, 30)
     if count is not None:
         paginator.count = count
@@ -328,7 +328,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     resources = _filtered_resources(request)
     export = exports.requested_format(request.GET)
     if export is not None:
-        return exports.table_response(RESOURCES, resources, export)
+        return exports.table_response(request, RESOURCES, resources, export)
     return render(request, "activities/resource_list.html", {
         "page": Paginator(
             selectors.with_may_change(resources, may_edit=selectors.resources_editable_by(request.user)), 30,
@@ -376,7 +376,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         needs = needs.filter(area_id=request.GET["area"])
     export = exports.requested_format(request.GET)
     if export is not None:
-        return exports.table_response(NEEDS, needs, export)
+        return exports.table_response(request, NEEDS, needs, export)
     return render(request, "activities/need_list.html", {
         "page": Paginator(selectors.with_may_change(
             needs, may_edit=selectors.needs_editable_by(request.user),

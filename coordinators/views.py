@@ -33,8 +33,8 @@ def coordinator_list(request: HttpRequest) -> HttpResponse:
         # The page's two lists: the people (as the page reads them), or the contracts it shows.
         if request.GET.get("list") == "contracts":
             contracts = Contract.objects.visible_to(request.user).order_by("-start", "pk")
-            return list_exports.table_response(exports.CONTRACTS, contracts, export)
-        return list_exports.table_response(replace(exports.COORDINATORS, prepare=None),
+            return list_exports.table_response(request, exports.CONTRACTS, contracts, export)
+        return list_exports.table_response(request, replace(exports.COORDINATORS, prepare=None),
                                            selectors.coordinators_for(request.user, day=today), export)
     return render(request, "coordinators/coordinator_list.html", {
         "coordinators": selectors.coordinators_for(request.user, day=today),

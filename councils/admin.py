@@ -495,16 +495,17 @@ class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
 
     @admin.action(description="選択した会議の出欠と出席をCSVで書き出す")
     def attendance_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        return list_exports.table_response(exports.ATTENDANCE, exports.attendance_of(queryset), list_exports.CSV)
+        return list_exports.table_response(request, exports.ATTENDANCE, exports.attendance_of(queryset),
+                                           list_exports.CSV)
 
     @admin.action(description="選択した会議の出欠と出席をCSV（Excel用 Shift_JIS）で書き出す")
     def attendance_csv_cp932(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        return list_exports.table_response(exports.ATTENDANCE, exports.attendance_of(queryset),
+        return list_exports.table_response(request, exports.ATTENDANCE, exports.attendance_of(queryset),
                                            list_exports.CSV_CP932)
 
     @admin.action(description="選択した会議の出欠と出席をExcel（xlsx）で書き出す")
     def attendance_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        return list_exports.table_response(exports.ATTENDANCE, exports.attendance_of(queryset),
+        return list_exports.table_response(request, exports.ATTENDANCE, exports.attendance_of(queryset),
                                            list_exports.XLSX_FORMAT)
 
     @admin.action(description="議事録を公表する（非公開の会議は議事要旨のみ）", permissions=["change"])

@@ -55,10 +55,11 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if export is not None:
         # The page's lists: its members (today's and those whose term is still to come), or its meetings.
         if request.GET.get("list") == "meetings":
-            return list_exports.table_response(exports.MEETINGS, council.meetings.order_by("-date")[:20], export)
+            meetings = council.meetings.order_by("-date")[:20]  # as many as the page shows
+            return list_exports.table_response(request, exports.MEETINGS, meetings, export)
         shown = council.memberships.filter(Q(start__lte=today, end__gte=today) | Q(start__gt=today))
-        return list_exports.table_response(exports.MEMBERS, shown.order_by("start", "organisation__name", "pk"),
-                                           export)
+        return list_exports.table_response(request, exports.MEMBERS,
+                                           shown.order_by("start", "organisation__name", "pk"), export)
     members = council.memberships.active_on(today).select_related("person", "organisation").order_by(
         "organisation__name")
     unsigned = {m.pk for m in selectors.members_without_pledge(council, today)}
@@ -168,8 +169,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(request.path)
     export = list_exports.requested_format(request.GET)
     if export is not None:
-        return list_exports.table_response(exports.ATTENDANCE, exports.attendance_of(Meeting.objects.filter(pk=meeting.pk)),
-                                           export)
+        invitees = exports.attendance_of(Meeting.objects.filter(pk=meeting.pk))
+        return list_exports.table_response(request, exports.ATTENDANCE, invitees, export)
     invitations = list(meeting.invitations.select_related("person"))
     mails = latest_deliveries(reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations])
     for invitation in invitations:

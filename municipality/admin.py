@@ -201,19 +201,19 @@ class ExportAdminMixin:
 
     @admin.action(description="選択した行をCSVで書き出す")
     def export_csv(self, request: HttpRequest, queryset: models.QuerySet) -> Any:
-        return self.export_response(queryset, exports.CSV)
+        return self.export_response(request, queryset, exports.CSV)
 
     @admin.action(description="選択した行をCSV（Excel用 Shift_JIS）で書き出す")
     def export_csv_cp932(self, request: HttpRequest, queryset: models.QuerySet) -> Any:
-        return self.export_response(queryset, exports.CSV_CP932)
+        return self.export_response(request, queryset, exports.CSV_CP932)
 
     @admin.action(description="選択した行をExcel（xlsx）で書き出す")
     def export_xlsx(self, request: HttpRequest, queryset: models.QuerySet) -> Any:
-        return self.export_response(queryset, exports.XLSX_FORMAT)
+        return self.export_response(request, queryset, exports.XLSX_FORMAT)
 
-    def export_response(self, queryset: models.QuerySet, export_format: str) -> Any:
+    def export_response(self, request: HttpRequest, queryset: models.QuerySet, export_format: str) -> Any:
         assert self.export_table is not None
-        return exports.table_response(self.export_table, queryset, export_format)
+        return exports.table_response(request, self.export_table, queryset, export_format)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         if self.export_table is None:
@@ -237,7 +237,7 @@ class ExportAdminMixin:
             return HttpResponseRedirect(request.path + "?e=1")
         finally:
             request.GET = original
-        return self.export_response(changelist.get_queryset(request), export_format)
+        return self.export_response(request, changelist.get_queryset(request), export_format)
 
 
 class SearchListFilter(admin.SimpleListFilter):

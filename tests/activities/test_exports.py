@@ -160,3 +160,24 @@ def test_the_needs_export_has_a_date_cell_in_xlsx_and_wareki_in_csv(client, coor
     assert sheet["D2"].is_date and sheet["D2"].value.date() == dt.date(2026, 11, 2)
     rows = rows_of(client.get(reverse("activities:needs"), {"export": "csv_cp932"}), "cp932")
     assert rows[1][:4] == ["買い物の足", "テスト1地区", "民生委員", "令和8年11月2日"]
+
+
+def test_a_list_longer_than_an_export_may_be_goes_back_with_a_message(client, coord_a, categories, areas,
+                                                                        city_user, monkeypatch):
+    from municipality import exports
+
+    monkeypatch.setattr(exports, "MAX_ROWS", 1)
+    log(coord_a, categories[Function.A], areas[0], "一つ目", day=dt.date(2026, 10, 1))
+    log(coord_a, categories[Function.A], areas[0], "二つ目")
+    client.force_login(coord_a.user)
+    response = client.get(reverse("activities:list"), {"export": "xlsx"}, follow=True)
+    assert response.redirect_chain == [("/portal/activities/", 302)]
+    assert "この一覧は 2行あり、出力できるのは 1行までです。" in response.content.decode()
+    # Narrowed to a month, it downloads.
+    rows = rows_of(client.get(reverse("activities:list"), {"month": "2026-10", "export": "csv"}))
+    assert [row[7] for row in rows[1:]] == ["一つ目"]
+
+    client.force_login(city_user)
+    url = reverse("admin:activities_activity_changelist")
+    response = client.get(url, {"function__exact": "A", "_export": "csv"})
+    assert (response.status_code, response["Location"]) == (302, f"{url}?function__exact=A")
