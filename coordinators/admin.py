@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from forms_pdf.views import pdf_response
 from municipality.admin import (
+    ExportAdminMixin,
     LargeListAdminMixin,
     OrganisationSearchFilter,
     ReadOnlyAdminMixin,
@@ -26,7 +27,7 @@ from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
 
-from . import certificates_print, selectors, services
+from . import certificates_print, exports, selectors, services
 from .models import (
     Appointment,
     AppointmentNotice,
@@ -87,8 +88,9 @@ class ContractAdminForm(forms.ModelForm):
 
 
 @admin.register(Contract)
-class ContractAdmin(ScopedModelAdmin):
+class ContractAdmin(ExportAdminMixin, ScopedModelAdmin):
     form = ContractAdminForm
+    export_table = exports.CONTRACTS
     list_display = ["title", "organisation", "layer", "start", "end", "status", "coverage"]
     # Organisations are found by name: a link per organisation (thousands) on every page helps nobody.
     list_filter = ["status", "layer", OrganisationSearchFilter]
@@ -189,7 +191,8 @@ class TrainingRecordInline(admin.TabularInline):
 
 
 @admin.register(Coordinator)
-class CoordinatorAdmin(LargeListAdminMixin, ScopedModelAdmin):
+class CoordinatorAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
+    export_table = exports.COORDINATORS
     form = CoordinatorAdminForm
     list_display = ["name", "name_kana", "employer", "layer", "has_photo"]
     list_filter = ["layer", search_filter(OrganisationSearchFilter, "employer", title="雇用する団体", parameter_name="employer")]
@@ -319,7 +322,8 @@ class DismissalNoticeAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
+class CertificateAdmin(ExportAdminMixin, LargeListAdminMixin, ReadOnlyHistoryAdmin):
+    export_table = exports.CERTIFICATES
     list_display = ["number", "coordinator", "issued_on", "valid_from", "valid_until", "status", "pdf", "replaces"]
     list_filter = ["status", "fiscal_year", "layer"]
     search_fields = ["number", "coordinator__name", "coordinator__name_kana"]
@@ -362,7 +366,8 @@ class TrainingCourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(ScopedModelAdmin):
+class TrainingRecordAdmin(ExportAdminMixin, ScopedModelAdmin):
+    export_table = exports.TRAINING
     list_display = ["coordinator", "course", "completed_on", "note"]
     list_filter = ["course"]
     search_fields = ["coordinator__name", "coordinator__name_kana"]
