@@ -146,8 +146,8 @@ class Walk:
             links = links_of(f'<a href="{location}">', url) if status in (301, 302) and location else []
             links += links_of(text, url) if read else []
             for link in links:
-                known = pattern_of(urlsplit(link).path)[0] in self.per_pattern
-                (more if known else first).append((link, url))
+                seen = pattern_of(urlsplit(link).path)[0] in self.per_pattern
+                (more if seen else first).append((link, url))
 
 
 # Dead links this branch found and left to others: (view name of the page showing it, of the link
