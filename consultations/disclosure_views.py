@@ -4,11 +4,13 @@ the person's name). Every page and download is logged as a read of the case."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import resolve
 
 from municipality.exports import xlsx_response
 from municipality.roles import Role
@@ -44,11 +46,28 @@ def _team_case_or_404(request: HttpRequest, pk: int, purpose: str) -> Case:
     return case
 
 
+def _linked_for(user, rows: list[Disclosure]) -> list[Disclosure]:
+    """The rows, each linking to its record only where the user may open it: an evacuation
+    listing's download is for the leads of the team that made it (to others it answers 404)."""
+    from .evacuation import exports_of_team
+
+    exports = None
+    linked = []
+    for d in rows:
+        if d.url and resolve(d.url).view_name == "cases:evacuation_export_xlsx":
+            if exports is None:
+                exports = set(exports_of_team(user).values_list("pk", flat=True))
+            if resolve(d.url).kwargs["pk"] not in exports:
+                d = dataclasses.replace(d, url="")
+        linked.append(d)
+    return linked
+
+
 @login_required
 def case_disclosures(request: HttpRequest, pk: int) -> HttpResponse:
     case = _team_case_or_404(request, pk, "提供の記録の閲覧")
     return render(request, "consultations/disclosures.html", {
-        "case": case, "rows": disclosures_of(case), "auditor": False})
+        "case": case, "rows": _linked_for(request.user, disclosures_of(case)), "auditor": False})
 
 
 @login_required

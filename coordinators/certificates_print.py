@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 
 from forms_pdf.rendering import RenderedDocument, render_pdf
 from forms_pdf.views import pdf_response
+from municipality.models import Municipality
 from municipality.wareki import format_wareki
 
 from .models import Certificate, CertificateStatus, DismissalNotice
@@ -103,8 +104,10 @@ def render_snapshots(cards: list[dict], *, title: str, filename: str) -> Rendere
     )
 
 
-def render_sheets(certificates: Iterable[Certificate], *, title: str = "コーディネーター証（台紙）",
+def render_sheets(certificates: Iterable[Certificate], *, title: str = "",
                   filename: str = "form2-certificates-a4.pdf") -> RenderedDocument:
+    """The cards on A4 sheets; ``title`` (the PDF's title) defaults to 「<the configured term>証（台紙）」."""
+    title = title or f"{Municipality.objects.current().coordinator_term}証（台紙）"
     if hasattr(certificates, "select_related"):
         certificates = certificates.select_related("document")
     cards = [card_of(certificate) for certificate in certificates]

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from consultations.access import may_see_figures
+from consultations.access import may_handle_cases, may_see_figures
 from councils.models import Council
 from municipality.models import Municipality, User
 from municipality.naming import SYSTEM_NAME
@@ -65,7 +65,7 @@ class _Navigation:
             items.append(("活動記録", reverse("activities:list")))
         if user.has_role(Role.CITY_STAFF):
             items.append(("活動状況", reverse("activities:dashboard")))
-        if user.has_role(Role.CASE_WORKER):
+        if may_handle_cases(user):  # not a case worker who is also a coordinator or secretariat
             items.append(("ケース", reverse("cases:list")))
         elif user.has_role(Role.CITY_STAFF):  # no case, no personal data: the city reads these meetings
             items.append(("地域生活課題の会議", reverse("cases:area_conferences")))

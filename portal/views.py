@@ -35,10 +35,12 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if Role.CASE_WORKER in roles:
         # Urgent cases head a case worker's start page (seed 003 支援会議 ③); the read is logged.
+        # A case worker who is also a coordinator or secretariat handles no case: no link to cases.
         from consultations.access import may_handle_cases
         from consultations.selectors import urgent_cases_read
 
-        if may_handle_cases(user):
+        context["handles_cases"] = may_handle_cases(user)
+        if context["handles_cases"]:
             context["urgent"] = urgent_cases_read(user)
     if Role.SECRETARIAT in roles:
         from councils.selectors import councils_run_by

@@ -235,6 +235,12 @@ def build_world() -> World:
         filed_on=dt.date(2026, 10, 1))
     w.add("dismissal_a2", dismissal, "contractor_a")
     w.add("dismissal_doc_a2", dismissal.document, "contractor_a")
+    # What the colleague recorded in A2: in coord_a's contract areas, so coord_a sees it, but not in
+    # coord_a's own area, so coord_a may neither edit nor match it (no such links on the lists).
+    w.add("resource_a2", SocialResourceFactory(name="サロンA2", area=area_a2, registered_by=org_a),
+          "contractor_a", "coord_a")
+    w.add("need_a2", NeedFactory(area=area_a2, raised_on=dt.date(2026, 9, 1), recorded_by=appointment.coordinator),
+          "contractor_a", "coord_a")
 
     # --- Councils: 第1層 run by sec_1, 第2層 of A1 by coord_a, 第2層 of B1 by coord_b and sec_2.
     body = OrganisationFactory()

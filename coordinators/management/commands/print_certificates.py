@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from coordinators.certificates_print import VOID_STATUSES, render_sheets
 from coordinators.models import Certificate
+from municipality.models import Municipality
 from municipality.wareki import fiscal_year_label
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"{fiscal_year_label(fiscal_year)}に交付した証は、すべて無効になっています（解任・再交付）。")
         if left_out:
             self.stdout.write(f"無効になった証 {left_out}枚（解任・再交付）は含めていません。")
-        rendered = render_sheets(certificates, title=f"{fiscal_year_label(fiscal_year)} コーディネーター証")
+        rendered = render_sheets(certificates, title=f"{fiscal_year_label(fiscal_year)} {Municipality.objects.current().coordinator_term}証")
         path = Path(output)
         path.write_bytes(rendered.content)
         self.stdout.write(self.style.SUCCESS(
