@@ -254,7 +254,7 @@ def conference_add(request: HttpRequest, pk: int) -> HttpResponse:
     """重層的支援会議 in two steps: the timing first (``?timing=``), then that timing's fields only;
     the POST carries the timing in a hidden field. A timing that is not one of the four (or none)
     answers the first step again."""
-    chosen = (request.POST if request.method == "POST" else request.GET).get("timing")
+    chosen = request.POST.get("timing", "") if request.method == "POST" else request.GET.get("timing")
     if chosen not in Timing.values:
         return _conference_timing_step(request, pk, chosen)
     timing = Timing(chosen)

@@ -105,11 +105,13 @@ def test_an_unknown_timing_answers_the_first_step_with_a_japanese_message(client
     assert "<script>" not in page
 
 
-def test_a_post_with_an_unknown_timing_saves_nothing_and_asks_for_the_timing(client, draft, case_worker):
+@pytest.mark.parametrize(("sent", "message"), [({"timing": "closing"}, "開催時期を一覧から選んでください"),
+                                             ({}, "開催時期を選んでください。")])
+def test_a_post_with_an_unknown_timing_saves_nothing_and_asks_for_the_timing(client, draft, case_worker, sent, message):
     client.force_login(case_worker)
-    response = client.post(_url(draft.case), {"timing": "closing", "held_on": "2026-06-01", **once()})
+    response = client.post(_url(draft.case), {**sent, "held_on": "2026-06-01", **once()})
     page = response.content.decode()
-    assert response.status_code == 200 and "開催時期を一覧から選んでください" in page
+    assert response.status_code == 200 and message in page
     assert not CaseConference.objects.exists()
 
 
