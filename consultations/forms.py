@@ -186,9 +186,28 @@ SupportItemFormSet = forms.formset_factory(SupportItemForm, formset=_Rows, extra
                                            validate_max=True, absolute_max=SUPPORT_ITEMS_MAX)
 
 
+class ConferenceTimingForm(JapaneseForm):
+    """The first step of the 重層的支援会議 record: which of the four timings (sent by GET)."""
+
+    timing = forms.ChoiceField(label="開催時期", choices=Timing.choices, widget=forms.RadioSelect,
+                               error_messages={"required": "開催時期を選んでください。",
+                                               "invalid_choice": "開催時期を一覧から選んでください。"})
+
+
+# What each timing records besides the common fields (seed 003 3(3)); the rest of the form is hidden.
+TIMING_FIELDS = {
+    Timing.CREATION: (),
+    Timing.CHANGE: ("situation_change", "plan_evaluation"),
+    Timing.TERMINATION: ("achievement", "termination_evaluation", "follow_up_needed", "follow_up_method"),
+    Timing.SUSPENSION: ("suspension_reason",),
+}
+
+
 class ConferenceForm(OnceFormMixin, JapaneseForm):
+    """The second step: the record of a meeting at one timing, with that timing's fields only."""
+
     takes_case = True  # the consents offered are the case's
-    timing = forms.ChoiceField(label="開催時期", choices=Timing.choices)
+    timing = forms.ChoiceField(label="開催時期", choices=Timing.choices, widget=forms.HiddenInput)
     held_on = EventDateField(label="開催日")
     attendees = forms.ModelMultipleChoiceField(
         label="出席した相談支援員", queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
@@ -226,7 +245,17 @@ class ConferenceForm(OnceFormMixin, JapaneseForm):
         from municipality.roles import Role
 
         case = kwargs.pop("case", None)
+        # None keeps every timing's fields (the enumerating form tests); the view always gives one.
+        timing = kwargs.pop("timing", None)
         super().__init__(*args, **kwargs)
+        if timing is not None:
+            self.fields["timing"].initial = timing
+            shown = set(TIMING_FIELDS[Timing(timing)])
+            for name in {n for names in TIMING_FIELDS.values() for n in names} - shown:
+                del self.fields[name]
+            for name in shown:
+                # Only this timing's fields are shown, so the 「（変更時）」 of the labels says nothing.
+                self.fields[name].label = self.fields[name].label.rsplit("（", 1)[0]
         self.fields["attendees"].queryset = User.objects.filter(groups__name=Role.CASE_WORKER.value, is_active=True)
         from .models import Consent
 

@@ -337,18 +337,34 @@ def _attendees_within_consent(case: Case, consent: Consent, attendees: list[User
                           f"{_w(consent.given_on)}の同意に含まれる関係機関か、担当のチームの方を選んでください。")
 
 
+def _conference_plan(case: Case, timing: Timing) -> SupportPlan:
+    """The plan a meeting at this timing acts on, locked: the draft for 策定・変更, else the active plan."""
+    status = PlanStatus.DRAFT if timing in (Timing.CREATION, Timing.CHANGE) else PlanStatus.ACTIVE
+    plan = SupportPlan.objects.select_for_update().filter(case=case, status=status).order_by("-version").first()
+    if plan is None:
+        raise DomainError("この開催時期の会議にかけるプランがありません（策定・変更は案、終結・中断は実施中のプラン）。")
+    return plan
+
+
 @transaction.atomic
 def conference_hold(
-    *, case: Case, timing: str, held_on: dt.date, plan: SupportPlan, attendees: Iterable[User],
-    by: User, agencies: Iterable[Agency] = (), consent: Consent | None = None, **record: Any,
+    *, case: Case, timing: str, held_on: dt.date, attendees: Iterable[User], by: User,
+    plan: SupportPlan | None = None, agencies: Iterable[Agency] = (), consent: Consent | None = None, **record: Any,
 ) -> CaseConference:
-    """Record a 重層的支援会議 and apply its decision to the plan (and the case)."""
+    """Record a 重層的支援会議 and apply its decision to the plan (and the case).
+
+    Without ``plan``, the plan the timing acts on: the draft (策定・変更) or the active plan (終結・中断).
+    The consent is checked before the plan: without it nothing may be shared at the meeting, so it
+    is the first thing to fix (the plan can wait for it, not the other way round)."""
     require_event_dates({"開催日": held_on})
+    if timing not in Timing.values:
+        raise DomainError("開催時期が正しくありません。")
     with set_actor(by):
         case = Case.objects.select_for_update().get(pk=case.pk)
-        plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
-        if plan.case_id != case.pk:
-            raise DomainError("別のケースのプランです。")
+        if plan is not None:
+            plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+            if plan.case_id != case.pk:
+                raise DomainError("別のケースのプランです。")
         if held_on > timezone.localdate():
             raise DomainError("開催前の会議は記録できません。開催日を確かめてください。")
         latest = case.conferences.aggregate(d=Max("held_on"))["d"]
@@ -361,6 +377,8 @@ def conference_hold(
         for field, label in REQUIRED.get(Timing(timing), []):
             if not str(record.get(field, "")).strip():
                 raise DomainError(f"{Timing(timing).label}の会議では「{label}」を記録してください。")
+        if plan is None:
+            plan = _conference_plan(case, Timing(timing))
         active = case.plans.filter(status=PlanStatus.ACTIVE).exclude(pk=plan.pk).first()
         proposal = selectors.pending_evaluation(case)  # before the plan moves: it is of the active plan
 

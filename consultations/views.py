@@ -33,6 +33,7 @@ from .access import (
 from .forms import (
     AssessmentForm,
     ConferenceForm,
+    ConferenceTimingForm,
     ConsentForm,
     DuplicateDecisionForm,
     EvaluationForm,
@@ -57,6 +58,7 @@ from .models import (
     PlanStatus,
     Program,
     ReferralStatus,
+    Timing,
     is_team_lead,
 )
 from .outputs import SHEETS, OutputRequest, render_case_output
@@ -98,7 +100,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submit_once
 def case_intake(request: HttpRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None)
+    from django.utils import timezone
+
+    # Most consultations are typed in on the day they come in (the city's day, Asia/Tokyo).
+    form = IntakeForm(request.POST or None, initial={"received_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -131,9 +136,20 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "consultations/case_detail.html", {
         "case": case, **selectors.case_record(case), "assigned": is_assigned(request.user, case),
         "timeline": timeline_page(case, number), "period_form": TimelinePeriodForm(),
-        "evacuation_listings": listings_of(case),
+        "evacuation_listings": listings_of(case), "conference_url": _conference_url(request, case),
         **_lead_context(request, case), **_approval_context(request, case),
     })
+
+
+def _conference_url(request: HttpRequest, case: Case) -> str:
+    """The case page's link to record a meeting: straight to the proposed timing's form when an
+    evaluation waits for its meeting, else to the choice of the timing."""
+    url = reverse("cases:conference", args=[case.pk])
+    if not is_assigned(request.user, case):
+        return url
+    proposal = selectors.pending_evaluation(case)
+    timing = Decision(proposal.decision).timing if proposal is not None else None
+    return f"{url}?timing={timing}" if timing else url
 
 
 def _approval_context(request: HttpRequest, case: Case) -> dict:
@@ -149,12 +165,14 @@ def _assigned_case_or_404(request: HttpRequest, pk: int, *, fields: list[str], p
     return get_case_or_404(request.user, pk, fields=fields, purpose=purpose, assigned_only=True)
 
 
-def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, initial_for=None, **initial):
+def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: str, apply, initial_for=None,
+               form_kwargs: dict | None = None, template: str = "form_page.html", context: dict | None = None,
+               **initial):
     case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose=title)
     if initial_for is not None and request.method == "GET":
         initial = {**initial, **initial_for(case)}  # only once the case is known to be this user's
     extra = {"case": case} if getattr(form_class, "takes_case", False) else {}
-    form = form_class(request.POST or None, initial=initial, **extra)
+    form = form_class(request.POST or None, initial=initial, **extra, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
             apply(case, form.cleaned_data)
@@ -163,7 +181,8 @@ def _case_form(request: HttpRequest, pk: int, form_class, title: str, button: st
         else:
             messages.success(request, f"{title}を記録しました。")
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "form_page.html", {"form": form, "title": f"{title}（{case}）", "button": button})
+    return render(request, template, {"form": form, "title": f"{title}（{case}）", "button": button, "case": case,
+                                      **(context or {})})
 
 
 @case_worker_required
@@ -232,30 +251,60 @@ def plan_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @submit_once
 def conference_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """重層的支援会議 in two steps: the timing first (``?timing=``), then that timing's fields only;
+    the POST carries the timing in a hidden field. A timing that is not one of the four (or none)
+    answers the first step again."""
+    chosen = request.POST.get("timing", "") if request.method == "POST" else request.GET.get("timing")
+    if chosen not in Timing.values:
+        return _conference_timing_step(request, pk, chosen)
+    timing = Timing(chosen)
+
     def apply(case, d):
-        timing = d.pop("timing")
-        plan = (case.plans.filter(status=PlanStatus.DRAFT).first() if timing in ("creation", "change")
-                else case.plans.filter(status=PlanStatus.ACTIVE).first())
-        if plan is None:
-            raise DomainError("この開催時期の会議にかけるプランがありません（策定・変更は案、終結・中断は実施中のプラン）。")
+        d.pop("timing")
         attendees = {request.user, *d.pop("attendees")}
-        return services.conference_hold(case=case, timing=timing, plan=plan, attendees=attendees,
-                                        agencies=d.pop("agencies"), consent=d.pop("consent"), by=request.user, **d)
+        # The service picks the plan the timing acts on, after the consent (the first thing to fix).
+        return services.conference_hold(case=case, timing=timing, attendees=attendees, agencies=d.pop("agencies"),
+                                        consent=d.pop("consent"), by=request.user, **d)
 
     return _case_form(request, pk, ConferenceForm, "重層的支援会議", "記録してプランに反映する", apply,
-                      initial_for=_conference_initial)
+                      initial_for=lambda case: _conference_initial(case, timing), form_kwargs={"timing": timing},
+                      template="consultations/conference_form.html",
+                      context={"timing": timing, "step": 2, "timings_url": reverse("cases:conference", args=[pk])})
 
 
-def _conference_initial(case: Case) -> dict:
-    """The form starts from the evaluation that proposes a move (評価シート → 会議)."""
+def _conference_timing_step(request: HttpRequest, pk: int, chosen: str | None) -> HttpResponse:
+    """The first step: choose the timing. Sent by GET to this same page (nothing is saved here)."""
+    case = _assigned_case_or_404(request, pk, fields=["number", "status"], purpose="重層的支援会議")
+    if chosen is None:
+        proposal = selectors.pending_evaluation(case)
+        proposed = Decision(proposal.decision).timing if proposal is not None else None
+        form = ConferenceTimingForm(initial={"timing": proposed} if proposed else None)
+    else:
+        form = ConferenceTimingForm({"timing": chosen})
+        form.is_valid()  # shows the Japanese message of the choice that is not one of the four
+    return render(request, "consultations/conference_form.html", {
+        "form": form, "title": f"重層的支援会議（{case}）", "button": "次へ", "step": 1, "case": case,
+        "timings": TIMING_NOTES})
+
+
+# What each timing is for, shown beside the choice (seed 003 3(3)).
+TIMING_NOTES = {
+    Timing.CREATION: "はじめてのプランの案を会議で決め、実施に移します。",
+    Timing.CHANGE: "実施中のプランを、新しい版の案に変えます。",
+    Timing.TERMINATION: "目標の達成などで、実施中のプランの支援を終えるかを決めます。",
+    Timing.SUSPENSION: "本人の意向などで、実施中のプランの支援を中断するかを決めます。",
+}
+
+
+def _conference_initial(case: Case, timing: Timing) -> dict:
+    """The form starts from the evaluation that proposes a move (評価シート → 会議) at this timing."""
     proposal = selectors.pending_evaluation(case)
-    if proposal is None:
+    if proposal is None or Decision(proposal.decision).timing != timing:
         return {}
     text = f"{proposal.evaluated_on:%Y-%m-%d}の評価（今後の方針の案：{proposal.get_decision_display()}）\n{proposal.overall}"
     # The field of the conference form where each timing records its evaluation.
     field = {Decision.CHANGE: "plan_evaluation", Decision.END: "achievement", Decision.SUSPEND: "suspension_reason"}
-    initial = {"timing": Decision(proposal.decision).timing, field[Decision(proposal.decision)]: text}
-    return initial
+    return {field[Decision(proposal.decision)]: text}
 
 
 @case_worker_required

@@ -19,6 +19,6 @@ class MunicipalityConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles_after_last_app, dispatch_uid="municipality.sync_roles")
-        from . import checks, duties  # noqa: F401  (checks registers itself)
+        from . import checks, duties, uptime  # noqa: F401  (checks registers itself; uptime notes the start)
 
         duties.connect()

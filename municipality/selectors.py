@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db.models import Count, Max, Q
 
+from . import uptime
 from .models import Area, Organisation, PlanPeriod, WorkerHeartbeat
 
 
@@ -18,9 +19,12 @@ def city_overview() -> dict:
     areas = Area.objects.filter(is_active=True).aggregate(
         first=Count("pk", filter=Q(layer=1)), second=Count("pk", filter=Q(layer=2))
     )
+    last_seen = WorkerHeartbeat.objects.aggregate(last=Max("last_seen"))["last"]
     return {
         "first_layer_areas": areas["first"],
         "second_layer_areas": areas["second"],
         "organisations": Organisation.objects.count(),
-        "worker_last_seen": WorkerHeartbeat.objects.aggregate(last=Max("last_seen"))["last"],
+        "worker_last_seen": last_seen,
+        # No heartbeat yet is a warning only once the worker has had time to send its first one.
+        "worker_starting": last_seen is None and uptime.just_started(),
     }

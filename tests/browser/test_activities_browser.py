@@ -86,3 +86,36 @@ def test_log_submit_and_see_it_on_the_dashboard(page: Page, live_server, org_a, 
     assert other.goto(f"{live_server.url}/portal/activities/dashboard/").status == 404
     other.goto(f"{live_server.url}/portal/activities/")
     expect(other.get_by_text("坂の上の買い物のニーズ")).to_have_count(0)
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)], ids=["phone", "desktop"])
+def test_the_month_filter_is_styled_like_the_other_filters_and_stands_apart_from_the_cards(
+        page: Page, live_server, org_a, width, height):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from activities import services as activity_services
+
+    name_city()
+    city = UserFactory(username="city", roles=["市職員"], is_staff=True)
+    chuo = AreaFactory(code="B2-01", name="汐見中央地区")
+    category = ActivityCategoryFactory(function=Function.C)
+    coordinator = coordinator_for(org_a, chuo, "coord_a", "松本 さくら", city)
+    activity_services.activity_log(coordinator=coordinator, by=coordinator.user, date=timezone.localdate(),
+                                   minutes=60, area=chuo, category=category, narrative="サロンの立上げ相談")
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, live_server.url, "coord_a")
+    page.goto(f"{live_server.url}/portal/activities/")
+    month = page.get_by_label("月で絞り込む")
+    expect(month).to_be_visible()
+    box = month.bounding_box()
+    # Like the other filters' fields: a full-size touch target with the portal's border.
+    assert box["height"] >= 44
+    assert month.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+    form = page.get_by_role("search", name="活動記録の絞り込み").bounding_box()
+    first_card = page.locator(".activity-list .card").first.bounding_box()
+    assert first_card["y"] - (form["y"] + form["height"]) >= 16  # a visible gap, not touching
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=f"test-results/activity-month-filter-{width}.png", full_page=True)
+    rules = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+             "resultTypes": ["violations"]}
+    assert [v["id"] for v in Axe().run(page, options=rules).response["violations"]] == []

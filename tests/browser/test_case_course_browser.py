@@ -88,7 +88,7 @@ def test_a_case_walked_on_a_phone_from_intake_to_termination(page: Page, live_se
     # 相談受付
     page.get_by_role("link", name="相談を受け付ける").click()
     me.check("intake-form", "相談受付")
-    page.get_by_label("受付日").fill(today)
+    expect(page.get_by_label("受付日")).to_have_value(today)  # opens on today
     page.get_by_label("高齢").check()
     page.get_by_label("生活困窮").check()
     page.get_by_label("本人氏名", exact=True).fill("山田 花子")
@@ -156,8 +156,13 @@ def test_a_case_walked_on_a_phone_from_intake_to_termination(page: Page, live_se
 
     # 重層的支援会議 at プラン策定時: the plan becomes active
     page.get_by_role("link", name="重層的支援会議を記録する").click()
+    me.check("conference-timing", "重層的支援会議（")
+    result = Axe().run(page, options=AXE_RULES)
+    assert [v["id"] for v in result.response["violations"]] == []
+    page.get_by_label("プラン策定時", exact=True).check()
+    page.get_by_role("button", name="次へ").click()
     me.check("conference-creation-form", "重層的支援会議（")
-    page.get_by_label("開催時期").select_option(label="プラン策定時")
+    expect(page.locator("main")).to_contain_text("開催時期：プラン策定時")
     page.get_by_label("開催日", exact=True).fill(today)
     page.get_by_role("button", name="記録してプランに反映する").click()
     me.message("重層的支援会議を記録しました。")
@@ -233,15 +238,17 @@ def test_a_case_walked_on_a_phone_from_intake_to_termination(page: Page, live_se
     me.check("evaluated", "（支援中）")
 
     # 重層的支援会議 at 支援終結の判断時, prefilled from the evaluation
+    # The link goes straight to the second step, at the timing the evaluation proposed.
     page.get_by_role("link", name="重層的支援会議を記録する").click()
-    expect(page.get_by_label("開催時期")).to_have_value("termination")
-    expect(page.get_by_label("目標達成状況・支援者の状況（終結時）")).to_have_value(
+    expect(page.locator("main")).to_contain_text("開催時期：支援終結の判断時")
+    expect(page.get_by_label("目標達成状況・支援者の状況")).to_have_value(
         f"{evaluated_on}の評価（今後の方針の案：終結）\nサービスにつながり、家計も落ち着いた")
+    expect(page.get_by_label("本人の状況変化の確認・評価")).to_have_count(0)
     me.check("conference-termination-form", "重層的支援会議（")
     page.get_by_label("開催日", exact=True).fill(today)
-    page.get_by_label("支援終結の評価（終結時）").fill("目標を達成した")
-    page.get_by_label("フォローアップの必要（終結時）").select_option(label="あり")
-    page.get_by_label("フォローアップの方法（終結時）").fill("包括が3か月後に訪問")
+    page.get_by_label("支援終結の評価").fill("目標を達成した")
+    page.get_by_label("フォローアップの必要").select_option(label="あり")
+    page.get_by_label("フォローアップの方法").fill("包括が3か月後に訪問")
     page.get_by_role("button", name="記録してプランに反映する").click()
     me.message("重層的支援会議を記録しました。")
 

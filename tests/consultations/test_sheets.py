@@ -241,8 +241,11 @@ def test_the_conference_form_is_prefilled_from_the_proposal_and_the_meeting_deci
         plan=active_plan, evaluated_on=dt.date(2026, 9, 3), overall="目標を達成し自立した", decision=Decision.END,
         goals=_all_goals(active_plan, "achieved"), by=case_worker)
     client.force_login(case_worker)
-    page = client.get(reverse("cases:conference", args=[active_plan.case.pk])).content.decode()
-    assert 'value="termination" selected' in page and "目標を達成し自立した" in page
+    # The case page links straight to the termination form (the second step), which quotes the evaluation.
+    url = reverse("cases:conference", args=[active_plan.case.pk]) + "?timing=termination"
+    assert url in client.get(reverse("cases:detail", args=[active_plan.case.pk])).content.decode()
+    page = client.get(url).content.decode()
+    assert 'name="timing" value="termination"' in page and "目標を達成し自立した" in page
     conference = services.conference_hold(
         case=active_plan.case, timing=Timing.TERMINATION, held_on=dt.date(2026, 9, 10), plan=active_plan,
         attendees=[case_worker], by=case_worker, achievement="達成", termination_evaluation="自立",
@@ -257,7 +260,7 @@ def test_a_continue_proposal_waits_for_no_meeting(client, active_plan, case_work
     services.evaluation_record(plan=active_plan, evaluated_on=dt.date(2026, 9, 3), overall="順調", decision="continue",
                                next_monitoring_on=dt.date(2026, 12, 1), goals=_all_goals(active_plan), by=case_worker)
     client.force_login(case_worker)
-    page = client.get(reverse("cases:conference", args=[active_plan.case.pk])).content.decode()
+    page = client.get(reverse("cases:conference", args=[active_plan.case.pk]) + "?timing=change").content.decode()
     assert "順調" not in page
 
 

@@ -236,3 +236,64 @@ def test_print_certificates_for_a_year_without_any(tmp_path):
 
     with pytest.raises(CommandError, match="令和7年度に交付した証はありません"):
         call_command("print_certificates", "--fiscal-year", "2025", "--output", str(tmp_path / "x.pdf"))
+
+
+# --- The card's lines (issue 16 item 11) ---------------------------------------------------------
+
+def _layout_text(pdf: bytes, tmp_path) -> list[str]:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) が必要です")
+    path = tmp_path / "card.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True)
+    return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+
+
+def test_no_sentence_of_the_card_leaves_a_character_or_two_alone_on_its_last_line(accepted, city_user, tmp_path):
+    certificate = services.certificate_issue(appointment=accepted, issued_by=city_user, issued_on=CONTRACT_START)
+    lines = _layout_text(bytes(certificate.document.pdf), tmp_path)
+    assert any(line.endswith("証明します。") and "証明します。" in line for line in lines), lines
+    assert "す。" not in lines and "します。" not in lines
+    # The back: each item's last line (the line that ends with 。) holds more than two characters.
+    item_5 = lines.index(next(line for line in lines if line.startswith("５．")))
+    last = next(line for line in lines[item_5:] if line.endswith("。"))
+    assert len(last) > 2, lines[item_5:]
+    assert all(len(line) > 2 for line in lines if line.endswith("。")), lines
+
+
+def test_the_photo_leaves_every_line_of_its_frame_visible(accepted, city_user, tmp_path):
+    import base64
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from coordinators.documents import certificate_snapshot
+    from forms_pdf.rendering import render_pdf
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("poppler-utils (pdftoppm) が必要です")
+    certificate = services.certificate_issue(appointment=accepted, issued_by=city_user, issued_on=CONTRACT_START)
+    white = io.BytesIO()
+    Image.new("RGB", (480, 600), (255, 255, 255)).save(white, format="JPEG")
+    card = certificate_snapshot(certificate) | {
+        "photo": "data:image/jpeg;base64," + base64.b64encode(white.getvalue()).decode()}
+    pdf = render_pdf("coordinators/forms/form2_certificate_card.html", {"doc": card}, filename="card.pdf").content
+    (tmp_path / "card.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "300", "-f", "1", "-l", "1", "-gray", "-png", str(tmp_path / "card.pdf"),
+                    str(tmp_path / "front")], check=True)
+    image = Image.open(next(tmp_path.glob("front*.png"))).convert("L")
+    px = 300 / 25.4  # pixels a millimetre
+    # The frame: 24 × 30 mm, 4 mm from the right edge, 12.5 mm from the top, a 0.2 mm line.
+    left, right, top, bottom = 85.6 - 4 - 24, 85.6 - 4, 12.5, 12.5 + 30
+    middle_y, middle_x = round((top + bottom) / 2 * px), round((left + right) / 2 * px)
+    edges = {
+        "left": [image.getpixel((x, middle_y)) for x in range(round((left - 0.5) * px), round((left + 0.5) * px))],
+        "right": [image.getpixel((x, middle_y)) for x in range(round((right - 0.5) * px), round((right + 0.5) * px))],
+        "top": [image.getpixel((middle_x, y)) for y in range(round((top - 0.5) * px), round((top + 0.5) * px))],
+        "bottom": [image.getpixel((middle_x, y)) for y in range(round((bottom - 0.5) * px), round((bottom + 0.5) * px))],
+    }
+    assert {side: min(values) < 128 for side, values in edges.items()} == dict.fromkeys(edges, True)
