@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Inside auditlog's: a page's reads of case records, one entry per record at the request's end.
+    "municipality.middleware.OneReadEntryPerRecordMiddleware",
     # Last, as django-axes asks: it turns a lockout into the Japanese lockout page.
     "axes.middleware.AxesMiddleware",
 ]
