@@ -585,6 +585,11 @@ class TimestampRangeFilter(DateRangeListFilter):
     """The date range over the entry's time as a range of instants (local midnight to midnight), so
     that PostgreSQL reads it along the timestamp's index; a date cast per row would read every entry."""
 
+    def __init__(self, field: Any, request: HttpRequest, params: dict, model: Any, model_admin: Any,
+                 field_path: str) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "日時"
+
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
         import datetime as dt
 
@@ -654,6 +659,13 @@ class LogEntryAdmin(LargeListAdminMixin, ReadOnlyAdminMixin, AuditlogLogEntryAdm
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return AuditChangeList
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        return super().changelist_view(request, {"title": "監査ログ", **(extra_context or {})})
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> Any:
+        return super().change_view(request, object_id, form_url, {"title": "監査ログの記録", **(extra_context or {})})
 
     def get_search_results(self, request: HttpRequest, queryset: models.QuerySet,
                            search_term: str) -> tuple[models.QuerySet, bool]:
