@@ -88,7 +88,7 @@ def run(report) -> None:
     today = timezone.localdate()
     for name, url in [
         ("list", base),
-        ("list_reads", f"{base}?action__exact=3"),
+        ("list_reads", f"{base}?action=3"),
         ("list_by_model", f"{base}?resource_type={case_type}"),
         ("list_by_user", f"{base}?actor={entry[1]}"),
         ("list_by_dates", f"{base}?timestamp__date__gte={today - dt.timedelta(days=30)}"

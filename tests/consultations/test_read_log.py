@@ -45,3 +45,16 @@ def test_a_read_outside_a_request_is_written_at_once(case, case_worker):
 
     log_read(case_worker, case, fields=["number"], purpose="コマンド")
     assert reads_of(case).filter(additional_data__purpose="コマンド").count() == 1
+
+
+def test_the_entries_of_one_request_share_its_id(client, case, case_worker):
+    from tests.factories import CaseFactory
+
+    other = CaseFactory(by=case_worker)
+    client.force_login(case_worker)
+    client.get(reverse("cases:list"))
+    first = set(LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk__in=[str(case.pk), str(other.pk)])
+                .values_list("cid", flat=True))
+    client.get(reverse("cases:detail", args=[case.pk]))
+    second = reads_of(case).latest("pk").cid
+    assert len(first) == 1 and None not in first and second and second not in first
