@@ -20,6 +20,8 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from municipality.audit import note_read
+
 from .models import (
     AreaConference,
     Case,
@@ -69,9 +71,12 @@ def get_case_or_404(user: Any, pk: int, *, fields: list[str], purpose: str, assi
     return case
 
 
-def log_read(user: Any, obj: Any, *, fields: list[str], purpose: str) -> LogEntry:
-    """Record that a user read these fields of a case record (who, when, which record, which fields)."""
-    return LogEntry.objects.log_create(
+def log_read(user: Any, obj: Any, *, fields: list[str], purpose: str) -> None:
+    """Record that a user read these fields of a case record (who, when, which record, which fields).
+    Within a request the page's reads are written at its end, one entry per record (note_read)."""
+    if note_read(user, obj, fields=fields, purpose=purpose):
+        return
+    LogEntry.objects.log_create(
         obj, force_log=True, action=LogEntry.Action.ACCESS, actor=user,
         changes={"read_fields": fields}, additional_data={"purpose": purpose},
     )
@@ -82,6 +87,8 @@ def log_reads(user: Any, objects: list, *, fields: list[str], purpose: str) -> N
     from django.contrib.contenttypes.models import ContentType
 
     if not objects:
+        return
+    if all([note_read(user, o, fields=fields, purpose=purpose) for o in objects]):
         return
     content_type = ContentType.objects.get_for_model(objects[0])
     LogEntry.objects.bulk_create(

@@ -211,6 +211,12 @@ class Case(models.Model):
         # Never personal data: this text goes into the audit log and admin lists.
         return f"ケース {self.number}"
 
+    @classmethod
+    def audit_labels(cls) -> tuple[dict[str, str], dict[str, Any]]:
+        """How the audit log's page names what an entry lists (municipality/audit.py): the items of
+        a 連携シート disclosed from the case by their labels, and the domains' values."""
+        return {value: str(label) for value, label in ReferralItem.choices}, {"domains": Domain.choices}
+
     @property
     def domain_labels(self) -> str:
         return "、".join(Domain(d).label for d in self.domains if d in Domain.values)
@@ -742,6 +748,11 @@ class Referral(models.Model):
         # Never personal data: this text goes into the audit log.
         return f"連携シート {self.pk}（{self.case}）"
 
+    @classmethod
+    def audit_labels(cls) -> tuple[dict[str, str], dict[str, Any]]:
+        """The items read or shared, named as on the sheet (municipality/audit.py)."""
+        return {value: str(label) for value, label in ReferralItem.choices}, {"items": ReferralItem.choices}
+
     def get_basis_display(self) -> str:
         return legal_bases.label(self.basis)
 
@@ -1155,6 +1166,11 @@ class EvacuationListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} 避難行動要支援者の同意（{self.pk}）"
+
+    @classmethod
+    def audit_labels(cls) -> tuple[dict[str, str], dict[str, Any]]:
+        """The recipients by their labels in the audit log's page (municipality/audit.py)."""
+        return {}, {"recipients": EvacuationRecipient.choices}
 
     @property
     def recipient_labels(self) -> str:

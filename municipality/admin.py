@@ -9,6 +9,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import build_q_object_from_lookup_parameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -21,10 +22,12 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from . import duties, exports
+from . import audit, duties, exports
 from .errors import DomainError
 from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
 from .roles import PRIVILEGED_ROLES, Role
@@ -578,31 +581,131 @@ admin.site.unregister(Group)
 admin.site.unregister(LogEntry)
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """操作 in Japanese (auditlog's own filter names them in English)."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+        return [(value, label if value != LogEntry.Action.ACCESS else "閲覧・出力・提供")
+                for value, label in audit.ACTION_LABELS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        value = self.value()
+        return queryset.filter(action=int(value)) if value in {str(v) for v in audit.ACTION_LABELS} else queryset
+
+
 class ResourceTypeFilter(admin.SimpleListFilter):
     """Filter by the kind of record, named in Japanese: the kinds the audit log registers (reading
-    which kinds occur in the log would read the whole log on each request)."""
+    which kinds occur in the log would read the whole log on each request), in one drop-down
+    rather than a link per kind."""
 
-    title = "記録の種類"
+    title = "対象の種類"
     parameter_name = "resource_type"
+    template = "admin/select_filter.html"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
         from auditlog.registry import auditlog
 
         types = ContentType.objects.get_for_models(*auditlog.get_models())
-        named = [(ct.pk, str(model._meta.verbose_name)) for model, ct in types.items()]
+        named = [(ct.pk, f"{model._meta.verbose_name}（{model._meta.app_config.verbose_name}）")
+                 for model, ct in types.items()]
         return sorted(named, key=lambda pair: pair[1])
 
     def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
-        return queryset.filter(content_type_id=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(content_type_id=int(value)) if value and value.isdigit() else queryset
+
+    def choices(self, changelist: Any) -> Any:
+        self.hidden_params = [(name, value) for name, value in changelist.params.items()
+                              if name != self.parameter_name]
+        yield from super().choices(changelist)
+
+
+class ActorSearchFilter(SearchListFilter):
+    """誰が: a part of the name or the login name (a link per user would list thousands)."""
+
+    title = "誰が"
+    parameter_name = "actor"
+    label = "氏名またはログイン名（一部でも可）"
+    help_text = "操作した人の氏名またはログイン名の一部を入力してください。"
+
+    #: Up to this many matching people are looked up first and named by id.
+    LOOKED_UP = 100
+
+    def matching(self, value: str) -> Q:
+        # The people first (a small table), then the entries by actor id along the actor's index.
+        people = User.objects.filter(Q(username__icontains=value) | Q(name__contains=value)).order_by().values_list(
+            "pk", flat=True)
+        found = list(people[:self.LOOKED_UP + 1])
+        return Q(actor_id__in=found if len(found) <= self.LOOKED_UP else people)
+
+
+class TimestampRangeFilter(DateRangeListFilter):
+    """The date range over the entry's time as a range of instants (local midnight to midnight), so
+    that PostgreSQL reads it along the timestamp's index; a date cast per row would read every entry."""
+
+    def __init__(self, field: Any, request: HttpRequest, params: dict, model: Any, model_admin: Any,
+                 field_path: str) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "日時"
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        bounds = {}
+        for name, lookup, shift in ((self.lookup_kwarg_from, "gte", 0), (self.lookup_kwarg_to, "lt", 1)):
+            text = self.date_params.get(name)
+            if not text:
+                continue
+            try:
+                day = dt.date.fromisoformat(str(text[-1] if isinstance(text, list) else text))
+            except ValueError:
+                continue  # the form's own check reports it
+            moment = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=shift), dt.time()))
+            bounds[f"{self.field_path}__{lookup}"] = moment
+        others = {key: value for key, value in self.used_parameters.items()
+                  if key not in (self.lookup_kwarg_from, self.lookup_kwarg_to)}
+        return queryset.filter(build_q_object_from_lookup_parameters(others), **bounds)
+
+
+class AuditChangeList(LinkOnceChangeList):
+    """The page's entries get their texts prepared together: the roles of the people and the names
+    of records an entry refers to by id are read once for the page, not once per row."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        names = audit.Names()
+        for entry in self.result_list:
+            audit.want_names(entry, names)
+        names.load()
+        for entry in self.result_list:
+            entry.audit_names = names
 
 
 @admin.register(LogEntry)
 class LogEntryAdmin(LargeListAdminMixin, ReadOnlyAdminMixin, AuditlogLogEntryAdmin):
-    """The audit log: viewable with auditlog.view_logentry (the 監査 role), editable by no one."""
+    """The audit log: viewable with auditlog.view_logentry (the 監査 role), editable by no one.
+    Shown in Japanese (municipality/audit.py); the stored entry is shown as it is under 記録そのもの."""
 
     # A range of dates rather than the date drill-down, which read every entry's time on each request.
     date_hierarchy = None
-    list_filter = ["action", ResourceTypeFilter, ("timestamp", DateRangeListFilter)]
+    list_display = ["when", "operation", "target", "who", "what"]
+    list_display_links = ["when"]
+    list_filter = [AuditActionFilter, ResourceTypeFilter, ActorSearchFilter, ("timestamp", TimestampRangeFilter)]
+    # The object's id exactly, or a part of its text (auditlog searched the changes' JSON too: every entry read).
+    search_fields = ["=object_pk", "object_repr"]
+    search_help_text = "対象のID（数字）、または対象の名称・番号の一部（例：R8-0012）で検索します。"
+    list_select_related = ["content_type", "actor"]
+    readonly_fields = ["when", "operation", "target", "who", "purpose", "what_detail", "cid_label", "raw_json"]
+    fieldsets = [
+        (None, {"fields": ["when", "operation", "target", "who", "purpose"]}),
+        ("内容", {"fields": ["what_detail"]}),
+        ("記録そのもの（JSON）", {"classes": ["collapse"], "fields": ["cid_label", "raw_json"]}),
+    ]
 
     # Only the 監査 role reads the log (it records who read which case): no superuser bypass.
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -611,23 +714,88 @@ class LogEntryAdmin(LargeListAdminMixin, ReadOnlyAdminMixin, AuditlogLogEntryAdm
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
 
-    @admin.display(description="操作した人")
-    def user_url(self, obj: LogEntry) -> str:
-        return super().user_url(obj) if obj.actor_id else "システム（コマンド・定期処理）"
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return super().get_queryset(request).select_related("content_type", "actor").prefetch_related(
+            "actor__groups")
 
-    @admin.display(description="変更した項目")
-    def msg_short(self, obj: LogEntry) -> str:
-        if obj.action in (LogEntry.Action.DELETE, LogEntry.Action.ACCESS):
-            return ""
-        model = obj.content_type.model_class()
-        labels = []
-        for name in obj.changes_dict:
-            try:
-                labels.append(str(model._meta.get_field(name).verbose_name))
-            except Exception:
-                labels.append(name)
-        text = "、".join(labels)
-        return f"{len(labels)}項目：{text[:60]}{'…' if len(text) > 60 else ''}"
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return AuditChangeList
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        return super().changelist_view(request, {"title": "監査ログ", **(extra_context or {})})
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> Any:
+        return super().change_view(request, object_id, form_url, {"title": "監査ログの記録", **(extra_context or {})})
+
+    def get_search_results(self, request: HttpRequest, queryset: models.QuerySet,
+                           search_term: str) -> tuple[models.QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.isdigit():
+            return queryset.filter(object_pk=term), False
+        return queryset.filter(object_repr__icontains=term), False
+
+    @admin.display(description="日時", ordering="timestamp")
+    def when(self, obj: LogEntry) -> str:
+        return audit.when(obj.timestamp)
+
+    @admin.display(description="操作")
+    def operation(self, obj: LogEntry) -> str:
+        return audit.operation(obj)
+
+    @admin.display(description="対象")
+    def target(self, obj: LogEntry) -> str:
+        return audit.target(obj)
+
+    @admin.display(description="誰が")
+    def who(self, obj: LogEntry) -> str:
+        return audit.actor(obj)
+
+    @admin.display(description="目的")
+    def purpose(self, obj: LogEntry) -> str:
+        return audit.purpose(obj) or "—"
+
+    def _lines(self, obj: LogEntry) -> list[str]:
+        names = getattr(obj, "audit_names", None)
+        if names is None:
+            names = audit.Names()
+            audit.want_names(obj, names)
+            names.load()
+        return audit.reads(obj) or [str(change) for change in audit.changes(obj, names)]
+
+    #: The list shows this many lines of an entry; its page shows all.
+    LIST_LINES = 3
+
+    @admin.display(description="内容")
+    def what(self, obj: LogEntry) -> str:
+        lines = self._lines(obj)
+        shown = lines[:self.LIST_LINES]
+        more = f"ほか{len(lines) - len(shown)}項目" if len(lines) > len(shown) else ""
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in [*shown, more] if line))
+
+    @admin.display(description="変更・閲覧の内容")
+    def what_detail(self, obj: LogEntry) -> str:
+        lines = self._lines(obj)
+        if not lines:
+            return "—"
+        return format_html("<ul class=\"audit-changes\">{}</ul>",
+                           format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
+
+    @admin.display(description="要求ID")
+    def cid_label(self, obj: LogEntry) -> str:
+        if not obj.cid:
+            return "—"
+        url = reverse("admin:auditlog_logentry_changelist") + "?" + urlencode({"cid": obj.cid})
+        return format_html('{} <a href="{}">同じ要求の記録を見る</a>', obj.cid, url)
+
+    @admin.display(description="記録")
+    def raw_json(self, obj: LogEntry) -> str:
+        return format_html("<pre class=\"audit-raw\">{}</pre>", audit.raw(obj))
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup == "cid" or super().lookup_allowed(lookup, value, request)
 
     def get_actions(self, request: HttpRequest) -> dict:
         return {}

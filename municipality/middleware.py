@@ -26,3 +26,20 @@ class PrivacyHeadersMiddleware:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class OneReadEntryPerRecordMiddleware:
+    """A page's reads of case records are written at the end of the request, one audit entry per
+    record with every field the page read of it (municipality/audit.py ``note_read``): the case list
+    that shows an urgent case in its urgent section and in its list logs one read of it, not two.
+    Every entry the request writes carries its id (要求ID, ``audit.request_id``). After auditlog's
+    middleware, so that the entries carry the request's address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .audit import one_entry_per_record_read
+
+        with one_entry_per_record_read():
+            return self.get_response(request)

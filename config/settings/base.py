@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Inside auditlog's: a page's reads of case records, one entry per record at the request's end.
+    "municipality.middleware.OneReadEntryPerRecordMiddleware",
     # Last, as django-axes asks: it turns a lockout into the Japanese lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -289,6 +291,8 @@ AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login",)
 AUDITLOG_MASK_TRACKING_FIELDS = ("password",)
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+# Each request gets an id of its own (要求ID on an entry's page): the entries it wrote list together.
+AUDITLOG_CID_GETTER = "municipality.audit.request_id"
 
 # --- Security ------------------------------------------------------------------------
 # Every asset is served by the application itself: the policy allows nothing else.
