@@ -264,3 +264,28 @@ def test_invitation_links_come_from_the_site_address_not_the_request(client, mee
     assert [str(e["url"]) for e in events] == [f"{SITE}/meetings/{meeting.pk}/"]
     page = client.get(reverse("councils:detail", args=[meeting.council.pk])).content.decode()
     assert f"{SITE}/meetings/calendar/{meeting.council.feed_token}.ics" in page
+
+
+def test_another_calendar_parser_reads_the_invitation_and_the_feed(client, meeting, secretary, settings):
+    """vobject, which the product does not use, reads the same start in Tokyo time, the title and the
+    configured address as icalendar (which wrote them) does."""
+    import vobject
+    from django.core import mail
+
+    settings.SITE_URL = SITE
+    client.force_login(secretary)
+    client.post(reverse("councils:meeting", args=[meeting.pk]), {"send": "1"})
+    send_due()
+    [ics] = [a for a in mail.outbox[0].message().walk() if a.get_content_type() == "text/calendar"]
+    feed = client.get(reverse("meetings:feed", args=[meeting.council.feed_token])).content
+    for raw in (ics.get_payload(decode=True), feed):
+        calendar = vobject.readOne(raw.decode("utf-8"))
+        [event] = calendar.vevent_list
+        start = event.dtstart.value
+        assert start.utcoffset() == dt.timedelta(hours=9)
+        assert start.replace(tzinfo=None) == dt.datetime(2026, 12, 1, 0, 30)
+        assert event.dtend.value.replace(tzinfo=None) == dt.datetime(2026, 12, 1, 2, 0)
+        assert event.summary.value == "令和8年度 第2回 第1層協議体"
+        assert event.location.value == "汐見市役所 本庁舎4階 会議室1"
+        assert event.url.value == f"{SITE}/meetings/{meeting.pk}/"
+        assert "・買い物支援の取組について" in event.description.value
