@@ -398,8 +398,8 @@ class ImportJob(models.Model):
     requested_by = models.ForeignKey(
         "municipality.User", verbose_name="依頼した職員", on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField("依頼日時", default=timezone.now)
-    finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+    requested_at = models.DateTimeField("依頼日時", default=timezone.now, validators=[validate_event_date])
+    finished_at = models.DateTimeField("終了日時", null=True, blank=True, validators=[validate_event_date])
 
     class Meta:
         verbose_name = verbose_name_plural = "台帳の取り込み（処理中のもの）"
