@@ -22,3 +22,6 @@ class MunicipalityConfig(AppConfig):
         from . import checks, duties  # noqa: F401  (checks registers itself)
 
         duties.connect()
+        from . import admin_display
+
+        admin_display.install()  # the admin shows dates in 和暦 (see the module)

@@ -24,6 +24,8 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 from import_export.tmp_storages import MediaStorage
 
+from municipality.terms import localise
+
 from . import importing, services
 from .access import role_required
 from .downloads import content_disposition
@@ -92,7 +94,7 @@ def upload(request: HttpRequest, ledger: str) -> HttpResponse:
     """Choose a file; the answer is the preview (a dry run) with a button to import."""
     found = _ledger_or_404(ledger)
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = _context(request, title=f"{found.label}の取り込み", ledger=found, form=form,
+    context = _context(request, title=f"{localise(found.label)}の取り込み", ledger=found, form=form,
                        changelist_url=_changelist_url(found),
                        max_mb=importing.MAX_BYTES // (1024 * 1024), max_rows=importing.MAX_ROWS)
     if request.method == "POST" and form.is_valid():
@@ -135,7 +137,7 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
     if entry is None or entry["ledger"] != ledger.key:
         messages.error(request, "取り込むファイルが見つかりません。もう一度ファイルを選んでください。")
         return TemplateResponse(request, "admin/imports/upload.html", _context(
-            request, title=f"{ledger.label}の取り込み", ledger=ledger, form=UploadForm(),
+            request, title=f"{localise(ledger.label)}の取り込み", ledger=ledger, form=UploadForm(),
             changelist_url=_changelist_url(ledger), max_mb=importing.MAX_BYTES // (1024 * 1024),
             max_rows=importing.MAX_ROWS))
     storage = MediaStorage(MEDIA_FOLDER=PENDING_FOLDER, name=upload_id)
@@ -154,7 +156,7 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
     if not outcome.saved and outcome.refused:
         # Something changed between the preview and now: show why; the file stays for another try.
         return TemplateResponse(request, "admin/imports/upload.html", _context(
-            request, title=f"{ledger.label}の取り込み", ledger=ledger, form=UploadForm(), outcome=outcome,
+            request, title=f"{localise(ledger.label)}の取り込み", ledger=ledger, form=UploadForm(), outcome=outcome,
             upload_id=upload_id, filename=entry["filename"], once_token=uuid.uuid4(), token_field=TOKEN_FIELD,
             changelist_url=_changelist_url(ledger), refused_now=True,
             max_mb=importing.MAX_BYTES // (1024 * 1024), max_rows=importing.MAX_ROWS))
@@ -163,7 +165,7 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
     request.session[SESSION_KEY] = pending
     transaction.on_commit(lambda: _remove_quietly(storage))
     skipped = f"、取り込まなかった行 {outcome.refused} 件" if outcome.refused else ""
-    messages.success(request, f"{ledger.label}を取り込みました（{entry['filename']}：新規 {outcome.created} 件、"
+    messages.success(request, f"{localise(ledger.label)}を取り込みました（{entry['filename']}：新規 {outcome.created} 件、"
                               f"変更 {outcome.updated} 件{skipped}）。")
     return HttpResponseRedirect(_changelist_url(ledger))
 
