@@ -11,7 +11,8 @@ installed packages' included, gets it:
 - a datetime: 令和8年11月16日 10:05, Tokyo time, without seconds; the audit log's times keep
   their seconds (令和8年11月16日 10:05:09), since an auditor orders events by them;
 - a date field named ``month`` (a monthly report's month, stored as its first day): 令和8年10月;
-- an integer field named ``fiscal_year``: 令和8年度 (not 2,026).
+- an integer field named ``fiscal_year``: 令和8年度 (not 2,026), in list cells and in a list filter on
+  it (``FiscalYearListFilter``, registered for every such field).
 
 Everything else is Django's. Dates typed into forms stay ISO (``<input type="date" lang="ja">``,
 see ``DateInputAdminMixin``), which the browser shows in Japanese.
@@ -24,6 +25,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin import helpers, utils
+from django.contrib.admin.filters import AllValuesFieldListFilter, FieldListFilter
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
 from django.db import models
@@ -69,8 +71,23 @@ def display_for_value(value: Any, empty_value_display: str, boolean: bool = Fals
     return _django_display_for_value(value, empty_value_display, boolean)
 
 
+class FiscalYearListFilter(AllValuesFieldListFilter):
+    """A list filter on a 年度 field: 令和8年度, not 2026 (the query keeps the Western year)."""
+
+    def choices(self, changelist: Any) -> Any:
+        for choice in super().choices(changelist):
+            display = str(choice["display"])
+            year, _, rest = display.partition(" ")
+            if year.isdigit():
+                choice = {**choice, "display": f"{wareki.fiscal_year_label(int(year))}{' ' + rest if rest else ''}"}
+            yield choice
+
+
 def install() -> None:
-    """Wrap the two functions in the modules that call them (they import them by name)."""
+    """Wrap the two functions in the modules that call them (they import them by name), and name
+    the 年度 of a list filter in 和暦."""
+    FieldListFilter.register(lambda f: isinstance(f, models.IntegerField) and f.name == "fiscal_year",
+                             FiscalYearListFilter, take_priority=True)
     for module in (utils, helpers, admin_list):
         if hasattr(module, "display_for_field"):
             module.display_for_field = display_for_field

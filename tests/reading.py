@@ -24,10 +24,11 @@ TERM_EXCEPTIONS: tuple[re.Pattern[str], ...] = (
     # A training course's own name (the prefecture's 生活支援コーディネーター養成研修, seed 002): data, not
     # the product's wording.
     re.compile(r"生活支援コーディネーター[^、。（）]{0,20}?研修\d*"),
+    # The setting itself, as its label reads on the settings page and in the guide.
+    re.compile("コーディネーターの名称"),
 )
-# The settings page names the setting and offers both terms as its choices.
-SETTINGS_PAGE_EXCEPTIONS: tuple[re.Pattern[str], ...] = (re.compile("コーディネーターの名称"),
-                                                       re.compile("生活支援コーディネーター"))
+# The settings page offers both terms as the setting's choices.
+SETTINGS_PAGE_EXCEPTIONS: tuple[re.Pattern[str], ...] = (re.compile("生活支援コーディネーター"),)
 
 _SKIPPED = {"script", "style", "textarea", "template", "head"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -75,6 +75,15 @@ def test_the_admin_list_of_monthly_reports_shows_the_month_not_a_day(client: Cli
     assert "令和8年10月1日" not in text and "2026年10月1日" not in text
 
 
+def test_the_certificate_list_filters_by_fiscal_year_in_wareki(client: Client, accepted, city_user) -> None:
+    services.certificate_issue(appointment=accepted, issued_by=city_user, issued_on=dt.date(2026, 5, 7))
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:coordinators_certificate_changelist"))
+    text = visible_text(page.content.decode())
+    assert "令和8年度" in text and "2026" not in text
+    assert "fiscal_year=2026" in page.content.decode()  # the query keeps the year
+
+
 # --- Date boxes ------------------------------------------------------------------------------
 
 
