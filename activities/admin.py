@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from municipality.admin import (
     AreaSearchFilter,
     DateRangeListFilter,
+    ExportAdminMixin,
     LargeListAdminMixin,
     ScopedModelAdmin,
     run_each,
@@ -16,7 +17,7 @@ from municipality.admin import (
 )
 from municipality.forms import max_length_of
 
-from . import services
+from . import exports, services
 from .models import Activity, ActivityCategory, Match, MonthlyReport, Need, ReportEvent, SocialResource
 
 
@@ -31,7 +32,8 @@ class ActivityCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(LargeListAdminMixin, ScopedModelAdmin):
+class ActivityAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
+    export_table = exports.ACTIVITIES
     list_display = ["date", "coordinator", "area", "function", "category", "minutes", "participants"]
     # Areas are found by name or code (a city has thousands of 第3層 areas), dates by a range: the
     # date drill-down read every activity's date on each request.

@@ -22,9 +22,9 @@ from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 from municipality.terms import localise
-from municipality.wareki import format_wareki
 
 from . import chart, funding, selectors, services
+from .exports import ACTIVITIES
 from .forms import ActivityForm, MatchForm, NeedForm, ReturnForm, SocialResourceForm
 from .models import (
     Activity,
@@ -74,6 +74,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     count = selectors.activities_count(activities, month=start)
     if start is not None:
         activities = activities.filter(date__range=selectors.month_bounds(start))
+    export = exports.requested_format(request.GET)
+    if export is not None:
+        return exports.table_response(request, ACTIVITIES, activities, export)
     paginator = Paginator(activities, 30)
     if count is not None:
         paginator.count = count
@@ -81,7 +84,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     coordinator = Coordinator.objects.filter(user=request.user).first()
     return render(request, "activities/activity_list.html", {
         "page": page, "coordinator": coordinator, "month": month,
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "export_links": exports.export_links(request.GET),
     })
 
 
@@ -227,8 +230,8 @@ def report_detail(request: HttpRequest, coordinator_pk: int, year: int, month: i
 
 
 def _report_rows(summary) -> list[list]:
-    return [[format_wareki(a.date), a.area.name, a.get_function_display(), str(a.category), a.minutes,
-             a.participants, a.narrative, format_wareki(a.follow_up_on) if a.follow_up_on else ""]
+    return [[a.date, a.area.name, a.get_function_display(), str(a.category), a.minutes,
+             a.participants, a.narrative, a.follow_up_on]
             for a in summary.activities]
 
 
@@ -315,18 +318,18 @@ def _filtered_resources(request: HttpRequest):
 
 
 RESOURCE_HEADER = ["名称", "提供主体の種類", "区域", "提供している内容", "連絡先", "状態"]
+RESOURCES = exports.Table(
+    filename="social-resources", title="社会資源", header=RESOURCE_HEADER,
+    row=lambda r: [r.name, r.get_provider_kind_display(), r.area.name, r.offers, r.contact, r.get_status_display()],
+)
 
 
 @role_required(*ACTIVITY_ROLES)
 def resource_list(request: HttpRequest) -> HttpResponse:
     resources = _filtered_resources(request)
-    export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
-        rows = ([r.name, r.get_provider_kind_display(), r.area.name, r.offers, r.contact, r.get_status_display()]
-                for r in resources)
-        if export == "csv":
-            return exports.csv_response("social-resources.csv", RESOURCE_HEADER, rows)
-        return exports.xlsx_response("social-resources.xlsx", [("社会資源", RESOURCE_HEADER, rows)])
+    export = exports.requested_format(request.GET)
+    if export is not None:
+        return exports.table_response(request, RESOURCES, resources, export)
     return render(request, "activities/resource_list.html", {
         "page": Paginator(
             selectors.with_may_change(resources, may_edit=selectors.resources_editable_by(request.user)), 30,
@@ -354,6 +357,11 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 NEED_HEADER = ["ニーズ", "区域", "把握のきっかけ", "把握した日", "状態", "つないだ社会資源"]
+NEEDS = exports.Table(
+    filename="needs", title="地域ニーズ", header=NEED_HEADER,
+    row=lambda n: [n.title, n.area.name, n.raised_by, n.raised_on, n.get_status_display(),
+                   "、".join(f"{m.resource.name}（{m.get_outcome_display()}）" for m in n.matches.all())],
+)
 
 
 @role_required(*ACTIVITY_ROLES)
@@ -367,13 +375,9 @@ def need_list(request: HttpRequest) -> HttpResponse:
         needs = needs.filter(status=request.GET["status"])
     if request.GET.get("area", "").isdigit():
         needs = needs.filter(area_id=request.GET["area"])
-    export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
-        rows = ([n.title, n.area.name, n.raised_by, format_wareki(n.raised_on), n.get_status_display(),
-                 "、".join(f"{m.resource.name}（{m.get_outcome_display()}）" for m in n.matches.all())] for n in needs)
-        if export == "csv":
-            return exports.csv_response("needs.csv", NEED_HEADER, rows)
-        return exports.xlsx_response("needs.xlsx", [("地域ニーズ", NEED_HEADER, rows)])
+    export = exports.requested_format(request.GET)
+    if export is not None:
+        return exports.table_response(request, NEEDS, needs, export)
     return render(request, "activities/need_list.html", {
         "page": Paginator(selectors.with_may_change(
             needs, may_edit=selectors.needs_editable_by(request.user),

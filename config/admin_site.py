@@ -34,6 +34,7 @@ class MunicipalityAdminSite(admin.AdminSite):
 
         imports = [
             path("imports/", self.admin_view(import_views.index), name="imports_index"),
+            path("imports/jobs/<uuid:token>/", self.admin_view(import_views.job), name="imports_job"),
             path("imports/<str:ledger>/", self.admin_view(import_views.upload), name="imports_upload"),
             path("imports/<str:ledger>/confirm/", self.admin_view(import_views.confirm), name="imports_confirm"),
             path("imports/<str:ledger>/template.<str:fmt>", self.admin_view(import_views.template),

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,6 +14,7 @@ from django.utils.html import format_html
 
 from forms_pdf.views import pdf_response
 from municipality.admin import (
+    ExportAdminMixin,
     LargeListAdminMixin,
     OrganisationSearchFilter,
     ReadOnlyAdminMixin,
@@ -21,11 +23,12 @@ from municipality.admin import (
     search_filter,
     text_action,
 )
+from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
 from municipality.terms import localise, term
 
-from . import certificates_print, selectors, services
+from . import certificates_print, exports, selectors, services
 from .models import (
     Appointment,
     AppointmentNotice,
@@ -56,8 +59,39 @@ def _awaiting_successor_annotation(day) -> Exists:
     return Exists(Area.objects.filter(contracts=OuterRef("pk")).filter(Exists(past)).exclude(Exists(current)))
 
 
+class ContractAdminForm(forms.ModelForm):
+    """The admin's contract form saves through ``contract_save``, so it refuses what the service
+    refuses (a 任意団体, areas of another layer, an end before the start) with the service's message.
+    The admin's change view runs in one transaction; a refusal raises before anything is saved."""
+
+    class Meta:
+        model = Contract
+        fields = ["organisation", "title", "layer", "areas", "start", "end", "status"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        instance = self.instance
+        def value(name: str) -> Any:  # read-only fields (appointments exist) keep the stored value
+            if name in data:
+                return data[name]
+            return list(instance.areas.all()) if name == "areas" else getattr(instance, name)
+        try:
+            self.saved = services.contract_save(
+                organisation=value("organisation"), title=value("title"), layer=value("layer"),
+                areas=value("areas"), start=value("start"), end=value("end"), status=value("status"),
+                by=self.request.user, contract=instance if instance.pk else None,
+            )
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        return data
+
+
 @admin.register(Contract)
-class ContractAdmin(ScopedModelAdmin):
+class ContractAdmin(ExportAdminMixin, ScopedModelAdmin):
+    form = ContractAdminForm
+    export_table = exports.CONTRACTS
     list_display = ["title", "organisation", "layer", "start", "end", "status", "coverage"]
     # Organisations are found by name: a link per organisation (thousands) on every page helps nobody.
     list_filter = ["status", "layer", OrganisationSearchFilter]
@@ -91,6 +125,21 @@ class ContractAdmin(ScopedModelAdmin):
         if getattr(obj, "awaiting_successor", False):
             return format_html("<strong>{}</strong>", "後任未選任の区域あり")
         return "—"
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request
+        return form
+
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Contract:
+        return form.saved  # saved by contract_save in the form's clean, areas included
+
+    def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
+        pass
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -143,7 +192,8 @@ class TrainingRecordInline(admin.TabularInline):
 
 
 @admin.register(Coordinator)
-class CoordinatorAdmin(LargeListAdminMixin, ScopedModelAdmin):
+class CoordinatorAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
+    export_table = exports.COORDINATORS
     form = CoordinatorAdminForm
     list_display = ["name", "name_kana", "employer", "layer", "has_photo"]
     list_filter = ["layer", search_filter(OrganisationSearchFilter, "employer", title="雇用する団体", parameter_name="employer")]
@@ -273,7 +323,8 @@ class DismissalNoticeAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
+class CertificateAdmin(ExportAdminMixin, LargeListAdminMixin, ReadOnlyHistoryAdmin):
+    export_table = exports.CERTIFICATES
     list_display = ["number", "coordinator", "issued_on", "valid_from", "valid_until", "status", "pdf", "replaces"]
     list_filter = ["status", "fiscal_year", "layer"]
     search_fields = ["number", "coordinator__name", "coordinator__name_kana"]
@@ -316,7 +367,8 @@ class TrainingCourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(ScopedModelAdmin):
+class TrainingRecordAdmin(ExportAdminMixin, ScopedModelAdmin):
+    export_table = exports.TRAINING
     list_display = ["coordinator", "course", "completed_on", "note"]
     list_filter = ["course"]
     search_fields = ["coordinator__name", "coordinator__name_kana"]

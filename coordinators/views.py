@@ -1,22 +1,25 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
+from municipality import exports as list_exports
 from municipality.access import role_required
 from municipality.errors import DomainError
 from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 
-from . import certificates_print, documents, selectors, services
+from . import certificates_print, documents, exports, selectors, services
 from .forms import AppointmentNoticeForm, DismissalNoticeForm
-from .models import AppointmentNotice, Certificate, Coordinator, DismissalNotice, NoticeStatus
+from .models import AppointmentNotice, Certificate, Contract, Coordinator, DismissalNotice, NoticeStatus
 from .services import PersonData
 
 PORTAL_ROLES = (Role.CONTRACTOR, Role.COORDINATOR)
@@ -25,10 +28,20 @@ PORTAL_ROLES = (Role.CONTRACTOR, Role.COORDINATOR)
 @role_required(*PORTAL_ROLES)
 def coordinator_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    export = list_exports.requested_format(request.GET)
+    if export is not None:
+        # The page's two lists: the people (as the page reads them), or the contracts it shows.
+        if request.GET.get("list") == "contracts":
+            contracts = Contract.objects.visible_to(request.user).order_by("-start", "pk")
+            return list_exports.table_response(request, exports.CONTRACTS, contracts, export)
+        return list_exports.table_response(request, replace(exports.COORDINATORS, prepare=None),
+                                           selectors.coordinators_for(request.user, day=today), export)
     return render(request, "coordinators/coordinator_list.html", {
         "coordinators": selectors.coordinators_for(request.user, day=today),
         "contracts": selectors.contracts_with_coverage(user=request.user, day=today),
         "today": today,
+        "coordinator_links": list_exports.export_links(QueryDict(mutable=True)),
+        "contract_links": list_exports.export_links(QueryDict("list=contracts", mutable=True)),
     })
 
 

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from forms_pdf.rendering import render_pdf
 from forms_pdf.views import pdf_response
+from municipality import exports as list_exports
 from municipality.admin import (
     DateRangeListFilter,
+    ExportAdminMixin,
     LargeListAdminMixin,
     OrganisationSearchFilter,
     ReadOnlyAdminMixin,
@@ -23,11 +25,10 @@ from municipality.admin import (
     SearchListFilter,
 )
 from municipality.errors import DomainError
-from municipality.exports import xlsx_response
 from municipality.forms import EventDateField
 from municipality.wareki import format_wareki
 
-from . import documents, services
+from . import documents, exports, services
 from .models import (
     AgendaItem,
     Council,
@@ -199,7 +200,8 @@ class MembershipAddForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(LargeListAdminMixin, ScopedModelAdmin):
+class MembershipAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
+    export_table = exports.MEMBERS
     list_display = ["person", "organisation", "council", "plan_period", "start", "end", "has_pledge",
                     "replaces_label", "reappointed_from_label"]
     # Councils are found by search (a city may have hundreds), organisations by name: a link per
@@ -294,10 +296,6 @@ class MembershipAdmin(LargeListAdminMixin, ScopedModelAdmin):
                  format_wareki(m.end), "補欠" if m.replaces_id else "", "再任" if m.reappointed_from_id else ""]
                 for m in queryset.order_by("council", "start", "person__name_kana")]
 
-    @admin.action(description="選択した構成員の名簿をExcelで書き出す")
-    def export_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        return xlsx_response("council-members.xlsx", [("構成員名簿", self.HEADER, self._rows(queryset))])
-
     @admin.action(description="選択した構成員の名簿をPDFで書き出す")
     def export_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         rendered = render_pdf("councils/roster_pdf.html", {
@@ -328,7 +326,8 @@ class OfficeAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(Pledge)
-class PledgeAdmin(ScopedModelAdmin):
+class PledgeAdmin(ExportAdminMixin, ScopedModelAdmin):
+    export_table = exports.PLEDGES
     list_display = ["person", "council", "context", "signed_on"]
     list_filter = [CouncilSearchFilter, "context"]
     list_select_related = ["person", "council"]
@@ -404,7 +403,8 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(LargeListAdminMixin, ScopedModelAdmin):
+class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
+    export_table = exports.MEETINGS
     list_display = ["date", "title", "council", "place", "is_public", "minutes_published"]
     # A range of dates rather than the date drill-down, which read every meeting's date on each request.
     list_filter = ["is_public", "minutes_published", ("date", DateRangeListFilter)]
@@ -418,7 +418,8 @@ class MeetingAdmin(LargeListAdminMixin, ScopedModelAdmin):
         ("議事録", {"fields": ["minutes", "decisions", "outline", "minutes_published"]}),
     ]
     readonly_fields = ["minutes_published"]
-    actions = ["invite_members", "mail_invitations", "notice_pdf", "letters_pdf", "minutes_pdf", "publish"]
+    actions = ["invite_members", "mail_invitations", "notice_pdf", "letters_pdf", "minutes_pdf", "publish",
+               "attendance_csv", "attendance_csv_cp932", "attendance_xlsx"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # its invitations, answers and attendance are history (Invitation.meeting is PROTECT)
@@ -491,6 +492,21 @@ class MeetingAdmin(LargeListAdminMixin, ScopedModelAdmin):
     def minutes_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         rendered = documents.minutes_pdf(queryset.first())
         return pdf_response(rendered.filename, rendered.content)
+
+    @admin.action(description="選択した会議の出欠と出席をCSVで書き出す")
+    def attendance_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return list_exports.table_response(request, exports.ATTENDANCE, exports.attendance_of(queryset),
+                                           list_exports.CSV)
+
+    @admin.action(description="選択した会議の出欠と出席をCSV（Excel用 Shift_JIS）で書き出す")
+    def attendance_csv_cp932(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return list_exports.table_response(request, exports.ATTENDANCE, exports.attendance_of(queryset),
+                                           list_exports.CSV_CP932)
+
+    @admin.action(description="選択した会議の出欠と出席をExcel（xlsx）で書き出す")
+    def attendance_xlsx(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return list_exports.table_response(request, exports.ATTENDANCE, exports.attendance_of(queryset),
+                                           list_exports.XLSX_FORMAT)
 
     @admin.action(description="議事録を公表する（非公開の会議は議事要旨のみ）", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from forms_pdf.views import pdf_response
+from municipality import exports as list_exports
 from municipality.access import role_required
 from municipality.errors import DomainError
 from municipality.links import site_url
@@ -21,7 +23,7 @@ from municipality.wareki import format_wareki
 from reminders.models import Reason
 from reminders.selectors import latest_deliveries
 
-from . import documents, selectors, services
+from . import documents, exports, selectors, services
 from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm
 from .models import Meeting
 
@@ -49,6 +51,15 @@ def council_list(request: HttpRequest) -> HttpResponse:
 def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
     council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=pk)
     today = timezone.localdate()
+    export = list_exports.requested_format(request.GET)
+    if export is not None:
+        # The page's lists: its members (today's and those whose term is still to come), or its meetings.
+        if request.GET.get("list") == "meetings":
+            meetings = council.meetings.order_by("-date")[:20]  # as many as the page shows
+            return list_exports.table_response(request, exports.MEETINGS, meetings, export)
+        shown = council.memberships.filter(Q(start__lte=today, end__gte=today) | Q(start__gt=today))
+        return list_exports.table_response(request, exports.MEMBERS,
+                                           shown.order_by("start", "organisation__name", "pk"), export)
     members = council.memberships.active_on(today).select_related("person", "organisation").order_by(
         "organisation__name")
     unsigned = {m.pk for m in selectors.members_without_pledge(council, today)}
@@ -60,6 +71,8 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "offices": council.offices.filter(end__isnull=True).select_related("holder"),
         "meetings": council.meetings.order_by("-date")[:20],
         "feed_url": site_url(reverse("meetings:feed", args=[council.feed_token])),
+        "member_links": list_exports.export_links(QueryDict(mutable=True)),
+        "meeting_links": list_exports.export_links(QueryDict("list=meetings", mutable=True)),
     })
 
 
@@ -154,6 +167,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         return redirect(request.path)
+    export = list_exports.requested_format(request.GET)
+    if export is not None:
+        invitees = exports.attendance_of(Meeting.objects.filter(pk=meeting.pk))
+        return list_exports.table_response(request, exports.ATTENDANCE, invitees, export)
     invitations = list(meeting.invitations.select_related("person"))
     mails = latest_deliveries(reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations])
     for invitation in invitations:
@@ -163,6 +180,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting, "form": form, "unsent": unsent,
         "invitations": invitations,
         "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
+        "export_links": list_exports.export_links(QueryDict(mutable=True)),
     })
 
 

@@ -8,6 +8,7 @@ from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -25,7 +26,7 @@ from django.utils.translation import gettext
 
 from municipality.terms import localise, term
 
-from . import duties
+from . import duties, exports
 from .errors import DomainError
 from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
 from .roles import PRIVILEGED_ROLES, Role
@@ -179,6 +180,66 @@ class LargeListAdminMixin:
         root = self.get_queryset(request)  # type: ignore[attr-defined]
         unfiltered = queryset.query.where == root.query.where and not queryset.query.distinct
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, unfiltered=unfiltered)
+
+
+class ExportAdminMixin:
+    """A list that downloads as CSV, CSV for Japanese Excel (CP932) and xlsx (municipality/exports.py).
+
+    Two ways, both over the changelist's own queryset (the admin's get_queryset, then the user's
+    filters and search, in the list's order), never more than the list shows: the three actions, for
+    the rows ticked (or all of the filtered list), and the three links above the list, for the whole
+    filtered list (``?_export=csv`` on the changelist itself, so the access is the list's)."""
+
+    export_table: exports.Table | None = None
+
+    EXPORT_VAR = "_export"
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        if self.export_table is not None and "_popup" not in request.GET:
+            for name in ("export_csv", "export_csv_cp932", "export_xlsx"):
+                actions.setdefault(name, self.get_action(name))  # type: ignore[attr-defined]
+        return actions
+
+    @admin.action(description="選択した行をCSVで書き出す")
+    def export_csv(self, request: HttpRequest, queryset: models.QuerySet) -> Any:
+        return self.export_response(request, queryset, exports.CSV)
+
+    @admin.action(description="選択した行をCSV（Excel用 Shift_JIS）で書き出す")
+    def export_csv_cp932(self, request: HttpRequest, queryset: models.QuerySet) -> Any:
+        return self.export_response(request, queryset, exports.CSV_CP932)
+
+    @admin.action(description="選択した行をExcel（xlsx）で書き出す")
+    def export_xlsx(self, request: HttpRequest, queryset: models.QuerySet) -> Any:
+        return self.export_response(request, queryset, exports.XLSX_FORMAT)
+
+    def export_response(self, request: HttpRequest, queryset: models.QuerySet, export_format: str) -> Any:
+        assert self.export_table is not None
+        return exports.table_response(request, self.export_table, queryset, export_format)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        if self.export_table is None:
+            return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        export_format = request.GET.get(self.EXPORT_VAR)
+        if export_format is None:
+            links = exports.export_links(request.GET, name=self.EXPORT_VAR, drop=("p", "e"))
+            extra_context = {**(extra_context or {}), "export_links": [] if "_popup" in request.GET else links}
+            return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        if not self.has_view_or_change_permission(request):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        if export_format not in exports.FORMATS:
+            raise Http404("ページが見つかりません。")
+        original, params = request.GET, request.GET.copy()
+        del params[self.EXPORT_VAR]
+        request.GET = params  # type: ignore[assignment]  # the list's own query, as its links make it
+        try:
+            changelist = self.get_changelist_instance(request)  # type: ignore[attr-defined]
+        except IncorrectLookupParameters:
+            # As the list itself answers a filter it cannot apply: back to the list, which says so.
+            return HttpResponseRedirect(request.path + "?e=1")
+        finally:
+            request.GET = original
+        return self.export_response(request, changelist.get_queryset(request), export_format)
 
 
 class SearchListFilter(admin.SimpleListFilter):

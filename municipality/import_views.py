@@ -5,35 +5,36 @@ other staff get 404; the admin site's ``admin_view`` sends users who are not sta
 The preview is a dry run of the real import (the services run, then everything is rolled back),
 so what it lists as created, changed or refused is what the import does. The file waits between
 the preview and the confirmation in the media storage of django-import-export, under a name kept
-in the user's session, and is removed once imported. The confirmation carries the one-time form
+in the user's session, and is removed once imported (or after a day, by the heartbeat job).
+A file of more than ``import_jobs.background_rows()`` rows is checked and imported by the worker
+(municipality/import_jobs.py); the page of its job follows it and then shows the same preview. The confirmation carries the one-time form
 token: a second sending answers like the first and imports nothing twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
-from import_export.tmp_storages import MediaStorage
 
 from municipality.terms import localise
 
-from . import importing, services
+from . import import_jobs, importing, services
 from .access import role_required
 from .downloads import content_disposition
+from .import_jobs import pending_storage
+from .models import ImportJob
 from .once import TOKEN_FIELD, claim_and_run
 from .roles import Role
 
 SESSION_KEY = "ledger_imports"
-PENDING_FOLDER = "imports-pending"
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=shift_jis",
@@ -109,13 +110,17 @@ def upload(request: HttpRequest, ledger: str) -> HttpResponse:
         except importing.FileRefused as exc:
             form.add_error("file", exc.message)
             return TemplateResponse(request, "admin/imports/upload.html", context)
-        outcome = importing.run(found, dataset, by=request.user, dry_run=True)
-        storage = MediaStorage(MEDIA_FOLDER=PENDING_FOLDER, name=uuid.uuid4().hex)
+        storage = pending_storage(uuid.uuid4().hex)
         storage.save(content)
         upload_id = storage.name
         pending = _pending(request)
         pending[upload_id] = {"ledger": found.key, "filename": filename[:255]}
         request.session[SESSION_KEY] = pending
+        if len(dataset) > import_jobs.background_rows():
+            job = import_jobs.job_start(ledger=found, filename=filename, upload=upload_id, kind=ImportJob.Kind.PREVIEW,
+                                        row_count=len(dataset), by=request.user)
+            return HttpResponseRedirect(reverse("admin:imports_job", args=[job.token]))
+        outcome = importing.run(found, dataset, by=request.user, dry_run=True)
         context.update(outcome=outcome, upload_id=upload_id, filename=filename, once_token=uuid.uuid4(),
                        token_field=TOKEN_FIELD)
     return TemplateResponse(request, "admin/imports/upload.html", context)
@@ -140,13 +145,19 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
             request, title=f"{localise(ledger.label)}の取り込み", ledger=ledger, form=UploadForm(),
             changelist_url=_changelist_url(ledger), max_mb=importing.MAX_BYTES // (1024 * 1024),
             max_rows=importing.MAX_ROWS))
-    storage = MediaStorage(MEDIA_FOLDER=PENDING_FOLDER, name=upload_id)
+    storage = pending_storage(upload_id)
     valid_rows_only = request.POST.get("valid_rows_only") == "1"
     try:
         dataset = importing.read_dataset(ledger, filename=entry["filename"], content=storage.read())
     except (importing.FileRefused, OSError):
         messages.error(request, "取り込むファイルが読めません。もう一度ファイルを選んでください。")
         return HttpResponseRedirect(reverse("admin:imports_upload", args=[ledger.key]))
+    if len(dataset) > import_jobs.background_rows():
+        job = import_jobs.job_start(ledger=ledger, filename=entry["filename"], upload=upload_id,
+                                    kind=ImportJob.Kind.IMPORT, row_count=len(dataset),
+                                    valid_rows_only=valid_rows_only, by=request.user)
+        _forget_pending(request, upload_id)
+        return HttpResponseRedirect(reverse("admin:imports_job", args=[job.token]))
     outcome = importing.run(ledger, dataset, by=request.user, dry_run=False, valid_rows_only=valid_rows_only)
     services.import_run_record(
         ledger=ledger.key, ledger_label=ledger.label, filename=entry["filename"], valid_rows_only=valid_rows_only,
@@ -160,16 +171,50 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
             upload_id=upload_id, filename=entry["filename"], once_token=uuid.uuid4(), token_field=TOKEN_FIELD,
             changelist_url=_changelist_url(ledger), refused_now=True,
             max_mb=importing.MAX_BYTES // (1024 * 1024), max_rows=importing.MAX_ROWS))
-    pending = _pending(request)
-    pending.pop(upload_id, None)
-    request.session[SESSION_KEY] = pending
-    transaction.on_commit(lambda: _remove_quietly(storage))
-    skipped = f"、取り込まなかった行 {outcome.refused} 件" if outcome.refused else ""
-    messages.success(request, f"{localise(ledger.label)}を取り込みました（{entry['filename']}：新規 {outcome.created} 件、"
-                              f"変更 {outcome.updated} 件{skipped}）。")
+    _forget_pending(request, upload_id)
+    transaction.on_commit(lambda: import_jobs.remove_quietly(storage))
+    _imported_message(request, ledger, entry["filename"], outcome)
     return HttpResponseRedirect(_changelist_url(ledger))
 
 
-def _remove_quietly(storage: MediaStorage) -> None:
-    with contextlib.suppress(OSError):
-        storage.remove()
+def _forget_pending(request: HttpRequest, upload_id: str) -> None:
+    pending = _pending(request)
+    pending.pop(upload_id, None)
+    request.session[SESSION_KEY] = pending
+
+
+def _imported_message(request: HttpRequest, ledger: importing.Ledger, filename: str,
+                      outcome: importing.Outcome) -> None:
+    skipped = f"、取り込まなかった行 {outcome.refused} 件" if outcome.refused else ""
+    messages.success(request, f"{localise(ledger.label)}を取り込みました（{filename}：新規 {outcome.created} 件、"
+                              f"変更 {outcome.updated} 件{skipped}）。")
+
+
+@city_staff
+def job(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    """A large file's preview or import: its state while the worker runs it, then its result.
+    Only the person who asked for it reaches it (others: 404)."""
+    found = ImportJob.objects.filter(token=token, requested_by=request.user).first()
+    ledger = importing.ledger_for(found.ledger) if found is not None else None
+    if found is None or ledger is None:
+        raise Http404("取り込みの処理が見つかりません。")
+    running = found.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    if request.GET.get("state") == "1":  # asked by static/js/import_job.js every few seconds
+        return JsonResponse({"running": running})
+    base = _context(request, title=f"{localise(ledger.label)}の取り込み", ledger=ledger, form=UploadForm(),
+                    changelist_url=_changelist_url(ledger), max_mb=importing.MAX_BYTES // (1024 * 1024),
+                    max_rows=importing.MAX_ROWS)
+    if running or found.status == ImportJob.Status.FAILED:
+        return TemplateResponse(request, "admin/imports/job.html", {**base, "job": found, "running": running})
+    outcome = import_jobs.outcome_from_json(ledger, found.result)
+    if found.kind == ImportJob.Kind.IMPORT and (outcome.saved or not outcome.refused):
+        _imported_message(request, ledger, found.filename, outcome)
+        return HttpResponseRedirect(_changelist_url(ledger))
+    refused_now = found.kind == ImportJob.Kind.IMPORT
+    if refused_now:  # something changed since the preview: the file waits for another try
+        pending = _pending(request)
+        pending[found.upload] = {"ledger": ledger.key, "filename": found.filename}
+        request.session[SESSION_KEY] = pending
+    return TemplateResponse(request, "admin/imports/upload.html", {
+        **base, "outcome": outcome, "upload_id": found.upload, "filename": found.filename,
+        "once_token": uuid.uuid4(), "token_field": TOKEN_FIELD, "refused_now": refused_now})

@@ -372,3 +372,42 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_label}の取り込み（{self.filename}）"
+
+
+class ImportJob(models.Model):
+    """A large ledger file (over ``importing.BACKGROUND_ROWS`` rows) checked or imported by the
+    worker, so that the request answers at once and the page follows the job. The rows' results are
+    kept here for the page; the import itself is recorded as an ``ImportRun`` (in the audit log)."""
+
+    class Kind(models.TextChoices):
+        PREVIEW = "preview", "確認"
+        IMPORT = "import", "取り込み"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "順番待ち"
+        RUNNING = "running", "処理中"
+        DONE = "done", "完了"
+        FAILED = "failed", "中断"
+
+    token = models.UUIDField("番号", unique=True, editable=False)
+    ledger = models.CharField("台帳", max_length=30)
+    filename = models.CharField("ファイル名", max_length=255)
+    upload = models.CharField("待機中のファイル", max_length=64)
+    kind = models.CharField("処理", max_length=10, choices=Kind.choices)
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    valid_rows_only = models.BooleanField("有効な行だけ取り込む", default=False)
+    row_count = models.PositiveIntegerField("行数", default=0)
+    result = models.JSONField("結果", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        "municipality.User", verbose_name="依頼した職員", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("依頼日時", default=timezone.now)
+    finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "台帳の取り込み（処理中のもの）"
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="importjob_status_requested")]
+
+    def __str__(self) -> str:
+        return f"{self.filename}の{self.get_kind_display()}"

@@ -155,6 +155,11 @@ def objs(*names: str, **extra: Any) -> Callable[[World], list[Target]]:
     return lambda w: [Target({arg: w[n].pk, **extra}, w[n]) for n in names]
 
 
+def with_queries(targets: Callable[[World], list[Target]], *queries: str) -> Callable[[World], list[Target]]:
+    """The same targets, each with every query (a list page and its downloads)."""
+    return lambda w: [Target(t.kwargs, t.obj, t.exists, q) for t in targets(w) for q in queries]
+
+
 def report_targets(w: World) -> list[Target]:
     month = {"year": REPORT_MONTH.year, "month": REPORT_MONTH.month}
     return [*(Target({"coordinator_pk": w[c].pk, **month}, w[c]) for c in ("coordinator_a", "coordinator_b",
@@ -209,7 +214,8 @@ PORTAL: dict[str, Route] = {
     "portal:guide": Route(note="login required, any role"),
     "portal:organisation": Route(sees, objs("org_a", "org_b", "org_city", "org_body"),
                                  note="members of the organisation (any role), city-wide"),
-    "coordinators:list": Route(role(Role.CONTRACTOR, Role.COORDINATOR)),
+    "coordinators:list": Route(role(Role.CONTRACTOR, Role.COORDINATOR), lambda w: [Target(query=q) for q in (
+        "", "export=csv", "export=csv_cp932", "export=xlsx", "list=contracts&export=csv", "list=bogus&export=xlsx")]),
     "coordinators:notices": Route(role(Role.CONTRACTOR, Role.COORDINATOR)),
     "coordinators:appoint": Route(role(Role.CONTRACTOR)),
     "coordinators:detail": Route(both(role(Role.CONTRACTOR, Role.COORDINATOR), sees),
@@ -227,7 +233,8 @@ PORTAL: dict[str, Route] = {
     "documents:pdf": Route(both(role(Role.CONTRACTOR, Role.CITY_STAFF, Role.AUDITOR), sees), objs(*DOCUMENTS),
                            note="owner organisation's 受託団体, city-wide"),
     "activities:list": Route(role(*ACTIVITY_ROLES), lambda w: [
-        Target(query=q) for q in ("", "month=2026-10", "month=2026-13", "month=0001-01", "month=9999-12", "page=x")]),
+        Target(query=q) for q in ("", "month=2026-10", "month=2026-13", "month=0001-01", "month=9999-12", "page=x",
+                                  "month=2026-10&export=csv", "export=csv_cp932", "export=xlsx", "export=bogus")]),
     "activities:create": Route(own_coordinator),
     "activities:edit": Route(both(own_coordinator, sees, lambda p, t, w: t.obj.coordinator.user_id == p.user.pk),
                              objs("activity_a", "activity_b"), note="the coordinator's own activity"),
@@ -241,22 +248,24 @@ PORTAL: dict[str, Route] = {
                                                  organisation_report_targets),
     "activities:dashboard": Route(role(Role.CITY_STAFF)),
     "activities:resources": Route(role(*ACTIVITY_ROLES), lambda w: [Target(query=q) for q in (
-        "", "export=csv", "export=xlsx", "q=サロン&provider_kind=bogus&status=bogus&area=x", "area=99999")]),
+        "", "export=csv", "export=csv_cp932", "export=xlsx", "q=サロン&provider_kind=bogus&status=bogus&area=x",
+        "area=99999")]),
     "activities:resource_create": Route(role(*ACTIVITY_ROLES)),
     "activities:resource_edit": Route(both(role(*ACTIVITY_ROLES), sees), objs("resource_a", "resource_b"),
                                       note="who works in the resource's area"),
     "activities:needs": Route(role(*ACTIVITY_ROLES), lambda w: [Target(query=q) for q in (
-        "", "export=csv", "export=xlsx", "q=買い物&status=bogus&area=x")]),
+        "", "export=csv", "export=csv_cp932", "export=xlsx", "q=買い物&status=bogus&area=x")]),
     "activities:need_create": Route(own_coordinator),
     "activities:need_edit": Route(both(own_work, sees), objs("need_a", "need_b", "need_participation")),
     "activities:match_create": Route(both(own_work, sees), objs("need_a", "need_b", "need_participation",
                                                                  arg="need_pk")),
     "councils:list": Route(role(*RUNNING_ROLES)),
-    "councils:detail": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS), note="the council's secretariat"),
+    "councils:detail": Route(both(role(*RUNNING_ROLES), sees), with_queries(
+        objs(*COUNCILS), "", "export=csv_cp932", "list=meetings&export=xlsx"), note="the council's secretariat"),
     "councils:member_add": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS)),
     "councils:meeting_create": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS, arg="council_pk")),
     "councils:guest_invite": Route(both(role(*RUNNING_ROLES), sees), objs(*MEETINGS)),
-    "councils:meeting": Route(both(role(*RUNNING_ROLES), sees), objs(*MEETINGS)),
+    "councils:meeting": Route(both(role(*RUNNING_ROLES), sees), with_queries(objs(*MEETINGS), "", "export=csv")),
     "councils:meeting_pdf": Route(both(role(*RUNNING_ROLES), sees),
                                   kinds(["meeting_c1", "upcoming_c2b"], ["notice", "letters", "minutes"])),
     "cases:list": Route(case_worker, lambda w: [Target(), Target(query="page=x")], note="相談支援員 only; superusers and city staff not"),
@@ -429,16 +438,18 @@ ADMIN_MODELS: dict[str, AdminRule] = {
     "auditlog.logentry": AdminRule(scoped=False, **READ_ONLY, view=lambda p: p.has(Role.AUDITOR),
                                    note="監査 only, no superuser bypass"),
     "municipality.workerheartbeat": AdminRule(scoped=False, **READ_ONLY),
-    "coordinators.contract": AdminRule(delete=NEVER),
-    "coordinators.coordinator": AdminRule(delete=NEVER),
+    # Lists that download (?_export=): the same access as the list itself.
+    "coordinators.contract": AdminRule(delete=NEVER, queries=("q=架空", "_export=csv", "q=架空&_export=xlsx")),
+    "coordinators.coordinator": AdminRule(delete=NEVER, queries=("q=架空", "_export=csv_cp932")),
     "coordinators.appointmentnotice": AdminRule(**READ_ONLY),
     "coordinators.appointment": AdminRule(**READ_ONLY),
     "coordinators.dismissalnotice": AdminRule(**READ_ONLY),
-    "coordinators.certificate": AdminRule(**READ_ONLY),
+    "coordinators.certificate": AdminRule(**READ_ONLY, queries=("q=架空", "status__exact=valid&_export=xlsx")),
     "coordinators.trainingcourse": AdminRule(scoped=False, delete=NEVER),
-    "coordinators.trainingrecord": AdminRule(delete=NEVER),
+    "coordinators.trainingrecord": AdminRule(delete=NEVER, queries=("q=架空", "_export=csv")),
     "activities.activitycategory": AdminRule(scoped=False, delete=NEVER),
-    "activities.activity": AdminRule(**READ_ONLY, queries=("date__year=2026&date__month=10", "!date__year=0")),
+    "activities.activity": AdminRule(**READ_ONLY, queries=("date__year=2026&date__month=10", "!date__year=0",
+                                                            "_export=csv", "!date__year=0&_export=csv")),
     "activities.monthlyreport": AdminRule(add=NEVER, delete=NEVER),
     "activities.socialresource": AdminRule(delete=NEVER),
     "activities.need": AdminRule(delete=NEVER),
@@ -446,18 +457,19 @@ ADMIN_MODELS: dict[str, AdminRule] = {
     "councils.council": AdminRule(delete=NEVER),
     "councils.person": AdminRule(delete=NEVER),
     "councils.membership": AdminRule(delete=NEVER, queries=(
-        "q=委員", "active_on=2026-11-23", "active_on=9999-12-31", "active_on=0001-01-01", "active_on=2026-02-30")),
+        "q=委員", "active_on=2026-11-23", "active_on=9999-12-31", "active_on=0001-01-01", "active_on=2026-02-30",
+        "active_on=2026-11-23&_export=csv_cp932")),
     "councils.office": AdminRule(**READ_ONLY),
-    "councils.pledge": AdminRule(delete=NEVER),
+    "councils.pledge": AdminRule(delete=NEVER, queries=("q=架空", "_export=csv")),
     "councils.workinggroup": AdminRule(delete=NEVER),
     "councils.meeting": AdminRule(delete=NEVER, queries=("q=第1回", "date__year=2026", "!date__year=1", "!date__year=9999",
-                                                          "!date__year=99999")),
+                                                          "!date__year=99999", "_export=xlsx")),
     "consultations.agency": AdminRule(scoped=False, delete=NEVER),
     "consultations.regionalissue": AdminRule(scoped=False, delete=NEVER, note="no personal data"),
     "consultations.assessmentitem": AdminRule(scoped=False, delete=NEVER, note="no personal data"),
     "consultations.sharingbody": AdminRule(scoped=False, delete=NEVER, note="法定の会議体: no case data"),
     "reminders.delivery": AdminRule(**READ_ONLY, queries=("q=架空", "created_at__year=2026", "!created_at__year=1",
-                                                              "!created_at__year=9999"),
+                                                              "!created_at__year=9999", "_export=csv"),
                                     note="the city's outbox; monitoring rows answer 404"),
     "reminders.notice": AdminRule(**READ_ONLY, view=lambda p: p.is_staff, note="each user's own notices"),
     "forms_pdf.issueddocument": AdminRule(**READ_ONLY),
@@ -554,6 +566,9 @@ ADMIN_PAGES: dict[str, AdminPage] = {
         lambda p, t, w: t.exists and role(Role.CITY_STAFF)(p, t, w),
         lambda w: [Target({"ledger": k}) for k in IMPORT_LEDGERS] + [Target({"ledger": "nothing"}, exists=False)],
         refused=404),
+    "admin:imports_job": AdminPage(
+        lambda p, t, w: t.exists and role(Role.CITY_STAFF)(p, t, w) and p.user == t.obj.requested_by,
+        lambda w: import_job_targets(w), refused=404, note="only the person who asked for the job"),
     "admin:imports_confirm": AdminPage(
         role(Role.CITY_STAFF), lambda w: [Target({"ledger": "areas"})], ok=405, refused=404, note="POST only"),
     "admin:imports_template": AdminPage(
@@ -563,6 +578,18 @@ ADMIN_PAGES: dict[str, AdminPage] = {
            Target({"ledger": "nothing", "fmt": "xlsx"}, exists=False)],
         refused=404),
 }
+
+def import_job_targets(w: World) -> list[Target]:
+    import uuid
+
+    from municipality.models import ImportJob
+
+    job = ImportJob.objects.create(
+        token=uuid.uuid4(), ledger="areas", filename="areas.csv", upload="0" * 32, kind=ImportJob.Kind.PREVIEW,
+        status=ImportJob.Status.FAILED, result={"error": "取り込むファイルが読めません。"}, row_count=2000,
+        requested_by=w.personas["city"].user)
+    return [Target({"token": job.token}, job), Target({"token": uuid.uuid4()}, exists=False)]
+
 
 IMPORT_LEDGERS = ("areas", "organisations", "contracts", "coordinators", "training", "resources", "councils",
                   "members")

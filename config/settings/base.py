@@ -257,6 +257,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "municipality.workerheartbeat",
     "municipality.passwordresetrequest",  # holds an address typed by anyone, for a day at most
     "municipality.formsubmission",  # one-time form tokens (municipality/once.py)
+    "municipality.importjob",  # a large file's rows while the worker runs it; the import is an ImportRun
     "reminders",
 )
 AUDITLOG_INCLUDE_TRACKING_MODELS = (

@@ -153,3 +153,39 @@ def test_reissue_and_dismissal_at_once_do_not_deadlock(contract_a, contractor_a,
     assert results[1] == "ok"
     assert results[0] in ("ok", "この証は「返還済み（解任）」のため、再交付できません。") or "解任" in results[0]
     assert not Certificate.objects.filter(status=CertificateStatus.VALID, valid_until__gt=CONTRACT_END).exists()
+
+
+def test_the_admin_contract_form_refuses_what_the_service_refuses(client, city_user):
+    from coordinators.models import Contract
+    from tests.factories import AreaFactory, OrganisationFactory
+    from tests.once import once
+
+    club = OrganisationFactory(name="汐見市老人クラブ連合会", legal_form="任意団体")
+    corp = OrganisationFactory(name="社会福祉法人汐見会", legal_form="社会福祉法人")
+    area = AreaFactory(code="AD1", name="海岸地区")
+    client.force_login(city_user)
+    data = {"title": "汐見市地域支え合い推進員配置業務委託", "layer": "2", "areas": [area.pk],
+            "start": "2026-04-01", "end": "2027-03-31", "status": "active"}
+    url = reverse("admin:coordinators_contract_add")
+
+    refused = client.post(url, {**data, "organisation": club.pk, **once()})
+    assert refused.status_code == 200
+    assert "汐見市老人クラブ連合会は任意団体のため、委託契約を結べません（法人格が必要です）。" in refused.content.decode()
+    assert not Contract.objects.exists()
+
+    wrong_end = client.post(url, {**data, "organisation": corp.pk, "end": "2026-03-31", **once()})
+    assert wrong_end.status_code == 200
+    assert not Contract.objects.exists()
+
+    saved = client.post(url, {**data, "organisation": corp.pk, **once()})
+    assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
+    contract = Contract.objects.get()
+    assert (contract.organisation, list(contract.areas.all()), contract.end) == (corp, [area], dt.date(2027, 3, 31))
+
+    # A change goes through the service as well: the areas must be of the contract's layer.
+    first_layer = area.parent
+    changed = client.post(reverse("admin:coordinators_contract_change", args=[contract.pk]),
+                          {**data, "organisation": corp.pk, "areas": [first_layer.pk]})
+    assert changed.status_code == 200
+    assert "第2層の区域ではありません" in changed.content.decode()
+    assert list(contract.areas.all()) == [area]

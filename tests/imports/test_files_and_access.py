@@ -190,3 +190,24 @@ def test_templates_have_the_japanese_headers(staff):
         assert book.sheetnames == [ledger.label[:31], "記入方法"]
         text = staff.get(reverse("admin:imports_template", args=[ledger.key, "csv"])).content.decode("cp932")
         assert text.strip().split(",") == ledger.headers
+
+
+def test_a_previewed_file_nobody_imported_is_deleted_after_a_day(staff, settings, tmp_path):
+    """The waiting file may hold names and birth dates: the heartbeat job removes it after a day."""
+    import os
+    import time
+
+    from municipality.import_jobs import PENDING_FOLDER
+    from municipality.tasks import record_worker_heartbeat
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    content = csv_bytes(AREA_HEADERS, [["L2-01", "汐見中央地区", "2", ""]])
+    preview(staff, "areas", content, "old.csv")
+    preview(staff, "areas", content, "new.csv")
+    folder = tmp_path / PENDING_FOLDER
+    old, new = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+    day_and_a_minute_ago = time.time() - 24 * 3600 - 60
+    os.utime(old, (day_and_a_minute_ago, day_and_a_minute_ago))
+
+    record_worker_heartbeat.apply()
+    assert [p.name for p in folder.iterdir()] == [new.name]
