@@ -12,6 +12,7 @@ from django.db.models import Q
 from municipality import wareki
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.terms import term
 from municipality.validators import text_limits, validate_event_date
 
 CONTRACTOR_ONLY = frozenset({Role.CONTRACTOR})
@@ -160,7 +161,7 @@ class Match(models.Model):
     need = models.ForeignKey(Need, verbose_name="ニーズ", on_delete=models.PROTECT, related_name="matches")
     resource = models.ForeignKey(SocialResource, verbose_name="社会資源", on_delete=models.PROTECT,
                                  related_name="matches")
-    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
+    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name=term("コーディネーター"),
                                     on_delete=models.PROTECT, related_name="matches")
     matched_on = models.DateField("つないだ日", validators=[validate_event_date])
     outcome = models.CharField("結果", max_length=10, choices=MatchOutcome.choices, default=MatchOutcome.ARRANGING)
@@ -191,7 +192,7 @@ class ActivityQuerySet(ScopedQuerySet):
 
 
 class Activity(models.Model):
-    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
+    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name=term("コーディネーター"),
                                     on_delete=models.PROTECT, related_name="activities")
     date = models.DateField("活動日", validators=[validate_event_date])
     minutes = models.PositiveIntegerField("時間（分）")
@@ -255,7 +256,7 @@ class MonthlyReportQuerySet(ScopedQuerySet):
 class MonthlyReport(models.Model):
     """One coordinator's month. While it is submitted, confirmed or accepted, the month is locked."""
 
-    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name="コーディネーター",
+    coordinator = models.ForeignKey("coordinators.Coordinator", verbose_name=term("コーディネーター"),
                                     on_delete=models.PROTECT, related_name="monthly_reports")
     month = models.DateField("月", help_text="月の初日", validators=[validate_event_date])
     status = models.CharField("状態", max_length=10, choices=ReportStatus.choices)

@@ -16,6 +16,7 @@ from coordinators.models import Appointment, Coordinator
 from municipality.errors import DomainError
 from municipality.models import Area, User
 from municipality.roles import Role
+from municipality.terms import localise
 from municipality.validators import require_event_dates
 
 from .models import (
@@ -211,7 +212,7 @@ def report_confirm(*, report: MonthlyReport, by: User) -> MonthlyReport:
     """The organisation confirms its coordinator's report and passes it to the city."""
     with set_actor(by):
         if not (by.has_role(Role.CONTRACTOR) and by.organisation_id == report.coordinator.employer_id):
-            raise DomainError("報告を確認できるのは、そのコーディネーターが所属する団体の担当者です。")
+            raise DomainError(localise("報告を確認できるのは、そのコーディネーターが所属する団体の担当者です。"))
         if report.coordinator.user_id == by.pk:
             raise DomainError("自分の報告を自分で確認することはできません。団体の別の担当者が確認してください。")
         return _move(report, ReportStatus.SUBMITTED, ReportStatus.CONFIRMED, ReportEvent.Action.CONFIRM, by,

@@ -21,6 +21,7 @@ from municipality.models import Municipality
 from municipality.once import submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
+from municipality.terms import localise
 
 from . import chart, funding, selectors, services
 from .exports import ACTIVITIES
@@ -437,7 +438,9 @@ def _organisation_month(request: HttpRequest, organisation_pk: int, year: int, m
     return selectors.organisation_month(organisation, _month_from(year, month))
 
 
-ORGANISATION_HEADER = ["コーディネーター", *[f.label for f in Function], "合計", "時間（分）", "報告の状態"]
+def organisation_header() -> list[str]:
+    """The organisation report's columns, the first one named by the municipality's term."""
+    return [localise("コーディネーター"), *[f.label for f in Function], "合計", "時間（分）", "報告の状態"]
 
 
 def _organisation_rows(data) -> list[list]:
@@ -451,7 +454,7 @@ def _organisation_rows(data) -> list[list]:
 def organisation_report_pdf(request: HttpRequest, organisation_pk: int, year: int, month: int) -> HttpResponse:
     data = _organisation_month(request, organisation_pk, year, month)
     rendered = render_pdf("activities/organisation_report_pdf.html", {
-        "data": data, "label": month_label(data.month), "header": ORGANISATION_HEADER,
+        "data": data, "label": month_label(data.month), "header": organisation_header(),
         "rows": _organisation_rows(data), "municipality": Municipality.objects.current(),
     }, filename=f"organisation-report-{organisation_pk}-{year}{month:02d}.pdf")
     return pdf_response(rendered.filename, rendered.content)
@@ -461,4 +464,4 @@ def organisation_report_pdf(request: HttpRequest, organisation_pk: int, year: in
 def organisation_report_xlsx(request: HttpRequest, organisation_pk: int, year: int, month: int) -> HttpResponse:
     data = _organisation_month(request, organisation_pk, year, month)
     return exports.xlsx_response(f"organisation-report-{organisation_pk}-{year}{month:02d}.xlsx",
-                                 [(month_label(data.month), ORGANISATION_HEADER, _organisation_rows(data))])
+                                 [(month_label(data.month), organisation_header(), _organisation_rows(data))])

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from municipality.wareki import format_wareki
+
 from . import legal_bases
 
 
@@ -82,7 +84,7 @@ def approval_disclosures(case: Any) -> Iterable[Disclosure]:
         assert approval.used_at is not None
         detail = f"承認番号 {approval.pk}"
         if approval.consent is not None:
-            detail += f"・{approval.consent.given_on:%Y-%m-%d}の本人同意"
+            detail += f"・{format_wareki(approval.consent.given_on)}の本人同意"
         yield Disclosure(
             at=approval.used_at, kind=f"マスクなしの出力（{approval.get_output_display()}）",
             to=(approval.recipient if approval.agency is None or approval.recipient.startswith(str(approval.agency))

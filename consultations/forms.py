@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
 from municipality.once import OnceFormMixin
+from municipality.terms import term
+from municipality.wareki import format_wareki
 
 from . import legal_bases
 from .models import (
@@ -262,7 +265,7 @@ class ConferenceForm(OnceFormMixin, JapaneseForm):
         self.fields["consent"].queryset = (Consent.objects.filter(case=case) if case is not None
                                            else Consent.objects.none()).prefetch_related("agencies__organisation")
         self.fields["consent"].label_from_instance = (
-            lambda c: f"{c.given_on:%Y-%m-%d}の同意（{'、'.join(str(a) for a in c.agencies.all())}）")
+            lambda c: f"{format_wareki(c.given_on)}の同意（{'、'.join(str(a) for a in c.agencies.all())}）")
 
 
 class AssessmentForm(OnceFormMixin, JapaneseForm):
@@ -469,8 +472,8 @@ class ReferralForm(OnceFormMixin, JapaneseForm):
         consents = Consent.objects.filter(case=case) if case is not None else Consent.objects.none()
         self.fields["consent"].queryset = consents.prefetch_related("agencies__organisation")
         self.fields["consent"].label_from_instance = (
-            lambda c: f"{c.given_on:%Y-%m-%d}の同意（{'、'.join(str(a) for a in c.agencies.all())}）"
-                      + (f"・{c.withdrawn_on:%Y-%m-%d}撤回" if c.withdrawn_on else ""))
+            lambda c: f"{format_wareki(c.given_on)}の同意（{'、'.join(str(a) for a in c.agencies.all())}）"
+                      + (f"・{format_wareki(c.withdrawn_on)}撤回" if c.withdrawn_on else ""))
 
     def service_basis(self) -> dict:
         """The basis as referral_send takes it: on a meeting's decision, that meeting's own basis."""
@@ -591,16 +594,16 @@ class ParticipationSupportForm(OnceFormMixin, JapaneseForm):
 
     resource = forms.ModelChoiceField(
         label="つなぐ社会資源（社会資源の一覧から）", queryset=None, required=False,
-        help_text="まだ見つかっていないときは空欄にして、コーディネーターに依頼できます。")
+        help_text=term("まだ見つかっていないときは空欄にして、コーディネーターに依頼できます。"))
     note = forms.CharField(max_length=max_length_of(ParticipationSupport, "note"),
                            label="参加支援の内容（ケース記録。本人の意向・ねらいなど）", widget=forms.Textarea(attrs={"rows": 3}))
-    ask = forms.BooleanField(label="区域の生活支援コーディネーターに協力を依頼する（地域ニーズとして登録）", required=False)
+    ask = forms.BooleanField(label=term("区域の生活支援コーディネーターに協力を依頼する（地域ニーズとして登録）"), required=False)
     area = forms.ModelChoiceField(label="依頼する区域", queryset=None, required=False)
     need_title = forms.CharField(label="依頼するニーズ（件名）", max_length=200, required=False)
     need_description = forms.CharField(
         max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        label="依頼の内容（コーディネーターに見えます）",
-        help_text="本人や世帯員の氏名・ふりがな・住所など、個人が特定できることは書けません。ケースの情報はコーディネーターに一切見えません。")
+        label=term("依頼の内容（コーディネーターに見えます）"),
+        help_text=term("本人や世帯員の氏名・ふりがな・住所など、個人が特定できることは書けません。ケースの情報はコーディネーターに一切見えません。"))
 
     def __init__(self, *args, **kwargs):
         from activities.models import ResourceStatus, SocialResource
@@ -715,16 +718,16 @@ class OutputApprovalForm(OnceFormMixin, JapaneseForm):
                 (code, label) for code, label in legal_bases.sharing_choices())]
         today: dt.date = timezone.localdate()
         self.fields["consent"].queryset = Consent.objects.filter(current_consent_q(today), case=case)
-        self.fields["consent"].label_from_instance = lambda c: f"{c.given_on:%Y-%m-%d} の同意（{c.get_method_display()}）"
+        self.fields["consent"].label_from_instance = lambda c: f"{format_wareki(c.given_on)} の同意（{c.get_method_display()}）"
 
     @staticmethod
     def _targets(case: Case, output: str) -> list[tuple[int, str]]:
         if output == "assessment":
             return [(a.pk, f"アセスメント第{a.version}版") for a in case.assessments.only("pk", "version")]
         if output == "evaluation":
-            return [(e.pk, f"評価（{e.evaluated_on:%Y-%m-%d}・プラン第{e.plan.version}版）")
+            return [(e.pk, f"評価（{format_wareki(e.evaluated_on)}・プラン第{e.plan.version}版）")
                     for e in Evaluation.objects.filter(plan__case=case).select_related("plan")]
-        return [(r.pk, f"連携シート {r.pk}（{r.agency}・{r.sent_at:%Y-%m-%d}）")
+        return [(r.pk, f"連携シート {r.pk}（{r.agency}・{format_wareki(timezone.localdate(r.sent_at))}）")
                 for r in case.referrals.select_related("agency__organisation")]
 
     def clean(self):

@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet
+from municipality.terms import term
 from municipality.validators import text_limits, validate_birth_date, validate_event_date
+from municipality.wareki import format_wareki
 
 from . import legal_bases
 from .privacy import Level, personal, record, sensitive
@@ -266,7 +268,7 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case} の同意（{self.given_on}）"
+        return f"{self.case} の同意（{format_wareki(self.given_on)}）"
 
     def is_current(self, day: dt.date) -> bool:
         return (self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
@@ -473,7 +475,7 @@ class SupportMeeting(models.Model):
         ordering = ["-held_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"支援会議（{self.held_on:%Y-%m-%d}）"
+        return f"支援会議（{format_wareki(self.held_on)}）"
 
     def get_basis_display(self) -> str:
         return legal_bases.label(self.basis)
@@ -535,7 +537,7 @@ class RegionalIssue(models.Model):
     def __str__(self) -> str:
         # Not the title: it is free text (the admin can change it without the name check), and this
         # text goes into the audit log. Pages show the title itself.
-        return f"地域の課題 {self.pk}（{self.raised_on}）"
+        return f"地域の課題 {self.pk}（{format_wareki(self.raised_on)}）"
 
 
 # The agencies of a case, of a consent and of a conference are part of the record: an agency named
@@ -902,7 +904,7 @@ class ParticipationSupport(models.Model):
     resource = personal(models.ForeignKey("activities.SocialResource", verbose_name="つなぐ社会資源", null=True, blank=True,
                                           on_delete=models.PROTECT, related_name="+"))
     note = sensitive(models.TextField("参加支援の内容（ケース記録）", max_length=2000))
-    need = record(models.OneToOneField("activities.Need", verbose_name="コーディネーターへの依頼（地域ニーズ）", null=True,
+    need = record(models.OneToOneField("activities.Need", verbose_name=term("コーディネーターへの依頼（地域ニーズ）"), null=True,
                                        blank=True, on_delete=models.PROTECT, related_name="+"))
     created_by = record(models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
                                           related_name="+"))
@@ -943,7 +945,7 @@ class AreaConference(models.Model):
         ordering = ["-held_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"重層的支援会議（地域生活課題）{self.pk}（{self.held_on}）"
+        return f"重層的支援会議（地域生活課題）{self.pk}（{format_wareki(self.held_on)}）"
 
 
 class AreaConferenceAgency(models.Model):
@@ -1098,7 +1100,7 @@ class Evaluation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} 評価（{self.evaluated_on}）"
+        return f"{self.plan} 評価（{format_wareki(self.evaluated_on)}）"
 
 
 class EvaluationGoal(models.Model):

@@ -26,6 +26,7 @@ from activities.services import need_save
 from coordinators.selectors import Coverage, area_coverage
 from municipality.errors import DomainError
 from municipality.models import Area, User
+from municipality.terms import localise
 from municipality.validators import require_birth_date, require_event_dates
 from municipality.wareki import fiscal_year, fiscal_year_era
 from municipality.wareki import format_wareki as _w
@@ -1123,18 +1124,18 @@ def participation_need_request(*, support: ParticipationSupport, area: Area, tit
         support = ParticipationSupport.objects.select_for_update().select_related("plan__case").get(pk=support.pk)
         case = support.plan.case
         if support.need_id is not None:
-            raise DomainError("この参加支援は、すでにコーディネーターに依頼しています。")
+            raise DomainError(localise("この参加支援は、すでにコーディネーターに依頼しています。"))
         if case.status != CaseStatus.OPEN:
             raise DomainError(f"このケースは「{case.get_status_display()}」のため、依頼できません。")
         title, description = title.strip(), description.strip()
         if not title:
             raise DomainError("依頼するニーズ（地域ニーズの件名）を入力してください。")
         if _names_in(case, f"{title}\n{description}"):
-            raise DomainError(PERSONAL_DATA_REFUSED.format(what="コーディネーターへの依頼"))
+            raise DomainError(PERSONAL_DATA_REFUSED.format(what=localise("コーディネーターへの依頼")))
         today = timezone.localdate()
         coverage = area_coverage(day=today, areas=Area.objects.filter(pk=area.pk))
         if not coverage or coverage[0].status != Coverage.COVERED:
-            raise DomainError(f"{area.name}には今日時点で配置されているコーディネーターがいないため、依頼できません。")
+            raise DomainError(localise(f"{area.name}には今日時点で配置されているコーディネーターがいないため、依頼できません。"))
         # The coordinator asked records it: the need then shows in their own list and area.
         coordinator = coverage[0].coordinators[0]
         # Whom the coordinator answers: the worker's organisation, never the case.

@@ -15,6 +15,7 @@ from forms_pdf.views import pdf_response
 from municipality.errors import DomainError
 from municipality.models import Municipality
 from municipality.once import submit_once
+from municipality.wareki import format_wareki, format_wareki_datetime
 
 from . import selectors, services
 from .access import (
@@ -301,7 +302,7 @@ def _conference_initial(case: Case, timing: Timing) -> dict:
     proposal = selectors.pending_evaluation(case)
     if proposal is None or Decision(proposal.decision).timing != timing:
         return {}
-    text = f"{proposal.evaluated_on:%Y-%m-%d}の評価（今後の方針の案：{proposal.get_decision_display()}）\n{proposal.overall}"
+    text = f"{format_wareki(proposal.evaluated_on)}の評価（今後の方針の案：{proposal.get_decision_display()}）\n{proposal.overall}"
     # The field of the conference form where each timing records its evaluation.
     field = {Decision.CHANGE: "plan_evaluation", Decision.END: "achievement", Decision.SUSPEND: "suspension_reason"}
     return {field[Decision(proposal.decision)]: text}
@@ -708,7 +709,7 @@ def timeline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "consultations/timeline_period.html", {"case": case, "form": form})
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     case = get_case_or_404(request.user, pk, fields=["number", "person_name", "timeline"],
-                           purpose=f"支援経過PDFの出力（{start.isoformat()}〜{end.isoformat()}・マスクあり）")
+                           purpose=f"支援経過PDFの出力（{format_wareki(start)}〜{format_wareki(end)}・マスクあり）")
     return _masked_pdf(request, case, OutputRequest("timeline", start=start, end=end))
 
 
@@ -819,7 +820,7 @@ def evaluation_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("cases:detail", pk=case.pk)
     return render(request, "consultations/sheet_form.html", {
         "form": form, "title": f"評価シート（{case} プラン第{plan.version}版）", "button": "評価を記録する", "case": case,
-        "note": f"対象のモニタリングの時期：{plan.monitoring_on:%Y-%m-%d}"})
+        "note": f"対象のモニタリングの時期：{format_wareki(plan.monitoring_on)}"})
 
 
 @case_worker_required
@@ -1003,7 +1004,6 @@ def evacuation_exports(request: HttpRequest) -> HttpResponse:
 @_team_lead_required
 def evacuation_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """An export as it was made (its stored rows), for the leads of the team that made it; each case logged."""
-    from django.utils import timezone
 
     from municipality.exports import xlsx_response
 
@@ -1022,7 +1022,7 @@ def evacuation_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
                                                              "person_phone", "evacuation_reason"],
               purpose=f"避難行動要支援者名簿のダウンロード（提供の記録 {export.pk}）")
     about = ("概要", ["項目", "内容"], [
-        ("提供先", export.get_recipient_display()), ("出力日時", f"{timezone.localtime(export.exported_at):%Y-%m-%d %H:%M}"),
+        ("提供先", export.get_recipient_display()), ("出力日時", f"{format_wareki_datetime(export.exported_at)}"),
         ("出力した人", export.exported_by.name), ("根拠", "災害対策基本法第49条の11第2項（本人の同意）"),
         ("秘密保持", "名簿情報の提供を受けた者は、正当な理由なく、知り得た秘密を漏らしてはなりません（災害対策基本法第49条の13）。")])
     listing = ("名簿", services.EVACUATION_COLUMNS, [values for _, values in export.rows])

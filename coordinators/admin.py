@@ -26,6 +26,7 @@ from municipality.admin import (
 from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
+from municipality.terms import localise, term
 
 from . import certificates_print, exports, selectors, services
 from .models import (
@@ -287,7 +288,7 @@ class AppointmentAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
     def area_names(self, obj: Appointment) -> str:
         return "、".join(area.name for area in obj.areas.all())
 
-    @admin.action(description="選択した選任にコーディネーター証を交付する", permissions=["issue"])
+    @admin.action(description=term("選択した選任にコーディネーター証を交付する"), permissions=["issue"])
     def issue_certificate(self, request: HttpRequest, queryset: QuerySet) -> None:
         run_each(request, queryset, lambda a: services.certificate_issue(appointment=a, issued_by=request.user),
              "交付しました")
@@ -342,7 +343,7 @@ class CertificateAdmin(ExportAdminMixin, LargeListAdminMixin, ReadOnlyHistoryAdm
     @admin.action(description="選択した証を再交付する（理由を入力）", permissions=["issue"])
     def reissue(self, request: HttpRequest, queryset: QuerySet):
         return text_action(
-            self, request, queryset, title="コーディネーター証の再交付", label="再交付の理由",
+            self, request, queryset, title=localise("コーディネーター証の再交付"), label="再交付の理由",
             call=lambda c, text: services.certificate_reissue(certificate=c, reason=text, issued_by=request.user),
             done="再交付しました", max_length=max_length_of(Certificate, "reissue_reason"),
         )

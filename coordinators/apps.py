@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 
+from municipality.terms import term
+
 
 class CoordinatorsConfig(AppConfig):
     name = "coordinators"
-    verbose_name = "コーディネーター"
+    verbose_name = term("コーディネーター")

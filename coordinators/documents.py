@@ -16,6 +16,7 @@ from typing import Any
 
 from forms_pdf.kinds import register_kind
 from municipality.models import Municipality, Organisation
+from municipality.terms import term
 from municipality.wareki import BLANK_DATE, format_wareki
 
 from . import certificates_print
@@ -26,7 +27,7 @@ APPOINTMENT_NOTICE = register_kind(
     key="form1", label="様式第1号 選任届出書", template="coordinators/forms/form1_appointment.html",
 )
 CERTIFICATE = register_kind(
-    key="form2", label="様式第2号 コーディネーター証", template="coordinators/forms/form2_certificate_card.html",
+    key="form2", label=term("様式第2号 コーディネーター証"), template="coordinators/forms/form2_certificate_card.html",
     serve=certificates_print.serve_document,
 )
 DISMISSAL_NOTICE = register_kind(

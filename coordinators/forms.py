@@ -6,6 +6,7 @@ from django.utils import timezone
 from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
 from municipality.models import Area
 from municipality.once import OnceFormMixin
+from municipality.terms import term
 
 from .models import AppointmentNotice, Contract, ContractStatus, Coordinator, DismissalNotice
 from .photos import MAX_UPLOAD_BYTES, clean_photo
@@ -71,6 +72,6 @@ class DismissalNoticeForm(OnceFormMixin, JapaneseForm):
     reason = forms.CharField(label="解任事由", max_length=max_length_of(DismissalNotice, "reason"),
                              widget=forms.Textarea(attrs={"rows": 3}))
     certificate_returned = forms.BooleanField(
-        label="コーディネーター証を添付して返還する", required=False, initial=True,
+        label=term("コーディネーター証を添付して返還する"), required=False, initial=True,
         help_text="証を紛失しているなどで返還できない場合はチェックを外してください（市から連絡します）。",
     )

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from municipality import wareki
 from municipality.roles import Role
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.terms import term
 from municipality.validators import text_limits, validate_birth_date, validate_event_date
 
 # Papers of the lifecycle (notices with birth dates, certificates) are the organisation's
@@ -104,7 +105,7 @@ class Coordinator(models.Model):
     objects = CoordinatorQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "コーディネーター"
+        verbose_name = verbose_name_plural = term("コーディネーター")
         ordering = ["name_kana", "pk"]
 
     def __str__(self) -> str:
@@ -185,7 +186,7 @@ class Appointment(models.Model):
     """A coordinator in office: who covered which areas, from when to when."""
 
     coordinator = models.ForeignKey(
-        Coordinator, verbose_name="コーディネーター", on_delete=models.PROTECT, related_name="appointments"
+        Coordinator, verbose_name=term("コーディネーター"), on_delete=models.PROTECT, related_name="appointments"
     )
     layer = models.PositiveSmallIntegerField("層", choices=Layer.choices)
     contract = models.ForeignKey(
@@ -238,7 +239,7 @@ class DismissalNotice(models.Model):
     )
     dismissed_on = models.DateField("解任年月日", validators=[validate_event_date])
     reason = models.TextField("解任事由", max_length=2000)
-    certificate_returned = models.BooleanField("コーディネーター証を添付（返還）", default=True)
+    certificate_returned = models.BooleanField(term("コーディネーター証を添付（返還）"), default=True)
     filed_on = models.DateField("届出日", validators=[validate_event_date])
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提出者", on_delete=models.PROTECT, related_name="+"
@@ -294,7 +295,7 @@ class Certificate(models.Model):
     """コーディネーター証: numbered per fiscal year (令和8-012), valid for the contract period."""
 
     coordinator = models.ForeignKey(
-        Coordinator, verbose_name="コーディネーター", on_delete=models.PROTECT, related_name="certificates"
+        Coordinator, verbose_name=term("コーディネーター"), on_delete=models.PROTECT, related_name="certificates"
     )
     appointment = models.ForeignKey(
         Appointment, verbose_name="選任", on_delete=models.PROTECT, related_name="certificates"
@@ -323,7 +324,7 @@ class Certificate(models.Model):
     objects = CertificateQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "コーディネーター証"
+        verbose_name = verbose_name_plural = term("コーディネーター証")
         ordering = ["-fiscal_year", "-serial"]
         constraints = [
             models.UniqueConstraint(fields=["fiscal_year", "serial"], name="certificate_serial_per_fiscal_year"),
@@ -337,7 +338,7 @@ class Certificate(models.Model):
         indexes = [models.Index(fields=["valid_until"], condition=Q(status="valid"), name="certificate_valid_until")]
 
     def __str__(self) -> str:
-        return f"第{self.number}号 {self.coordinator}"
+        return f"証番号 {self.number} {self.coordinator}"
 
 
 class CertificateSequence(models.Model):
@@ -384,7 +385,7 @@ class TrainingRecordQuerySet(ScopedQuerySet):
 
 class TrainingRecord(models.Model):
     coordinator = models.ForeignKey(
-        Coordinator, verbose_name="コーディネーター", on_delete=models.PROTECT, related_name="training_records"
+        Coordinator, verbose_name=term("コーディネーター"), on_delete=models.PROTECT, related_name="training_records"
     )
     course = models.ForeignKey(TrainingCourse, verbose_name="研修", on_delete=models.PROTECT, related_name="records")
     completed_on = models.DateField("修了日", validators=[validate_event_date])

@@ -301,7 +301,7 @@ def certificate_issue(
         existing = current.first()
         if existing is not None:
             raise DomainError(
-                f"{coordinator.name}さんには有効な証（第{existing.number}号）がすでにあります。"
+                f"{coordinator.name}さんには有効な証（証番号 {existing.number}）がすでにあります。"
                 "再交付する場合は「再交付」を使ってください。"
             )
         valid_from = max(issued_on, appointment.start)
@@ -326,7 +326,7 @@ def certificate_issue(
         )
         certificate.document = document_issue(
             kind=documents.CERTIFICATE,
-            title=f"第{certificate.number}号 {coordinator.name}",
+            title=f"証番号 {certificate.number} {coordinator.name}",
             snapshot=documents.certificate_snapshot(certificate),
             filename=f"form2-certificate-{certificate.number}.pdf",
             organisation=coordinator.employer,
@@ -647,14 +647,14 @@ def certificate_record_issued(
             current = Certificate.objects.filter(coordinator=coordinator, layer=appointment.layer,
                                                  status=CertificateStatus.VALID).first()
             if current is not None:
-                raise DomainError(f"{coordinator.name}さんには有効な証（第{current.number}号）がすでにあります。")
+                raise DomainError(f"{coordinator.name}さんには有効な証（証番号 {current.number}）がすでにあります。")
         certificate = Certificate(
             coordinator=coordinator, appointment=appointment, layer=appointment.layer, fiscal_year=year, serial=serial,
             number=number, issued_on=issued_on, valid_from=valid_from, valid_until=valid_until, status=status,
             invalidated_on=invalidated_on, issued_by=by,
         )
         certificate.document = document_issue(
-            kind=documents.CERTIFICATE, title=f"第{number}号 {coordinator.name}（移行）",
+            kind=documents.CERTIFICATE, title=f"証番号 {number} {coordinator.name}（移行）",
             snapshot=documents.certificate_snapshot(certificate), filename=f"form2-certificate-{number}.pdf",
             organisation=coordinator.employer, issued_by=by,
         )

@@ -137,7 +137,7 @@ def certificate_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """One certificate on an A4 sheet to cut, from its stored snapshot (stamped 無効 once void)."""
     certificate = _certificate_or_404(request, pk)
     rendered = certificates_print.render_sheets(
-        [certificate], title=f"{certificate.document.snapshot['title']} 第{certificate.number}号（台紙）",
+        [certificate], title=f"{certificate.document.snapshot['title']} 証番号 {certificate.number}（台紙）",
         filename=f"form2-certificate-{certificate.number}-a4.pdf")
     return pdf_response(rendered.filename, rendered.content)
 

@@ -382,7 +382,7 @@ class AgendaInline(admin.TabularInline):
         # reaches the audit log); here its title helps.
         if obj.pk is None:
             return "－"
-        return "、".join(f"{issue.title}（{issue.raised_on:%Y-%m-%d}）" for issue in obj.regional_issues.all()) or "－"
+        return "、".join(f"{issue.title}（{format_wareki(issue.raised_on)}）" for issue in obj.regional_issues.all()) or "－"
 
 
 class InvitationInline(admin.TabularInline):

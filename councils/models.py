@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from municipality import wareki
 from municipality.scoping import ScopedQuerySet, ScopeRule
+from municipality.terms import term
 from municipality.validators import text_limits, validate_event_date
 
 
@@ -209,7 +210,7 @@ class Office(models.Model):
 
 class PledgeContext(models.TextChoices):
     MEMBER = "member", "構成員"
-    COORDINATOR = "coordinator", "推進員（コーディネーター）"
+    COORDINATOR = "coordinator", term("推進員（コーディネーター）")
     ATTENDEE = "attendee", "関係者（構成員以外の出席者）"
 
 

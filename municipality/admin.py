@@ -27,6 +27,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from municipality.terms import localise, term
+
 from . import audit, duties, exports
 from .errors import DomainError
 from .models import Area, Municipality, Organisation, PlanPeriod, User, WorkerHeartbeat
@@ -433,7 +435,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["name", "mayor_title", "certificate_department"]}),
-        ("コーディネーターと区域", {
+        (term("コーディネーターと区域"), {
             "fields": ["coordinator_term", "second_layer_basis", "required_training_within_days"],
         }),
         ("計画と報告", {"fields": ["plan_name", "report_due_day"]}),
@@ -507,11 +509,18 @@ class OrganisationAdmin(LargeListAdminMixin, ScopedModelAdmin):
         return False
 
 
+class RoleListFilter(admin.RelatedFieldListFilter):
+    """The roles (groups) of the user list's filter, the coordinator's by the municipality's term."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        return [(pk, localise(str(name))) for pk, name in super().field_choices(field, request, model_admin)]
+
+
 @admin.register(User)
 class UserAdmin(LargeListAdminMixin, ScopedModelAdmin, DjangoUserAdmin):
     list_display = ["username", "name", "organisation", "role_labels", "is_staff", "is_active"]
     # No filter by organisation: with thousands of them a list of links helps nobody; search instead.
-    list_filter = ["groups", "is_active", "is_staff"]
+    list_filter = [("groups", RoleListFilter), "is_active", "is_staff"]
     search_fields = ["username", "name", "name_kana", "email", "organisation__name"]
     list_select_related = ["organisation"]
     filter_horizontal = ["groups"]
@@ -535,7 +544,7 @@ class UserAdmin(LargeListAdminMixin, ScopedModelAdmin, DjangoUserAdmin):
 
     @admin.display(description="役割")
     def role_labels(self, obj: User) -> str:
-        return "、".join(group.name for group in obj.groups.all())
+        return "、".join(localise(group.name) for group in obj.groups.all())
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -562,6 +571,9 @@ class UserAdmin(LargeListAdminMixin, ScopedModelAdmin, DjangoUserAdmin):
             kwargs.update(queryset=queryset, label="役割", help_text=(
                 "" if duties.may_manage_privileged(request.user)
                 else "相談支援員・監査の役割は、システム管理者（スーパーユーザー）だけが付与できます。"))
+            formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+            formfield.label_from_instance = lambda group: localise(group.name)  # the role コーディネーター by its term
+            return formfield
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

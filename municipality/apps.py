@@ -22,3 +22,6 @@ class MunicipalityConfig(AppConfig):
         from . import checks, duties, uptime  # noqa: F401  (checks registers itself; uptime notes the start)
 
         duties.connect()
+        from . import admin_display
+
+        admin_display.install()  # the admin shows dates in 和暦 (see the module)

@@ -13,10 +13,12 @@ from municipality.validators import validate_birth_date, validate_event_date
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker, in Japanese (``lang="ja"``); the value stays ISO (2026-11-30)."""
+
     input_type = "date"
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+    def __init__(self, attrs=None, **kwargs):
+        super().__init__(attrs={"lang": "ja", **(attrs or {})}, format="%Y-%m-%d", **kwargs)
 
 
 def _escaped(value: object) -> str:

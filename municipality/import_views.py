@@ -24,6 +24,8 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from municipality.terms import localise
+
 from . import import_jobs, importing, services
 from .access import role_required
 from .downloads import content_disposition
@@ -93,7 +95,7 @@ def upload(request: HttpRequest, ledger: str) -> HttpResponse:
     """Choose a file; the answer is the preview (a dry run) with a button to import."""
     found = _ledger_or_404(ledger)
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = _context(request, title=f"{found.label}の取り込み", ledger=found, form=form,
+    context = _context(request, title=f"{localise(found.label)}の取り込み", ledger=found, form=form,
                        changelist_url=_changelist_url(found),
                        max_mb=importing.MAX_BYTES // (1024 * 1024), max_rows=importing.MAX_ROWS)
     if request.method == "POST" and form.is_valid():
@@ -140,7 +142,7 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
     if entry is None or entry["ledger"] != ledger.key:
         messages.error(request, "取り込むファイルが見つかりません。もう一度ファイルを選んでください。")
         return TemplateResponse(request, "admin/imports/upload.html", _context(
-            request, title=f"{ledger.label}の取り込み", ledger=ledger, form=UploadForm(),
+            request, title=f"{localise(ledger.label)}の取り込み", ledger=ledger, form=UploadForm(),
             changelist_url=_changelist_url(ledger), max_mb=importing.MAX_BYTES // (1024 * 1024),
             max_rows=importing.MAX_ROWS))
     storage = pending_storage(upload_id)
@@ -165,7 +167,7 @@ def _confirm(request: HttpRequest, ledger: importing.Ledger) -> HttpResponse:
     if not outcome.saved and outcome.refused:
         # Something changed between the preview and now: show why; the file stays for another try.
         return TemplateResponse(request, "admin/imports/upload.html", _context(
-            request, title=f"{ledger.label}の取り込み", ledger=ledger, form=UploadForm(), outcome=outcome,
+            request, title=f"{localise(ledger.label)}の取り込み", ledger=ledger, form=UploadForm(), outcome=outcome,
             upload_id=upload_id, filename=entry["filename"], once_token=uuid.uuid4(), token_field=TOKEN_FIELD,
             changelist_url=_changelist_url(ledger), refused_now=True,
             max_mb=importing.MAX_BYTES // (1024 * 1024), max_rows=importing.MAX_ROWS))
@@ -184,7 +186,7 @@ def _forget_pending(request: HttpRequest, upload_id: str) -> None:
 def _imported_message(request: HttpRequest, ledger: importing.Ledger, filename: str,
                       outcome: importing.Outcome) -> None:
     skipped = f"、取り込まなかった行 {outcome.refused} 件" if outcome.refused else ""
-    messages.success(request, f"{ledger.label}を取り込みました（{filename}：新規 {outcome.created} 件、"
+    messages.success(request, f"{localise(ledger.label)}を取り込みました（{filename}：新規 {outcome.created} 件、"
                               f"変更 {outcome.updated} 件{skipped}）。")
 
 
@@ -199,7 +201,7 @@ def job(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     running = found.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     if request.GET.get("state") == "1":  # asked by static/js/import_job.js every few seconds
         return JsonResponse({"running": running})
-    base = _context(request, title=f"{ledger.label}の取り込み", ledger=ledger, form=UploadForm(),
+    base = _context(request, title=f"{localise(ledger.label)}の取り込み", ledger=ledger, form=UploadForm(),
                     changelist_url=_changelist_url(ledger), max_mb=importing.MAX_BYTES // (1024 * 1024),
                     max_rows=importing.MAX_ROWS)
     if running or found.status == ImportJob.Status.FAILED:

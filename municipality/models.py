@@ -9,6 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from municipality.terms import term
+from municipality.wareki import format_wareki_datetime
+
 from . import wareki
 from .roles import CITY_WIDE_ROLES, Role
 from .scoping import ScopedQuerySet, ScopeRule
@@ -50,7 +53,7 @@ class Municipality(models.Model):
     certificate_department = models.CharField(
         "証の届出・返還先の部署",
         max_length=100,
-        help_text="コーディネーター証の裏面に印字します。例：千葉市保健福祉局地域包括ケア推進課",
+        help_text=term("コーディネーター証の裏面に印字します。例：千葉市保健福祉局地域包括ケア推進課"),
     )
     coordinator_term = models.CharField(
         "コーディネーターの名称", max_length=30, choices=CoordinatorTerm.choices,
@@ -71,7 +74,7 @@ class Municipality(models.Model):
     )
     required_training_within_days = models.PositiveIntegerField(
         "必須研修の受講期限（選任からの日数）", default=365,
-        help_text="選任からこの日数を過ぎても必須研修の受講記録がないコーディネーターを一覧に示します。",
+        help_text=term("選任からこの日数を過ぎても必須研修の受講記録がないコーディネーターを一覧に示します。"),
     )
 
     objects = MunicipalityQuerySet.as_manager()
@@ -323,7 +326,7 @@ class PasswordResetRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.requested_at:%Y-%m-%d %H:%M}"
+        return f"{format_wareki_datetime(self.requested_at)}"
 
 
 class FormSubmission(models.Model):

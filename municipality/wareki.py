@@ -73,6 +73,27 @@ def format_wareki(date: dt.date | None, *, with_western: bool = False, blank: st
     return text
 
 
+def format_wareki_month(date: dt.date | None, *, blank: str = "") -> str:
+    """令和8年10月: a month (a report's, an activity list's), never a day."""
+    if date is None:
+        return blank
+    if date < ERAS[-1].first_day:
+        return f"{date.year}年{date.month}月"
+    wareki = to_wareki(date)
+    return f"{wareki.era}{wareki.year_label}年{date.month}月"
+
+
+def format_wareki_datetime(value: dt.datetime | None, *, seconds: bool = False, blank: str = "") -> str:
+    """令和8年11月16日 10:05 (Tokyo time for an aware datetime); seconds only where asked (the audit log)."""
+    if value is None:
+        return blank
+    if value.tzinfo is not None:
+        from django.utils import timezone  # the installation's zone (Asia/Tokyo)
+
+        value = timezone.localtime(value)
+    return f"{format_wareki(value.date())} {value:{'%H:%M:%S' if seconds else '%H:%M'}}"
+
+
 # --- 年度 -------------------------------------------------------------------------
 
 def fiscal_year(date: dt.date) -> int:

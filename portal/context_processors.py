@@ -13,6 +13,7 @@ from councils.models import Council
 from municipality.models import Municipality, User
 from municipality.naming import SYSTEM_NAME
 from municipality.roles import Role
+from municipality.terms import localise
 from reminders.models import Notice
 
 
@@ -30,7 +31,7 @@ def portal(request: HttpRequest) -> dict:
         return context
     navigation = _Navigation(request, user, municipality)
     context["unread_notice_count"] = SimpleLazyObject(lambda: navigation.unread)
-    context["user_role_names"] = SimpleLazyObject(lambda: [role.value for role in user.roles])
+    context["user_role_names"] = SimpleLazyObject(lambda: [localise(role.value) for role in user.roles])
     context["nav_items"] = SimpleLazyObject(lambda: navigation.items)
     return context
 

@@ -11,6 +11,7 @@ from municipality import selectors, wareki
 from municipality.models import Organisation
 from municipality.roles import ROLE_SLUGS, Role
 from municipality.scoping import get_visible_or_404
+from municipality.terms import localise
 
 from . import services
 from .forms import PasswordResetForm
@@ -66,10 +67,13 @@ def guide(request: HttpRequest) -> HttpResponse:
     def days(values: list[int]) -> str:
         return "・".join("前日" if d == 1 else f"{d}日前" for d in values)
 
-    return render(request, "portal/guide.html", {
+    response = render(request, "portal/guide.html", {
         "term_days": days(settings.REMINDER_TERM_DAYS), "meeting_days": days(settings.REMINDER_MEETING_DAYS),
         "expiry_days": days(settings.REMINDER_EXPIRY_DAYS),
     })
+    # The guide is our own text, written with the usual name of the role: it reads the city's term.
+    response.content = localise(response.content.decode()).encode()
+    return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 from django.contrib import admin, messages
@@ -14,6 +15,7 @@ from municipality.admin import (
 )
 from municipality.errors import DomainError
 from municipality.exports import Table
+from municipality.wareki import format_wareki
 
 from . import services
 from .models import CASE_REASONS, Delivery, Notice
@@ -52,7 +54,7 @@ class DeliveryAdmin(ExportAdminMixin, LargeListAdminMixin, ReadOnlyAdminMixin, S
     fieldsets = [
         (None, {"fields": ["recipient", "user", "reason", "subject", "shown_body", "shown_url"]}),
         ("送信の状況", {"fields": ["status", "created_at", "sent_at", "attempts", "next_attempt_at", "last_error"]}),
-        ("システム用の情報", {"classes": ["collapse"], "fields": ["object_key", "step", "claimed_at"]}),
+        ("システム用の情報", {"classes": ["collapse"], "fields": ["object_key", "step_shown", "claimed_at"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
 
@@ -64,6 +66,17 @@ class DeliveryAdmin(ExportAdminMixin, LargeListAdminMixin, ReadOnlyAdminMixin, S
         """When it was sent, or else when it was queued."""
         moment = timezone.localtime(obj.sent_at or obj.created_at)
         return f"{'送信' if obj.sent_at else '作成'} {moment:%m/%d %H:%M}"
+
+    @admin.display(description="段階")
+    def step_shown(self, obj: Delivery) -> str:
+        """The step's key (30日前 2027-03-31) with its day in 和暦, as every date reads."""
+        def wareki(match: re.Match[str]) -> str:
+            try:
+                return format_wareki(dt.date.fromisoformat(match[0]))
+            except ValueError:
+                return match[0]
+
+        return re.sub(r"\d{4}-\d{2}-\d{2}", wareki, obj.step)
 
     @admin.display(description="件名", ordering="subject")
     def short_subject(self, obj: Delivery) -> str:

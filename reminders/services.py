@@ -39,6 +39,7 @@ from municipality.jobs import publish_on_commit
 from municipality.links import site_url
 from municipality.models import Municipality, User
 from municipality.naming import SYSTEM_NAME
+from municipality.wareki import format_wareki_datetime
 
 from .models import REMINDER_REASONS, Delivery, DeliveryStatus, Notice, Reason
 from .scan import Planned, Scan, Source, still_due
@@ -463,7 +464,7 @@ def notices_privileged_change(*, user: User, actor: User | None, changes: list[s
     by = f"{actor.name or actor.username}（{actor.username}）" if actor is not None else "システム（コマンド）"
     body = (f"利用者「{user.username}」の権限に関わる変更がありました。\n"
             f"変更：{'、'.join(changes)}\n変更した人：{by}\n"
-            f"日時：{timezone.localtime():%Y-%m-%d %H:%M}\n詳細は監査ログで確認してください。")
+            f"日時：{format_wareki_datetime(timezone.now())}\n詳細は監査ログで確認してください。")
     url = reverse("admin:municipality_user_change", args=[user.pk])
     step = uuid.uuid4().hex  # every change is its own notice
     Notice.objects.bulk_create([

@@ -31,8 +31,10 @@ from django.db import models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from municipality.models import CoordinatorTerm, Municipality
 from municipality.roles import Role, collect_permissions
 from tests.personas import REPORT_MONTH, Persona, World, build_world
+from tests.reading import term_problems, western_dates, wrapped_certificate_numbers
 
 # The world is built once for the module (see the ``crawl`` fixture); the marker makes pytest-django
 # create the test database, and each test runs in a savepoint of the module's transaction.
@@ -626,6 +628,7 @@ class Crawl:
     world: World
     clients: dict[str, Client]
     requests: int = 0
+    read: set[str] = field(default_factory=set)  # URLs whose text was read (issue 16: dates, term)
     started: float = field(default_factory=time.monotonic)
     spent: dict[str, float] = field(default_factory=dict)
 
@@ -656,6 +659,9 @@ class Crawl:
 @pytest.fixture(scope="module")
 def crawl(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), time_machine.travel(NOW, tick=True), transaction.atomic():
+        # A city with its own term: no page may say 「コーディネーター」 (issue 16, problem 7).
+        Municipality.objects.current()
+        Municipality.objects.filter(pk=Municipality.SINGLETON_PK).update(coordinator_term=CoordinatorTerm.SASAEAI)
         world = build_world()
         clients = {}
         for name, persona in world.personas.items():
@@ -683,12 +689,27 @@ def url_of(key: str, target: Target) -> str:
     return f"{url}?{target.query}" if target.query else url
 
 
+# Pages whose text the reading check leaves alone: django-axes' own log pages (superusers only; the
+# package names its rows in English with a UTC timestamp), and the audit log, whose display another
+# branch of issue 16 (problem 3) rewrites.
+UNREAD = ("/admin/axes/", "/admin/auditlog/")
+
+
 def check(state: Crawl, key: str, target: Target, expectations: dict[str, tuple[int, str]],
           problems: list[str], *, case_page: bool = False) -> None:
     """Request the URL as every persona and compare with the expected (status, Location prefix)."""
     url = url_of(key, target)
     for persona, (expected, location) in expectations.items():
         status, where, logged, text = state.get(persona, url, count_reads=case_page)
+        # Each page's text is read once, as the first persona it serves (reading costs more than the request).
+        if status == 200 and "<html" in text[:300] and url not in state.read and not url.startswith(UNREAD):
+            state.read.add(url)
+            for found in western_dates(text):
+                problems.append(f"{persona:>13} GET {url}: a Western date {found}")
+            for found in term_problems(text, settings_page=key.startswith("admin:municipality_municipality")):
+                problems.append(f"{persona:>13} GET {url}: 「コーディネーター」 where the city says 地域支え合い推進員: {found}")
+            for found in wrapped_certificate_numbers(text):
+                problems.append(f"{persona:>13} GET {url}: a certificate number as 第…号: {found}")
         for marker, obj in state.world.markers.items():
             if marker in text and not state.world.sees(state.world.personas[persona], obj):
                 problems.append(f"{persona:>13} GET {url}: {status} shows 「{marker}」 of {obj._meta.label} {obj.pk}")

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Texts written term("…コーディネーター…") read the municipality's own term (municipality/terms.py).
+    "municipality.terms.CoordinatorTermMiddleware",
     # Before WhiteNoise, so static files get the Permissions-Policy and keep their own caching.
     "municipality.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

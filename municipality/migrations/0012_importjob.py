@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import municipality.validators
 from django.conf import settings
 from django.db import migrations, models
+
+import municipality.validators
 
 
 class Migration(migrations.Migration):

@@ -31,3 +31,17 @@ def nendo(value: object) -> str:
     """{{ day|nendo }} → 令和8年度, the 年度 the day belongs to."""
     day = _as_date(value)
     return calendar.fiscal_year_label(calendar.fiscal_year(day)) if day else ""
+
+
+@register.filter
+def wareki_month(value: object) -> str:
+    """{{ report.month|wareki_month }} → 令和8年10月 (a month, never its first day)."""
+    return calendar.format_wareki_month(_as_date(value))
+
+
+@register.filter
+def wareki_datetime(value: object) -> str:
+    """{{ entry.written_at|wareki_datetime }} → 令和8年11月16日 10:05 (Tokyo time, no seconds)."""
+    if isinstance(value, dt.datetime):
+        return calendar.format_wareki_datetime(value)
+    return calendar.format_wareki(value, blank="") if isinstance(value, dt.date) else ""

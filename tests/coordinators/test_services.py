@@ -160,7 +160,7 @@ class TestCertificate:
 
     def test_a_second_valid_certificate_for_one_person_and_role_is_refused(self, accepted, city_user):
         services.certificate_issue(appointment=accepted, issued_by=city_user, issued_on=CONTRACT_START)
-        refused("有効な証（第令和8-001号）がすでにあります", lambda: services.certificate_issue(
+        refused("有効な証（証番号 令和8-001）がすでにあります", lambda: services.certificate_issue(
             appointment=accepted, issued_by=city_user, issued_on=CONTRACT_START))
 
     def test_validity_beyond_the_contract_is_refused(self, accepted, city_user):

@@ -218,7 +218,7 @@ def test_the_certificate_photo_is_a_figure_with_its_alternative_text() -> None:
                 walk(node["/K"])
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     assert [str(f["/Alt"]) for f in figures] == ["写真"]
-    assert reader.metadata.title == "地域支え合い推進員証 第令和8-001号 松本 さくら"
+    assert reader.metadata.title == "地域支え合い推進員証 証番号 令和8-001 松本 さくら"
 
 
 def test_every_pdf_template_names_its_language_and_title() -> None:

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from consultations import retention
 from consultations.services import cases_anonymise
+from municipality.wareki import format_wareki
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         for number in changed:
             self.stdout.write(f"匿名化しました：ケース {number}")
         if closed_before is not None:
-            rule = f"{closed_before:%Y-%m-%d}より前に終結・中断したケース"
+            rule = f"{format_wareki(closed_before)}より前に終結・中断したケース"
         else:
             rule = "保存期間（" + "、".join(f"{k.short} {y}年" for k, y in retention.periods()) + "）を過ぎたケース"
         self.stdout.write(self.style.SUCCESS(f"{rule}を{len(changed)}件匿名化しました（削除はしていません）。"))
