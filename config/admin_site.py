@@ -12,14 +12,14 @@ class MunicipalityAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):  # type: ignore[no-untyped-def]
         """Every admin add form is saved once per sending (municipality/once.py), and every list's date
         drill-down refuses years no record has (municipality/admin_guards.py), and every date box is
-        the browser's Japanese date picker (municipality/admin_display.py), including the admins
-        of installed packages."""
+        the browser's Japanese date picker (municipality/admin_display.py), and a change page links
+        only related objects the user may open (admin_guards.py), including the admins of installed packages."""
         from municipality.admin_display import DateInputAdminMixin
-        from municipality.admin_guards import DateLookupGuardMixin
+        from municipality.admin_guards import DateLookupGuardMixin, RelatedLinkGuardMixin
         from municipality.once import OnceAdminMixin
 
         admin_class = admin_class or admin.ModelAdmin
-        guards = tuple(m for m in (OnceAdminMixin, DateLookupGuardMixin, DateInputAdminMixin)
+        guards = tuple(m for m in (OnceAdminMixin, DateLookupGuardMixin, DateInputAdminMixin, RelatedLinkGuardMixin)
                        if not issubclass(admin_class, m))
         if guards:
             admin_class = type(admin_class.__name__, (*guards, admin_class),

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from municipality.admin import (
     search_filter,
     text_action,
 )
+from municipality.downloads import content_disposition
 from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
@@ -147,10 +148,40 @@ class ContractAdmin(ExportAdminMixin, ScopedModelAdmin):
 
 # --- コーディネーター -------------------------------------------------------------------
 
+class _StoredPhoto:
+    """The stored photo as the file widget shows it: a link to the admin's own photo page."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return "登録済みの写真を見る"
+
+
+class StoredPhotoInput(forms.ClearableFileInput):
+    """Django links a stored file by its MEDIA_URL, which nothing serves here (a photo is personal
+    data): the link goes to ``CoordinatorAdmin.photo_view`` instead, which checks access."""
+
+    photo_url = ""
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"] and self.photo_url:
+            context["widget"]["value"] = _StoredPhoto(self.photo_url)
+        return context
+
+
 class CoordinatorAdminForm(forms.ModelForm):
     class Meta:
         model = Coordinator
         fields = ["name", "name_kana", "birth_date", "job_title", "layer", "employer", "photo", "user"]
+        widgets = {"photo": StoredPhotoInput}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "photo" in self.fields:
+            self.fields["photo"].widget.photo_url = reverse("admin:coordinators_coordinator_photo",
+                                                            args=[self.instance.pk])
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
@@ -205,6 +236,21 @@ class CoordinatorAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
     @admin.display(description="写真", boolean=True)
     def has_photo(self, obj: Coordinator) -> bool:
         return bool(obj.photo)
+
+    def get_urls(self):
+        return [path("<int:pk>/photo/", self.admin_site.admin_view(self.photo_view),
+                     name="coordinators_coordinator_photo"), *super().get_urls()]
+
+    def photo_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The stored photo (a JPEG, coordinators/photos.py), to those who may see the coordinator."""
+        coordinator = self.get_queryset(request).filter(pk=pk).first()
+        if coordinator is None or not coordinator.photo or not self.has_view_or_change_permission(request, coordinator):
+            raise Http404("写真が見つかりません。")
+        with coordinator.photo.open("rb") as photo:
+            response = HttpResponse(photo.read(), content_type="image/jpeg")
+        response["Content-Disposition"] = content_disposition(f"photo-{coordinator.pk}.jpg", as_attachment=False)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

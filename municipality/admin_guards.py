@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -63,3 +65,42 @@ class DateLookupGuardMixin:
             if any(out_of_range(self.model, key, value) for value in values):
                 raise IncorrectLookupParameters(f"{key}: a year out of range")
         return super().get_changelist_instance(request)  # type: ignore[misc]
+
+
+# --- Links to related objects on change pages ---------------------------------------------------
+# A read-only foreign key on a change page is shown by Django as a link to the related object's
+# change page, without asking whether the user may open it: a secretariat reading a membership was
+# offered its organisation, which its scope does not include (404). While a change page renders,
+# the request is known here, and a related object the user cannot open is shown as plain text.
+
+_rendering: ContextVar[HttpRequest | None] = ContextVar("admin_change_form_request", default=None)
+_django_get_admin_url = helpers.AdminReadonlyField.get_admin_url
+
+
+def _get_admin_url(self: helpers.AdminReadonlyField, remote_field: Any, remote_obj: models.Model) -> Any:
+    request = _rendering.get()
+    related_admin = self.model_admin.admin_site._registry.get(remote_field.model) if self.model_admin else None
+    if request is not None and related_admin is not None and not (
+        related_admin.has_view_or_change_permission(request, remote_obj)
+        and related_admin.get_queryset(request).filter(pk=remote_obj.pk).exists()
+    ):
+        return str(remote_obj)
+    return _django_get_admin_url(self, remote_field, remote_obj)
+
+
+def install_related_link_guard() -> None:
+    """Called once from MunicipalityConfig.ready."""
+    helpers.AdminReadonlyField.get_admin_url = _get_admin_url  # type: ignore[method-assign]
+
+
+class RelatedLinkGuardMixin:
+    """Render the change page while the request is known, so related links can be checked."""
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        response = super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+        token = _rendering.set(request)
+        try:
+            response.render()
+        finally:
+            _rendering.reset(token)
+        return response

@@ -25,3 +25,6 @@ class MunicipalityConfig(AppConfig):
         from . import admin_display
 
         admin_display.install()  # the admin shows dates in 和暦 (see the module)
+        from . import admin_guards
+
+        admin_guards.install_related_link_guard()  # no link to a related object the user cannot open

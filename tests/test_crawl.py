@@ -544,6 +544,9 @@ ADMIN_PAGES: dict[str, AdminPage] = {
     "admin/(?P<url>.*)$": AdminPage(ok=404, note="the catch-all: unknown admin pages"),
     "admin:coordinators_waiting": AdminPage(lambda p, t, w: has_perm(p, "coordinators.accept_appointmentnotice"),
                                             note="the city's waiting list"),
+    "admin:coordinators_coordinator_photo": AdminPage(
+        both(lambda p, t, w: admin_may(p, "coordinators.coordinator", "view"), admin_sees("coordinators.coordinator")),
+        objs("coordinator_a", "coordinator_b"), refused=404, note="the stored photo, to those who see the coordinator"),
     "admin:councils_council_office": AdminPage(
         both(lambda p, t, w: admin_may(p, "councils.council", "change"), sees), objs(*COUNCILS), refused=404),
     "admin:auth_user_password_change": AdminPage(

@@ -152,12 +152,7 @@ class Walk:
 
 # Dead links this branch found and left to others: (view name of the page showing it, of the link
 # target or a path prefix) -> why. Such a link is printed, not failed; remove the entry once fixed.
-KNOWN_DEAD_LINKS: dict[tuple[str, str], str] = {
-    ("admin:coordinators_coordinator_change", "/coordinators/photos/"):
-        "the admin shows the stored photo's file URL, which nothing serves (MEDIA_URL)",
-    ("admin:councils_membership_change", "admin:municipality_organisation_change"):
-        "the related-object link of the 選出団体 field, for a secretariat to whom the organisation is out of scope",
-}
+KNOWN_DEAD_LINKS: dict[tuple[str, str], str] = {}
 
 
 def known_dead_link(source: str, url: str) -> str | None:

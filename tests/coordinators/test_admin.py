@@ -125,3 +125,26 @@ def test_coordinators_missing_required_training(accepted, city_user):
     assert list(selectors.coordinators_missing_required_training(day=late)) == [accepted.coordinator]
     TrainingRecordFactory(coordinator=accepted.coordinator, course=course)
     assert list(selectors.coordinators_missing_required_training(day=late)) == []
+
+
+def test_the_coordinator_page_links_the_photo_through_the_admin_not_the_media_address(
+        client, city_user, contract_a, contractor_a, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    coordinator = file_notice(contract_a, contractor_a).coordinator
+    client.force_login(city_user)
+    page = client.get(reverse("admin:coordinators_coordinator_change", args=[coordinator.pk])).content.decode()
+    photo_url = reverse("admin:coordinators_coordinator_photo", args=[coordinator.pk])
+    assert f'href="{photo_url}"' in page and "登録済みの写真を見る" in page
+    assert coordinator.photo.url not in page  # MEDIA_URL, which nothing serves
+    photo = client.get(photo_url)
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert photo.content[:2] == b"\xff\xd8" and "no-store" in photo["Cache-Control"]
+    # Someone outside the coordinator's scope, and a coordinator without a photo: 404.
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="sec_x", roles=["協議体事務局"], is_staff=True))
+    assert client.get(photo_url).status_code == 404
+    coordinator.photo = None
+    coordinator.save()
+    client.force_login(city_user)
+    assert client.get(photo_url).status_code == 404
