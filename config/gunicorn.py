@@ -27,3 +27,17 @@ def post_worker_init(worker) -> None:
     from forms_pdf.rendering import warm_up
 
     warm_up()
+
+
+def on_starting(server) -> None:
+    """Refuse to start with what production must not run with: a sender address that cannot
+    receive replies (municipality.E002, the same error ``check --deploy`` reports). Raised before
+    any worker serves, so a forgotten setting stops the start instead of mailing from nowhere."""
+    import django
+
+    django.setup()
+    from django.core import checks
+
+    errors = [m for m in checks.run_checks(include_deployment_checks=True, tags=["email"]) if m.is_serious()]
+    if errors:
+        raise SystemExit("\n".join(f"{e.id}: {e.msg} {e.hint or ''}" for e in errors))

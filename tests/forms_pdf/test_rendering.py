@@ -104,3 +104,4 @@ def test_a_gunicorn_worker_renders_a_pdf_with_both_fonts_before_serving(monkeypa
     fonts = {str(font.get_object()["/BaseFont"]) for font in reader.pages[0]["/Resources"]["/Font"].values()}
     assert any("IPAexMincho" in name for name in fonts) and any("IPAexGothic" in name for name in fonts), fonts
     assert "開催通知" in reader.pages[0].extract_text()
+

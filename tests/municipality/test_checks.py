@@ -31,3 +31,14 @@ def test_the_check_runs_with_check_deploy_only():
     with override_settings(DEFAULT_FROM_EMAIL="noreply@localhost", SERVER_EMAIL="noreply@localhost"):
         assert "municipality.E002" not in {e.id for e in run_checks(tags=["email"])}
         assert "municipality.E002" in {e.id for e in run_checks(tags=["email"], include_deployment_checks=True)}
+
+
+def test_gunicorn_refuses_to_start_with_a_placeholder_sender(settings):
+    """Production must not mail from noreply@localhost: config/gunicorn.py stops before serving."""
+    from config import gunicorn
+
+    settings.DEFAULT_FROM_EMAIL = settings.SERVER_EMAIL = "noreply@localhost"
+    with pytest.raises(SystemExit, match="municipality.E002"):
+        gunicorn.on_starting(server=None)
+    settings.DEFAULT_FROM_EMAIL = settings.SERVER_EMAIL = "shien@city.shiomi.lg.jp"
+    gunicorn.on_starting(server=None)  # starts
