@@ -38,7 +38,7 @@ def test_gunicorn_refuses_to_start_with_a_placeholder_sender(settings):
     from config import gunicorn
 
     settings.DEFAULT_FROM_EMAIL = settings.SERVER_EMAIL = "noreply@localhost"
-    with pytest.raises(SystemExit, match="municipality.E002"):
+    with pytest.raises(SystemExit, match=r"municipality\.E002"):
         gunicorn.on_starting(server=None)
     settings.DEFAULT_FROM_EMAIL = settings.SERVER_EMAIL = "shien@city.shiomi.lg.jp"
     gunicorn.on_starting(server=None)  # starts
