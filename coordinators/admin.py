@@ -3,15 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from forms_pdf.models import GeneratedFileStatus
+from forms_pdf.services import generated_files_to_announce
 from forms_pdf.views import pdf_response
 from municipality.admin import (
     ExportAdminMixin,
@@ -28,12 +31,14 @@ from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
 from municipality.terms import localise, term
+from municipality.wareki import format_wareki
 
 from . import certificates_print, exports, selectors, services
 from .models import (
     Appointment,
     AppointmentNotice,
     Certificate,
+    CertificateStatus,
     Contract,
     Coordinator,
     DismissalNotice,
@@ -321,23 +326,67 @@ class AppointmentNoticeAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
-    list_display = ["coordinator", "layer", "contract", "start", "end", "area_names"]
+    # Short columns, so that the list fits beside the filters at 1366 px: the contract's organisation
+    # rather than the contract's long name, one column for the period, and the certificate's number.
+    list_display = ["coordinator", "layer", "organisation", "period", "area_names", "certificate"]
     list_filter = ["layer", ("end", admin.EmptyFieldListFilter)]
     search_fields = ["coordinator__name", "coordinator__name_kana"]
     list_select_related = ["coordinator", "contract__organisation"]
     actions = ["issue_certificate"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related("areas")
+        return super().get_queryset(request).prefetch_related(
+            "areas",
+            Prefetch("certificates", to_attr="valid_certificates",
+                     queryset=Certificate.objects.filter(status=CertificateStatus.VALID).order_by("-issued_on")),
+        )
+
+    @admin.display(description="受託団体", ordering="contract__organisation__name")
+    def organisation(self, obj: Appointment) -> str:
+        return obj.contract.organisation.name if obj.contract else "（市の職員）"
+
+    @admin.display(description="在任期間", ordering="start")
+    def period(self, obj: Appointment) -> str:
+        return f"{format_wareki(obj.start)}〜{format_wareki(obj.end) if obj.end else '在任中'}"
 
     @admin.display(description="担当区域")
     def area_names(self, obj: Appointment) -> str:
         return "、".join(area.name for area in obj.areas.all())
 
-    @admin.action(description=term("選択した選任にコーディネーター証を交付する"), permissions=["issue"])
-    def issue_certificate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        run_each(request, queryset, lambda a: services.certificate_issue(appointment=a, issued_by=request.user),
-             "交付しました")
+    @admin.display(description="証")
+    def certificate(self, obj: Appointment) -> str:
+        """The valid certificate's number, linked to its PDF (the access-checked download), or 未交付."""
+        certificates = getattr(obj, "valid_certificates", None)
+        if certificates is None:
+            certificates = list(obj.certificates.filter(status=CertificateStatus.VALID))
+        if not certificates:
+            return "未交付"
+        return format_html_join("、", '<a href="{}">証番号 {}</a>', (
+            (reverse("documents:pdf", args=[c.document_id]), c.number) for c in certificates))
+
+    @admin.action(description=term("選択した選任にコーディネーター証を交付する（確認があります）"), permissions=["issue"])
+    def issue_certificate(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        """First a page listing who gets which number; issuing happens only once it is confirmed."""
+        if "apply" not in request.POST:
+            return TemplateResponse(request, "admin/coordinators/issue_confirm.html", {
+                **self.admin_site.each_context(request),
+                "title": localise("コーディネーター証の交付の確認"), "opts": self.model._meta,
+                "rows": selectors.certificate_issue_preview(queryset, day=timezone.localdate()),
+                "action": request.POST.get("action"),
+            })
+        issued = []
+
+        def issue(appointment: Appointment) -> None:
+            issued.append(services.certificate_issue(appointment=appointment, issued_by=request.user))
+
+        run_each(request, queryset.order_by("pk"), issue, "交付しました")
+        if issued:
+            messages.success(request, format_html(
+                "交付した証：{}（番号を押すと様式第2号の PDF を開きます）",
+                format_html_join("、", '<a href="{}">証番号 {}</a> {}', (
+                    (reverse("documents:pdf", args=[c.document_id]), c.number, c.coordinator.name) for c in issued)),
+            ))
+        return None
 
     def has_issue_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("coordinators.add_certificate")
@@ -381,10 +430,31 @@ class CertificateAdmin(ExportAdminMixin, LargeListAdminMixin, ReadOnlyHistoryAdm
     def pdf(self, obj: Certificate) -> str:
         return _pdf_link(obj.document_id)
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # Back on the list: say which sheets asked for earlier are now ready (each file once).
+        for generated in generated_files_to_announce(owner=request.user):
+            if generated.status == GeneratedFileStatus.READY:
+                messages.success(request, format_html(
+                    "{}ができました：<a href=\"{}\" download>ダウンロードする</a>（<a href=\"{}\">出力したファイル</a>）",
+                    generated.title, reverse("documents:file", args=[generated.pk]), reverse("documents:files")))
+            else:
+                messages.error(request, f"{generated.title}：{generated.error}")
+        return super().changelist_view(request, extra_context)
+
     @admin.action(description="選択した証をA4の台紙（10枚/ページ）で印刷する")
-    def print_sheet(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        rendered = certificates_print.render_sheets(queryset.order_by("fiscal_year", "serial"))
-        return pdf_response(rendered.filename, rendered.content)
+    def print_sheet(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """A few cards download at once; a larger batch (a year's cards) is made in the background."""
+        certificates = queryset.order_by("fiscal_year", "serial")
+        count = certificates.count()
+        if count <= services.SHEETS_AT_ONCE:
+            rendered = certificates_print.render_sheets(certificates)
+            # An attachment: a PDF answered inline to a POST gives no file in a browser without a viewer.
+            return pdf_response(rendered.filename, rendered.content, inline=False)
+        services.certificate_sheets_request(certificates=certificates, requested_by=request.user)
+        messages.info(request, format_html(
+            "{}件の証の台紙を作成しています。できあがると、この一覧を開いたときにお知らせします"
+            "（<a href=\"{}\">出力したファイル</a>でも確認できます）。", count, reverse("documents:files")))
+        return None
 
     @admin.action(description="選択した証を再交付する（理由を入力）", permissions=["issue"])
     def reissue(self, request: HttpRequest, queryset: QuerySet):

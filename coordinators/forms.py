@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from municipality.forms import BirthDateField, EventDateField, JapaneseForm, max_length_of
@@ -37,8 +38,10 @@ class AppointmentNoticeForm(OnceFormMixin, JapaneseForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, kept_photo: bytes | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        #: The photo sent with this form before it was shown again (coordinators/photos.py).
+        self.kept_photo = kept_photo
         contracts = Contract.objects.visible_to(user).filter(
             status=ContractStatus.ACTIVE, organisation_id=user.organisation_id
         )
@@ -52,7 +55,11 @@ class AppointmentNoticeForm(OnceFormMixin, JapaneseForm):
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
-        return clean_photo(photo) if photo else None
+        if photo:  # a new choice replaces a kept photo
+            return clean_photo(photo)
+        if self.kept_photo:
+            return ContentFile(self.kept_photo, name="photo.jpg")
+        return None
 
     def clean(self):
         data = super().clean()

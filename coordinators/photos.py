@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import warnings
@@ -77,3 +78,35 @@ def _require_complete(data: bytes, image_format: str) -> None:
             if kind == b"IEND":
                 return
             pos = end + 4
+
+
+# --- A photo kept across a form shown again ---------------------------------------------
+# A 選任届 refused for another field would otherwise lose its photo (a browser never puts a chosen file
+# back). The checked, re-encoded JPEG (about 40 KB) waits in the user's own session, tied to the form's
+# one-time token, so it is seen only by that session and only by that form; one per session (a newer
+# one replaces it), gone with the session, and removed once the notice is filed.
+KEPT_PHOTO_SESSION_KEY = "coordinators:kept_photo"
+
+
+def photo_keep(session, *, token: str, content: bytes) -> None:
+    session[KEPT_PHOTO_SESSION_KEY] = {"token": token, "jpeg": base64.b64encode(content).decode("ascii")}
+
+
+def photo_kept(session, *, token: str) -> bytes | None:
+    """The photo kept for the form with this token, or None."""
+    kept = session.get(KEPT_PHOTO_SESSION_KEY)
+    if not kept or not token or kept.get("token") != token:
+        return None
+    try:
+        return base64.b64decode(kept["jpeg"], validate=True)
+    except (KeyError, ValueError):
+        return None
+
+
+def photo_forget(session) -> None:
+    session.pop(KEPT_PHOTO_SESSION_KEY, None)
+
+
+def data_url(content: bytes) -> str:
+    """For the thumbnail on the form shown again (the CSP allows data: images)."""
+    return "data:image/jpeg;base64," + base64.b64encode(content).decode("ascii")

@@ -193,3 +193,40 @@ def waiting_counts(*, day: dt.date) -> dict[str, int]:
         "dismissal_notices": waiting["dismissal_notices"].count(),
         "awaiting_successor": areas_awaiting_successor_count(day=day),
     }
+
+
+@dataclass
+class IssuePreview:
+    """What issuing a certificate for one appointment is expected to give (the service decides)."""
+
+    appointment: Appointment
+    number: str = ""
+    refusal: str = ""
+
+
+def certificate_issue_preview(appointments: QuerySet[Appointment], *, day: dt.date) -> list[IssuePreview]:
+    """The numbers the selected appointments would get if issued now, in order, and the reasons the
+    service is expected to refuse the others: shown on the confirmation page before issuing."""
+    from municipality.wareki import fiscal_year
+
+    from .models import CertificateSequence
+    from .services import certificate_number
+
+    year = fiscal_year(day)
+    last = CertificateSequence.objects.filter(fiscal_year=year).values_list("last_serial", flat=True).first() or 0
+    rows = []
+    valid = Certificate.objects.filter(status=CertificateStatus.VALID, valid_until__gte=day)
+    for appointment in appointments.select_related("coordinator").annotate(
+        has_valid=Exists(valid.filter(coordinator=OuterRef("coordinator"), layer=OuterRef("layer")))
+    ).order_by("pk"):
+        coordinator = appointment.coordinator
+        if appointment.end is not None:
+            rows.append(IssuePreview(appointment, refusal="解任されているため交付できません。"))
+        elif not coordinator.photo:
+            rows.append(IssuePreview(appointment, refusal="写真が登録されていないため交付できません。"))
+        elif appointment.has_valid:
+            rows.append(IssuePreview(appointment, refusal="有効な証がすでにあります（再交付は証の一覧から）。"))
+        else:
+            last += 1
+            rows.append(IssuePreview(appointment, number=certificate_number(year, last)))
+    return rows

@@ -12,14 +12,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditlog.context import set_actor
+from celery import Task, current_app
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from forms_pdf.services import document_issue
+from forms_pdf.models import GeneratedFile, GeneratedFileStatus
+from forms_pdf.services import (
+    document_issue,
+    generated_file_complete,
+    generated_file_fail,
+    generated_file_request,
+)
 from municipality.errors import DomainError
+from municipality.jobs import publish_on_commit
 from municipality.models import Area, Organisation, User
+from municipality.terms import localise
 from municipality.validators import require_birth_date, require_event_dates
 from municipality.wareki import fiscal_year, fiscal_year_bounds, fiscal_year_era, format_wareki
 
@@ -340,6 +349,57 @@ def certificate_issue(
         except IntegrityError as exc:  # a parallel issue won the race
             raise DomainError(f"{coordinator.name}さんには有効な証がすでにあります。") from exc
         return certificate
+
+
+# --- A4 sheets of many certificates, made in the background -----------------------------------
+
+#: Up to this many certificates, the admin's sheet action answers with the PDF at once; more (a whole
+#: year's cards) are made by a worker and fetched from 出力したファイル when ready.
+SHEETS_AT_ONCE = 20
+SHEETS_KIND = "coordinators.certificate_sheets"
+
+
+def _render_sheets_task() -> Task:
+    """Found by name: tasks.py calls this module, so this module does not import tasks.py."""
+    return current_app.tasks["coordinators.tasks.render_certificate_sheets"]
+
+
+@transaction.atomic
+def certificate_sheets_request(*, certificates: Iterable[Certificate], requested_by: User) -> GeneratedFile:
+    """Ask for the A4 sheets of these certificates, made in the background for ``requested_by`` alone."""
+    ids = [certificate.pk for certificate in certificates]
+    if not ids:
+        raise DomainError("印刷する証が選ばれていません。")
+    with set_actor(requested_by):
+        generated = generated_file_request(
+            owner=requested_by, kind=SHEETS_KIND, params={"certificate_ids": ids},
+            title=localise(f"コーディネーター証の台紙（{len(ids)}枚）"),
+            filename=f"form2-certificates-a4-{timezone.localdate().isoformat()}.pdf",
+        )
+    publish_on_commit(_render_sheets_task(), generated.pk)
+    return generated
+
+
+def certificate_sheets_render(*, file_id: int) -> bool:
+    """Make the sheets a user asked for (the task's work): only the certificates that user may still
+    see, from their stored snapshots, in the order of their numbers. False if nothing was to be made."""
+    from . import certificates_print
+
+    generated = GeneratedFile.objects.select_related("owner").defer("content").filter(
+        pk=file_id, kind=SHEETS_KIND, status=GeneratedFileStatus.QUEUED).first()
+    if generated is None:
+        return False  # already made (a task run twice) or expired
+    ids = generated.params.get("certificate_ids", [])
+    certificates = Certificate.objects.visible_to(generated.owner).filter(pk__in=ids).select_related(
+        "coordinator").order_by("fiscal_year", "serial")
+    if not certificates.exists():
+        return generated_file_fail(file_id=file_id, error="印刷できる証がありませんでした。")
+    try:
+        rendered = certificates_print.render_sheets(certificates, filename=generated.filename)
+    except Exception:
+        generated_file_fail(file_id=file_id, error="PDFを作成できませんでした。もう一度出力してください。")
+        raise
+    return generated_file_complete(file_id=file_id, content=rendered.content)
 
 
 @transaction.atomic

@@ -13,11 +13,11 @@ from forms_pdf.views import pdf_response
 from municipality import exports as list_exports
 from municipality.access import role_required
 from municipality.errors import DomainError
-from municipality.once import submit_once
+from municipality.once import TOKEN_FIELD, submit_once
 from municipality.roles import Role
 from municipality.scoping import get_visible_or_404
 
-from . import certificates_print, documents, exports, selectors, services
+from . import certificates_print, documents, exports, photos, selectors, services
 from .forms import AppointmentNoticeForm, DismissalNoticeForm
 from .models import AppointmentNotice, Certificate, Contract, Coordinator, DismissalNotice, NoticeStatus
 from .services import PersonData
@@ -91,25 +91,46 @@ def appointment_notice_create(request: HttpRequest) -> HttpResponse:
             "name": person.name, "name_kana": person.name_kana, "birth_date": person.birth_date,
             "job_title": person.job_title, "appointed_on": replaces.appointed_on, "reason": replaces.reason,
         }
-    form = AppointmentNoticeForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        person = None
-        if not data["existing"]:
-            person = PersonData(name=data["name"], name_kana=data["name_kana"], birth_date=data["birth_date"],
-                                job_title=data["job_title"])
-        try:
-            notice = services.appointment_notice_file(
-                organisation=request.user.organisation, contract=data["contract"], areas=data["areas"],
-                appointed_on=data["appointed_on"], reason=data["reason"], filed_by=request.user,
-                person=person, coordinator=data["existing"], photo=data["photo"], replaces=replaces,
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
+    token = request.POST.get(TOKEN_FIELD, "")
+    kept = photos.photo_kept(request.session, token=token) if request.method == "POST" else None
+    form = AppointmentNoticeForm(request.POST or None, request.FILES or None, user=request.user, initial=initial,
+                                 kept_photo=kept)
+    kept_photo_url = ""
+    if request.method == "POST":
+        valid = form.is_valid()
+        # The photo as checked and re-encoded (or the one kept from the last sending); None when refused.
+        photo = form.cleaned_data.get("photo")
+        photo_bytes = b""
+        if photo is not None:
+            photo_bytes = photo.read()
+            photo.seek(0)
+        if valid:
+            data = form.cleaned_data
+            person = None
+            if not data["existing"]:
+                person = PersonData(name=data["name"], name_kana=data["name_kana"], birth_date=data["birth_date"],
+                                    job_title=data["job_title"])
+            try:
+                notice = services.appointment_notice_file(
+                    organisation=request.user.organisation, contract=data["contract"], areas=data["areas"],
+                    appointed_on=data["appointed_on"], reason=data["reason"], filed_by=request.user,
+                    person=person, coordinator=data["existing"], photo=photo, replaces=replaces,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                photos.photo_forget(request.session)
+                messages.success(request, f"{notice.coordinator.name}さんの選任届を提出しました。市の受理をお待ちください。")
+                return redirect("coordinators:detail", pk=notice.coordinator_id)
+        # Shown again: a photo that passed its checks is kept for the next sending of this form.
+        if photo_bytes:
+            photos.photo_keep(request.session, token=form[TOKEN_FIELD].value(), content=photo_bytes)
+            kept_photo_url = photos.data_url(photo_bytes)
         else:
-            messages.success(request, f"{notice.coordinator.name}さんの選任届を提出しました。市の受理をお待ちください。")
-            return redirect("coordinators:detail", pk=notice.coordinator_id)
-    return render(request, "coordinators/appointment_notice_form.html", {"form": form, "replaces": replaces})
+            photos.photo_forget(request.session)
+    return render(request, "coordinators/appointment_notice_form.html", {
+        "form": form, "replaces": replaces, "kept_photo_url": kept_photo_url,
+    })
 
 
 @role_required(Role.CONTRACTOR)

@@ -58,3 +58,42 @@ class IssuedDocument(models.Model):
     @property
     def kind_label(self) -> str:
         return label_of(self.kind)
+
+
+class GeneratedFileStatus(models.TextChoices):
+    QUEUED = "queued", "作成中"
+    READY = "ready", "作成済み"
+    FAILED = "failed", "作成できませんでした"
+
+
+class GeneratedFile(models.Model):
+    """A file made in the background for one user (e.g. a year of certificate sheets): only that
+    user fetches it, until it expires. Not an issued document: it is printed from them and can be
+    made again, so it is deleted after ``GENERATED_FILE_DAYS``."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="依頼した人", on_delete=models.CASCADE, related_name="+",
+    )
+    # Which app's task makes it and from what (ids only; the task loads the rest).
+    kind = models.CharField("種類", max_length=40)
+    params = models.JSONField("作成の条件", default=dict)
+    title = models.CharField("件名", max_length=200)
+    filename = models.CharField("ファイル名", max_length=200)
+    status = models.CharField("状態", max_length=10, choices=GeneratedFileStatus.choices,
+                              default=GeneratedFileStatus.QUEUED)
+    error = models.CharField("作成できなかった理由", max_length=300, blank=True)
+    content = models.BinaryField("内容", null=True, blank=True)
+    size = models.PositiveIntegerField("大きさ（バイト）", default=0)
+    requested_at = models.DateTimeField("依頼日時", validators=[validate_event_date])
+    finished_at = models.DateTimeField("作成日時", null=True, blank=True, validators=[validate_event_date])
+    expires_at = models.DateTimeField("保存期限", validators=[validate_event_date])
+    # Whether the owner has been told (a message on the page they come back to) that it is finished.
+    announced = models.BooleanField("完成を知らせた", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "出力したファイル"
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "-requested_at"], name="generatedfile_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_status_display()}）"

@@ -203,6 +203,22 @@ def timeline_targets(w: World) -> list[Target]:
     return [Target({"pk": w[f"case_{n}"].pk, "entry_pk": w[f"timeline_entry_{n}"].pk}, w[f"case_{n}"]) for n in (1, 2)]
 DOCUMENTS = ["notice_doc_a", "notice_doc_b", "certificate_doc_a", "certificate_doc_b", "certificate_doc_a2",
              "dismissal_doc_a2"]
+
+
+def generated_files(w: World) -> list[Target]:
+    """A card sheet made in the background for the city persona (forms_pdf.GeneratedFile)."""
+    from django.utils import timezone
+
+    from forms_pdf.models import GeneratedFile, GeneratedFileStatus
+
+    now = timezone.now()
+    generated, _ = GeneratedFile.objects.get_or_create(
+        owner=w["user_city"], kind="coordinators.certificate_sheets", title="クロール用の台紙",
+        defaults={"filename": "sheets.pdf", "status": GeneratedFileStatus.READY, "content": b"%PDF-1.7",
+                  "requested_at": now, "expires_at": now + dt.timedelta(days=7)})
+    return [Target({"pk": generated.pk}, generated), Target({"pk": generated.pk + 1000}, exists=False)]
+
+
 MEETINGS = ["meeting_c1", "meeting_c2a", "meeting_c2b", "upcoming_c2b"]
 COUNCILS = ["council_c1", "council_c2a", "council_c2b"]
 
@@ -232,6 +248,9 @@ PORTAL: dict[str, Route] = {
         lambda w: [Target({"kind": k}, exists=k != "nope") for k in ("form1", "form2", "form3", "nope")]),
     "documents:pdf": Route(both(role(Role.CONTRACTOR, Role.CITY_STAFF, Role.AUDITOR), sees), objs(*DOCUMENTS),
                            note="owner organisation's 受託団体, city-wide"),
+    "documents:files": Route(role(*Role), note="each user's own 出力したファイル"),
+    "documents:file": Route(lambda p, t, w: p.user is not None and p.user.pk == t.obj.owner_id, generated_files,
+                            note="a background file: its owner alone, superusers and city staff included"),
     "activities:list": Route(role(*ACTIVITY_ROLES), lambda w: [
         Target(query=q) for q in ("", "month=2026-10", "month=2026-13", "month=0001-01", "month=9999-12", "page=x",
                                   "month=2026-10&export=csv", "export=csv_cp932", "export=xlsx", "export=bogus")]),

@@ -265,6 +265,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     # An issued PDF is logged by its hash; the bytes and the snapshot stay in their row.
     {"model": "forms_pdf.issueddocument", "exclude_fields": ["pdf", "snapshot"]},
+    # A file made in the background (forms_pdf.GeneratedFile): who asked for what, not its bytes.
+    {"model": "forms_pdf.generatedfile", "exclude_fields": ["content"]},
     # Case records (要配慮個人情報): the log says which fields changed, never their values, so
     # that the append-only log holds no personal data and anonymisation removes it for good.
     {"model": "consultations.case", "mask_fields": [

@@ -66,6 +66,7 @@ def test_from_notice_to_certificate(page: Page, live_server, org_a, org_b, tmp_p
     city.locator("input[name=_selected_action]").first.check()
     city.locator("select[name=action]").select_option("issue_certificate")
     city.get_by_role("button", name="実行").click()
+    city.get_by_role("button", name="交付する").click()  # after the confirmation page
     expect(city.get_by_text("1件を交付しました")).to_be_visible()
     number = Certificate.objects.get().number
 

@@ -40,7 +40,7 @@ def test_accept_then_issue_from_the_admin(client, city_user, contract_a, contrac
     assert "1件を受理しました" in response.content.decode()
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.ACCEPTED
-    response = run_action(client, "appointment", "issue_certificate", [notice.appointment.pk])
+    response = run_action(client, "appointment", "issue_certificate", [notice.appointment.pk], apply="1")
     assert "1件を交付しました" in response.content.decode()
     certificate = Certificate.objects.get()
     assert certificate.issued_by == city_user
@@ -52,7 +52,7 @@ def test_a_refusal_in_the_admin_shows_the_japanese_reason(client, city_user, con
     client.force_login(city_user)
     run_action(client, "appointmentnotice", "accept", [notice.pk])
     notice.refresh_from_db()
-    response = run_action(client, "appointment", "issue_certificate", [notice.appointment.pk])
+    response = run_action(client, "appointment", "issue_certificate", [notice.appointment.pk], apply="1")
     assert "写真が登録されていないため、証を交付できません。" in response.content.decode()
     assert not Certificate.objects.exists()
 
@@ -85,6 +85,7 @@ def test_print_selected_certificates_on_a4(client, city_user, accepted):
     response = client.post(reverse("admin:coordinators_certificate_changelist"),
                            {"action": "print_sheet", "_selected_action": [certificate.pk]})
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
 
 
 def test_notices_and_history_are_read_only_in_the_admin(client, city_user, contract_a, contractor_a):
