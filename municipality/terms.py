@@ -8,7 +8,8 @@ is resolved when a page is rendered:
 
 - inside a request (``CoordinatorTermMiddleware``), with the configured term, read from the database
   once per request and only if a text needs it;
-- outside a request (migrations, shell, commands), unchanged: the migrations keep the static text,
+- in a Celery task (config/celery.py: task_prerun), as in a request;
+- outside both (migrations, shell, commands), unchanged: the migrations keep the static text,
   so changing the setting never asks for a migration.
 """
 
@@ -73,3 +74,13 @@ class CoordinatorTermMiddleware:
             return self.get_response(request)
         finally:
             _loader.reset(token)
+
+
+def activate() -> None:
+    """Resolve ``term()`` texts with the configured term until ``deactivate()`` (a Celery task:
+    the mails and files a worker writes read the city's term as a page does)."""
+    _loader.set(cache(_configured))
+
+
+def deactivate() -> None:
+    _loader.set(None)

@@ -165,3 +165,16 @@ def test_the_check_reads_visible_text_only() -> None:
             '<a href="/x/?month=2026-10-01">令和8年11月30日</a><textarea>2026/3/31</textarea>'
             '<p hidden>2026/3/31</p><p>2027/3/31 まで</p></body></html>')
     assert western_dates(page) == ["2027/3/31 in 「2027/3/31 まで」"]
+
+
+def test_a_celery_task_writes_the_city_term_and_a_command_keeps_the_static_text() -> None:
+    from config.celery import app
+    from municipality.terms import term
+
+    @app.task(name="tests.term_probe")
+    def term_probe() -> str:
+        return str(term("コーディネーター証"))
+
+    say_sasaeai()
+    assert term_probe.apply().get() == "地域支え合い推進員証"
+    assert str(term("コーディネーター証")) == "コーディネーター証"  # after the task, as in a command
