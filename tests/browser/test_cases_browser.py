@@ -110,3 +110,34 @@ def test_the_meetings_first_step_chooses_the_timing_and_has_no_violation(page: P
     expect(page.get_by_label("支援終結の評価", exact=True)).to_have_count(0)
     found += [f"step 2: {v['id']} ({v['impact']})" for v in axe.run(page, options=rules).response["violations"]]
     assert found == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)], ids=["phone", "desktop"])
+def test_the_intake_opens_on_today_and_a_meeting_without_consent_says_so_first(page: Page, live_server, width,
+                                                                             height):
+    """Issue 16 item 9: 受付日 is filled in; a 重層的支援会議 recorded for a case with neither consent nor
+    plan is refused for the consent (the thing to fix first), not for the plan."""
+    from tests.factories import CaseFactory
+
+    name_city()
+    worker = UserFactory(username="worker", roles=["相談支援員"])
+    case = CaseFactory(by=worker)  # no consent, no plan
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("ユーザー名").fill("worker")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_server.url}/portal/cases/new/")
+    expect(page.get_by_label("受付日")).to_have_value(timezone.localdate().isoformat())
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    page.goto(f"{live_server.url}/portal/cases/{case.pk}/")
+    page.get_by_role("link", name="重層的支援会議を記録する", exact=True).click()
+    page.get_by_label("プラン策定時", exact=True).check()
+    page.get_by_role("button", name="次へ").click()
+    page.get_by_label("開催日", exact=True).fill(timezone.localdate().isoformat())
+    page.locator("form button[type=submit]").last.click()
+    expect(page.get_by_text("本人の同意（有効なもの）がないため")).to_be_visible()
+    expect(page.get_by_text("この開催時期の会議にかけるプランがありません")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not case.conferences.exists()

@@ -59,11 +59,12 @@ def setting(org_a):
     return {"contract": contract, "city": city, "today": today}
 
 
-def test_notice_on_a_phone_keeps_its_photo_after_an_error_and_shows_it_is_busy(page: Page, live_server, setting,
-                                                                                tmp_path):
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1366"])
+def test_notice_keeps_its_photo_after_an_error_and_shows_it_is_busy(page: Page, live_server, setting, tmp_path,
+                                                                    viewport):
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(jpeg_bytes((900, 1200)))
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(viewport)
     log_in(page, f"{live_server.url}/accounts/login/", "contractor_a")
     page.get_by_role("link", name="選任届を出す").click()
     assert fits(page), too_wide(page)
@@ -106,7 +107,7 @@ def test_notice_on_a_phone_keeps_its_photo_after_an_error_and_shows_it_is_busy(p
     expect(page.locator("#kept-photo")).to_contain_text("（変更する場合は選び直してください）")
     assert page.locator("#kept-photo img").evaluate("img => img.naturalWidth") > 0
     assert fits(page), too_wide(page)
-    page.screenshot(path="test-results/appointment-notice-error-phone.png", full_page=True)
+    page.screenshot(path=f"test-results/appointment-notice-error-{viewport['width']}.png", full_page=True)
     page.get_by_label("氏名", exact=True).fill("新井 花子")
     page.get_by_role("button", name="選任届を提出する").click()
     expect(page.get_by_role("status").first).to_contain_text("選任届を提出しました")
