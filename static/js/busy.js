@@ -12,7 +12,8 @@
     let status = form.querySelector("[data-busy-status]");
     if (!status) {
       status = document.createElement("span");
-      status.setAttribute("role", "status");
+      // A polite live region without the status role: the page's own messages keep that role alone.
+      status.setAttribute("aria-live", "polite");
       status.setAttribute("data-busy-status", "");
       status.className = "busy-status";
       const buttons = form.querySelectorAll(BUTTONS);

@@ -6,6 +6,7 @@ the person sees, that nothing scrolls sideways and that the page logs no console
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from consultations.models import REFERRAL_MINIMUM, Case, CaseStatus, PlanStatus, ReferralItem, ReferralStatus
+from municipality.wareki import format_wareki
 from tests.conftest import name_city
 from tests.factories import PASSWORD, AgencyFactory, UserFactory
 
@@ -242,7 +244,7 @@ def test_a_case_walked_on_a_phone_from_intake_to_termination(page: Page, live_se
     page.get_by_role("link", name="重層的支援会議を記録する").click()
     expect(page.locator("main")).to_contain_text("開催時期：支援終結の判断時")
     expect(page.get_by_label("目標達成状況・支援者の状況")).to_have_value(
-        f"{evaluated_on}の評価（今後の方針の案：終結）\nサービスにつながり、家計も落ち着いた")
+        f"{format_wareki(dt.date.fromisoformat(evaluated_on))}の評価（今後の方針の案：終結）\nサービスにつながり、家計も落ち着いた")
     expect(page.get_by_label("本人の状況変化の確認・評価")).to_have_count(0)
     me.check("conference-termination-form", "重層的支援会議（")
     page.get_by_label("開催日", exact=True).fill(today)

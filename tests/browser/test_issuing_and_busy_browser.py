@@ -90,7 +90,7 @@ def test_notice_keeps_its_photo_after_an_error_and_shows_it_is_busy(page: Page, 
         button.click()
         expect(button).to_be_disabled()
         expect(page.locator("form[data-busy]")).to_have_attribute("aria-busy", "true")
-        expect(page.locator("form[data-busy] [role=status]")).to_have_text(re.compile("^送信しています"))
+        expect(page.locator("form[data-busy] [data-busy-status]")).to_have_text(re.compile("^送信しています"))
         page.evaluate("document.querySelector('form[data-busy]').requestSubmit()")
     page.wait_for_timeout(200)
     assert len(posts) == 1
@@ -141,7 +141,7 @@ def test_issuing_shows_the_numbers_before_and_links_them_after(page: Page, live_
     first, second = services.certificate_number(timezone.localdate().year if timezone.localdate().month >= 4
                                                 else timezone.localdate().year - 1, 1), None
     expect(page.get_by_role("heading", name="コーディネーター証の交付の確認")).to_be_visible()
-    expect(page.locator("#issue-preview")).to_contain_text(f"第{first}号")
+    expect(page.locator("#issue-preview")).to_contain_text(f"証番号 {first}")
     assert not Certificate.objects.exists()
     assert fits(page), too_wide(page)
     page.get_by_role("button", name="交付する").click()
@@ -172,7 +172,7 @@ def test_card_sheets_download_at_once_or_from_the_background_job(page: Page, liv
     with page.expect_download() as download:
         page.get_by_role("button", name="実行").click()
     assert download.value.suggested_filename == "form2-certificates-a4.pdf"
-    assert "第" in pdf_text(Path(download.value.path()).read_bytes())
+    assert "証番号" in pdf_text(Path(download.value.path()).read_bytes())
 
     # More than the limit: made by a Celery worker, then fetched from the message.
     monkeypatch.setattr(services, "SHEETS_AT_ONCE", 2)

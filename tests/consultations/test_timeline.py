@@ -272,7 +272,7 @@ def test_pdf_of_a_period_holds_its_entries_only(client, case, worker, tmp_path):
     assert text.index("長女") < text.index("同行")  # time order
     assert "担当一郎" in text and "同行" in text and "長女" in text
     log = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(case.pk)).latest("pk")
-    assert "timeline" in log.changes["read_fields"] and "2026-06-05" in log.additional_data["purpose"]
+    assert "timeline" in log.changes["read_fields"] and "令和8年6月5日" in log.additional_data["purpose"]
 
     from PIL import Image
 
