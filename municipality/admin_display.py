@@ -14,6 +14,7 @@ installed packages' included, gets it:
 - an integer field named ``fiscal_year``: 令和8年度 (not 2,026), in list cells and in a list filter on
   it (``FiscalYearListFilter``, registered for every such field).
 
+A file field (a photo) reads 登録済み instead of a link to its MEDIA_URL, which nothing serves.
 Everything else is Django's. Dates typed into forms stay ISO (``<input type="date" lang="ja">``,
 see ``DateInputAdminMixin``), which the browser shows in Japanese.
 """
@@ -56,6 +57,10 @@ _django_display_for_value = utils.display_for_value
 
 
 def display_for_field(value: Any, field: models.Field, empty_value_display: str, avoid_link: bool = False) -> Any:
+    if isinstance(field, models.FileField):
+        # Django links a file by its MEDIA_URL, which nothing serves here (photos are personal data,
+        # served only through their own access-checked pages): say that there is one instead.
+        return "登録済み" if value else empty_value_display
     if value is not None and not getattr(field, "flatchoices", None):
         text = wareki_display(value, field)
         if text is not None:
