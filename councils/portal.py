@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -235,13 +235,14 @@ def paper_download(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse
 
 
 @role_required(*RUNNING_ROLES)
-@require_http_methods(["POST"])
 def paper_remove(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
     """Take a paper back: deleted before a notice carried it, marked 取り下げ (and kept) after."""
     meeting = _meeting(request, pk)
     paper = selectors.papers_history(meeting).filter(pk=paper_pk).first()
     if paper is None:
         raise Http404("ページが見つかりません。")
+    if request.method != "POST":  # after the look-up: a paper outside the user's meetings is not found
+        return HttpResponseNotAllowed(["POST"])
     form = PaperRemoveForm(request.POST)
     form.is_valid()
     try:
