@@ -385,3 +385,20 @@ def test_the_portal_removes_an_unsent_paper_and_withdraws_a_sent_one(client, mee
     assert "取り下げの理由を入力してください" in response.content.decode()
     client.post(reverse("councils:paper_remove", args=[meeting.pk, second.pk]), {"reason": "差し替え予定"})
     assert Paper.objects.get().status == PaperStatus.WITHDRAWN
+
+
+# --- Demo data ---------------------------------------------------------------------------------------
+
+def test_the_demo_meeting_has_papers_made_in_code(client):
+    from django.core.management import call_command
+
+    call_command("load_demo_data", stdout=io.StringIO())
+    papers = list(Paper.objects.select_related("meeting").order_by("pk"))
+    assert [(p.kind, p.is_public, p.sent_at is not None) for p in papers] == [
+        ("pdf", True, True), ("xlsx", True, True), ("xlsx", False, False)]
+    assert papers[1].agenda_item.title == "移動・買い物支援部会の中間報告"
+    # Each stored file passes the same check an upload does, and the public ones are on the public page.
+    for paper in papers:
+        assert identify(paper.file.read(), paper.original_name).key == paper.kind
+    page = client.get(reverse("meetings:public", args=[papers[0].meeting_id])).content.decode()
+    assert "資料1 第2層協議体の活動報告" in page and "参考資料 委員名簿" not in page
