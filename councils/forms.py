@@ -104,6 +104,7 @@ class PaperForm(OnceFormMixin, JapaneseForm):
             AgendaItem.objects.none()
         self.fields["replaces"].queryset = Paper.objects.current().filter(meeting=meeting) if meeting else \
             Paper.objects.none()
+        self.fields["replaces"].label_from_instance = lambda paper: paper.title  # no query per choice
         if meeting is not None and not meeting.is_public:
             del self.fields["is_public"]  # a closed meeting's papers are never public
 

@@ -402,3 +402,31 @@ def test_the_demo_meeting_has_papers_made_in_code(client):
         assert identify(paper.file.read(), paper.original_name).key == paper.kind
     page = client.get(reverse("meetings:public", args=[papers[0].meeting_id])).content.decode()
     assert "資料1 第2層協議体の活動報告" in page and "参考資料 委員名簿" not in page
+
+
+def test_the_pages_listing_papers_make_as_many_queries_for_six_papers_as_for_one(client, meeting, secretary):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = meeting.invitations.first().token
+    urls = [reverse("councils:meeting", args=[meeting.pk]), reverse("meetings:public", args=[meeting.pk]),
+            reverse("meetings:rsvp", args=[token])]
+    client.force_login(secretary)
+
+    def counts() -> list[int]:
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    first = add(meeting, secretary, is_public=True, title="一")
+    counts()  # the first request of a test creates the municipality's row
+    one = counts()
+    item = meeting.agenda.get()
+    for i in range(4):
+        add(meeting, secretary, is_public=True, title=f"追加{i}", agenda_item=item if i % 2 else None)
+    services.papers_mark_sent(meeting=meeting)
+    add(meeting, secretary, PDF + b"\n", "差し替え.pdf", title="一（差し替え）", replaces=first, reason="修正")
+    assert counts() == one
