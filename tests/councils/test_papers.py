@@ -430,3 +430,29 @@ def test_the_pages_listing_papers_make_as_many_queries_for_six_papers_as_for_one
     services.papers_mark_sent(meeting=meeting)
     add(meeting, secretary, PDF + b"\n", "差し替え.pdf", title="一（差し替え）", replaces=first, reason="修正")
     assert counts() == one
+
+
+# --- The admin ------------------------------------------------------------------------------------------
+
+def test_the_admin_adds_a_paper_through_the_same_checks_and_withdraws_it(client, meeting, secretary):
+    from municipality.roles import sync_roles
+
+    sync_roles()
+    client.force_login(secretary)
+    url = reverse("admin:councils_paper_add")
+    refused = client.post(url, {**once(), "meeting": meeting.pk, "title": "名簿", "upload": upload(docx(), "名簿.xlsx")})
+    assert refused.status_code == 200 and "中身はWordですが" in refused.content.decode()
+    assert not Paper.objects.exists()
+    saved = client.post(url, {**once(), "meeting": meeting.pk, "title": "資料1 活動報告", "is_public": "on",
+                              "upload": upload(PDF, "活動報告.pdf")})
+    assert saved.status_code == 302
+    paper = Paper.objects.get()
+    assert (paper.title, paper.kind, paper.is_public, paper.uploaded_by) == ("資料1 活動報告", "pdf", True, secretary)
+    services.papers_mark_sent(meeting=meeting)
+    # A paper does not change in the admin, and is withdrawn with a reason, never deleted.
+    assert client.post(reverse("admin:councils_paper_change", args=[paper.pk]), {"title": "別名"}).status_code == 403
+    assert client.post(reverse("admin:councils_paper_delete", args=[paper.pk]), {"post": "yes"}).status_code == 403
+    client.post(reverse("admin:councils_paper_changelist"), {
+        "action": "withdraw", "_selected_action": [paper.pk], "apply": "1", "text": "会場の変更により"})
+    paper.refresh_from_db()
+    assert (paper.status, paper.withdrawn_reason) == (PaperStatus.WITHDRAWN, "会場の変更により")
