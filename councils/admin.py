@@ -23,12 +23,13 @@ from municipality.admin import (
     ReadOnlyAdminMixin,
     ScopedModelAdmin,
     SearchListFilter,
+    text_action,
 )
 from municipality.errors import DomainError
 from municipality.forms import EventDateField
 from municipality.wareki import format_wareki
 
-from . import documents, exports, services
+from . import documents, exports, paper_files, services
 from .models import (
     AgendaItem,
     Council,
@@ -37,6 +38,7 @@ from .models import (
     Membership,
     Office,
     OfficeRole,
+    Paper,
     Person,
     Pledge,
     WorkingGroup,
@@ -481,11 +483,13 @@ class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
     @admin.action(description="開催通知（PDF）")
     def notice_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         rendered = documents.notice_pdf(queryset.first())
+        services.papers_mark_sent(meeting=queryset.first())  # printed to be sent: its papers are history now
         return pdf_response(rendered.filename, rendered.content)
 
     @admin.action(description="メールアドレスのない方への開催通知（郵送用PDF、1人1枚）")
     def letters_pdf(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         rendered = documents.letters_pdf(queryset.first())
+        services.papers_mark_sent(meeting=queryset.first())  # printed to be sent: its papers are history now
         return pdf_response(rendered.filename, rendered.content)
 
     @admin.action(description="議事録（PDF）")
@@ -516,3 +520,80 @@ class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
                 messages.success(request, f"{meeting}の議事録を公表しました。")
             except DomainError as error:
                 messages.error(request, f"{meeting}：{error.message}")
+
+
+class PaperAdminForm(forms.ModelForm):
+    upload = forms.FileField(label="ファイル", allow_empty_file=False, max_length=200,
+                             help_text="PDF、Excel（xlsx）、Word（docx）、画像（PNG・JPEG）。中身で種類を確かめます")
+
+    class Meta:
+        model = Paper
+        fields = ["meeting", "title", "is_public"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload, meeting = data.get("upload"), data.get("meeting")
+        if upload is not None:
+            # The same checks as the service, shown on the form (the service checks them again).
+            try:
+                if upload.size > paper_files.max_bytes():
+                    raise DomainError(f"ファイルが大きすぎます（{paper_files.size_text(upload.size)}）。"
+                                      f"1つの資料は {paper_files.size_text(paper_files.max_bytes())} までです。")
+                paper_files.identify(upload.read(paper_files.max_bytes() + 1), upload.name or "")
+                upload.seek(0)
+            except DomainError as error:
+                self.add_error("upload", error.message)
+        if meeting is not None and data.get("is_public") and not meeting.is_public:
+            self.add_error("is_public", "非公開の会議の資料は公開できません。")
+        return data
+
+
+@admin.register(Paper)
+class PaperAdmin(ScopedModelAdmin):
+    """Papers are added here or on the portal's meeting page (which also attaches them to an agenda item
+    and replaces them); once added a paper does not change, and one sent with a notice is never deleted."""
+
+    form = PaperAdminForm
+    list_display = ["title", "meeting", "kind", "size_display", "is_public", "status", "sent_at"]
+    list_filter = ["status", "kind", "is_public"]
+    search_fields = ["title", "original_name", "meeting__title"]
+    list_select_related = ["meeting"]
+    raw_id_fields = ["meeting"]
+    readonly_fields = ["meeting", "agenda_item", "title", "kind", "original_name", "size", "sha256", "is_public",
+                       "status", "replaces", "uploaded_at", "uploaded_by", "sent_at", "withdrawn_at",
+                       "withdrawn_reason"]
+    actions = ["withdraw"]
+
+    @admin.display(description="大きさ")
+    def size_display(self, obj: Paper) -> str:
+        return obj.size_text
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["meeting", "title", "is_public", "upload"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a paper does not change; it is replaced (portal) or withdrawn (the action)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # removal goes through the action: deleted before sending, recorded after
+
+    def save_model(self, request: HttpRequest, obj: Paper, form: Any, change: bool) -> None:
+        paper = services.paper_add(meeting=form.cleaned_data["meeting"], upload=form.cleaned_data["upload"],
+                                   title=form.cleaned_data["title"], is_public=form.cleaned_data["is_public"],
+                                   by=request.user)
+        obj.pk, obj.__dict__ = paper.pk, {**obj.__dict__, **paper.__dict__}
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # no relations beyond what the service saved
+
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("councils.add_paper")
+
+    @admin.action(description="選択した資料を取り下げる（送付前の資料は削除）", permissions=["withdraw"])
+    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        return text_action(self, request, queryset, title="資料の取り下げ", label="取り下げの理由",
+                           call=lambda paper, reason: services.paper_remove(paper=paper, reason=reason, by=request.user),
+                           done="取り下げました（送付前の資料は削除しました）", max_length=300)

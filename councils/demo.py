@@ -62,6 +62,8 @@ def load(out) -> None:
     upcoming.invitations.exclude(person__email="").update(
         mailed_at=timezone.now() - dt.timedelta(days=14), mailed_sequence=upcoming.sequence)
 
+    _demo_papers(upcoming, secretariat)
+
     past = Meeting.objects.create(
         council=first, title="令和8年度 第2回 汐見市第1層協議体", date=today - dt.timedelta(days=40),
         start_time=dt.time(14, 0), end_time=dt.time(16, 0), place="汐見市役所 本庁舎4階 会議室1",
@@ -84,4 +86,44 @@ def load(out) -> None:
         leader = Person.objects.create(name="村上 和夫", name_kana="むらかみ かずお", email="murakami@example.jp")
         services.membership_add(council=second, person=leader, organisation=Organisation.objects.get(
             name="汐見市まちぢから協議会連絡会"), start=today - dt.timedelta(days=300), end=ends, by=secretariat)
-    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、7日後の会議 1件）を登録しました。")
+    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、7日後の会議 1件と資料 3件）を登録しました。")
+
+
+def _demo_papers(meeting: Meeting, by: User) -> None:
+    """Papers of the upcoming meeting, made here: a report as a PDF (WeasyPrint) for the meeting and an
+    xlsx (openpyxl) for its second agenda item, public; and a member list for invitees only."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from forms_pdf.rendering import html_to_pdf
+
+    report = html_to_pdf(
+        '<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>第2層協議体の活動報告</title>'
+        '<style>body { font-family: "IPAexGothic", "Noto Sans CJK JP", sans-serif; }</style></head><body>'
+        "<h1>第2層協議体の活動報告</h1><p>各地区の協議体で、買い物支援と見守りの取組を協議しました。</p>"
+        "<ul><li>汐見中央地区：移動販売の試行（月2回）</li><li>松林地区：サロンの新設（1か所）</li></ul></body></html>",
+        filename="report.pdf")
+    services.paper_add(meeting=meeting, upload=SimpleUploadedFile("資料1_第2層協議体の活動報告.pdf", report.content),
+                       title="資料1 第2層協議体の活動報告", is_public=True, by=by)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "中間報告"
+    sheet.append(["地区", "買い物に困っている世帯（推計）", "移動販売の利用者"])
+    for row in (["汐見中央", 42, 18], ["松林", 27, 9], ["浜見", 35, 0]):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    services.paper_add(meeting=meeting, upload=SimpleUploadedFile("資料2_部会の中間報告.xlsx", out.getvalue()),
+                       title="資料2 移動・買い物支援部会の中間報告（集計表）",
+                       agenda_item=meeting.agenda.get(order=2), is_public=True, by=by)
+    services.papers_mark_sent(meeting=meeting)  # they went with the notice mailed two weeks ago
+    members = Workbook()
+    members.active.append(["選出団体", "氏名"])
+    for membership in meeting.council.memberships.select_related("person", "organisation")[:17]:
+        members.active.append([membership.organisation.name, membership.person.name])
+    out = io.BytesIO()
+    members.save(out)
+    services.paper_add(meeting=meeting, upload=SimpleUploadedFile("参考資料_委員名簿.xlsx", out.getvalue()),
+                       title="参考資料 委員名簿", by=by)

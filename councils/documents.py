@@ -8,12 +8,13 @@ from django.utils import timezone
 from forms_pdf.rendering import RenderedDocument, render_pdf
 from municipality.models import Municipality
 
+from . import selectors
 from .models import Meeting
 
 
 def _context(meeting: Meeting) -> dict:
     return {"meeting": meeting, "municipality": Municipality.objects.current(), "issued_on": timezone.localdate(),
-            "agenda": list(meeting.agenda.all())}
+            "agenda": list(meeting.agenda.all()), "papers": list(selectors.papers_current(meeting))}
 
 
 def notice_pdf(meeting: Meeting) -> RenderedDocument:

@@ -76,3 +76,38 @@ class MemberForm(OnceFormMixin, PersonFields):
 
 class GuestForm(OnceFormMixin, PersonFields):
     pass
+
+
+class PaperForm(OnceFormMixin, JapaneseForm):
+    """Attach a paper (資料) to a meeting or one of its agenda items, or replace one already there."""
+
+    file = forms.FileField(label="ファイル", allow_empty_file=False, max_length=200,
+                           help_text="PDF、Excel（xlsx）、Word（docx）、画像（PNG・JPEG）")
+    title = forms.CharField(label="資料名", max_length=200, required=False,
+                            help_text="空欄のときはファイル名を資料名にします")
+    agenda_item = forms.ModelChoiceField(label="議題", queryset=None, required=False,
+                                         empty_label="会議全体の資料（議題を選ばない）")
+    is_public = forms.BooleanField(label="公開資料にする（会議のページで誰でも見られます）", required=False)
+    replaces = forms.ModelChoiceField(label="差し替える資料", queryset=None, required=False,
+                                      empty_label="差し替えない（新しい資料として追加）")
+    reason = forms.CharField(label="差し替えの理由", max_length=300, required=False)
+
+    def __init__(self, *args, meeting: Meeting | None = None, **kwargs):
+        from django.conf import settings
+
+        from .models import AgendaItem, Paper
+        from .paper_files import size_text
+
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += f"。1つ {size_text(settings.MEETING_PAPER_MAX_BYTES)} まで"
+        self.fields["agenda_item"].queryset = AgendaItem.objects.filter(meeting=meeting) if meeting else \
+            AgendaItem.objects.none()
+        self.fields["replaces"].queryset = Paper.objects.current().filter(meeting=meeting) if meeting else \
+            Paper.objects.none()
+        self.fields["replaces"].label_from_instance = lambda paper: paper.title  # no query per choice
+        if meeting is not None and not meeting.is_public:
+            del self.fields["is_public"]  # a closed meeting's papers are never public
+
+
+class PaperRemoveForm(JapaneseForm):
+    reason = forms.CharField(label="取り下げの理由", max_length=300, required=False)

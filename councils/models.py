@@ -351,3 +351,85 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} {self.person}"
+
+
+# --- 資料 (papers of a meeting and its agenda items) --------------------------------------
+
+def paper_path(instance: Paper, filename: str) -> str:
+    # A storage name of our own (uuid): the original, Japanese name is kept in the row only.
+    return f"councils/papers/{instance.storage_key.hex}{instance.extension}"
+
+
+class PaperKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "Excel"
+    DOCX = "docx", "Word"
+    PNG = "png", "画像（PNG）"
+    JPEG = "jpeg", "画像（JPEG）"
+
+
+class PaperStatus(models.TextChoices):
+    CURRENT = "current", "配布中"
+    REPLACED = "replaced", "差し替え済み"
+    WITHDRAWN = "withdrawn", "取り下げ"
+
+
+class PaperQuerySet(ScopedQuerySet):
+    scope_rule = ScopeRule(user="meeting__council__secretariat")
+
+    def current(self) -> PaperQuerySet:
+        return self.filter(status=PaperStatus.CURRENT)
+
+
+class Paper(models.Model):
+    """A file handed out for a meeting or one of its agenda items. Once sent with a notice it is never
+    deleted: a replacement or a withdrawal is recorded on it and the file is kept."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会議", on_delete=models.PROTECT, related_name="papers")
+    agenda_item = models.ForeignKey(AgendaItem, verbose_name="議題", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="papers", help_text="議題の資料のときに選ぶ（会議全体の資料は空欄）")
+    order = models.PositiveSmallIntegerField("順番", default=1)
+    title = models.CharField("資料名", max_length=200)
+    kind = models.CharField("種類", max_length=10, choices=PaperKind.choices)
+    storage_key = models.UUIDField("保存名", unique=True, editable=False)
+    file = models.FileField("ファイル", upload_to=paper_path, max_length=200)
+    original_name = models.CharField("元のファイル名", max_length=255)
+    size = models.PositiveIntegerField("大きさ（バイト）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    is_public = models.BooleanField("公開資料", default=False,
+                                    help_text="公開の会議のとき、会議のページで誰でも見られるようにする")
+    status = models.CharField("状態", max_length=10, choices=PaperStatus.choices, default=PaperStatus.CURRENT)
+    replaces = models.OneToOneField("self", verbose_name="差し替え前の資料", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="replaced_by")
+    uploaded_at = models.DateTimeField("登録日時", validators=[validate_event_date])
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登録した人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField("開催通知で送付した日時", null=True, blank=True, validators=[validate_event_date])
+    withdrawn_at = models.DateTimeField("取り下げ・差し替えの日時", null=True, blank=True,
+                                        validators=[validate_event_date])
+    withdrawn_reason = models.CharField("取り下げ・差し替えの理由", max_length=300, blank=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会議の資料"
+        ordering = ["meeting", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PaperKind.values), name="paper_kind_known"),
+            models.CheckConstraint(condition=Q(status=PaperStatus.CURRENT) | Q(withdrawn_at__isnull=False),
+                                   name="paper_withdrawal_dated"),
+        ]
+        indexes = [models.Index(fields=["meeting", "status", "order"], name="paper_meeting_current")]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.meeting.title}）"
+
+    @property
+    def extension(self) -> str:
+        return {"pdf": ".pdf", "xlsx": ".xlsx", "docx": ".docx", "png": ".png", "jpeg": ".jpg"}[self.kind]
+
+    @property
+    def size_text(self) -> str:
+        from .paper_files import size_text
+
+        return size_text(self.size)

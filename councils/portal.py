@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +23,8 @@ from municipality.wareki import format_wareki
 from reminders.models import Reason
 from reminders.selectors import latest_deliveries
 
-from . import documents, exports, selectors, services
-from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm
+from . import documents, exports, paper_views, selectors, services
+from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm, PaperForm, PaperRemoveForm
 from .models import Meeting
 
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
@@ -180,6 +180,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting, "form": form, "unsent": unsent,
         "invitations": invitations,
         "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
+        "papers": selectors.papers_history(meeting),
         "export_links": list_exports.export_links(QueryDict(mutable=True)),
     })
 
@@ -194,4 +195,61 @@ def meeting_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
         raise Http404("ページが見つかりません。")
     rendered = render_document(meeting)
+    if kind in ("notice", "letters"):
+        services.papers_mark_sent(meeting=meeting)  # printed to be sent: its papers are history now
     return pdf_response(rendered.filename, rendered.content)
+
+
+# --- 資料 ------------------------------------------------------------------------------
+
+@role_required(*RUNNING_ROLES)
+@require_http_methods(["GET", "POST"])
+@submit_once
+def paper_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a paper for the meeting (or one of its agenda items), or a replacement of one."""
+    meeting = _meeting(request, pk)
+    form = PaperForm(request.POST or None, request.FILES or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            paper = services.paper_add(
+                meeting=meeting, upload=data["file"], title=data["title"], agenda_item=data["agenda_item"],
+                is_public=bool(data.get("is_public")), replaces=data["replaces"], reason=data["reason"],
+                by=request.user)
+        except DomainError as error:
+            form.add_error("file", error.message)
+        else:
+            messages.success(request, f"資料「{paper.title}」（{paper.get_kind_display()}、{paper.size_text}）を登録しました。")
+            return redirect(reverse("councils:meeting", args=[meeting.pk]) + "#papers")
+    return render(request, "councils/portal_paper_form.html", {"form": form, "meeting": meeting})
+
+
+@role_required(*RUNNING_ROLES)
+def paper_download(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
+    """Any paper of a meeting the user runs, replaced and withdrawn ones included (the record)."""
+    meeting = _meeting(request, pk)
+    paper = selectors.papers_history(meeting).filter(pk=paper_pk).first()
+    if paper is None:
+        raise Http404("ページが見つかりません。")
+    return paper_views.serve(paper)
+
+
+@role_required(*RUNNING_ROLES)
+def paper_remove(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
+    """Take a paper back: deleted before a notice carried it, marked 取り下げ (and kept) after."""
+    meeting = _meeting(request, pk)
+    paper = selectors.papers_history(meeting).filter(pk=paper_pk).first()
+    if paper is None:
+        raise Http404("ページが見つかりません。")
+    if request.method != "POST":  # after the look-up: a paper outside the user's meetings is not found
+        return HttpResponseNotAllowed(["POST"])
+    form = PaperRemoveForm(request.POST)
+    form.is_valid()
+    try:
+        kept = services.paper_remove(paper=paper, reason=form.cleaned_data.get("reason", ""), by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"資料「{paper.title}」を取り下げました（送付済みのため記録として残します）。" if kept
+                         else f"資料「{paper.title}」を削除しました。")
+    return redirect(reverse("councils:meeting", args=[meeting.pk]) + "#papers")

@@ -11,5 +11,8 @@ urlpatterns = [
     path("<int:pk>/members/new/", portal.member_add, name="member_add"),
     path("meetings/<int:pk>/guests/new/", portal.guest_invite, name="guest_invite"),
     path("meetings/<int:pk>/", portal.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/papers/new/", portal.paper_add, name="paper_add"),
+    path("meetings/<int:pk>/papers/<int:paper_pk>/", portal.paper_download, name="paper"),
+    path("meetings/<int:pk>/papers/<int:paper_pk>/remove/", portal.paper_remove, name="paper_remove"),
     path("meetings/<int:pk>/<str:kind>.pdf", portal.meeting_pdf, name="meeting_pdf"),
 ]

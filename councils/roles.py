@@ -9,6 +9,7 @@ _COUNCIL = [
     "councils.view_workinggroup", "councils.add_workinggroup", "councils.change_workinggroup",
     "councils.view_meeting", "councils.add_meeting", "councils.change_meeting",
     "councils.view_invitation", "councils.change_invitation",
+    "councils.view_paper", "councils.add_paper",
 ]
 
 PERMISSIONS = {

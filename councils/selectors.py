@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from municipality.models import User
@@ -12,7 +12,7 @@ from municipality.roles import Role
 from reminders.models import DeliveryStatus, Reason
 from reminders.selectors import latest_deliveries
 
-from .models import Council, Invitation, Meeting, Membership
+from .models import Council, Invitation, Meeting, Membership, Paper
 
 
 def councils_run_by(user: User) -> QuerySet[Council]:
@@ -51,3 +51,16 @@ def awaiting_mail(meeting: Meeting, invitations: list[Invitation]) -> list[Invit
         if delivery.status == DeliveryStatus.FAILED}
     return [i for i in invitations if i.person.email and (
         i.mailed_sequence is None or i.mailed_sequence < meeting.sequence or f"councils.invitation:{i.pk}" in failed)]
+
+
+def papers_current(meeting: Meeting) -> QuerySet[Paper]:
+    """The papers handed out for a meeting now (not replaced, not withdrawn), in their order, with
+    their agenda item. One query."""
+    return Paper.objects.current().filter(meeting=meeting).select_related("agenda_item").order_by(
+        F("agenda_item__order").asc(nulls_first=True), "order", "pk")
+
+
+def papers_history(meeting: Meeting) -> QuerySet[Paper]:
+    """Every paper of a meeting the secretariat may see, replaced and withdrawn ones included. One query."""
+    return Paper.objects.filter(meeting=meeting).select_related("agenda_item", "replaces").order_by(
+        "order", "-uploaded_at", "pk")

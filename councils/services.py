@@ -8,12 +8,15 @@ writers), so parallel additions are counted one after another and never pass the
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from collections.abc import Iterable
 from contextlib import nullcontext
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from auditlog.context import set_actor
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import models, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -38,6 +41,8 @@ from .models import (
     Membership,
     Office,
     OfficeRole,
+    Paper,
+    PaperStatus,
     Person,
     Pledge,
     Response,
@@ -358,6 +363,7 @@ def invitations_send(*, meeting: Meeting, by: User | None = None) -> tuple[int, 
         raise DomainError(f"{meeting.title}は開催日（{_w(meeting.date)}）を過ぎているため、開催通知は送れません。")
     ics = meeting_ics(meeting, meeting_url).decode()
     agenda = list(meeting.agenda.all())
+    papers = list(selectors.papers_current(meeting))
     without = meeting.invitations.filter(person__email="").count()
     with transaction.atomic(), (set_actor(by) if by is not None else nullcontext()):
         # Two clicks at once: each invitation is claimed by one of them only.
@@ -369,6 +375,8 @@ def invitations_send(*, meeting: Meeting, by: User | None = None) -> tuple[int, 
                 "meeting": meeting, "person": invitation.person, "municipality": municipality,
                 "meeting_url": meeting_url, "rsvp_url": site_url(reverse("meetings:rsvp", args=[invitation.token])),
                 "agenda": agenda,
+                "papers": [(paper, site_url(reverse("meetings:rsvp_paper", args=[invitation.token, paper.pk])))
+                           for paper in papers],
                 "updated": invitation.mailed_sequence is not None and invitation.mailed_sequence < meeting.sequence,
             }
             mails.append(Mail(
@@ -381,6 +389,8 @@ def invitations_send(*, meeting: Meeting, by: User | None = None) -> tuple[int, 
                 step=f"第{meeting.sequence}版",
             ))
         queued = mail_queue(mails=mails)
+        if invitations:
+            papers_mark_sent(meeting=meeting)
         Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
             mailed_at=timezone.now(), mailed_sequence=meeting.sequence)
     return queued, without
@@ -454,3 +464,99 @@ def council_save(*, council: Council, by: User) -> Council:
             raise DomainError(" ".join(exc.messages)) from exc
         council.save()
         return council
+
+
+# --- 資料 ------------------------------------------------------------------------------
+
+def _clean_filename(name: str) -> str:
+    """The name as the user's computer called it, without a path or control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    if len(base) > 200:
+        stem, dot, extension = base.rpartition(".")
+        base = (stem[: 200 - len(extension) - 1] + dot + extension) if dot and len(extension) <= 10 else base[:200]
+    return base or "資料"
+
+
+def paper_add(
+    *, meeting: Meeting, upload: Any, title: str, by: User | None, agenda_item: AgendaItem | None = None,
+    is_public: bool = False, replaces: Paper | None = None, reason: str = "",
+) -> Paper:
+    """Attach a file to a meeting (or one of its agenda items), its kind checked from its bytes.
+    With ``replaces``: a paper already sent is kept and marked 差し替え済み; one not yet sent goes."""
+    from . import paper_files
+
+    size = getattr(upload, "size", None)
+    if size is not None and size > paper_files.max_bytes():
+        raise DomainError(f"ファイルが大きすぎます（{paper_files.size_text(size)}）。"
+                          f"1つの資料は {paper_files.size_text(paper_files.max_bytes())} までです。")
+    data = upload.read(paper_files.max_bytes() + 1)
+    original_name = _clean_filename(getattr(upload, "name", "") or "")
+    kind = paper_files.identify(data, original_name)
+    title = (title or "").strip() or original_name.rsplit(".", 1)[0]
+    with transaction.atomic(), (set_actor(by) if by is not None else nullcontext()):
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if is_public and not meeting.is_public:
+            raise DomainError("非公開の会議の資料は公開できません。")
+        if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+            raise DomainError("別の会議の議題は選べません。")
+        order = (meeting.papers.aggregate(m=models.Max("order"))["m"] or 0) + 1
+        old = None
+        if replaces is not None:
+            old = Paper.objects.select_for_update().filter(pk=replaces.pk, meeting=meeting).first()
+            if old is None or old.status != PaperStatus.CURRENT:
+                raise DomainError("差し替える資料は、この会議の配布中の資料から選んでください。")
+            order = old.order
+            if agenda_item is None:
+                agenda_item = old.agenda_item
+        paper = Paper(meeting=meeting, agenda_item=agenda_item, order=order, title=title[:200], kind=kind.key,
+                      storage_key=uuid.uuid4(), original_name=original_name, size=len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), is_public=is_public,
+                      uploaded_at=timezone.now(), uploaded_by=by)
+        paper.file.save(paper.storage_key.hex, ContentFile(data), save=False)
+        try:
+            if old is not None:
+                if old.sent_at is None:
+                    _paper_delete(old)
+                else:
+                    paper.replaces = old
+                    old.status, old.withdrawn_at = PaperStatus.REPLACED, timezone.now()
+                    old.withdrawn_reason = (reason or "").strip()[:300] or "差し替え"
+                    old.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
+            paper.save()
+        except BaseException:
+            paper.file.delete(save=False)
+            raise
+        return paper
+
+
+def _paper_delete(paper: Paper) -> None:
+    name, storage = paper.file.name, paper.file.storage
+    paper.delete()
+    # The file goes only if the deletion commits.
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def paper_remove(*, paper: Paper, reason: str, by: User) -> Paper | None:
+    """Take a paper back. Before any notice carried it, it is deleted (returns None); once sent, it
+    stays, marked 取り下げ with the reason and the time."""
+    with set_actor(by):
+        paper = Paper.objects.select_for_update().get(pk=paper.pk)
+        if paper.status != PaperStatus.CURRENT:
+            raise DomainError("この資料はすでに取り下げ・差し替え済みです。")
+        if paper.sent_at is None:
+            _paper_delete(paper)
+            return None
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError("開催通知で送付済みの資料です。取り下げの理由を入力してください（資料は記録として残ります）。")
+        paper.status, paper.withdrawn_at, paper.withdrawn_reason = PaperStatus.WITHDRAWN, timezone.now(), reason[:300]
+        paper.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
+        return paper
+
+
+def papers_mark_sent(*, meeting: Meeting) -> int:
+    """The notice went out (mailed, or printed for the post): its papers are history from now on."""
+    return Paper.objects.filter(meeting=meeting, status=PaperStatus.CURRENT, sent_at__isnull=True).update(
+        sent_at=timezone.now())

@@ -13,9 +13,9 @@ from municipality.downloads import content_disposition
 from municipality.errors import DomainError
 from municipality.links import site_url
 
-from . import services
+from . import paper_views, selectors, services
 from .calendar import council_feed
-from .models import Council, Invitation, Meeting
+from .models import Council, Invitation, Meeting, Paper
 
 
 # Public information: a browser or calendar app may reuse it for five minutes; no shared proxy
@@ -25,7 +25,26 @@ def meeting_public(request: HttpRequest, pk: int) -> HttpResponse:
     """What the public may know of a meeting: date, place, agenda; minutes once published
     (only the outline of a closed meeting)."""
     meeting = get_object_or_404(Meeting.objects.select_related("council").prefetch_related("agenda"), pk=pk)
-    return render(request, "councils/meeting_public.html", {"meeting": meeting})
+    papers = selectors.papers_current(meeting).filter(is_public=True) if meeting.is_public else []
+    return render(request, "councils/meeting_public.html", {"meeting": meeting, "papers": papers})
+
+
+def public_paper(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
+    """A paper marked public of a public meeting, for everyone; any other paper is not found here."""
+    paper = Paper.objects.current().filter(pk=paper_pk, meeting_id=pk, is_public=True, meeting__is_public=True).first()
+    if paper is None:
+        raise Http404("ページが見つかりません。")
+    return paper_views.serve(paper, public=True)
+
+
+def rsvp_paper(request: HttpRequest, token: str, paper_pk: int) -> HttpResponse:
+    """A paper of the meeting an invitation is for, by the invitation's link (as the RSVP page)."""
+    invitation = Invitation.objects.filter(token=token).only("meeting_id").first()
+    paper = None if invitation is None else Paper.objects.current().filter(
+        pk=paper_pk, meeting_id=invitation.meeting_id).first()
+    if paper is None:
+        raise Http404("この資料のリンクは無効です。")
+    return paper_views.serve(paper)
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,7 +60,8 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, f"「{invitation.get_response_display()}」で受け付けました。ありがとうございました。")
         return redirect(request.path)
-    return render(request, "councils/rsvp.html", {"invitation": invitation, "meeting": invitation.meeting})
+    return render(request, "councils/rsvp.html", {"invitation": invitation, "meeting": invitation.meeting,
+                                                  "papers": selectors.papers_current(invitation.meeting)})
 
 
 @cache_control(private=True, max_age=300)

@@ -285,6 +285,18 @@ def build_world() -> World:
         council_services.meeting_invite_members(meeting=upcoming, by=by)
         w.add(f"upcoming_{name}", upcoming, *runs[name])
         w.objects[f"invitation_{name}"] = upcoming.invitations.first()
+        # Papers (資料) of the upcoming meeting: one for its invitees and secretariat, one public where the
+        # meeting is public (served to everyone; the closed meeting has none).
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\nstartxref\n0\n%%EOF\n")
+        w.add(f"paper_{name}", council_services.paper_add(
+            meeting=upcoming, upload=SimpleUploadedFile(f"内部資料{name}.pdf", pdf), title=f"内部資料（{name}）",
+            by=by), *runs[name])
+        if not closed:
+            w.add(f"public_paper_{name}", council_services.paper_add(
+                meeting=upcoming, upload=SimpleUploadedFile(f"公開資料{name}.pdf", pdf), title=f"公開資料（{name}）",
+                is_public=True, by=by), *runs[name])
     w.add("person_unattached", PersonFactory(), *(n for n in w.personas if n != "anonymous"))
 
     # --- Cases: two teams; each case with an assigned worker, an agency worker under consent,

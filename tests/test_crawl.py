@@ -220,6 +220,13 @@ def generated_files(w: World) -> list[Target]:
 
 
 MEETINGS = ["meeting_c1", "meeting_c2a", "meeting_c2b", "upcoming_c2b"]
+
+
+def paper_targets(w: World) -> list[Target]:
+    """A meeting's papers by the meeting and the paper; a paper under another meeting is not found."""
+    papers = ["paper_c1", "paper_c2a", "paper_c2b", "public_paper_c1"]
+    return [*(Target({"pk": w[p].meeting_id, "paper_pk": w[p].pk}, w[p]) for p in papers),
+            Target({"pk": w["meeting_c1"].pk, "paper_pk": w["paper_c1"].pk}, w["meeting_c1"], exists=False)]
 COUNCILS = ["council_c1", "council_c2a", "council_c2b"]
 
 # Each portal pattern: who is served (everyone else signed in: 404; anonymous: 302 to login).
@@ -287,6 +294,11 @@ PORTAL: dict[str, Route] = {
     "councils:meeting": Route(both(role(*RUNNING_ROLES), sees), with_queries(objs(*MEETINGS), "", "export=csv")),
     "councils:meeting_pdf": Route(both(role(*RUNNING_ROLES), sees),
                                   kinds(["meeting_c1", "upcoming_c2b"], ["notice", "letters", "minutes"])),
+    "councils:paper_add": Route(both(role(*RUNNING_ROLES), sees), objs(*MEETINGS)),
+    "councils:paper": Route(both(role(*RUNNING_ROLES), sees), lambda w: paper_targets(w),
+                            note="every paper of a meeting the user runs, withdrawn ones included"),
+    "councils:paper_remove": Route(both(role(*RUNNING_ROLES), sees), lambda w: paper_targets(w), ok=405,
+                                   note="POST only"),
     "cases:list": Route(case_worker, lambda w: [Target(), Target(query="page=x")], note="相談支援員 only; superusers and city staff not"),
     "cases:intake": Route(case_worker),
     "cases:detail": Route(both(case_worker, sees), objs(*CASES), note="case team only: assigned or consent"),
@@ -386,6 +398,18 @@ PORTAL: dict[str, Route] = {
         note="public: meetings are public in principle"),
     "meetings:rsvp": Route(public=True, targets=lambda w: [
         Target({"token": w["invitation_c1"].token}), Target({"token": "x" * 20}, exists=False)]),
+    "meetings:paper": Route(public=True, targets=lambda w: [
+        *(Target({"pk": w[p].meeting_id, "paper_pk": w[p].pk}, w[p]) for p in ("public_paper_c1", "public_paper_c2a")),
+        *(Target({"pk": w[p].meeting_id, "paper_pk": w[p].pk}, w[p], exists=False)
+          for p in ("paper_c1", "paper_c2b")),
+        Target({"pk": w["meeting_c1"].pk, "paper_pk": w["public_paper_c1"].pk}, exists=False)],
+        note="public papers of public meetings only; a paper under another meeting's address is not found"),
+    "meetings:rsvp_paper": Route(public=True, targets=lambda w: [
+        Target({"token": w["invitation_c1"].token, "paper_pk": w["paper_c1"].pk}),
+        Target({"token": w["invitation_c1"].token, "paper_pk": w["public_paper_c1"].pk}),
+        Target({"token": w["invitation_c1"].token, "paper_pk": w["paper_c2a"].pk}, exists=False),
+        Target({"token": "x" * 20, "paper_pk": w["paper_c1"].pk}, exists=False)],
+        note="the invitation's own meeting's papers; another meeting's paper is not found"),
     "meetings:feed": Route(public=True, targets=lambda w: [
         Target({"token": w["council_c1"].feed_token}), Target({"token": "x" * 20}, exists=False)]),
     "password_reset": Route(public=True),
@@ -481,6 +505,8 @@ ADMIN_MODELS: dict[str, AdminRule] = {
     "councils.office": AdminRule(**READ_ONLY),
     "councils.pledge": AdminRule(delete=NEVER, queries=("q=架空", "_export=csv")),
     "councils.workinggroup": AdminRule(delete=NEVER),
+    "councils.paper": AdminRule(change=NEVER, delete=NEVER, queries=("q=資料", "status__exact=withdrawn"),
+                                note="added through the service; withdrawn by an action, never changed"),
     "councils.meeting": AdminRule(delete=NEVER, queries=("q=第1回", "date__year=2026", "!date__year=1", "!date__year=9999",
                                                           "!date__year=99999", "_export=xlsx")),
     "consultations.agency": AdminRule(scoped=False, delete=NEVER),

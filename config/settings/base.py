@@ -169,6 +169,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# A meeting's paper (資料: PDF, xlsx, docx, PNG, JPEG) may be at most this many bytes
+# (councils/paper_files.py); the message names the limit.
+MEETING_PAPER_MAX_BYTES = env.int("MEETING_PAPER_MAX_BYTES", default=10 * 1024 * 1024)
+if MEETING_PAPER_MAX_BYTES < 1024:
+    raise ImproperlyConfigured("MEETING_PAPER_MAX_BYTES must be at least 1024 bytes.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "municipality.staticfiles.RememberedUrlsManifestStorage"},

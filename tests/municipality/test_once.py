@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -38,7 +39,7 @@ from consultations.models import (
     TimelineEntry,
 )
 from coordinators.models import AppointmentNotice, DismissalNotice
-from councils.models import Invitation, Meeting, Membership
+from councils.models import Invitation, Meeting, Membership, Paper
 from municipality.models import Area, FormSubmission, Organisation, User
 from municipality.once import ALREADY_DONE, RELOAD, TOKEN_FIELD, parse_token
 from municipality.services import form_submissions_prune
@@ -191,6 +192,9 @@ CREATE_FORMS = [
         "title": "第2回 協議体", "date": "2099-02-10", "start_time": "10:00", "end_time": "11:30", "place": "公民館",
         "is_public": "on", "public_seats": 3, "agenda_1": "見守り活動の情報共有", "topic_1": "5"},
         lambda: Meeting.objects.count()),
+    CreateForm("councils:paper_add", lambda w: w["secretary"], lambda w: [w["meeting"].pk], lambda w: {
+        "title": "資料1 活動報告", "file": SimpleUploadedFile("活動報告.pdf", b"%PDF-1.4\nstartxref\n0\n%%EOF\n")},
+        lambda: Paper.objects.count()),
 ]
 IDS = [form.url_name for form in CREATE_FORMS]
 
@@ -354,6 +358,7 @@ POST_WITHOUT_CREATE = {
                           "(tests/consultations/test_masking.py)",
     "councils:meeting": "mail goes through the outbox keyed by invitation; attendance and minutes are set, not added",
     "meetings:rsvp": "an answer is set on the invitation, not added",
+    "councils:paper_remove": "the service refuses a paper already removed, withdrawn or replaced (one removal only)",
     "reminders:read": "marks read", "reminders:read_all": "marks read",
     "login": "Django's", "logout": "Django's", "password_change": "Django's", "password_reset": "Django's (outbox)",
     "password_reset_confirm": "Django's",
