@@ -12,4 +12,6 @@ urlpatterns = [
     path("meetings/<int:pk>/guests/new/", portal.guest_invite, name="guest_invite"),
     path("meetings/<int:pk>/", portal.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/<str:kind>.pdf", portal.meeting_pdf, name="meeting_pdf"),
+    path("meetings/<int:pk>/minutes/<str:step>/", portal.minutes_step, name="minutes_step"),
+    path("meetings/<int:pk>/minutes/v<int:number>.pdf", portal.minutes_version_pdf, name="minutes_version_pdf"),
 ]

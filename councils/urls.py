@@ -7,5 +7,7 @@ app_name = "meetings"
 urlpatterns = [
     path("<int:pk>/", views.meeting_public, name="public"),
     path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
+    path("minutes/<str:token>/", views.minutes_confirm, name="minutes_confirm"),
+    path("<int:pk>/minutes/v<int:number>.pdf", views.minutes_public_pdf, name="minutes_pdf"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),
 ]
