@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -179,6 +179,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if export is not None:
         invitees = exports.attendance_of(Meeting.objects.filter(pk=meeting.pk))
         return list_exports.table_response(request, exports.ATTENDANCE, invitees, export)
+    return _meeting_page(request, meeting, form)
+
+
+def _meeting_page(request: HttpRequest, meeting: Meeting, form: MinutesForm, **forms: Any) -> HttpResponse:
     invitations = list(meeting.invitations.select_related("person"))
     mails = latest_deliveries(reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations])
     for invitation in invitations:
@@ -189,7 +193,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "councils/portal_meeting_detail.html", {
         "meeting": meeting, "form": form, "unsent": unsent, "versions": versions, "confirmations": confirmations,
         "send_form": MinutesSendForm(initial={"confirm_by": timezone.localdate() + dt.timedelta(days=7)}),
-        "approve_form": MinutesApproveForm(), "publish_form": MinutesStepForm(), "correct_form": MinutesStepForm(), "status": MinutesStatus,
+        "approve_form": MinutesApproveForm(), "publish_form": MinutesStepForm(), "correct_form": MinutesStepForm(),
+        **forms, "status": MinutesStatus,
         "invitations": invitations,
         "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
         "export_links": list_exports.export_links(QueryDict(mutable=True)),
@@ -223,13 +228,11 @@ def minutes_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
         raise Http404("ページが見つかりません。")
     form = forms[step](request.POST)
-    back = reverse("councils:meeting", args=[meeting.pk]) + "#minutes"
+    # A refusal shows the meeting's page again (not a redirect): nothing was saved, so the one-time
+    # token is released and the corrected form can be sent again.
+    refused = {"send": "send_form", "approve": "approve_form"}.get(step, f"{step}_form")
     if not form.is_valid():
-        transaction.set_rollback(True)
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(back)
+        return _meeting_page(request, meeting, MinutesForm(instance=meeting), **{refused: form})
     try:
         if step == "send":
             queued, without = services.minutes_send_for_confirmation(
@@ -248,9 +251,9 @@ def minutes_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             services.minutes_correct(meeting=meeting, by=request.user)
             messages.success(request, "訂正版を作ります。議事録を直してから、もう一度出席者に確認を依頼してください。")
     except DomainError as error:
-        transaction.set_rollback(True)  # the one-time token is not used up by a refusal
         messages.error(request, error.message)
-    return redirect(back)
+        return _meeting_page(request, _meeting(request, pk), MinutesForm(instance=meeting), **{refused: form})
+    return redirect(reverse("councils:meeting", args=[meeting.pk]) + "#minutes")
 
 
 @role_required(*RUNNING_ROLES)
