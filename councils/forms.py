@@ -21,7 +21,7 @@ class MeetingForm(OnceFormMixin, JapaneseModelForm):
     class Meta:
         model = Meeting
         fields = ["title", "date", "start_time", "end_time", "place", "is_public", "closed_reason", "public_seats",
-                  "reminders_enabled", "reminder_days", "contact_name", "contact_phone", "contact_email"]
+                  "reminders_off", "reminder_days", "contact_name", "contact_phone", "contact_email"]
         widgets = {"date": DateInput(), "start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
         labels = {"is_public": "公開する"}
 

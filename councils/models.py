@@ -309,7 +309,7 @@ class Meeting(models.Model):
     minutes_confirm_by = models.DateField("議事録の確認の期限", null=True, blank=True, editable=False,
                                           validators=[validate_event_date])
     # Per-meeting settings (issue 17 must-have 7).
-    reminders_enabled = models.BooleanField("開催前のリマインダーを送る", default=True)
+    reminders_off = models.BooleanField("開催前のリマインダーを送らない", default=False)
     reminder_days = models.CharField(
         "リマインダーを送る日（開催の何日前）", max_length=20, blank=True, validators=[validate_reminder_days],
         help_text="例：7,1（空欄なら既定の日数）")

@@ -85,7 +85,7 @@ def meeting_sources(scan: Scan) -> list[Source]:
     secretariat. One pair of queries per distinct setting of days (the default and the few custom ones)."""
     default = settings.REMINDER_MEETING_DAYS
     widest = scan.window([max([*default, 90])])
-    custom = sorted(set(Meeting.objects.filter(date__range=widest, reminders_enabled=True)
+    custom = sorted(set(Meeting.objects.filter(date__range=widest, reminders_off=False)
                         .exclude(reminder_days="").values_list("reminder_days", flat=True)))
     found = _meeting_sources(scan, default, "")
     for value in custom:
@@ -110,7 +110,7 @@ def _meeting_sources(scan: Scan, thresholds: list[int], days_setting: str) -> li
     # key: a join would read the whole register of people to hash it.
     person = Person.objects.filter(pk=OuterRef("person_id")).order_by()
     invitations = (Invitation.objects.filter(meeting__date__range=scan.window(thresholds),
-                                             meeting__reminders_enabled=True, meeting__reminder_days=days_setting)
+                                             meeting__reminders_off=False, meeting__reminder_days=days_setting)
                    .exclude(response=Response.DECLINED).exclude(mailed_in_step)
                    .alias(invitee_email=Subquery(person.values("email")[:1]),
                           invitee_name=Subquery(person.values("name")[:1]))
@@ -129,7 +129,7 @@ def _meeting_sources(scan: Scan, thresholds: list[int], days_setting: str) -> li
         url=sql_url("meetings:rsvp", F("token")),
     )
     # The secretariat of the council, of its own meetings (a notice, and a mail if they have an address).
-    own = Meeting.objects.filter(date__range=scan.window(thresholds), reminders_enabled=True,
+    own = Meeting.objects.filter(date__range=scan.window(thresholds), reminders_off=False,
                                  reminder_days=days_setting, council__secretariat__is_active=True)
     own_when = Concat(scan.sql_wareki("date", thresholds), Value(" "), Substr(Cast("start_time", CharField()), 1, 5),
                       output_field=TextField())
@@ -166,7 +166,7 @@ def meeting_still_due(delivery: Delivery, today: dt.date) -> bool:
     meeting_id, day = object_id(delivery.object_key), step_day(delivery.step)
     if meeting_id is None or day is None:
         return False
-    meeting = Meeting.objects.filter(pk=meeting_id, date=day, date__gte=today, reminders_enabled=True)
+    meeting = Meeting.objects.filter(pk=meeting_id, date=day, date__gte=today, reminders_off=False)
     if not meeting.exists():
         return False
     return (Invitation.objects.filter(meeting_id=meeting_id, person__email=delivery.recipient)

@@ -114,8 +114,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='meeting',
-            name='reminders_enabled',
-            field=models.BooleanField(default=True, verbose_name='開催前のリマインダーを送る'),
+            name='reminders_off',
+            field=models.BooleanField(default=False, verbose_name='開催前のリマインダーを送らない'),
         ),
         migrations.AddConstraint(
             model_name='meeting',

@@ -139,9 +139,9 @@ def test_a_resend_opens_a_new_round_and_the_old_link_is_closed(client, meeting, 
 def test_an_answer_after_the_deadline_is_refused(meeting, secretary):
     send(meeting, secretary, deadline=dt.date(2026, 12, 3))
     [token, *_] = tokens(meeting)
-    with time_machine.travel(dt.datetime(2026, 12, 4, 1, 0, tzinfo=dt.UTC), tick=False):
-        with pytest.raises(DomainError, match="期限"):
-            services.minutes_confirmation_answer(token=token, correction="")
+    with (time_machine.travel(dt.datetime(2026, 12, 4, 1, 0, tzinfo=dt.UTC), tick=False),
+          pytest.raises(DomainError, match="期限")):
+        services.minutes_confirmation_answer(token=token, correction="")
     assert MinutesConfirmation.objects.get(token=token).answer == ConfirmationAnswer.PENDING
 
 

@@ -54,7 +54,7 @@ def test_the_secretariat_is_reminded_of_its_own_meetings(meeting, secretary):
 
 def test_a_meeting_with_reminders_off_is_not_reminded_and_a_queued_reminder_is_cancelled(meeting):
     services.scan(dt.date(2026, 12, 3))
-    Meeting.objects.filter(pk=meeting.pk).update(reminders_enabled=False)
+    Meeting.objects.filter(pk=meeting.pk).update(reminders_off=True)
     with at(dt.date(2026, 12, 3)):
         services.send_due()
     assert set(Delivery.objects.filter(reason=Reason.MEETING).values_list("status", flat=True)) == {
