@@ -214,8 +214,8 @@ def meeting_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return pdf_response(rendered.filename, rendered.content)
 
 
-@require_POST
 @role_required(*RUNNING_ROLES)
+@require_POST
 @submit_once
 def minutes_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """One step of the minutes: send for confirmation, approve, publish, open a correction. Each

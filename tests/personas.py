@@ -277,6 +277,7 @@ def build_world() -> World:
         council_services.meeting_invite_members(meeting=past, by=by)
         minutes_to_state(past, "published", by=by)
         w.add(f"meeting_{name}", past, *runs[name])
+        w.objects[f"minutes_confirmation_{name}"] = past.invitations.first().minutes_confirmations.first()
         if closed:
             w.markers[past.minutes] = past
         w.markers[people[0].email] = people[0]  # addresses stay within the council
