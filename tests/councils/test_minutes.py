@@ -311,3 +311,27 @@ def test_the_demo_helper_reaches_each_state(meeting, secretary, chair, state):
     assert (meeting.minutes_status, meeting.minutes_versions.count(), meeting.minutes_published) == expected[state]
     if state == "corrections":
         assert MinutesConfirmation.objects.filter(answer=ConfirmationAnswer.CORRECTED).exists()
+
+
+def test_the_meeting_page_makes_as_many_queries_for_many_attendees_as_for_few(client, meeting, secretary, body):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(secretary)
+    url = reverse("councils:meeting", args=[meeting.pk])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    send(meeting, secretary)
+    few = queries()
+    for person in people(12, prefix="出席者"):
+        person.save()
+        services.meeting_invite_guest(meeting=meeting, person=person, by=secretary)
+    services.attendance_record(meeting=meeting, by=secretary, attended_person_ids=list(
+        meeting.invitations.values_list("person_id", flat=True)))
+    send(meeting, secretary)  # a second round: 3 + 15 answers listed
+    minutes_to_state(meeting, "corrected", by=secretary)
+    assert queries() == few
