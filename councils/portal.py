@@ -230,7 +230,7 @@ def minutes_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     form = forms[step](request.POST)
     # A refusal shows the meeting's page again (not a redirect): nothing was saved, so the one-time
     # token is released and the corrected form can be sent again.
-    refused = {"send": "send_form", "approve": "approve_form"}.get(step, f"{step}_form")
+    refused = f"{step}_form"  # the page shows this form with what was sent
     if not form.is_valid():
         return _meeting_page(request, meeting, MinutesForm(instance=meeting), **{refused: form})
     try:
