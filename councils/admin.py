@@ -36,6 +36,7 @@ from .models import (
     Invitation,
     Meeting,
     Membership,
+    MinutesStatus,
     Office,
     OfficeRole,
     Paper,
@@ -407,7 +408,7 @@ class InvitationInline(admin.TabularInline):
 @admin.register(Meeting)
 class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
     export_table = exports.MEETINGS
-    list_display = ["date", "title", "council", "place", "is_public", "minutes_published"]
+    list_display = ["date", "title", "council", "place", "is_public", "minutes_status", "minutes_published"]
     # A range of dates rather than the date drill-down, which read every meeting's date on each request.
     list_filter = ["is_public", "minutes_published", ("date", DateRangeListFilter)]
     search_fields = ["title", "council__name", "place"]
@@ -417,9 +418,20 @@ class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
     fieldsets = [
         (None, {"fields": ["council", "working_group", "title", "date", "start_time", "end_time", "place"]}),
         ("公開", {"fields": ["is_public", "closed_reason", "public_seats"]}),
-        ("議事録", {"fields": ["minutes", "decisions", "outline", "minutes_published"]}),
+        ("開催前のリマインダーと出欠の連絡先", {"fields": ["reminders_off", "reminder_days", "contact_name",
+                                                   "contact_phone", "contact_email"]}),
+        ("議事録", {"fields": ["minutes", "decisions", "outline", "minutes_status", "minutes_confirm_by",
+                            "minutes_published"],
+                 "description": "出席者への確認依頼・承認・公表は、ポータルの会議のページで行います。"}),
     ]
-    readonly_fields = ["minutes_published"]
+    readonly_fields = ["minutes_status", "minutes_confirm_by", "minutes_published"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.minutes_status == MinutesStatus.APPROVED:
+            # Approved minutes are an issued document: corrected only as a new version (portal).
+            fields += ["minutes", "decisions", "outline"]
+        return fields
     actions = ["invite_members", "mail_invitations", "notice_pdf", "letters_pdf", "minutes_pdf", "publish",
                "attendance_csv", "attendance_csv_cp932", "attendance_xlsx"]
 
@@ -430,6 +442,10 @@ class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
         if change and set(form.changed_data) & EVENT_FIELDS:
             obj.sequence += 1  # calendar apps replace the event; the notice is mailed again
         super().save_model(request, obj, form, change)
+        if "date" in form.changed_data and obj.date < timezone.localdate():
+            # A warning, not a refusal: a meeting held earlier may be recorded after the fact.
+            messages.warning(request, f"開催日（{format_wareki(obj.date)}）は過去の日付です。このまま保存しました。"
+                                      "開催通知は送れません。日付の誤りでしたら直してください。")
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

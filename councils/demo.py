@@ -12,7 +12,23 @@ from municipality.demo import MEMBER_BODIES
 from municipality.models import Area, Organisation, User
 
 from . import services
-from .models import AgendaItem, Council, Meeting, OfficeRole, Person, PledgeContext, SetupType, Topic, WorkingGroup
+from .models import (
+    AgendaItem,
+    ApprovedAs,
+    Council,
+    Meeting,
+    MinutesConfirmation,
+    Office,
+    OfficeRole,
+    Person,
+    PledgeContext,
+    SetupType,
+    Topic,
+    WorkingGroup,
+)
+
+#: The states ``minutes_to_state`` can bring a held meeting's minutes to, in order.
+MINUTES_STATES = ("draft", "confirming", "corrections", "approved", "published", "corrected")
 
 MEMBER_NAMES = [
     "青木 一郎", "石田 和子", "上田 茂", "江口 恵美", "大野 浩", "加藤 幸子", "木村 達也", "久保 智子", "小池 勇",
@@ -74,7 +90,7 @@ def load(out) -> None:
     services.meeting_invite_members(meeting=past, by=secretariat)
     services.attendance_record(meeting=past, attended_person_ids=list(
         past.invitations.values_list("person_id", flat=True)[:12]), by=secretariat)
-    services.minutes_publish(meeting=past, by=secretariat)
+    minutes_to_state(past, "published", by=secretariat)
 
     coordinator_user = User.objects.get(username="coordinator")
     second = Council.objects.create(name="汐見中央地区 支え合い協議体", layer=2, area=Area.objects.get(code="L2-01"),
@@ -86,7 +102,19 @@ def load(out) -> None:
         leader = Person.objects.create(name="村上 和夫", name_kana="むらかみ かずお", email="murakami@example.jp")
         services.membership_add(council=second, person=leader, organisation=Organisation.objects.get(
             name="汐見市まちぢから協議会連絡会"), start=today - dt.timedelta(days=300), end=ends, by=secretariat)
-    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、7日後の会議 1件と資料 3件）を登録しました。")
+    # Minutes in each approval state, on earlier meetings of the 第1層 council.
+    for n, state in enumerate(("draft", "confirming", "corrections", "approved", "corrected"), start=1):
+        held = Meeting.objects.create(
+            council=first, title=f"令和8年度 議事録の例（{MINUTES_STATE_LABELS[state]}）",
+            date=today - dt.timedelta(days=45 + 7 * n), start_time=dt.time(10, 0), end_time=dt.time(12, 0),
+            place="汐見市役所 本庁舎4階 会議室2",
+            minutes="第2層協議体の活動状況を報告し、見守り活動の連携について意見交換を行った。",
+            decisions="見守り活動の連絡票を各地区で試行する。",
+        )
+        AgendaItem.objects.create(meeting=held, order=1, title="見守り活動の連携", topic=Topic.T5)
+        services.meeting_invite_members(meeting=held, by=secretariat)
+        minutes_to_state(held, state, by=secretariat)
+    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、7日後の会議 1件と資料 3件、議事録の承認の各段階の会議）を登録しました。")
 
 
 def _demo_papers(meeting: Meeting, by: User) -> None:
@@ -127,3 +155,50 @@ def _demo_papers(meeting: Meeting, by: User) -> None:
     members.save(out)
     services.paper_add(meeting=meeting, upload=SimpleUploadedFile("参考資料_委員名簿.xlsx", out.getvalue()),
                        title="参考資料 委員名簿", by=by)
+
+
+MINUTES_STATE_LABELS = {
+    "draft": "作成中", "confirming": "出席者に確認中", "corrections": "訂正の申し出あり", "approved": "承認済み",
+    "published": "公表済み", "corrected": "訂正版を公表",
+}
+
+
+def minutes_to_state(meeting: Meeting, state: str, *, by: User) -> Meeting:
+    """Bring a held meeting's minutes to ``state`` (one of MINUTES_STATES) through the services, as
+    the secretariat would: attendance (every invitee, if none is recorded), text, confirmation by
+    the attendees, the chair's approval (the secretariat's if the body has no chair), publication,
+    and a corrected second version. For demo data and tests, on any meeting of any body."""
+    if state not in MINUTES_STATES:
+        raise ValueError(f"unknown minutes state {state!r}; one of {MINUTES_STATES}")
+    today = timezone.localdate()
+    if not meeting.invitations.filter(attended=True).exists():
+        services.attendance_record(meeting=meeting, by=by, attended_person_ids=list(
+            meeting.invitations.values_list("person_id", flat=True)))
+    services.minutes_save(
+        meeting=meeting, by=by,
+        minutes=meeting.minutes or "出席者から各地区の状況の報告を受け、今後の進め方について協議した。",
+        decisions=meeting.decisions, outline=meeting.outline or ("" if meeting.is_public else "今後の進め方について協議した。"))
+    stop_at = MINUTES_STATES.index(state)
+    if stop_at >= MINUTES_STATES.index("confirming"):
+        services.minutes_send_for_confirmation(meeting=meeting, confirm_by=today + dt.timedelta(days=7), by=by)
+    if stop_at >= MINUTES_STATES.index("corrections"):
+        answers = list(MinutesConfirmation.objects.filter(
+            invitation__meeting=meeting, round=meeting.minutes_round).order_by("pk")[:2])
+        for i, answer in enumerate(answers):
+            services.minutes_confirmation_answer(
+                token=answer.token, correction="" if i else "2行目の発言者は副会長です（会長ではありません）。")
+    if stop_at >= MINUTES_STATES.index("approved"):
+        has_chair = Office.objects.filter(council=meeting.council, role=OfficeRole.CHAIR, end__isnull=True).exists()
+        services.minutes_approve(meeting=meeting, approved_as=ApprovedAs.CHAIR if has_chair else ApprovedAs.SECRETARIAT,
+                                 by=by)
+    if stop_at >= MINUTES_STATES.index("published"):
+        services.minutes_publish(meeting=meeting, by=by)
+    if stop_at >= MINUTES_STATES.index("corrected"):
+        services.minutes_correct(meeting=meeting, by=by)
+        services.minutes_save(meeting=meeting, by=by, minutes=meeting.minutes + "\n（訂正）発言者の役職を直しました。",
+                              decisions=meeting.decisions, outline=meeting.outline)
+        services.minutes_send_for_confirmation(meeting=meeting, confirm_by=today + dt.timedelta(days=7), by=by)
+        services.minutes_approve(meeting=meeting, approved_as=ApprovedAs.SECRETARIAT, by=by,
+                                 correction_reason="発言者の役職の誤り")
+    meeting.refresh_from_db()
+    return meeting

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
 from municipality.once import OnceFormMixin
 
-from .models import Meeting, Person, Topic
+from .models import ApprovedAs, Meeting, Person, Topic
 
 AGENDA_LINES = 5
 
@@ -19,12 +20,22 @@ class MeetingForm(OnceFormMixin, JapaneseModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["title", "date", "start_time", "end_time", "place", "is_public", "closed_reason", "public_seats"]
+        fields = ["title", "date", "start_time", "end_time", "place", "is_public", "closed_reason", "public_seats",
+                  "reminders_off", "reminder_days", "contact_name", "contact_phone", "contact_email"]
         widgets = {"date": DateInput(), "start_time": TimeInput(format="%H:%M"), "end_time": TimeInput(format="%H:%M")}
         labels = {"is_public": "公開する"}
 
+    past_date_confirmed = forms.BooleanField(
+        label="過去の日付のまま登録する", required=False,
+        help_text="開催日が今日より前のとき（開催済みの会議を記録するとき）にチェックします")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        self.fields["reminder_days"].help_text = (
+            "例：7,1（空欄なら既定の " + ",".join(str(d) for d in settings.REMINDER_MEETING_DAYS) + " 日前）")
+        self.order_fields([*self.Meta.fields[:8], "past_date_confirmed", *self.Meta.fields[8:]])
         for i in range(1, AGENDA_LINES + 1):
             self.fields[f"agenda_{i}"] = forms.CharField(label=f"議題{i}", required=i == 1, max_length=300)
             self.fields[f"topic_{i}"] = forms.ChoiceField(label=f"議題{i}の第12条の事項", choices=Topic.choices,
@@ -38,6 +49,11 @@ class MeetingForm(OnceFormMixin, JapaneseModelForm):
             self.add_error("closed_reason", "非公開にする場合は、その理由を入力してください。")
         if data.get("is_public") and data.get("public_seats") == 0:
             self.add_error("public_seats", "傍聴席を設けない場合は空欄にしてください（公開の会議で0席とはしません）。")
+        if data.get("date") and data["date"] < timezone.localdate() and not data.get("past_date_confirmed"):
+            # A warning, not a refusal: a meeting already held may be recorded after the fact.
+            self.add_error("past_date_confirmed", "開催日が過去の日付です。開催済みの会議を記録する場合は、"
+                                                  "「過去の日付のまま登録する」にチェックしてください。")
+        data.pop("past_date_confirmed", None)
         return data
 
     def agenda(self) -> list[tuple[str, str]]:
@@ -49,6 +65,27 @@ class MinutesForm(JapaneseModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes", "decisions", "outline"]
+
+
+class MinutesSendForm(OnceFormMixin, JapaneseForm):
+    """Send the draft minutes to the attendees, to confirm by a deadline."""
+
+    confirm_by = EventDateField(label="確認の期限")
+
+
+class MinutesApproveForm(OnceFormMixin, JapaneseForm):
+    approved_as = forms.ChoiceField(label="承認", choices=ApprovedAs.choices, widget=forms.RadioSelect,
+                                    initial=ApprovedAs.CHAIR)
+    correction_reason = forms.CharField(label="訂正の理由（訂正版のとき）", max_length=200, required=False)
+
+
+class MinutesStepForm(OnceFormMixin, JapaneseForm):
+    """Publish, or open a correction: a button and the one-time token."""
+
+
+class MinutesAnswerForm(JapaneseForm):
+    correction = forms.CharField(label="訂正の内容（訂正がなければ空欄）", max_length=2000, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 5}))
 
 
 class PersonFields(JapaneseForm):

@@ -253,6 +253,31 @@ class WorkingGroup(models.Model):
 
 # --- 会議 ------------------------------------------------------------------------------
 
+class MinutesStatus(models.TextChoices):
+    DRAFT = "draft", "作成中"
+    CONFIRMING = "confirming", "出席者に確認中"
+    APPROVED = "approved", "承認済み"
+
+
+def parse_reminder_days(value: str) -> list[int]:
+    """"7,1" → [7, 1]; ValueError for anything else (1 to 90 days, at most 5)."""
+    days = [int(part) for part in value.replace("、", ",").split(",") if part.strip()]
+    if not days or len(days) > 5 or any(not 1 <= d <= 90 for d in days):
+        raise ValueError(value)
+    return sorted(set(days), reverse=True)
+
+
+def validate_reminder_days(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not value:
+        return
+    try:
+        parse_reminder_days(value)
+    except ValueError:
+        raise ValidationError("開催の何日前かを、1から90までの数をカンマで区切って入力してください（例：7,1）。") from None
+
+
 class MeetingQuerySet(ScopedQuerySet):
     scope_rule = ScopeRule(user="council__secretariat")
 
@@ -277,6 +302,21 @@ class Meeting(models.Model):
     minutes_published = models.BooleanField("議事録を公表", default=False)
     ics_uid = models.CharField("カレンダーの識別子", max_length=80, unique=True, default=new_token, editable=False)
     sequence = models.PositiveIntegerField("変更回数", default=0, editable=False)
+    # 議事録の確認と承認 (issue 17): changed only through services.minutes_* under a row lock.
+    minutes_status = models.CharField("議事録の状態", max_length=12, choices=MinutesStatus.choices,
+                                      default=MinutesStatus.DRAFT, editable=False)
+    minutes_round = models.PositiveSmallIntegerField("議事録の確認依頼の回数", default=0, editable=False)
+    minutes_confirm_by = models.DateField("議事録の確認の期限", null=True, blank=True, editable=False,
+                                          validators=[validate_event_date])
+    # Per-meeting settings (issue 17 must-have 7).
+    reminders_off = models.BooleanField("開催前のリマインダーを送らない", default=False)
+    reminder_days = models.CharField(
+        "リマインダーを送る日（開催の何日前）", max_length=20, blank=True, validators=[validate_reminder_days],
+        help_text="例：7,1（空欄なら既定の日数）")
+    contact_name = models.CharField("出欠の連絡先（担当）", max_length=100, blank=True,
+                                    help_text="空欄なら事務局の所属団体から開催通知に印字します")
+    contact_phone = models.CharField("出欠の連絡先（電話）", max_length=30, blank=True)
+    contact_email = models.EmailField("出欠の連絡先（メール）", blank=True)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -288,6 +328,9 @@ class Meeting(models.Model):
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="meeting_ends_after_it_starts"),
             models.CheckConstraint(condition=Q(is_public=True) | ~Q(closed_reason=""),
                                    name="closed_meeting_states_its_reason"),
+            models.CheckConstraint(
+                condition=~Q(minutes_status="confirming") | (Q(minutes_confirm_by__isnull=False) & Q(minutes_round__gte=1)),
+                name="meeting_minutes_confirming_has_deadline"),
         ]
         indexes = [
             # Newest first (the admin's list adds the id), read backwards.
@@ -433,3 +476,78 @@ class Paper(models.Model):
         from .paper_files import size_text
 
         return size_text(self.size)
+# --- 議事録の確認と承認 (issue 17) ------------------------------------------------------------
+
+class ConfirmationAnswer(models.TextChoices):
+    PENDING = "pending", "未回答"
+    CONFIRMED = "confirmed", "確認した（訂正なし）"
+    CORRECTED = "corrected", "訂正を求めた"
+
+
+class MinutesConfirmation(models.Model):
+    """One attendee's check of the draft minutes in one round of confirmation, by a link that needs
+    no login. Rounds are kept: a resend opens a new round, the earlier answers stay."""
+
+    invitation = models.ForeignKey(Invitation, verbose_name="出席者", on_delete=models.PROTECT,
+                                   related_name="minutes_confirmations")
+    round = models.PositiveSmallIntegerField("確認依頼の回")
+    token = models.CharField("確認の鍵", max_length=64, unique=True, default=new_token, editable=False)
+    answer = models.CharField("回答", max_length=10, choices=ConfirmationAnswer.choices,
+                              default=ConfirmationAnswer.PENDING)
+    correction = models.TextField("訂正の内容", max_length=2000, blank=True)
+    answered_at = models.DateTimeField("回答日時", null=True, blank=True, validators=[validate_event_date])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "議事録の確認"
+        ordering = ["-round", "invitation__person__name_kana", "pk"]
+        constraints = [
+            *text_limits("minutesconfirmation", correction=2000),
+            models.UniqueConstraint(fields=["invitation", "round"], name="minutes_confirm_once_per_round"),
+            models.CheckConstraint(condition=~Q(answer="corrected") | ~Q(correction=""),
+                                   name="minutes_correction_has_text"),
+            models.CheckConstraint(condition=Q(answer="pending") | Q(answered_at__isnull=False),
+                                   name="minutes_answer_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation}（第{self.round}回）"
+
+
+class ApprovedAs(models.TextChoices):
+    CHAIR = "chair", "議長の承認"
+    SECRETARIAT = "secretariat", "事務局の承認"
+
+
+class MinutesVersion(models.Model):
+    """An approved version of a meeting's minutes: an issued document (rendered once, stored,
+    never changed). A correction after approval is a new version naming the one it replaces."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会議", on_delete=models.PROTECT, related_name="minutes_versions")
+    number = models.PositiveSmallIntegerField("版")
+    document = models.OneToOneField("forms_pdf.IssuedDocument", verbose_name="発行した議事録", on_delete=models.PROTECT,
+                                    related_name="minutes_version")
+    replaces = models.OneToOneField("self", verbose_name="訂正前の版", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="replaced_by")
+    approved_as = models.CharField("承認", max_length=12, choices=ApprovedAs.choices)
+    chair = models.ForeignKey(Office, verbose_name="承認した議長", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    approved_on = models.DateField("承認日", validators=[validate_event_date])
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", on_delete=models.PROTECT,
+                                    related_name="+")
+    correction_reason = models.CharField("訂正の理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "承認済みの議事録"
+        ordering = ["meeting", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="minutes_version_number_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="minutes_version_number_positive"),
+            models.CheckConstraint(condition=(Q(number=1) & Q(replaces__isnull=True))
+                                   | (Q(number__gt=1) & Q(replaces__isnull=False) & ~Q(correction_reason="")),
+                                   name="minutes_correction_names_what_it_replaces"),
+            models.CheckConstraint(condition=~Q(approved_as="chair") | Q(chair__isnull=False),
+                                   name="minutes_chair_approval_names_the_chair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} 議事録 第{self.number}版"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -9,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from forms_pdf.views import pdf_response
 from municipality import exports as list_exports
@@ -24,8 +27,18 @@ from reminders.models import Reason
 from reminders.selectors import latest_deliveries
 
 from . import documents, exports, paper_views, selectors, services
-from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm, PaperForm, PaperRemoveForm
-from .models import Meeting
+from .forms import (
+    GuestForm,
+    MeetingForm,
+    MemberForm,
+    MinutesApproveForm,
+    MinutesForm,
+    MinutesSendForm,
+    MinutesStepForm,
+    PaperForm,
+    PaperRemoveForm,
+)
+from .models import Meeting, MinutesStatus
 
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 
@@ -132,6 +145,8 @@ def meeting_create(request: HttpRequest, council_pk: int) -> HttpResponse:
         meeting, invited = services.meeting_create(meeting=form.save(commit=False), council=council,
                                                    agenda=form.agenda(), by=request.user)
         messages.success(request, f"会議を登録し、構成員 {invited}人を招集者にしました。")
+        if meeting.date < timezone.localdate():
+            messages.warning(request, f"開催日（{format_wareki(meeting.date)}）は過去の日付です。開催通知は送れません。")
         return redirect("councils:meeting", pk=meeting.pk)
     return render(request, "councils/portal_meeting_form.html", {"form": form, "council": council})
 
@@ -140,7 +155,7 @@ def meeting_create(request: HttpRequest, council_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    minutes_posted = "save_minutes" in request.POST or "publish" in request.POST
+    minutes_posted = "save_minutes" in request.POST
     form = MinutesForm(request.POST if minutes_posted else None, instance=meeting)
     if request.method == "POST":
         try:
@@ -159,11 +174,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif "save_minutes" in request.POST and form.is_valid():
                 services.minutes_save(meeting=meeting, by=request.user, **form.cleaned_data)
                 messages.success(request, "議事録を保存しました。")
-            elif "publish" in request.POST and form.is_valid():
-                # what was typed is kept before it is published
-                services.minutes_save(meeting=meeting, by=request.user, **form.cleaned_data)
-                services.minutes_publish(meeting=meeting, by=request.user)
-                messages.success(request, "議事録を公表しました。")
         except DomainError as error:
             messages.error(request, error.message)
         return redirect(request.path)
@@ -171,13 +181,22 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if export is not None:
         invitees = exports.attendance_of(Meeting.objects.filter(pk=meeting.pk))
         return list_exports.table_response(request, exports.ATTENDANCE, invitees, export)
+    return _meeting_page(request, meeting, form)
+
+
+def _meeting_page(request: HttpRequest, meeting: Meeting, form: MinutesForm, **forms: Any) -> HttpResponse:
     invitations = list(meeting.invitations.select_related("person"))
     mails = latest_deliveries(reason=Reason.INVITATION, object_keys=[f"councils.invitation:{i.pk}" for i in invitations])
     for invitation in invitations:
         invitation.delivery = mails.get(f"councils.invitation:{invitation.pk}")
     unsent = len(selectors.awaiting_mail(meeting, invitations))
+    versions = list(meeting.minutes_versions.select_related("chair__holder").order_by("-number"))
+    confirmations = list(selectors.minutes_confirmations(meeting))
     return render(request, "councils/portal_meeting_detail.html", {
-        "meeting": meeting, "form": form, "unsent": unsent,
+        "meeting": meeting, "form": form, "unsent": unsent, "versions": versions, "confirmations": confirmations,
+        "send_form": MinutesSendForm(initial={"confirm_by": timezone.localdate() + dt.timedelta(days=7)}),
+        "approve_form": MinutesApproveForm(), "publish_form": MinutesStepForm(), "correct_form": MinutesStepForm(),
+        **forms, "status": MinutesStatus,
         "invitations": invitations,
         "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
         "papers": selectors.papers_history(meeting),
@@ -253,3 +272,55 @@ def paper_remove(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
         messages.success(request, f"資料「{paper.title}」を取り下げました（送付済みのため記録として残します）。" if kept
                          else f"資料「{paper.title}」を削除しました。")
     return redirect(reverse("councils:meeting", args=[meeting.pk]) + "#papers")
+@role_required(*RUNNING_ROLES)
+@require_POST
+@submit_once
+def minutes_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """One step of the minutes: send for confirmation, approve, publish, open a correction. Each
+    form carries a one-time token (a double click does it once); a refusal saves nothing."""
+    meeting = _meeting(request, pk)
+    forms = {"send": MinutesSendForm, "approve": MinutesApproveForm, "publish": MinutesStepForm,
+             "correct": MinutesStepForm}
+    if step not in forms:
+        from django.http import Http404
+
+        raise Http404("ページが見つかりません。")
+    form = forms[step](request.POST)
+    # A refusal shows the meeting's page again (not a redirect): nothing was saved, so the one-time
+    # token is released and the corrected form can be sent again.
+    refused = f"{step}_form"  # the page shows this form with what was sent
+    if not form.is_valid():
+        return _meeting_page(request, meeting, MinutesForm(instance=meeting), **{refused: form})
+    try:
+        if step == "send":
+            queued, without = services.minutes_send_for_confirmation(
+                meeting=meeting, confirm_by=form.cleaned_data["confirm_by"], by=request.user)
+            messages.success(request, f"議事録（案）の確認を出席者 {queued}人にメールで依頼しました。"
+                                      + (f"メールのない方 {without}人には、紙で確認をお願いしてください。" if without else ""))
+        elif step == "approve":
+            version = services.minutes_approve(meeting=meeting, approved_as=form.cleaned_data["approved_as"],
+                                               correction_reason=form.cleaned_data["correction_reason"],
+                                               by=request.user)
+            messages.success(request, f"議事録 第{version.number}版を承認し、PDFを発行しました。")
+        elif step == "publish":
+            services.minutes_publish(meeting=meeting, by=request.user)
+            messages.success(request, "議事録を公表しました。")
+        else:
+            services.minutes_correct(meeting=meeting, by=request.user)
+            messages.success(request, "訂正版を作ります。議事録を直してから、もう一度出席者に確認を依頼してください。")
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _meeting_page(request, _meeting(request, pk), MinutesForm(instance=meeting), **{refused: form})
+    return redirect(reverse("councils:meeting", args=[meeting.pk]) + "#minutes")
+
+
+@role_required(*RUNNING_ROLES)
+def minutes_version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """An approved version of the minutes exactly as it was issued (the stored bytes)."""
+    meeting = _meeting(request, pk)
+    version = meeting.minutes_versions.select_related("document").filter(number=number).first()
+    if version is None:
+        from django.http import Http404
+
+        raise Http404("ページが見つかりません。")
+    return pdf_response(version.document.filename, bytes(version.document.pdf))

@@ -15,4 +15,6 @@ urlpatterns = [
     path("meetings/<int:pk>/papers/<int:paper_pk>/", portal.paper_download, name="paper"),
     path("meetings/<int:pk>/papers/<int:paper_pk>/remove/", portal.paper_remove, name="paper_remove"),
     path("meetings/<int:pk>/<str:kind>.pdf", portal.meeting_pdf, name="meeting_pdf"),
+    path("meetings/<int:pk>/minutes/<str:step>/", portal.minutes_step, name="minutes_step"),
+    path("meetings/<int:pk>/minutes/v<int:number>.pdf", portal.minutes_version_pdf, name="minutes_version_pdf"),
 ]

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, TextField, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast, Concat, Substr
 from django.utils import timezone
 
+from municipality.models import User
 from reminders.models import Delivery, Reason
 from reminders.registry import ReminderKind
 from reminders.scan import (
     Planned,
     Scan,
     Source,
+    iso_week,
     object_id,
     planned,
     rows,
@@ -23,10 +25,13 @@ from reminders.scan import (
     sql_text,
     sql_url,
     step_day,
+    text,
+    url_for,
+    wareki,
     window_step,
 )
 
-from .models import Invitation, Membership, Person, Response
+from .models import Invitation, Meeting, Membership, MinutesVersion, Person, Response, parse_reminder_days
 
 
 def _terms_in_window(scan: Scan):
@@ -75,10 +80,26 @@ def council_terms(scan: Scan) -> list[Planned]:
 
 
 def meeting_sources(scan: Scan) -> list[Source]:
-    """Meetings within 7 days and tomorrow: every invitee with an address who has not declined.
-    An invitation mailed within a step's window counts as that step's reminder: whoever got
+    """Meetings within 7 days and tomorrow (or the days the meeting itself sets; none when its
+    reminders are off): every invitee with an address who has not declined, and the council's
+    secretariat. One pair of queries per distinct setting of days (the default and the few custom ones)."""
+    default = settings.REMINDER_MEETING_DAYS
+    widest = scan.window([max([*default, 90])])
+    custom = sorted(set(Meeting.objects.filter(date__range=widest, reminders_off=False)
+                        .exclude(reminder_days="").values_list("reminder_days", flat=True)))
+    found = _meeting_sources(scan, default, "")
+    for value in custom:
+        try:
+            thresholds = parse_reminder_days(value)
+        except ValueError:  # not through the form (a shell): the default days
+            continue
+        found.extend(_meeting_sources(scan, thresholds, value))
+    return found
+
+
+def _meeting_sources(scan: Scan, thresholds: list[int], days_setting: str) -> list[Source]:
+    """An invitation mailed within a step's window counts as that step's reminder: whoever got
     the notice three days before the meeting is not reminded of it again the same week."""
-    thresholds = settings.REMINDER_MEETING_DAYS
     mailed_in_step = Q()
     for day in scan.days(thresholds):
         threshold = window_step(scan.days_left(day), thresholds)
@@ -88,14 +109,15 @@ def meeting_sources(scan: Scan) -> list[Source]:
     # The invitee's name and address looked up per invitation (a few thousand in a week), by the
     # key: a join would read the whole register of people to hash it.
     person = Person.objects.filter(pk=OuterRef("person_id")).order_by()
-    invitations = (Invitation.objects.filter(meeting__date__range=scan.window(thresholds))
+    invitations = (Invitation.objects.filter(meeting__date__range=scan.window(thresholds),
+                                             meeting__reminders_off=False, meeting__reminder_days=days_setting)
                    .exclude(response=Response.DECLINED).exclude(mailed_in_step)
                    .alias(invitee_email=Subquery(person.values("email")[:1]),
                           invitee_name=Subquery(person.values("name")[:1]))
                    .exclude(invitee_email=""))
     when = Concat(scan.sql_wareki("meeting__date", thresholds), Value(" "),
                   Substr(Cast("meeting__start_time", CharField()), 1, 5), output_field=TextField())
-    return [source(
+    invitees = source(
         Reason.MEETING, invitations,
         email=F("invitee_email"), object_key=sql_key("councils.meeting", "meeting_id"),
         step=scan.sql_step("meeting__date", thresholds),
@@ -105,7 +127,22 @@ def meeting_sources(scan: Scan) -> list[Source]:
                       place=F("meeting__place"), left=scan.sql_left("meeting__date", thresholds),
                       attending=Q(response=Response.ATTENDING)),
         url=sql_url("meetings:rsvp", F("token")),
-    )]
+    )
+    # The secretariat of the council, of its own meetings (a notice, and a mail if they have an address).
+    own = Meeting.objects.filter(date__range=scan.window(thresholds), reminders_off=False,
+                                 reminder_days=days_setting, council__secretariat__is_active=True)
+    own_when = Concat(scan.sql_wareki("date", thresholds), Value(" "), Substr(Cast("start_time", CharField()), 1, 5),
+                      output_field=TextField())
+    secretariat = source(
+        Reason.MEETING, own,
+        email=F("council__secretariat__email"), user_id=F("council__secretariat"),
+        object_key=sql_key("councils.meeting"), step=scan.sql_step("date", thresholds),
+        subject=sql_text("councils/reminders/meeting_subject.txt", title=F("title"), when=own_when),
+        body=sql_text("councils/reminders/meeting_secretariat_body.txt", council=F("council__name"),
+                      title=F("title"), when=own_when, place=F("place"), left=scan.sql_left("date", thresholds)),
+        url=sql_url("councils:meeting", F("pk")),
+    )
+    return [invitees, secretariat]
 
 
 def meetings(scan: Scan) -> list[Planned]:
@@ -129,12 +166,69 @@ def meeting_still_due(delivery: Delivery, today: dt.date) -> bool:
     meeting_id, day = object_id(delivery.object_key), step_day(delivery.step)
     if meeting_id is None or day is None:
         return False
-    return (Invitation.objects.filter(meeting_id=meeting_id, meeting__date=day,
-                                      meeting__date__gte=today, person__email=delivery.recipient)
-            .exclude(response=Response.DECLINED).exists())
+    meeting = Meeting.objects.filter(pk=meeting_id, date=day, date__gte=today, reminders_off=False)
+    if not meeting.exists():
+        return False
+    return (Invitation.objects.filter(meeting_id=meeting_id, person__email=delivery.recipient)
+            .exclude(response=Response.DECLINED).exists()
+            or meeting.filter(council__secretariat__email=delivery.recipient,
+                              council__secretariat__is_active=True).exists())
+
+
+# --- 議事録の承認・公表の遅れ (issue 17) --------------------------------------------------------
+
+#: Meetings further back than this are not looked at (a register of old meetings recorded without
+#: minutes in this system would otherwise be reminded of for ever).
+MINUTES_LOOKBACK_DAYS = 365
+
+
+def minutes_overdue(scan: Scan) -> list[Planned]:
+    """Minutes not approved MINUTES_APPROVE_DAYS after the meeting, or not published
+    MINUTES_PUBLISH_DAYS after it: the council's secretariat, once a week while it lasts.
+    Two queries (the meetings, their secretariat), whatever the number of meetings."""
+    today = scan.today
+    approve_by = today - dt.timedelta(days=settings.MINUTES_APPROVE_DAYS)
+    publish_by = today - dt.timedelta(days=settings.MINUTES_PUBLISH_DAYS)
+    meetings = (Meeting.objects.filter(date__range=(today - dt.timedelta(days=MINUTES_LOOKBACK_DAYS), approve_by),
+                                       minutes_published=False)
+                .annotate(approved=Exists(MinutesVersion.objects.filter(meeting=OuterRef("pk"))))
+                .select_related("council")
+                .prefetch_related(Prefetch("council__secretariat", to_attr="active_secretariat",
+                                           queryset=User.objects.filter(is_active=True).order_by("pk")))
+                .order_by("date", "pk"))
+    week = iso_week(today)
+    found = []
+    for meeting in meetings:
+        if not meeting.approved:
+            what, days = "承認", settings.MINUTES_APPROVE_DAYS
+        elif meeting.date <= publish_by:
+            what, days = "公表", settings.MINUTES_PUBLISH_DAYS
+        else:
+            continue
+        context = {"council": meeting.council.name, "title": meeting.title, "date": wareki(meeting.date),
+                   "what": what, "days": str(days), "today": wareki(today)}
+        subject = text("councils/reminders/minutes_overdue_subject.txt", **context)
+        body = text("councils/reminders/minutes_overdue_body.txt", **context)
+        url = url_for("councils:meeting", meeting.pk)
+        for user in meeting.council.active_secretariat:
+            found.append(Planned(user.email, user.pk, Reason.MINUTES_OVERDUE, f"councils.meeting:{meeting.pk}",
+                                 f"{what} {week}", subject, body, url))
+    return found
+
+
+def minutes_still_overdue(delivery: Delivery, today: dt.date) -> bool:
+    """Still not approved (or, for the publication step, still not published)."""
+    meeting_id = object_id(delivery.object_key)
+    if meeting_id is None:
+        return False
+    meeting = Meeting.objects.filter(pk=meeting_id, minutes_published=False)
+    if delivery.step.startswith("承認"):
+        meeting = meeting.filter(minutes_versions__isnull=True)
+    return meeting.exists()
 
 
 KINDS = [
     ReminderKind(Reason.TERM_EXPIRY, due=council_terms, still_due=term_still_due, sources=term_sources),
     ReminderKind(Reason.MEETING, due=meetings, still_due=meeting_still_due, sources=meeting_sources),
+    ReminderKind(Reason.MINUTES_OVERDUE, due=minutes_overdue, still_due=minutes_still_overdue),
 ]

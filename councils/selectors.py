@@ -12,7 +12,7 @@ from municipality.roles import Role
 from reminders.models import DeliveryStatus, Reason
 from reminders.selectors import latest_deliveries
 
-from .models import Council, Invitation, Meeting, Membership, Paper
+from .models import Council, Invitation, Meeting, Membership, MinutesConfirmation, Office, OfficeRole, Paper
 
 
 def councils_run_by(user: User) -> QuerySet[Council]:
@@ -64,3 +64,36 @@ def papers_history(meeting: Meeting) -> QuerySet[Paper]:
     """Every paper of a meeting the secretariat may see, replaced and withdrawn ones included. One query."""
     return Paper.objects.filter(meeting=meeting).select_related("agenda_item", "replaces").order_by(
         "order", "-uploaded_at", "pk")
+def minutes_confirmations(meeting: Meeting) -> QuerySet[MinutesConfirmation]:
+    """Every attendee's answer to every round of confirmation, the latest round first (one query)."""
+    return (MinutesConfirmation.objects.filter(invitation__meeting=meeting).select_related("invitation__person")
+            .order_by("-round", "invitation__person__name_kana", "pk"))
+
+
+def current_minutes(meeting: Meeting):
+    """The approved version the public sees (the latest), or None."""
+    return meeting.minutes_versions.select_related("document").order_by("-number").first()
+
+
+def rsvp_contact(meeting: Meeting) -> dict[str, str]:
+    """Whom to tell one's attendance, as the notice prints it: the meeting's own contact, else the
+    secretariat's organisation (its phone and mail), else the city's department for the notices."""
+    from municipality.models import Municipality
+
+    contact = {"name": meeting.contact_name, "phone": meeting.contact_phone, "email": meeting.contact_email}
+    if all(contact.values()):
+        return contact
+    secretary = (meeting.council.secretariat.filter(is_active=True).select_related("organisation")
+                 .order_by("pk").first())
+    organisation = secretary.organisation if secretary is not None else None
+    if organisation is not None:
+        contact["name"] = contact["name"] or organisation.name
+        contact["phone"] = contact["phone"] or organisation.phone
+        contact["email"] = contact["email"] or organisation.email
+    if not contact["name"]:
+        contact["name"] = Municipality.objects.current().certificate_department
+    return contact
+
+
+def current_chair(meeting: Meeting) -> Office | None:
+    return Office.objects.filter(council_id=meeting.council_id, role=OfficeRole.CHAIR, end__isnull=True).first()

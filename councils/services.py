@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from forms_pdf.services import document_issue
 from municipality.errors import DomainError
 from municipality.links import site_url
 from municipality.models import Municipality, Organisation, PlanPeriod, User
@@ -34,11 +35,16 @@ from . import selectors
 from .calendar import meeting_ics
 from .models import (
     AgendaItem,
+    ApprovedAs,
+    ConfirmationAnswer,
     Council,
     Invitation,
     InviteeKind,
     Meeting,
     Membership,
+    MinutesConfirmation,
+    MinutesStatus,
+    MinutesVersion,
     Office,
     OfficeRole,
     Paper,
@@ -423,30 +429,179 @@ def attendance_record(*, meeting: Meeting, attended_person_ids: Iterable[int], b
                 invitation.save(update_fields=["attended"])
 
 
+def _lock_meeting(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update(of=("self",)).select_related("council").get(pk=meeting.pk)
+
+
 @transaction.atomic
 def minutes_save(*, meeting: Meeting, minutes: str, decisions: str, outline: str, by: User) -> Meeting:
-    """Keep what was typed as the minutes (not published yet)."""
+    """Keep what was typed as the minutes (not approved yet); approved minutes change only by a
+    correction (``minutes_correct``), which becomes a new version."""
     with set_actor(by):
+        locked = _lock_meeting(meeting)
+        if locked.minutes_status == MinutesStatus.APPROVED:
+            raise DomainError("承認済みの議事録は変更できません。訂正するときは「訂正版を作る」を押してください。")
+        if (locked.minutes, locked.decisions, locked.outline) != (minutes, decisions, outline):
+            locked.minutes, locked.decisions, locked.outline = minutes, decisions, outline
+            locked.save(update_fields=["minutes", "decisions", "outline"])
         meeting.minutes, meeting.decisions, meeting.outline = minutes, decisions, outline
-        meeting.save()
-        return meeting
+        return locked
+
+
+def _require_minutes_text(meeting: Meeting) -> None:
+    if meeting.date > timezone.localdate():
+        raise DomainError("開催前の会議の議事録は扱えません。")
+    if not meeting.minutes.strip():
+        raise DomainError("議事録が入力されていません。")
+    if not meeting.is_public and not meeting.outline.strip():
+        raise DomainError("非公開の会議は、公表する議事要旨（概要）を入力してください。")
+
+
+@transaction.atomic
+def minutes_send_for_confirmation(*, meeting: Meeting, confirm_by: dt.date, by: User) -> tuple[int, int]:
+    """Send the draft to the attendees for confirmation by a deadline (a new round each time: a
+    resend after corrections). Returns (mails queued, attendees without e-mail)."""
+    require_event_dates({"確認の期限": confirm_by})
+    with set_actor(by):
+        locked = _lock_meeting(meeting)
+        if locked.minutes_status == MinutesStatus.APPROVED:
+            raise DomainError("承認済みの議事録です。訂正するときは「訂正版を作る」を押してください。")
+        _require_minutes_text(locked)
+        if confirm_by < timezone.localdate():
+            raise DomainError(f"確認の期限（{_w(confirm_by)}）が過去の日付です。")
+        attendees = list(locked.invitations.filter(attended=True).select_related("person").order_by("pk"))
+        if not attendees:
+            raise DomainError("出席者が記録されていません。先に出席を記録してください。")
+        locked.minutes_round += 1
+        locked.minutes_status = MinutesStatus.CONFIRMING
+        locked.minutes_confirm_by = confirm_by
+        locked.save(update_fields=["minutes_round", "minutes_status", "minutes_confirm_by"])
+        confirmations = MinutesConfirmation.objects.bulk_create(
+            [MinutesConfirmation(invitation=i, round=locked.minutes_round) for i in attendees])
+        municipality = Municipality.objects.current()
+        mails = []
+        for confirmation, invitation in zip(confirmations, attendees, strict=True):
+            if not invitation.person.email:
+                continue
+            context = {"meeting": locked, "person": invitation.person, "municipality": municipality,
+                       "confirm_by": confirm_by, "round": locked.minutes_round,
+                       "url": site_url(reverse("meetings:minutes_confirm", args=[confirmation.token]))}
+            mails.append(Mail(
+                to=invitation.person.email,
+                subject=render_to_string("councils/mail/minutes_confirm_subject.txt", context).strip(),
+                body=render_to_string("councils/mail/minutes_confirm.txt", context),
+                html_body=render_to_string("councils/mail/minutes_confirm.html", context),
+                reason=Reason.MINUTES_CONFIRMATION, object_key=f"councils.minutesconfirmation:{confirmation.pk}",
+                step=f"第{locked.minutes_round}回",
+            ))
+        queued = mail_queue(mails=mails)
+        meeting.minutes_status, meeting.minutes_round = locked.minutes_status, locked.minutes_round
+        meeting.minutes_confirm_by = confirm_by
+        return queued, len(attendees) - len(mails)
+
+
+@transaction.atomic
+def minutes_confirmation_answer(*, token: str, correction: str = "") -> MinutesConfirmation:
+    """An attendee confirms the draft, or writes what should be corrected, by the link in their mail
+    (no login). Answering again replaces the answer of this round."""
+    confirmation = (MinutesConfirmation.objects.select_for_update(of=("self",))
+                    .select_related("invitation__meeting").filter(token=token).first())
+    if confirmation is None:
+        raise DomainError("この確認のリンクは無効です。")
+    meeting = confirmation.invitation.meeting
+    if meeting.minutes_status != MinutesStatus.CONFIRMING or meeting.minutes_round != confirmation.round:
+        raise DomainError("この確認依頼は締め切られました（新しい版が送られたか、議事録が承認されています）。")
+    if meeting.minutes_confirm_by is not None and timezone.localdate() > meeting.minutes_confirm_by:
+        raise DomainError(f"確認の期限（{_w(meeting.minutes_confirm_by)}）を過ぎています。"
+                          "訂正がある場合は、事務局に直接お知らせください。")
+    correction = correction.strip()
+    if len(correction) > 2000:
+        raise DomainError("訂正の内容は2,000文字以内で入力してください。")
+    confirmation.answer = ConfirmationAnswer.CORRECTED if correction else ConfirmationAnswer.CONFIRMED
+    confirmation.correction = correction
+    confirmation.answered_at = timezone.now()
+    confirmation.save(update_fields=["answer", "correction", "answered_at"])
+    return confirmation
+
+
+@transaction.atomic
+def minutes_approve(*, meeting: Meeting, approved_as: str, by: User, correction_reason: str = "") -> MinutesVersion:
+    """The chair (recorded by the secretariat) or the secretariat approves the minutes sent for
+    confirmation: they are issued once as a PDF and stored; a later approval is a new version
+    naming the one it replaces."""
+    from . import documents
+
+    with set_actor(by):
+        locked = _lock_meeting(meeting)
+        if locked.minutes_status == MinutesStatus.APPROVED:
+            raise DomainError("この議事録はすでに承認されています。")
+        if locked.minutes_status != MinutesStatus.CONFIRMING:
+            raise DomainError("出席者に確認を依頼してから承認してください。")
+        _require_minutes_text(locked)
+        chair = None
+        if approved_as == ApprovedAs.CHAIR:
+            chair = Office.objects.filter(council=locked.council, role=OfficeRole.CHAIR, end__isnull=True).first()
+            if chair is None:
+                raise DomainError("この協議体には議長が登録されていません。事務局の承認として記録してください。")
+        elif approved_as != ApprovedAs.SECRETARIAT:
+            raise DomainError("議長の承認か事務局の承認かを選んでください。")
+        previous = locked.minutes_versions.order_by("-number").first()
+        reason = correction_reason.strip()
+        if previous is not None and not reason:
+            raise DomainError(f"第{previous.number}版を訂正する理由を入力してください。")
+        if len(reason) > 200:
+            raise DomainError("訂正の理由は200文字以内で入力してください。")
+        number = previous.number + 1 if previous else 1
+        today = timezone.localdate()
+        approval = ApprovedAs(approved_as).label
+        if chair is not None:
+            approval = f"議長（{chair.title or chair.holder.name}）の承認"
+        snapshot = documents.approved_minutes_snapshot(
+            locked, number=number, approval=approval, approved_on=today,
+            replaces_number=previous.number if previous else None, correction_reason=reason if previous else "")
+        document = document_issue(
+            kind=documents.APPROVED_MINUTES, title=f"{locked.title} 議事録 第{number}版", snapshot=snapshot,
+            filename=f"meeting-{locked.pk}-minutes-v{number}.pdf", issued_by=by,
+            replaces=previous.document if previous else None, correction_reason=reason if previous else "")
+        version = MinutesVersion.objects.create(
+            meeting=locked, number=number, document=document, replaces=previous, approved_as=approved_as,
+            chair=chair, approved_on=today, approved_by=by, correction_reason=reason if previous else "")
+        locked.minutes_status = MinutesStatus.APPROVED
+        locked.save(update_fields=["minutes_status"])
+        meeting.minutes_status = locked.minutes_status
+        return version
+
+
+@transaction.atomic
+def minutes_correct(*, meeting: Meeting, by: User) -> Meeting:
+    """Open a correction of approved minutes: the text can be edited, confirmed and approved again
+    as a new version; the approved one stays as issued (and public, if published) until then."""
+    with set_actor(by):
+        locked = _lock_meeting(meeting)
+        if locked.minutes_status != MinutesStatus.APPROVED:
+            raise DomainError("訂正できるのは承認済みの議事録です。")
+        locked.minutes_status = MinutesStatus.DRAFT
+        locked.save(update_fields=["minutes_status"])
+        meeting.minutes_status = locked.minutes_status
+        return locked
 
 
 @transaction.atomic
 def minutes_publish(*, meeting: Meeting, by: User) -> Meeting:
-    """Publish the minutes of a public meeting, or only the outline of a closed one."""
+    """Publish the approved minutes of a public meeting, or only the outline of a closed one.
+    Publishing twice changes nothing; a later approved version replaces the public one."""
     with set_actor(by):
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        if meeting.date > timezone.localdate():
+        locked = _lock_meeting(meeting)
+        if locked.date > timezone.localdate():
             raise DomainError("開催前の会議の議事録は公表できません。")
-        if meeting.is_public and not meeting.minutes.strip():
-            raise DomainError("議事録が入力されていません。")
-        if not meeting.is_public and not meeting.outline.strip():
-            raise DomainError("非公開の会議は、公表する議事要旨（概要）を入力してください。")
+        if locked.minutes_published:
+            return locked
+        if not locked.minutes_versions.exists():
+            raise DomainError("承認されていない議事録は公表できません。出席者の確認と承認を済ませてください。")
+        locked.minutes_published = True
+        locked.save(update_fields=["minutes_published"])
         meeting.minutes_published = True
-        meeting.save(update_fields=["minutes_published"])
-        return meeting
-
+        return locked
 
 
 @transaction.atomic

@@ -6,16 +6,19 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
+from forms_pdf.views import pdf_response
 from municipality.downloads import content_disposition
 from municipality.errors import DomainError
 from municipality.links import site_url
 
 from . import paper_views, selectors, services
 from .calendar import council_feed
-from .models import Council, Invitation, Meeting, Paper
+from .forms import MinutesAnswerForm
+from .models import Council, Invitation, Meeting, MinutesConfirmation, MinutesStatus, MinutesVersion, Paper
 
 
 # Public information: a browser or calendar app may reuse it for five minutes; no shared proxy
@@ -26,7 +29,11 @@ def meeting_public(request: HttpRequest, pk: int) -> HttpResponse:
     (only the outline of a closed meeting)."""
     meeting = get_object_or_404(Meeting.objects.select_related("council").prefetch_related("agenda"), pk=pk)
     papers = selectors.papers_current(meeting).filter(is_public=True) if meeting.is_public else []
-    return render(request, "councils/meeting_public.html", {"meeting": meeting, "papers": papers})
+    current = selectors.current_minutes(meeting) if meeting.minutes_published else None
+    return render(request, "councils/meeting_public.html", {
+        "meeting": meeting, "papers": papers,
+        "current": current, "doc": current.document.snapshot if current else None,
+    })
 
 
 def public_paper(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
@@ -45,6 +52,43 @@ def rsvp_paper(request: HttpRequest, token: str, paper_pk: int) -> HttpResponse:
     if paper is None:
         raise Http404("この資料のリンクは無効です。")
     return paper_views.serve(paper)
+
+
+def minutes_public_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """A published version of a public meeting's minutes, as issued (an earlier version too: it
+    is kept, and the current one says it replaces it). A closed meeting publishes only its outline."""
+    version = (MinutesVersion.objects.select_related("document", "meeting")
+               .filter(meeting_id=pk, number=number, meeting__minutes_published=True, meeting__is_public=True)
+               .first())
+    if version is None:
+        raise Http404("ページが見つかりません。")
+    return pdf_response(version.document.filename, bytes(version.document.pdf))
+
+
+@require_http_methods(["GET", "POST"])
+def minutes_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """An attendee reads the draft minutes and confirms them or writes a correction (no login)."""
+    confirmation = (MinutesConfirmation.objects.select_related("invitation__meeting__council", "invitation__person")
+                    .filter(token=token).first())
+    if confirmation is None:
+        raise Http404("この確認のリンクは無効です。")
+    meeting = confirmation.invitation.meeting
+    form = MinutesAnswerForm(request.POST or None, initial={"correction": confirmation.correction})
+    if request.method == "POST" and form.is_valid():
+        try:
+            confirmation = services.minutes_confirmation_answer(
+                token=token, correction=form.cleaned_data["correction"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "訂正の内容を受け付けました。ありがとうございました。"
+                             if confirmation.correction else "「確認しました」で受け付けました。ありがとうございました。")
+        return redirect(request.path)
+    is_open = (meeting.minutes_status == MinutesStatus.CONFIRMING and meeting.minutes_round == confirmation.round
+               and (meeting.minutes_confirm_by is None or timezone.localdate() <= meeting.minutes_confirm_by))
+    return render(request, "councils/minutes_confirm.html", {
+        "confirmation": confirmation, "meeting": meeting, "form": form, "is_open": is_open,
+    })
 
 
 @require_http_methods(["GET", "POST"])

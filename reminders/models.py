@@ -36,6 +36,8 @@ class Reason(models.TextChoices):
     CASE_URGENT = "case_urgent", "緊急ケース"
     URGENT_MEETING = "urgent_meeting", "緊急ケースの支援会議"
     POSSIBLE_DUPLICATE = "possible_duplicate", "重複の可能性"
+    MINUTES_CONFIRMATION = "minutes_confirm", "議事録の確認依頼"
+    MINUTES_OVERDUE = "minutes_overdue", "議事録の承認・公表の遅れ"
 
 
 # Reminders found by the scans: their stored body is the message, sent in the reminder layout
@@ -43,7 +45,7 @@ class Reason(models.TextChoices):
 REMINDER_REASONS = frozenset({
     Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.EVALUATION, Reason.URGENT_MEETING,
     Reason.TIMELINE_SILENT, Reason.REFERRAL, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY, Reason.TRAINING,
-    Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST,
+    Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST, Reason.MINUTES_OVERDUE,
 })
 # Reminders about cases (need-to-know): only their own workers read them, the city's outbox hides them.
 CASE_REASONS = frozenset({Reason.MONITORING, Reason.EVALUATION, Reason.TIMELINE_SILENT, Reason.REFERRAL,

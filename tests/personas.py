@@ -29,6 +29,7 @@ from consultations import services as case_services
 from consultations.models import ReferralBasis, Timing
 from coordinators import services as lifecycle
 from councils import services as council_services
+from councils.demo import minutes_to_state
 from councils.models import OfficeRole, PledgeContext
 from municipality.models import Municipality, PlanPeriod, User
 from municipality.roles import Role
@@ -274,8 +275,9 @@ def build_world() -> World:
             minutes=f"{'非公開の議事録：個別の世帯について協議した' if closed else '買い物支援について意見を交わした'}（{name}）。")
         AgendaItemFactory(meeting=past)
         council_services.meeting_invite_members(meeting=past, by=by)
-        council_services.minutes_publish(meeting=past, by=by)
+        minutes_to_state(past, "published", by=by)
         w.add(f"meeting_{name}", past, *runs[name])
+        w.objects[f"minutes_confirmation_{name}"] = past.invitations.first().minutes_confirmations.first()
         if closed:
             w.markers[past.minutes] = past
         w.markers[people[0].email] = people[0]  # addresses stay within the council

@@ -299,6 +299,12 @@ PORTAL: dict[str, Route] = {
                             note="every paper of a meeting the user runs, withdrawn ones included"),
     "councils:paper_remove": Route(both(role(*RUNNING_ROLES), sees), lambda w: paper_targets(w), ok=405,
                                    note="POST only"),
+    "councils:minutes_step": Route(role(*RUNNING_ROLES), ok=405, targets=lambda w: [
+        Target({"pk": w[m].pk, "step": step}, w[m]) for m in ("meeting_c1", "meeting_c2b")
+        for step in ("send", "approve")], note="POST only"),
+    "councils:minutes_version_pdf": Route(both(role(*RUNNING_ROLES), sees), lambda w: [
+        *(Target({"pk": w[m].pk, "number": 1}, w[m]) for m in ("meeting_c1", "meeting_c2b")),
+        Target({"pk": w["meeting_c1"].pk, "number": 9}, w["meeting_c1"], exists=False)]),
     "cases:list": Route(case_worker, lambda w: [Target(), Target(query="page=x")], note="相談支援員 only; superusers and city staff not"),
     "cases:intake": Route(case_worker),
     "cases:detail": Route(both(case_worker, sees), objs(*CASES), note="case team only: assigned or consent"),
@@ -410,6 +416,14 @@ PORTAL: dict[str, Route] = {
         Target({"token": w["invitation_c1"].token, "paper_pk": w["paper_c2a"].pk}, exists=False),
         Target({"token": "x" * 20, "paper_pk": w["paper_c1"].pk}, exists=False)],
         note="the invitation's own meeting's papers; another meeting's paper is not found"),
+    "meetings:minutes_confirm": Route(public=True, targets=lambda w: [
+        Target({"token": w["minutes_confirmation_c2b"].token}), Target({"token": "x" * 20}, exists=False)],
+        note="the attendee's link; closed once approved, so it shows no text"),
+    "meetings:minutes_pdf": Route(public=True, targets=lambda w: [
+        Target({"pk": w["meeting_c1"].pk, "number": 1}, w["meeting_c1"]),
+        Target({"pk": w["meeting_c2b"].pk, "number": 1}, exists=False),  # closed: only the outline is public
+        Target({"pk": w["upcoming_c1"].pk, "number": 1}, exists=False)],
+        note="published versions of public meetings"),
     "meetings:feed": Route(public=True, targets=lambda w: [
         Target({"token": w["council_c1"].feed_token}), Target({"token": "x" * 20}, exists=False)]),
     "password_reset": Route(public=True),

@@ -243,6 +243,14 @@ REMINDER_TERM_DAYS = _days("REMINDER_TERM_DAYS", "120,60,30")
 REMINDER_MEETING_DAYS = _days("REMINDER_MEETING_DAYS", "7,1")
 REMINDER_EXPIRY_DAYS = _days("REMINDER_EXPIRY_DAYS", "60,30")
 
+# Days after a meeting by which its minutes should be approved, and published; past them the
+# council's secretariat is reminded (weekly while it lasts).
+MINUTES_APPROVE_DAYS = env.int("MINUTES_APPROVE_DAYS", default=30)
+MINUTES_PUBLISH_DAYS = env.int("MINUTES_PUBLISH_DAYS", default=45)
+if not 1 <= MINUTES_APPROVE_DAYS <= MINUTES_PUBLISH_DAYS <= 365:
+    raise ImproperlyConfigured("MINUTES_APPROVE_DAYS and MINUTES_PUBLISH_DAYS must be 1 to 365 days, the approval "
+                               f"not after the publication, not {MINUTES_APPROVE_DAYS} and {MINUTES_PUBLISH_DAYS}")
+
 # Seed 003 支援会議 ③: a case marked urgent gets a 支援会議 within this many days; after that its
 # assigned staff and team lead are reminded.
 CASE_URGENT_MEETING_DAYS = env.int("CASE_URGENT_MEETING_DAYS", default=3)

@@ -14,6 +14,7 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from councils import services
+from councils.demo import minutes_to_state
 from councils.models import Invitation, Meeting
 from councils.services import invitations_send
 from municipality.errors import DomainError
@@ -134,13 +135,13 @@ def test_attendance_minutes_and_publication(client, meeting, secretary):
         client.post(reverse("admin:councils_meeting_attendance", args=[meeting.pk]), {"attended": [present.pk]})
         assert set(Invitation.objects.filter(attended=True).values_list("person", flat=True)) == {present.pk}
         with pytest.raises(DomainError, match="議事録が入力されていません"):
-            services.minutes_publish(meeting=meeting, by=secretary)
+            services.minutes_send_for_confirmation(meeting=meeting, confirm_by=dt.date(2026, 12, 9), by=secretary)
         meeting.minutes = "買い物支援について意見交換を行った。"
         meeting.decisions = "移動販売の停車場所の追加を働きかける。"
         meeting.save()
         public = reverse("meetings:public", args=[meeting.pk])
         assert "移動販売の停車場所" not in client.get(public).content.decode()
-        services.minutes_publish(meeting=meeting, by=secretary)
+        minutes_to_state(meeting, "published", by=secretary)
         assert "移動販売の停車場所" in client.get(public).content.decode()
         minutes = client.post(reverse("admin:councils_meeting_changelist"),
                               {"action": "minutes_pdf", "_selected_action": [meeting.pk]})
@@ -154,11 +155,13 @@ def test_a_closed_meeting_publishes_only_its_outline(client, meeting, secretary)
     meeting.minutes = "Ａさんの事例について詳しく検討した。"
     meeting.save()
     with time_machine.travel(dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.UTC), tick=False):
+        services.attendance_record(meeting=meeting, attended_person_ids=[
+            meeting.invitations.first().person_id], by=secretary)
         with pytest.raises(DomainError, match="議事要旨"):
-            services.minutes_publish(meeting=meeting, by=secretary)
+            services.minutes_send_for_confirmation(meeting=meeting, confirm_by=dt.date(2026, 12, 9), by=secretary)
         meeting.outline = "個別事例を通じて見守り体制の課題を共有した。"
         meeting.save()
-        services.minutes_publish(meeting=meeting, by=secretary)
+        minutes_to_state(meeting, "published", by=secretary)
     body = client.get(reverse("meetings:public", args=[meeting.pk])).content.decode()
     assert "見守り体制の課題" in body
     assert "Ａさんの事例" not in body

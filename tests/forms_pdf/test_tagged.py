@@ -127,6 +127,8 @@ RENDERERS: dict[str, tuple[Callable[[Rendered], bytes], str, set[str]]] = {
                         {"P"}),
     "meeting_minutes": (page("city", url("councils:meeting_pdf", pk="@meeting_c1", kind="minutes")), "議事録",
                         {"H1", "H2", "P"}),
+    "meeting_minutes_approved": (page("city", url("councils:minutes_version_pdf", pk="@meeting_c1", number=1)),
+                                 "議事録（第1版）", {"H1", "H2", "P"}),
     "council_roster": (council_roster, "構成員名簿", {"H1", "Table", "TH", "TD"}),
     "case_intake": (page("worker_1", url("cases:pdf", pk="@case_1", kind="intake")), "相談受付票",
                     {"H1", "Table", "TH", "TD"}),

@@ -120,8 +120,10 @@ def test_a_meeting_just_after_midnight_counts_days_in_tokyo(late_meeting):
     # 11/30 23:50 in Tokyo (14:50 UTC): the meeting is 2 days away, the 7-day step.
     with at(dt.date(2026, 11, 30), 23, 50):
         services.scan()
-    meeting_mail = Delivery.objects.filter(reason=Reason.MEETING)
+    # The invitee's reminders (the secretariat has its own, on the same days).
+    meeting_mail = Delivery.objects.filter(reason=Reason.MEETING, recipient="member@example.jp")
     assert list(meeting_mail.values_list("step", flat=True)) == ["7日前 2026-12-02"]
+    assert Delivery.objects.filter(reason=Reason.MEETING, recipient="secretary@example.jp").count() == 1
     # 12/1 00:10 in Tokyo is still 11/30 in UTC (15:10): in Tokyo it is the day before.
     with at(dt.date(2026, 12, 1), 0, 10):
         assert dt.datetime.now(dt.UTC).date() == dt.date(2026, 11, 30)
@@ -140,10 +142,11 @@ def test_a_declined_invitation_is_not_reminded_and_a_queued_reminder_is_cancelle
         council_services.rsvp(token=invitation.token, attending=False)
     invitation.refresh_from_db()
     assert invitation.response == Response.DECLINED
-    assert council_reminders.meetings(scan.Scan(dt.date(2026, 12, 1))) == []
+    # Only the secretariat's own reminder of its meeting is left.
+    assert {p.email for p in council_reminders.meetings(scan.Scan(dt.date(2026, 12, 1)))} == {"secretary@example.jp"}
     with at(dt.date(2026, 11, 25), 10):
-        assert services.send_due() == 0
-    assert Delivery.objects.get().status == DeliveryStatus.CANCELLED
+        assert services.send_due() == 1  # the secretariat's
+    assert Delivery.objects.get(recipient="member@example.jp").status == DeliveryStatus.CANCELLED
 
 
 def test_a_moved_meeting_is_reminded_for_its_new_date(late_meeting):
@@ -154,9 +157,10 @@ def test_a_moved_meeting_is_reminded_for_its_new_date(late_meeting):
     services.scan(dt.date(2026, 12, 2))
     with at(dt.date(2026, 12, 2), 10):
         services.send_due()
-    [reminder] = [m for m in mail.outbox if "開催日が近づいています" in m.subject]
+    [reminder] = [m for m in mail.outbox if "開催日が近づいています" in m.subject and m.to == ["member@example.jp"]]
     assert "令和8年12月9日" in reminder.subject
-    assert dict(Delivery.objects.filter(reason=Reason.MEETING).values_list("step", "status")) == {
+    assert dict(Delivery.objects.filter(reason=Reason.MEETING, recipient="member@example.jp")
+                .values_list("step", "status")) == {
         "7日前 2026-12-02": DeliveryStatus.CANCELLED, "7日前 2026-12-09": DeliveryStatus.SENT}
 
 
