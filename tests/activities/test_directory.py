@@ -161,8 +161,12 @@ def test_the_area_pdf_lists_the_area_by_kind_on_a4(client, world, tmp_path):
     assert "おたすけ隊しおみ" in text and "汐見生協 移動販売" in text and "0467-00-1234" in text
     assert "ひだまりサロン" not in text  # the north's
     assert text.index("協同組合") < text.index("ボランティア")  # the kinds in their listed order
-    box = PdfReader(io.BytesIO(response.content)).pages[0].mediabox
+    reader = PdfReader(io.BytesIO(response.content))
+    box = reader.pages[0].mediabox
     assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
+    catalog = reader.trailer["/Root"]  # tagged like every PDF (tests/forms_pdf/test_tagged.py, with pdfinfo)
+    assert catalog["/Lang"] == "ja" and "/StructTreeRoot" in catalog
+    assert reader.metadata.title == "南地区の社会資源一覧"
 
 
 def test_the_directory_makes_the_same_queries_for_three_or_three_hundred_resources(client, world, django_user_model):
