@@ -253,3 +253,18 @@ def test_the_database_refuses_a_public_resource_without_public_fields(areas):
     resource = SocialResourceFactory(area=areas[0])
     with pytest.raises(IntegrityError), transaction.atomic():
         SocialResource.objects.filter(pk=resource.pk).update(is_public=True)
+
+
+def test_the_demo_lists_public_resources_in_three_areas_and_loads_twice_the_same(client):
+    import io as _io
+
+    from django.core.management import call_command
+
+    call_command("load_demo_data", stdout=_io.StringIO())
+    listed = SocialResource.objects.listed_publicly()
+    assert listed.values("area").distinct().count() == 3 and listed.count() == 6
+    call_command("load_demo_data", stdout=_io.StringIO())
+    assert SocialResource.objects.listed_publicly().count() == 6
+    html = page_text(client)
+    assert "海岸ふれあい食堂" in html and "0467-00-4444" in html
+    assert "田中 健" not in html and "090-0000-3333" not in html  # the internal contact stays inside
