@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from municipality import wareki
 from municipality.roles import Role
@@ -134,22 +135,25 @@ class SocialResource(models.Model):
     registered_by = models.ForeignKey("municipality.Organisation", verbose_name="登録した団体", null=True,
                                       blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登録日時", auto_now_add=True, validators=[validate_event_date])
+    # When the row last changed: the public directory's printed lists are kept until a resource of
+    # their area changes (activities/directory.py).
+    updated_at = models.DateTimeField("更新日時", auto_now=True, db_default=Now(), validators=[validate_event_date])
     # The public directory (seed 000 第9条(1)ウ 見える化・情報発信) shows only these fields, written for
     # residents: the internal 連絡先 and 提供している内容 may name a person.
     is_public = models.BooleanField(
-        "社会資源一覧（公開）に載せる", default=False,
+        "社会資源一覧（公開）に載せる", default=False, db_default=False,
         help_text="載せると、ログインしない住民の方も見られる一覧とPDFに、名称・種類・区域と下の公開用の項目が表示されます。",
     )
     public_description = models.TextField(
-        "公開用の説明", max_length=1000, blank=True,
+        "公開用の説明", max_length=1000, blank=True, db_default="",
         help_text="住民の方向けに、何をしているか・日時・場所など。個人の氏名や個人の連絡先は書かないでください。",
     )
     public_window = models.CharField(
-        "問い合わせ先（団体・窓口の名称）", max_length=100, blank=True,
+        "問い合わせ先（団体・窓口の名称）", max_length=100, blank=True, db_default="",
         help_text="例：汐見市社会福祉協議会 地域福祉課。個人の氏名は書かないでください。",
     )
     public_phone = models.CharField(
-        "問い合わせ先の電話番号", max_length=20, blank=True,
+        "問い合わせ先の電話番号", max_length=20, blank=True, db_default="",
         help_text="団体・窓口の電話番号（携帯電話の番号は公開できません）。",
     )
 

@@ -268,3 +268,22 @@ def test_the_demo_lists_public_resources_in_three_areas_and_loads_twice_the_same
     html = page_text(client)
     assert "海岸ふれあい食堂" in html and "0467-00-4444" in html
     assert "田中 健" not in html and "090-0000-3333" not in html  # the internal contact stays inside
+
+
+def test_the_area_pdf_is_kept_until_a_resource_of_the_area_changes(client, world, tmp_path, city_user):
+    from activities import services
+
+    url = reverse("directory:area_pdf", args=[world["south"].pk])
+    first = client.get(url).content
+    assert client.get(url).content == first  # from the cache
+    resource = world["help"]
+    resource.public_window = "汐見市ボランティアセンター"
+    with time_machine.travel(dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC), tick=False):
+        services.resource_save(resource=resource, by=city_user)
+    text = pdf_text(client.get(url).content, tmp_path)
+    assert "汐見市ボランティアセンター" in text
+    resource.status = ResourceStatus.CLOSED
+    with time_machine.travel(dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC), tick=False):
+        services.resource_save(resource=resource, by=city_user)
+    text = pdf_text(client.get(url).content, tmp_path)
+    assert "おたすけ隊しおみ" not in text and "1件" in text
