@@ -152,7 +152,7 @@ RENDERERS: dict[str, tuple[Callable[[Rendered], bytes], str, set[str]]] = {
                         "地域生活課題", {"H1", "Table"}),
     "figures": (page("city", url("cases:figures_pdf", query="year=2026")), "年度の集計", {"H1", "H2", "Table"}),
     "file_register": (page("city", url("cases:file_register_pdf")), "個人情報ファイル簿", {"H1", "H2", "Table"}),
-    "directory_area": (directory_area, "社会資源一覧", {"H1", "H2", "Table", "TH", "TD"}),
+    "directory_area": (directory_area, "社会資源一覧", {"H1", "H2", "H3", "P"}),
 }
 
 
