@@ -54,7 +54,7 @@ def test_anyone_reads_and_searches_the_directory(page: Page, live_server, direct
     axe = Axe()
     found = violations(page, axe)
 
-    page.get_by_label("区域").select_option(label="南地区")
+    page.get_by_label("区域", exact=True).select_option(label="南地区")
     page.get_by_label("キーワード").fill("電球")
     page.get_by_role("button", name="検索").click()
     expect(page.get_by_role("heading", name="おたすけ隊しおみ")).to_be_visible()
@@ -85,7 +85,7 @@ def test_the_directory_works_without_javascript(browser: Browser, live_server, d
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}{reverse('directory:list')}")
-        page.get_by_label("種類").select_option(label="協同組合")
+        page.get_by_label("種類", exact=True).select_option(label="協同組合")
         page.get_by_role("button", name="検索").click()
         expect(page.get_by_role("heading", name="汐見生協 移動販売")).to_be_visible()
         expect(page.get_by_role("heading", name="おたすけ隊しおみ")).to_have_count(0)
