@@ -16,9 +16,8 @@ import statistics
 import time
 
 from django.db import connection
-from django.test import Client
-
 from django.db.models.functions import Now
+from django.test import Client
 
 from activities.models import ProviderKind, ResourceStatus, SocialResource
 from bench._util import measure_page, report_page, scaled, timed

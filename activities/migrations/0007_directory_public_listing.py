@@ -3,8 +3,9 @@
 import django.db.models.functions.datetime
 import django.db.models.functions.text
 import django.db.models.lookups
-import municipality.validators
 from django.db import migrations, models
+
+import municipality.validators
 
 
 class Migration(migrations.Migration):
