@@ -88,6 +88,9 @@ class SocialResourceQuerySet(ScopedQuerySet):
         return self.filter(is_public=True, status=ResourceStatus.ACTIVE, area__is_active=True)
 
 
+# The fields of the public directory's listing, written for residents (SocialResource).
+PUBLIC_LISTING_FIELDS = ("is_public", "public_description", "public_window", "public_phone")
+
 # A phone number as residents dial it: digits with hyphens or brackets, 10 or 11 digits.
 PHONE_CHARACTERS = re.compile(r"^[0-9()\- ]+$")
 # Mobile numbers (070/080/090) belong to a person, not to an organisation's window.
@@ -145,15 +148,15 @@ class SocialResource(models.Model):
         help_text="載せると、ログインしない住民の方も見られる一覧とPDFに、名称・種類・区域と下の公開用の項目が表示されます。",
     )
     public_description = models.TextField(
-        "公開用の説明", max_length=1000, blank=True, db_default="",
+        "公開用の説明", max_length=1000, blank=True, default="", db_default="",
         help_text="住民の方向けに、何をしているか・日時・場所など。個人の氏名や個人の連絡先は書かないでください。",
     )
     public_window = models.CharField(
-        "問い合わせ先（団体・窓口の名称）", max_length=100, blank=True, db_default="",
+        "問い合わせ先（団体・窓口の名称）", max_length=100, blank=True, default="", db_default="",
         help_text="例：汐見市社会福祉協議会 地域福祉課。個人の氏名は書かないでください。",
     )
     public_phone = models.CharField(
-        "問い合わせ先の電話番号", max_length=20, blank=True, db_default="",
+        "問い合わせ先の電話番号", max_length=20, blank=True, default="", db_default="",
         help_text="団体・窓口の電話番号（携帯電話の番号は公開できません）。",
     )
 
