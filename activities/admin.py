@@ -101,10 +101,21 @@ class MonthlyReportAdmin(LargeListAdminMixin, ScopedModelAdmin):
 
 @admin.register(SocialResource)
 class SocialResourceAdmin(ScopedModelAdmin):
-    list_display = ["name", "provider_kind", "area", "status"]
-    list_filter = ["provider_kind", "status", AreaSearchFilter]
-    search_fields = ["name", "offers", "contact"]
+    list_display = ["name", "provider_kind", "area", "status", "is_public"]
+    list_filter = ["provider_kind", "status", "is_public", AreaSearchFilter]
+    search_fields = ["name", "offers", "contact", "public_window"]
     list_select_related = ["area"]
+    fieldsets = [
+        (None, {"fields": ["name", "provider_kind", "area", "offers", "contact", "status", "registered_by"]}),
+        ("社会資源一覧（公開）", {
+            "fields": ["is_public", "public_description", "public_window", "public_phone"],
+            "description": "公開すると、ログインしない住民の方も見られる一覧とPDFに、名称・種類・区域とこの欄の内容だけが"
+                           "表示されます（上の「提供している内容」「連絡先」は表示されません）。",
+        }),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: SocialResource, form: Any, change: bool) -> None:
+        services.resource_save(resource=obj, by=request.user)  # the form's clean checked the public fields
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # named by recorded activities and matches: end it with its status

@@ -40,6 +40,7 @@ def load(out) -> None:
     coordinator = Coordinator.objects.filter(user__username="coordinator").first()
     if coordinator is None or coordinator.activities.exists():
         out.write("活動記録のデモデータは登録済みです。")
+        _load_public_directory(out)
         return
     user = User.objects.get(username="coordinator")
     shakyo = Organisation.objects.get(name="汐見市社会福祉協議会")
@@ -82,3 +83,47 @@ def load(out) -> None:
             logged += 1
     services.report_submit(coordinator=coordinator, month=start, by=user)
     out.write(f"活動記録 {logged}件、社会資源 3件、地域ニーズ 2件を登録し、先月の報告を提出済みにしました。")
+    _load_public_directory(out)
+
+
+# The public 社会資源 directory (issue 17): resources in three areas, each with the fields written for
+# residents. The internal 連絡先 names a person, as real ones do; the public page never shows it.
+PUBLIC_RESOURCES = [
+    ("L2-01", "ひだまりサロン", "salon", "毎週水曜 10時〜12時、汐見中央公民館で茶話会と体操。どなたでも参加できます（参加費100円）。",
+     "汐見市社会福祉協議会 地域福祉係", "0467-00-1111", "担当 佐藤 和子 090-0000-1111"),
+    ("L2-01", "中央地区 見守りネットワーク", "neighbourhood", "自治会と民生委員による声かけ・見守り。気になる方がいればご連絡ください。",
+     "汐見中央地域包括支援センター", "0467-00-2222", "会長 鈴木 一郎"),
+    ("L2-02", "おたすけ隊しおみ", "volunteer", "ごみ出し・電球交換など30分程度の困りごとのお手伝い（1回300円）。",
+     "汐見市社会福祉協議会 ボランティアセンター", "0467-00-1234", "代表 高橋 ゆき 080-0000-2222"),
+    ("L2-02", "汐見生協 移動販売", "coop", "火曜・金曜に移動販売車が南地区の3か所をまわります（食料品・日用品）。",
+     "汐見生活協同組合 移動販売係", "0467-00-3333", ""),
+    ("L2-03", "海岸ふれあい食堂", "npo", "第2・第4土曜の昼、海岸集会所で食事会（会食・お弁当の持ち帰り可、300円）。",
+     "NPO法人 海岸ふれあいの会 事務局", "0467-00-4444", "事務局 田中 健 090-0000-3333"),
+    ("L2-03", "浜の体操クラブ", "salon", "毎週月曜 9時半から、海岸公園でラジオ体操と軽い運動。雨の日は集会所で。",
+     "海岸地域包括支援センター", "0467-00-5555", ""),
+]
+
+
+def _load_public_directory(out) -> None:
+    """Mark the demo's public resources (idempotent: found by name in their area)."""
+    shakyo = Organisation.objects.filter(name="汐見市社会福祉協議会").first()
+    by = User.objects.filter(username="coordinator").first()
+    if by is None:
+        return
+    listed = 0
+    for code, name, kind, description, window, phone, contact in PUBLIC_RESOURCES:
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            continue
+        resource = SocialResource.objects.filter(area=area, name=name).first() or SocialResource(
+            area=area, name=name, provider_kind=kind, offers=description, contact=contact, registered_by=shakyo)
+        if resource.is_public:
+            continue
+        resource.is_public, resource.public_description = True, description
+        resource.public_window, resource.public_phone = window, phone
+        if contact and not resource.contact:
+            resource.contact = contact
+        services.resource_save(resource=resource, by=by)
+        listed += 1
+    if listed:
+        out.write(f"社会資源一覧（公開）に3つの区域の社会資源 {listed}件を載せました。")

@@ -62,11 +62,16 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
 class SocialResourceForm(OnceFormMixin, JapaneseModelForm):
     class Meta:
         model = SocialResource
-        fields = ["name", "provider_kind", "area", "offers", "contact", "status"]
+        fields = ["name", "provider_kind", "area", "offers", "contact", "status",
+                  "is_public", "public_description", "public_window", "public_phone"]
+        widgets = {"public_description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
+        # These two stay inside the portal: the public directory shows only the 公開用 fields below.
+        self.fields["offers"].help_text = "関係者向けの内容です（社会資源一覧（公開）には表示されません）。"
+        self.fields["contact"].help_text = "関係者向けの連絡先です（公開されません）。"
 
 
 class NeedForm(OnceFormMixin, JapaneseModelForm):

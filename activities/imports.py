@@ -13,7 +13,7 @@ from municipality.importing import NEW, UPDATE, Column, Ledger, cached, register
 from municipality.models import Area
 
 from . import services
-from .models import ProviderKind, ResourceStatus, SocialResource
+from .models import PUBLIC_LISTING_FIELDS, ProviderKind, ResourceStatus, SocialResource
 
 
 def _area(text: str) -> Area:
@@ -37,7 +37,9 @@ def _save_resource(values: dict[str, Any], by: Any) -> str:
     resource.provider_kind, resource.offers, resource.contact = values["provider_kind"], values["offers"], values["contact"]
     resource.status = values["status"] or ResourceStatus.ACTIVE
     try:  # the checks of the portal's form (a ModelForm), then the service the form calls
-        resource.full_clean(exclude=["area", "registered_by"])  # the area was just found
+        # The area was just found; the public listing's fields are not in the file (what is listed
+        # publicly is decided in the portal), so their database checks are not asked for each row.
+        resource.full_clean(exclude=["area", "registered_by", *PUBLIC_LISTING_FIELDS])
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages)) from exc
     services.resource_save(resource=resource, by=by)

@@ -4,10 +4,14 @@ and the monthly report that locks a month's activities once submitted."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from municipality import wareki
 from municipality.roles import Role
@@ -79,6 +83,49 @@ class SocialResourceQuerySet(ScopedQuerySet):
     # Resources are shared knowledge within the areas a user works in.
     scope_rule = ScopeRule(organisation="registered_by", area="area")
 
+    def listed_publicly(self) -> SocialResourceQuerySet:
+        """What the public directory shows: marked public, active, in an area in use."""
+        return self.filter(is_public=True, status=ResourceStatus.ACTIVE, area__is_active=True)
+
+
+# The fields of the public directory's listing, written for residents (SocialResource).
+PUBLIC_LISTING_FIELDS = ("is_public", "public_description", "public_window", "public_phone")
+
+# A phone number as residents dial it: digits with hyphens or brackets, 10 or 11 digits.
+PHONE_CHARACTERS = re.compile(r"^[0-9()\- ]+$")
+# Mobile numbers (070/080/090) belong to a person, not to an organisation's window.
+MOBILE_PREFIXES = ("070", "080", "090")
+
+
+def normalise_phone(value: str) -> str:
+    """Full-width digits and hyphens as residents type them on a Japanese keyboard, made half-width."""
+    return unicodedata.normalize("NFKC", value).replace("ー", "-").replace("−", "-").replace("‐", "-").strip()
+
+
+def public_listing_problems(resource: SocialResource) -> dict[str, str]:
+    """Why a resource cannot be listed publicly as it stands (field → Japanese message); empty if it can.
+
+    The public directory shows only the fields made for it: a description and a contact that the
+    coordinator writes for residents, never the internal 連絡先 (which may name a person)."""
+    problems: dict[str, str] = {}
+    phone = normalise_phone(resource.public_phone or "")
+    if phone:
+        digits = re.sub(r"\D", "", phone)
+        if not PHONE_CHARACTERS.match(phone) or not 10 <= len(digits) <= 11:
+            problems["public_phone"] = "電話番号は数字とハイフンで、市外局番から入力してください（例：0467-00-1234）。"
+        elif digits.startswith(MOBILE_PREFIXES):
+            problems["public_phone"] = (
+                "携帯電話の番号は個人の連絡先のため公開できません。団体・窓口の電話番号を入力してください。"
+            )
+    if resource.is_public:
+        if not (resource.public_description or "").strip():
+            problems.setdefault("public_description", "公開するには、公開用の説明を入力してください。")
+        if not (resource.public_window or "").strip():
+            problems.setdefault("public_window", "公開するには、問い合わせ先の団体・窓口の名称を入力してください。")
+        if not phone:
+            problems.setdefault("public_phone", "公開するには、問い合わせ先の電話番号を入力してください。")
+    return problems
+
 
 class SocialResource(models.Model):
     name = models.CharField("名称", max_length=200)
@@ -91,21 +138,61 @@ class SocialResource(models.Model):
     registered_by = models.ForeignKey("municipality.Organisation", verbose_name="登録した団体", null=True,
                                       blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登録日時", auto_now_add=True, validators=[validate_event_date])
+    # When the row last changed: the public directory's printed lists are kept until a resource of
+    # their area changes (activities/directory.py).
+    updated_at = models.DateTimeField("更新日時", auto_now=True, db_default=Now(), validators=[validate_event_date])
+    # The public directory (seed 000 第9条(1)ウ 見える化・情報発信) shows only these fields, written for
+    # residents: the internal 連絡先 and 提供している内容 may name a person.
+    is_public = models.BooleanField(
+        "社会資源一覧（公開）に載せる", default=False, db_default=False,
+        help_text="載せると、ログインしない住民の方も見られる一覧とPDFに、名称・種類・区域と下の公開用の項目が表示されます。",
+    )
+    public_description = models.TextField(
+        "公開用の説明", max_length=1000, blank=True, default="", db_default="",
+        help_text="住民の方向けに、何をしているか・日時・場所など。個人の氏名や個人の連絡先は書かないでください。",
+    )
+    public_window = models.CharField(
+        "問い合わせ先（団体・窓口の名称）", max_length=100, blank=True, default="", db_default="",
+        help_text="例：汐見市社会福祉協議会 地域福祉課。個人の氏名は書かないでください。",
+    )
+    public_phone = models.CharField(
+        "問い合わせ先の電話番号", max_length=20, blank=True, default="", db_default="",
+        help_text="団体・窓口の電話番号（携帯電話の番号は公開できません）。",
+    )
 
     objects = SocialResourceQuerySet.as_manager()
 
     class Meta:
-        constraints = text_limits("socialresource", offers=2000)
+        constraints = [
+            *text_limits("socialresource", offers=2000, public_description=1000),
+            # A public resource always has what the directory shows in place of the internal fields.
+            models.CheckConstraint(
+                condition=Q(is_public=False)
+                | (~Q(public_description="") & ~Q(public_window="") & ~Q(public_phone="")),
+                name="socialresource_public_has_public_fields",
+                violation_error_message="公開するには、公開用の説明・問い合わせ先・電話番号を入力してください。",
+            ),
+        ]
         verbose_name = verbose_name_plural = "社会資源"
         ordering = ["area__sort_order", "name"]
         indexes = [
             models.Index(fields=["area", "status"]),
             # An import finds the resource of a row by its name in its area (activities/imports.py).
             models.Index(fields=["area", "name"], name="socialresource_area_name"),
+            # The public directory: only the public rows, an area's in the order they are listed.
+            models.Index(fields=["area", "provider_kind", "name"], name="socialresource_public_list",
+                         condition=Q(is_public=True, status="active")),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.public_phone = normalise_phone(self.public_phone or "")
+        problems = public_listing_problems(self)
+        if problems:
+            raise ValidationError(problems)
 
 
 class NeedStatus(models.TextChoices):

@@ -306,3 +306,39 @@ def organisation_month(organisation, month: dt.date) -> OrganisationMonth:
         rows.append({"coordinator": coordinator, "counts": values, "total": sum(values), "minutes": minutes,
                      "report": reports.get(coordinator.pk)})
     return OrganisationMonth(organisation, start, rows, totals, sum(totals), sum(r["minutes"] for r in rows))
+
+
+# --- 社会資源一覧（公開） -------------------------------------------------------------------------
+# What anyone may read without logging in (seed 000 第9条(1)ウ): only resources marked public, and of
+# them only the fields written for the public. The internal 連絡先 and 提供している内容 are never read.
+
+PUBLIC_FIELDS = ("pk", "name", "provider_kind", "area_id", "public_description", "public_window", "public_phone")
+
+
+def public_resources() -> QuerySet[SocialResource]:
+    """Every publicly listed resource, with only its public fields, by area, kind and name."""
+    return (
+        SocialResource.objects.listed_publicly()
+        .select_related("area")
+        .only(*PUBLIC_FIELDS, "area__name", "area__code", "area__sort_order", "area__layer")
+        .order_by("area__layer", "area__sort_order", "area__code", "provider_kind", "name", "pk")
+    )
+
+
+def public_resources_matching(*, text: str = "", area: Area | None = None, kind: str = "") -> QuerySet[SocialResource]:
+    """The directory narrowed by a text (name or public description), an area and a kind."""
+    resources = public_resources()
+    if text:
+        resources = resources.filter(Q(name__icontains=text) | Q(public_description__icontains=text)
+                                     | Q(public_window__icontains=text))
+    if area is not None:
+        resources = resources.filter(area=area)
+    if kind:
+        resources = resources.filter(provider_kind=kind)
+    return resources
+
+
+def public_areas() -> QuerySet[Area]:
+    """The areas that have at least one publicly listed resource (the directory's area choices). One query."""
+    listed = SocialResource.objects.listed_publicly().filter(area=OuterRef("pk"))
+    return Area.objects.filter(is_active=True).filter(Exists(listed)).order_by("layer", "sort_order", "code")

@@ -33,6 +33,8 @@ from .models import (
     SocialResource,
     month_label,
     month_start,
+    normalise_phone,
+    public_listing_problems,
 )
 
 EDITABLE_FIELDS = ("date", "minutes", "area", "category", "participants", "narrative", "follow_up_on")
@@ -264,8 +266,12 @@ def resource_save(*, resource: SocialResource, by: User) -> SocialResource:
     """Register or edit a social resource (as its form built it); a new one is registered by the
     organisation of whoever enters it."""
     with set_actor(by):
-        if resource.pk is None:
+        if resource.pk is None and resource.registered_by_id is None:
             resource.registered_by_id = by.organisation_id
+        resource.public_phone = normalise_phone(resource.public_phone or "")
+        problems = public_listing_problems(resource)
+        if problems:
+            raise DomainError(next(iter(problems.values())))
         resource.save()
         return resource
 

@@ -347,9 +347,13 @@ def resource_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     resource = get_visible_or_404(selectors.resources_editable_by(request.user), request.user, pk=pk) if pk else None
     form = SocialResourceForm(request.POST or None, instance=resource, areas=areas)
     if request.method == "POST" and form.is_valid():
-        resource = services.resource_save(resource=form.save(commit=False), by=request.user)
-        messages.success(request, f"社会資源「{resource.name}」を保存しました。")
-        return redirect("activities:resources")
+        try:
+            resource = services.resource_save(resource=form.save(commit=False), by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"社会資源「{resource.name}」を保存しました。")
+            return redirect("activities:resources")
     return render(request, "form_page.html", {
         "form": form, "title": "社会資源の登録" if resource is None else f"社会資源の編集：{resource.name}",
         "back_url": reverse("activities:resources"),

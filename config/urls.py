@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/cases/", include("consultations.urls")),
     path("portal/notices/", include("reminders.urls")),
     path("meetings/", include("councils.urls")),
+    path("resources/", include("activities.directory_urls")),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -202,8 +202,13 @@ def build_world() -> World:
         w.add(f"certificate_doc_{side}", certificate.document, owner)
         w.add(f"training_{side}", TrainingRecordFactory(coordinator=coordinator, course=course), owner, member)
         # The month's work: an activity, a need met by a resource, the report.
-        resource = SocialResourceFactory(name=f"サロン{side.upper()}", area=areas[0], registered_by=org)
+        # A's is listed in the public directory (issue 17): its public fields only, never the internal contact.
+        listed = {"is_public": True, "public_description": "毎週水曜の茶話会と体操", "public_window": "汐見市社会福祉協議会",
+                  "public_phone": "0467-00-1234", "contact": "担当 公開されない人"} if side == "a" else {}
+        resource = SocialResourceFactory(name=f"サロン{side.upper()}", area=areas[0], registered_by=org, **listed)
         w.add(f"resource_{side}", resource, owner, member)
+        if listed:
+            w.markers[listed["contact"]] = resource  # the crawl fails if a public page shows the internal contact
         activity = activity_services.activity_log(
             coordinator=coordinator, by=user, date=dt.date(2026, 10, 5), minutes=90, area=areas[0],
             category=categories[0], participants=12, narrative=f"サロン{side.upper()}の運営について話し合った。",

@@ -15,7 +15,8 @@ import re
 from html.parser import HTMLParser
 
 # Not a 和暦 year of four digits (令和7981年12月31日 for a typed 9999-12-31 is 和暦, if odd).
-WESTERN_DATE = re.compile(r"(?<![\d和成正治])(\d{4}年\d{1,2}月\d{1,2}日|\d{4}/\d{1,2}/\d{1,2}|\d{4}-\d{2}-\d{2})")
+# Not followed by a digit: a phone number (0467-00-1234, the public 社会資源 directory) is not a date.
+WESTERN_DATE = re.compile(r"(?<![\d和成正治])(\d{4}年\d{1,2}月\d{1,2}日|\d{4}/\d{1,2}/\d{1,2}|\d{4}-\d{2}-\d{2})(?!\d)")
 
 # Texts that may say 「コーディネーター」 whatever the setting: the seeds' legal names, as a person reads
 # them in the records (a training course is named after the 生活支援コーディネーター of the law) and the

@@ -426,6 +426,13 @@ PORTAL: dict[str, Route] = {
         note="published versions of public meetings"),
     "meetings:feed": Route(public=True, targets=lambda w: [
         Target({"token": w["council_c1"].feed_token}), Target({"token": "x" * 20}, exists=False)]),
+    # The public 社会資源 directory (issue 17): anyone, signed in or not; resource_a is listed (personas.py).
+    "directory:list": Route(public=True, targets=lambda w: [Target(query=q) for q in (
+        "", "q=サロン", f"area={w['resource_a'].area_id}&kind=npo", "area=x", "area=99999", "kind=bogus", "page=x",
+        "page=99999", "q=" + "あ" * 3000)], note="public: resources marked public, their public fields only"),
+    "directory:area_pdf": Route(public=True, targets=lambda w: [
+        Target({"pk": w["resource_a"].area_id}), Target({"pk": w["resource_b"].area_id}, exists=False),
+        Target({"pk": 999999}, exists=False)], note="an area with public resources; others 404"),
     "password_reset": Route(public=True),
     "login": Route(public=True),
     "logout": Route(public=True, ok=405, note="POST only"),

@@ -100,6 +100,13 @@ def council_roster(r: Rendered) -> bytes:
 
 MONTH = {"year": REPORT_MONTH.year, "month": REPORT_MONTH.month}
 
+
+def directory_area(r: Rendered) -> bytes:
+    """The public 社会資源 list of resource_a's area, as anyone gets it without logging in."""
+    response = Client().get(reverse("directory:area_pdf", kwargs={"pk": r.world["resource_a"].area_id}))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return response.content
+
 # Each renderer: (how to get its PDF, a part of its title, structure elements it must contain).
 RENDERERS: dict[str, tuple[Callable[[Rendered], bytes], str, set[str]]] = {
     # 様式 issued and stored as the world was built, served as stored (tagged: issued after the change)
@@ -147,6 +154,7 @@ RENDERERS: dict[str, tuple[Callable[[Rendered], bytes], str, set[str]]] = {
                         "地域生活課題", {"H1", "Table"}),
     "figures": (page("city", url("cases:figures_pdf", query="year=2026")), "年度の集計", {"H1", "H2", "Table"}),
     "file_register": (page("city", url("cases:file_register_pdf")), "個人情報ファイル簿", {"H1", "H2", "Table"}),
+    "directory_area": (directory_area, "社会資源一覧", {"H1", "H2", "H3", "P"}),
 }
 
 
