@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models.functions import Cast, Coalesce, Concat, Substr
 from django.utils import timezone
 
 from reminders.models import Delivery, Reason
@@ -101,7 +101,8 @@ def meeting_sources(scan: Scan) -> list[Source]:
         step=scan.sql_step("meeting__date", thresholds),
         subject=sql_text("councils/reminders/meeting_subject.txt", title=F("meeting__title"), when=when),
         body=sql_text("councils/reminders/meeting_body.txt", person=F("invitee_name"),
-                      council=F("meeting__council__name"), title=F("meeting__title"), when=when,
+                      council=Coalesce("meeting__council__name", "meeting__body__name"),
+                      title=F("meeting__title"), when=when,
                       place=F("meeting__place"), left=scan.sql_left("meeting__date", thresholds),
                       attending=Q(response=Response.ATTENDING)),
         url=sql_url("meetings:rsvp", F("token")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from municipality.models import User
@@ -12,7 +12,7 @@ from municipality.roles import Role
 from reminders.models import DeliveryStatus, Reason
 from reminders.selectors import latest_deliveries
 
-from .models import Council, Invitation, Meeting, Membership
+from .models import Body, Council, Invitation, Meeting, Membership
 
 
 def councils_run_by(user: User) -> QuerySet[Council]:
@@ -30,8 +30,20 @@ def councils_run_by(user: User) -> QuerySet[Council]:
     return councils.filter(secretariat=user)
 
 
+def bodies_run_by(user: User) -> QuerySet[Body]:
+    """The other bodies (定例会・連絡会議, 地域ケア会議) a user runs: all for city staff, their own
+    for a secretariat."""
+    bodies = Body.objects.visible_to(user)
+    if user.is_city_wide:
+        return bodies
+    return bodies.filter(secretariat=user)
+
+
 def meetings_run_by(user: User) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(council__in=councils_run_by(user)).select_related("council")
+    """The meetings of every body the user runs: their councils' (and working groups') and the others'."""
+    return Meeting.objects.filter(
+        Q(council__in=councils_run_by(user)) | Q(body__in=bodies_run_by(user).values("pk"))
+    ).select_related("council", "working_group", "body")
 
 
 def members_without_pledge(council: Council, day: dt.date) -> QuerySet[Membership]:

@@ -15,7 +15,7 @@ from municipality.links import site_url
 
 from . import services
 from .calendar import council_feed
-from .models import Council, Invitation, Meeting
+from .models import Body, Council, Invitation, Meeting
 
 
 # Public information: a browser or calendar app may reuse it for five minutes; no shared proxy
@@ -24,7 +24,7 @@ from .models import Council, Invitation, Meeting
 def meeting_public(request: HttpRequest, pk: int) -> HttpResponse:
     """What the public may know of a meeting: date, place, agenda; minutes once published
     (only the outline of a closed meeting)."""
-    meeting = get_object_or_404(Meeting.objects.select_related("council").prefetch_related("agenda"), pk=pk)
+    meeting = get_object_or_404(Meeting.objects.select_related("council", "working_group", "body").prefetch_related("agenda"), pk=pk)
     return render(request, "councils/meeting_public.html", {"meeting": meeting})
 
 
@@ -46,8 +46,8 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
 
 @cache_control(private=True, max_age=300)
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """A council's meetings as an iCalendar feed behind a secret URL that calendar apps subscribe to."""
-    council = Council.objects.filter(feed_token=token).first()
+    """A council's (or another body's) meetings as an iCalendar feed behind a secret URL that calendar apps subscribe to."""
+    council = Council.objects.filter(feed_token=token).first() or Body.objects.filter(feed_token=token).first()
     if council is None:
         raise Http404("カレンダーが見つかりません。")
     content = council_feed(council, lambda m: site_url(reverse("meetings:public", args=[m.pk])))
