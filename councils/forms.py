@@ -5,7 +5,7 @@ from django import forms
 from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
 from municipality.once import OnceFormMixin
 
-from .models import Meeting, Person, Topic
+from .models import CommunityIssue, Council, Meeting, Person, Topic
 
 AGENDA_LINES = 5
 
@@ -76,3 +76,17 @@ class MemberForm(OnceFormMixin, PersonFields):
 
 class GuestForm(OnceFormMixin, PersonFields):
     pass
+
+
+class CommunityIssueForm(OnceFormMixin, JapaneseModelForm):
+    """A 地域課題 found at a 地域ケア会議: what it is, where, and the council to take it to."""
+
+    class Meta:
+        model = CommunityIssue
+        fields = ["title", "description", "area", "council"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any council may be named: their names are public (meeting pages); its secretariat then sees the issue.
+        self.fields["council"].queryset = Council.objects.order_by("layer", "name")
+        self.fields["area"].required = False

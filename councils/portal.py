@@ -24,7 +24,7 @@ from reminders.models import Reason
 from reminders.selectors import latest_deliveries
 
 from . import documents, exports, selectors, services
-from .forms import GuestForm, MeetingForm, MemberForm, MinutesForm
+from .forms import CommunityIssueForm, GuestForm, MeetingForm, MemberForm, MinutesForm
 from .models import Meeting
 
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
@@ -44,6 +44,17 @@ def council_list(request: HttpRequest) -> HttpResponse:
         councils = councils.filter(name__icontains=query)
     return render(request, "councils/portal_council_list.html", {
         "page": Paginator(councils, 50).get_page(request.GET.get("page")), "query": query,
+        "bodies": selectors.bodies_run_by(request.user).select_related("area", "organiser")[:50],
+    })
+
+
+@role_required(*RUNNING_ROLES)
+def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A 定例会・連絡会議 or 地域ケア会議: its meetings, its calendar feed."""
+    body = get_visible_or_404(selectors.bodies_run_by(request.user), request.user, pk=pk)
+    return render(request, "councils/portal_body_detail.html", {
+        "body": body, "meetings": body.meetings.order_by("-date", "-start_time")[:20],
+        "feed_url": site_url(reverse("meetings:feed", args=[body.feed_token])),
     })
 
 
@@ -125,15 +136,51 @@ def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*RUNNING_ROLES)
 @require_http_methods(["GET", "POST"])
 @submit_once
-def meeting_create(request: HttpRequest, council_pk: int) -> HttpResponse:
-    council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=council_pk)
+def meeting_create(request: HttpRequest, council_pk: int | None = None, body_pk: int | None = None) -> HttpResponse:
+    council = body = None
+    if body_pk is not None:
+        body = get_visible_or_404(selectors.bodies_run_by(request.user), request.user, pk=body_pk)
+    else:
+        council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=council_pk)
     form = MeetingForm(request.POST or None, initial={"is_public": True})
     if request.method == "POST" and form.is_valid():
-        meeting, invited = services.meeting_create(meeting=form.save(commit=False), council=council,
+        meeting, invited = services.meeting_create(meeting=form.save(commit=False), council=council, body=body,
                                                    agenda=form.agenda(), by=request.user)
-        messages.success(request, f"会議を登録し、構成員 {invited}人を招集者にしました。")
+        if council is not None:
+            messages.success(request, f"会議を登録し、構成員 {invited}人を招集者にしました。")
+        else:
+            messages.success(request, "会議を登録しました。次に招集する人を加えてください。")
         return redirect("councils:meeting", pk=meeting.pk)
-    return render(request, "councils/portal_meeting_form.html", {"form": form, "council": council})
+    return render(request, "councils/portal_meeting_form.html", {"form": form, "council": council, "body": body,
+                                                                  "host": council or body})
+
+
+@role_required(*RUNNING_ROLES)
+@require_http_methods(["GET", "POST"])
+@submit_once
+def issue_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a 地域課題 found at this 地域ケア会議 (no personal data)."""
+    meeting = _meeting(request, pk)
+    if not meeting.is_care_conference:
+        from django.http import Http404
+
+        raise Http404("ページが見つかりません。")
+    form = CommunityIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issue = services.community_issue_raise(
+                meeting=meeting, title=form.cleaned_data["title"], description=form.cleaned_data["description"],
+                area_id=form.cleaned_data["area"].pk if form.cleaned_data["area"] else None,
+                council=form.cleaned_data["council"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"地域課題「{issue.title}」を登録しました。")
+            return redirect("councils:meeting", pk=meeting.pk)
+    return render(request, "form_page.html", {
+        "form": form, "title": f"地域課題の登録（{meeting.title}）", "button": "登録する",
+        "back_url": reverse("councils:meeting", args=[meeting.pk]),
+    })
 
 
 @role_required(*RUNNING_ROLES)
@@ -179,7 +226,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "councils/portal_meeting_detail.html", {
         "meeting": meeting, "form": form, "unsent": unsent,
         "invitations": invitations,
-        "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
+        "agenda": meeting.agenda.select_related("community_issue"),
+        "issues": meeting.community_issues.all() if meeting.is_care_conference else [], "held": meeting.date <= timezone.localdate(),
         "export_links": list_exports.export_links(QueryDict(mutable=True)),
     })
 
