@@ -13,7 +13,9 @@ from .models import Meeting
 
 def _context(meeting: Meeting) -> dict:
     return {"meeting": meeting, "municipality": Municipality.objects.current(), "issued_on": timezone.localdate(),
-            "agenda": list(meeting.agenda.all())}
+            "agenda": list(meeting.agenda.all()),
+            # A council's notice goes to its members; another body's to those it invites.
+            "notice_addressee": "構成員 各位" if meeting.council_id else "関係者 各位"}
 
 
 def notice_pdf(meeting: Meeting) -> RenderedDocument:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", portal.council_detail, name="detail"),
     path("<int:council_pk>/meetings/new/", portal.meeting_create, name="meeting_create"),
     path("<int:pk>/members/new/", portal.member_add, name="member_add"),
+    path("meetings/", portal.meeting_list, name="meetings"),
     path("bodies/<int:pk>/", portal.body_detail, name="body"),
     path("bodies/<int:body_pk>/meetings/new/", portal.meeting_create, name="body_meeting_create"),
     path("meetings/<int:pk>/issues/new/", portal.issue_raise, name="issue_raise"),

@@ -165,7 +165,7 @@ def test_notice_mail_calendar_and_reminder_name_the_body(regular, regular_secret
     ics = next(p for p in message.walk() if p.get_content_type() == "text/calendar").get_payload(decode=True).decode()
     assert "地域支え合い推進員定例会" in ics
     notice = pdf_text(documents.notice_pdf(meeting).content)
-    assert "地域支え合い推進員定例会を下記のとおり開催します" in notice
+    assert "地域支え合い推進員定例会を下記のとおり開催します" in notice and "関係者各位" in notice
     from django.test import Client
 
     # The body's own calendar feed.
@@ -254,3 +254,40 @@ def test_the_path_from_a_care_conference_to_resource_development_can_be_followed
     # Someone with no part in it gets 404.
     client.force_login(UserFactory(username="stranger-sec", roles=["協議体事務局"], is_staff=True))
     assert client.get(reverse("portal:issue", args=[issue.pk])).status_code == 404
+
+
+def test_the_meeting_lists_make_the_same_queries_whatever_the_rows(client, council, secretary, regular, care,
+                                                                  city_staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    regular.secretariat.add(secretary)
+    group = WorkingGroupFactory(council=council)
+
+    def add(n):
+        for i in range(n):
+            MeetingFactory(council=council, working_group=group if i % 2 else None)
+            meeting_of(regular, title=f"定例会 {i}")
+            meeting_of(care, title=f"地域ケア会議 {i}")
+
+    def counts():
+        found = []
+        for user, url in ((secretary, reverse("councils:meetings")), (city_staff, reverse("councils:meetings")),
+                          (city_staff, reverse("councils:meetings") + "?kind=care_conference"),
+                          (secretary, reverse("admin:councils_meeting_changelist")),
+                          (city_staff, reverse("admin:councils_meeting_changelist"))):
+            client.force_login(user)
+            client.get(url)  # warm
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            found.append(len(captured))
+        return found
+
+    add(1)
+    few = counts()
+    add(8)
+    assert counts() == few
+    client.force_login(secretary)
+    page = client.get(reverse("councils:meetings")).content.decode()
+    assert "定例会 7" in page and "地域ケア会議 7" not in page  # the care conference is not theirs
+    assert "定例会・連絡会議：地域支え合い推進員定例会" in page and "作業部会：" in page
