@@ -77,6 +77,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     export = exports.requested_format(request.GET)
     if export is not None:
         return exports.table_response(request, ACTIVITIES, activities, export)
+    # The 地域課題 a resource development activity works on, linked where the user may see it (same query).
+    issues = Activity._meta.get_field("community_issue").related_model._default_manager.visible_to(request.user)
+    activities = activities.annotate(may_see_issue=Exists(issues.filter(pk=OuterRef("community_issue_id"))))
     paginator = Paginator(activities, 30)
     if count is not None:
         paginator.count = count

@@ -249,8 +249,22 @@ def test_the_path_from_a_care_conference_to_resource_development_can_be_followed
     assert response.status_code == 302
     need = Need.objects.get()
     assert need.community_issue == issue and need.recorded_by == coordinator
+    # …and records a resource development activity that names it (refused on another function).
+    from activities import services as activity_services
+    from activities.models import Function
+    from tests.factories import ActivityCategoryFactory
+
+    values = {"coordinator": coordinator, "by": coordinator.user, "date": dt.date(2026, 11, 22), "minutes": 60,
+              "area": areas[0], "participants": 2, "narrative": "移動販売の停車場所を生協と協議した。",
+              "follow_up_on": None, "community_issue": issue}
+    with pytest.raises(DomainError):
+        activity_services.activity_log(category=ActivityCategoryFactory(function=Function.C), **values)
+    activity_services.activity_log(category=ActivityCategoryFactory(function=Function.A), **values)
+    assert reverse("portal:issue", args=[issue.pk]) in client.get(reverse("activities:list")).content.decode()
+    assert reverse("portal:issue", args=[issue.pk]) in client.get(reverse("activities:needs")).content.decode()
     page = client.get(reverse("portal:issue", args=[issue.pk])).content.decode()
     assert "汐見中央 地域ケア会議 11月" in page and "令和8年度 第3回 第1層協議体" in page and need.title in page
+    assert "令和8年11月22日" in page  # the activity, step 3
     # Someone with no part in it gets 404.
     client.force_login(UserFactory(username="stranger-sec", roles=["協議体事務局"], is_staff=True))
     assert client.get(reverse("portal:issue", args=[issue.pk])).status_code == 404
@@ -291,3 +305,19 @@ def test_the_meeting_lists_make_the_same_queries_whatever_the_rows(client, counc
     page = client.get(reverse("councils:meetings")).content.decode()
     assert "定例会 7" in page and "地域ケア会議 7" not in page  # the care conference is not theirs
     assert "定例会・連絡会議：地域支え合い推進員定例会" in page and "作業部会：" in page
+
+
+def test_bodies_and_community_issues_with_history_are_not_deleted(regular, care, care_secretary, council):
+    from django.db.models import ProtectedError
+
+    conference = meeting_of(care)
+    issue = services.community_issue_raise(meeting=conference, title="買い物", description="", area_id=None,
+                                           council=council, by=care_secretary)
+    services.community_issue_to_agenda(issue=issue, meeting=MeetingFactory(council=council), topic=Topic.T2,
+                                       by=care_secretary)
+    for record in (care, conference, issue):
+        with pytest.raises(ProtectedError), transaction.atomic():
+            record.delete()
+    with pytest.raises(DomainError):  # once on the agenda, not twice
+        services.community_issue_to_agenda(issue=issue, meeting=issue.agenda_items.get().meeting, topic=Topic.T2,
+                                           by=care_secretary)
