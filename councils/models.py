@@ -422,7 +422,7 @@ class CommunityIssue(models.Model):
                              on_delete=models.PROTECT, related_name="community_issues")
     council = models.ForeignKey(Council, verbose_name="取り上げる協議体", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="community_issues")
-    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    created_at = models.DateTimeField("登録日時", auto_now_add=True, validators=[validate_event_date])
 
     objects = CommunityIssueQuerySet.as_manager()
 
