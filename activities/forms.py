@@ -40,6 +40,10 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
         label="関わった社会資源", queryset=SocialResource.objects.none(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
+    community_issue = forms.ModelChoiceField(
+        label="取り組む地域課題（資源開発の活動のとき）", queryset=Activity.objects.none(), required=False,
+        help_text="地域ケア会議で把握された地域課題に取り組む活動なら選びます",
+    )
 
     def __init__(self, *args, areas: list[Area], user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +58,9 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
         self.fields["resources"].queryset = SocialResource.objects.visible_to(user).filter(
             area__in=[a.pk for a in areas]
         )
+        # The councils' model, reached through the foreign key (activities does not import councils).
+        issues = Activity._meta.get_field("community_issue").related_model._default_manager
+        self.fields["community_issue"].queryset = issues.visible_to(user).order_by("-created_at")
 
     def clean_participants(self):
         return self.cleaned_data.get("participants") or 0

@@ -218,6 +218,10 @@ class Need(models.Model):
     status = models.CharField("状態", max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
     recorded_by = models.ForeignKey("coordinators.Coordinator", verbose_name="記録した人", on_delete=models.PROTECT,
                                     related_name="needs")
+    # The 地域課題 of a 地域ケア会議 this need takes on to resource development (seed 002); a string
+    # reference, so activities never imports councils.
+    community_issue = models.ForeignKey("councils.CommunityIssue", verbose_name="もとになった地域課題", null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="needs")
 
     objects = NeedQuerySet.as_manager()
 
@@ -295,6 +299,9 @@ class Activity(models.Model):
     participants = models.PositiveIntegerField("参加人数", default=0)
     narrative = models.TextField("内容", max_length=4000)
     follow_up_on = models.DateField("次の対応日", null=True, blank=True, validators=[validate_event_date])
+    community_issue = models.ForeignKey("councils.CommunityIssue", verbose_name="取り組む地域課題", null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="activities",
+                                        help_text="資源開発の活動のとき、もとになった地域ケア会議の地域課題")
     created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
     updated_at = models.DateTimeField("更新日時", auto_now=True, validators=[validate_event_date])
 

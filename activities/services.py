@@ -23,6 +23,7 @@ from .models import (
     Activity,
     ActivityCategory,
     ActivityCount,
+    Function,
     Match,
     MatchOutcome,
     MonthlyReport,
@@ -37,7 +38,8 @@ from .models import (
     public_listing_problems,
 )
 
-EDITABLE_FIELDS = ("date", "minutes", "area", "category", "participants", "narrative", "follow_up_on")
+EDITABLE_FIELDS = ("date", "minutes", "area", "category", "participants", "narrative", "follow_up_on",
+                   "community_issue")
 
 
 def areas_of(coordinator: Coordinator, day: dt.date) -> list[Area]:
@@ -101,6 +103,8 @@ def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
     category: ActivityCategory = values["category"]
     if not category.is_active:
         raise DomainError(f"活動の項目「{category}」は現在使われていません。")
+    if values.get("community_issue") is not None and category.function != Function.A:
+        raise DomainError("地域ケア会議の地域課題を選べるのは、資源開発（A）の活動だけです。")
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -77,6 +77,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     export = exports.requested_format(request.GET)
     if export is not None:
         return exports.table_response(request, ACTIVITIES, activities, export)
+    # The 地域課題 a resource development activity works on, linked where the user may see it (same query).
+    issues = Activity._meta.get_field("community_issue").related_model._default_manager.visible_to(request.user)
+    activities = activities.annotate(may_see_issue=Exists(issues.filter(pk=OuterRef("community_issue_id"))))
     paginator = Paginator(activities, 30)
     if count is not None:
         paginator.count = count
@@ -93,7 +96,7 @@ def _activity_values(form: ActivityForm) -> dict:
     return {
         "date": data["date"], "minutes": data["minutes"], "area": data["area"], "category": data["category"],
         "participants": data["participants"], "narrative": data["narrative"], "follow_up_on": data["follow_up_on"],
-        "organisations": data["organisations"], "resources": data["resources"],
+        "community_issue": data.get("community_issue"), "organisations": data["organisations"], "resources": data["resources"],
     }
 
 
@@ -382,6 +385,10 @@ def need_list(request: HttpRequest) -> HttpResponse:
     export = exports.requested_format(request.GET)
     if export is not None:
         return exports.table_response(request, NEEDS, needs, export)
+    # The 地域課題 a need came from (councils' model, reached through the key): linked where the user may
+    # see it, in the same query.
+    issues = Need._meta.get_field("community_issue").related_model._default_manager.visible_to(request.user)
+    needs = needs.annotate(may_see_issue=Exists(issues.filter(pk=OuterRef("community_issue_id"))))
     return render(request, "activities/need_list.html", {
         "page": Paginator(selectors.with_may_change(
             needs, may_edit=selectors.needs_editable_by(request.user),

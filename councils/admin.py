@@ -32,6 +32,8 @@ from municipality.wareki import format_wareki
 from . import documents, exports, paper_files, services
 from .models import (
     AgendaItem,
+    Body,
+    CommunityIssue,
     Council,
     Invitation,
     Meeting,
@@ -123,6 +125,44 @@ class CouncilAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Body)
+class BodyAdmin(ScopedModelAdmin):
+    """推進員の定例会・連絡会議 and 地域ケア会議: who organises them and who runs them (the city's)."""
+
+    list_display = ["name", "kind", "area", "organiser"]
+    list_filter = ["kind"]
+    list_select_related = ["area", "organiser"]
+    filter_horizontal = ["secretariat"]
+    readonly_fields = ["feed_url"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_city_wide:
+            fields += ["kind", "name", "area", "organiser", "secretariat"]
+        return fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # its meetings name it
+
+    @admin.display(description="カレンダー配信のURL（カレンダーアプリで購読。人に知らせないでください）")
+    def feed_url(self, obj: Body) -> str:
+        from django.urls import reverse
+
+        return reverse("meetings:feed", args=[obj.feed_token]) if obj.pk else "—"
+
+
+@admin.register(CommunityIssue)
+class CommunityIssueAdmin(ScopedModelAdmin):
+    """地域課題 raised at a 地域ケア会議 (no personal data); the portal's page follows it on."""
+
+    list_display = ["title", "meeting", "area", "council"]
+    list_select_related = ["meeting", "area", "council"]
+    search_fields = ["title"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # agenda items and needs name it
 
 
 @admin.register(Person)
@@ -408,15 +448,15 @@ class InvitationInline(admin.TabularInline):
 @admin.register(Meeting)
 class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
     export_table = exports.MEETINGS
-    list_display = ["date", "title", "council", "place", "is_public", "minutes_status", "minutes_published"]
+    list_display = ["date", "title", "host", "kind_of_body", "place", "is_public", "minutes_status", "minutes_published"]
     # A range of dates rather than the date drill-down, which read every meeting's date on each request.
     list_filter = ["is_public", "minutes_published", ("date", DateRangeListFilter)]
-    search_fields = ["title", "council__name", "place"]
-    list_select_related = ["council"]
+    search_fields = ["title", "council__name", "body__name", "place"]
+    list_select_related = ["council", "working_group", "body"]
     ordering = ["-date", "-start_time", "-pk"]  # the index meeting_admin_order, read backwards
     inlines = [AgendaInline, InvitationInline]
     fieldsets = [
-        (None, {"fields": ["council", "working_group", "title", "date", "start_time", "end_time", "place"]}),
+        (None, {"fields": ["council", "working_group", "body", "title", "date", "start_time", "end_time", "place"]}),
         ("公開", {"fields": ["is_public", "closed_reason", "public_seats"]}),
         ("開催前のリマインダーと出欠の連絡先", {"fields": ["reminders_off", "reminder_days", "contact_name",
                                                    "contact_phone", "contact_email"]}),
@@ -437,6 +477,14 @@ class MeetingAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # its invitations, answers and attendance are history (Invitation.meeting is PROTECT)
+
+    @admin.display(description="会議体", ordering="council__name")
+    def host(self, obj: Meeting) -> str:
+        return obj.host_name
+
+    @admin.display(description="種類")
+    def kind_of_body(self, obj: Meeting) -> str:
+        return obj.body_kind_label
 
     def save_model(self, request: HttpRequest, obj: Meeting, form: Any, change: bool) -> None:
         if change and set(form.changed_data) & EVENT_FIELDS:

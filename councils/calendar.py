@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from .models import Council, Meeting
+from .models import Body, Council, Meeting
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -22,7 +22,7 @@ def _event(meeting: Meeting, url: str) -> Event:
     event.add("summary", meeting.title)
     event.add("location", meeting.place)
     agenda = "\n".join(f"・{item.title}" for item in meeting.agenda.all())
-    event.add("description", f"{meeting.council.name}\n議題：\n{agenda}\n\n詳しくは：{url}")
+    event.add("description", f"{meeting.host_name}\n議題：\n{agenda}\n\n詳しくは：{url}")
     event.add("url", url)
     return event
 
@@ -38,17 +38,17 @@ def _calendar(name: str) -> Calendar:
 
 
 def meeting_ics(meeting: Meeting, url: str) -> bytes:
-    calendar = _calendar(meeting.council.name)
+    calendar = _calendar(meeting.host.name)
     calendar.add("method", "PUBLISH")
     calendar.add_component(_event(meeting, url))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def council_feed(council: Council, url_for) -> bytes:
-    """Every meeting of a council; url_for(meeting) gives each meeting's page."""
+def council_feed(council: Council | Body, url_for) -> bytes:
+    """Every meeting of a council (or of another body); url_for(meeting) gives each meeting's page."""
     calendar = _calendar(council.name)
-    for meeting in council.meetings.prefetch_related("agenda").select_related("council"):
+    for meeting in council.meetings.prefetch_related("agenda").select_related("council", "working_group", "body"):
         calendar.add_component(_event(meeting, url_for(meeting)))
     calendar.add_missing_timezones()
     return calendar.to_ical()

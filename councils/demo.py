@@ -102,19 +102,7 @@ def load(out) -> None:
         leader = Person.objects.create(name="村上 和夫", name_kana="むらかみ かずお", email="murakami@example.jp")
         services.membership_add(council=second, person=leader, organisation=Organisation.objects.get(
             name="汐見市まちぢから協議会連絡会"), start=today - dt.timedelta(days=300), end=ends, by=secretariat)
-    # Minutes in each approval state, on earlier meetings of the 第1層 council.
-    for n, state in enumerate(("draft", "confirming", "corrections", "approved", "corrected"), start=1):
-        held = Meeting.objects.create(
-            council=first, title=f"令和8年度 議事録の例（{MINUTES_STATE_LABELS[state]}）",
-            date=today - dt.timedelta(days=45 + 7 * n), start_time=dt.time(10, 0), end_time=dt.time(12, 0),
-            place="汐見市役所 本庁舎4階 会議室2",
-            minutes="第2層協議体の活動状況を報告し、見守り活動の連携について意見交換を行った。",
-            decisions="見守り活動の連絡票を各地区で試行する。",
-        )
-        AgendaItem.objects.create(meeting=held, order=1, title="見守り活動の連携", topic=Topic.T5)
-        services.meeting_invite_members(meeting=held, by=secretariat)
-        minutes_to_state(held, state, by=secretariat)
-    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、7日後の会議 1件と資料 3件、議事録の承認の各段階の会議）を登録しました。")
+    out.write("協議体 2（第1層の構成員17人、議長・職務代理者、作業部会、7日後の会議 1件と資料 3件）を登録しました。")
 
 
 def _demo_papers(meeting: Meeting, by: User) -> None:

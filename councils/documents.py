@@ -21,7 +21,9 @@ from .selectors import rsvp_contact
 def _context(meeting: Meeting) -> dict:
     return {"meeting": meeting, "municipality": Municipality.objects.current(), "issued_on": timezone.localdate(),
             "agenda": list(meeting.agenda.all()), "papers": list(selectors.papers_current(meeting)),
-            "contact": rsvp_contact(meeting)}
+            "contact": rsvp_contact(meeting),
+            # A council's notice goes to its members; another body's to those it invites.
+            "notice_addressee": "構成員 各位" if meeting.council_id else "関係者 各位"}
 
 
 def notice_pdf(meeting: Meeting) -> RenderedDocument:
@@ -55,7 +57,7 @@ def approved_minutes_snapshot(meeting: Meeting, *, number: int, approval: str, a
     attended = meeting.invitations.filter(attended=True).select_related("person")
     return {
         "municipality": Municipality.objects.current().name,
-        "council": meeting.council.name,
+        "council": meeting.host_name,
         "title": meeting.title,
         "date": format_wareki(meeting.date),
         "time": f"{meeting.start_time:%H:%M}〜{meeting.end_time:%H:%M}",

@@ -24,23 +24,25 @@ MEMBERS = Table(
 
 
 def _meeting_row(m: Meeting) -> list[object]:
-    return [m.date, f"{m.start_time:%H:%M}", f"{m.end_time:%H:%M}", m.title, m.council.name,
+    return [m.date, f"{m.start_time:%H:%M}", f"{m.end_time:%H:%M}", m.title,
+            m.council.name if m.council else "",
             m.working_group.name if m.working_group else "", m.place, "公開" if m.is_public else "非公開",
-            m.closed_reason, m.public_seats, "公表済み" if m.minutes_published else ""]
+            m.closed_reason, m.public_seats, "公表済み" if m.minutes_published else "",
+            m.body_kind_label, m.body.name if m.body else ""]
 
 
 MEETINGS = Table(
     filename="meetings", title="会議",
     header=["開催日", "開始時刻", "終了時刻", "会議名", "協議体", "作業部会", "場所", "公開", "非公開の理由",
-            "傍聴席の数", "議事録"],
+            "傍聴席の数", "議事録", "会議体の種類", "会議体（協議体以外）"],
     row=_meeting_row,
-    prepare=lambda meetings: meetings.select_related("council", "working_group"),
+    prepare=lambda meetings: meetings.select_related("council", "working_group", "body"),
 )
 
 
 def _attendance_row(i: Invitation) -> list[object]:
     attended = {True: "出席", False: "欠席", None: "未記録"}[i.attended]
-    return [i.meeting.date, i.meeting.title, i.meeting.council.name, i.person.name, i.get_kind_display(),
+    return [i.meeting.date, i.meeting.title, i.meeting.host_name, i.person.name, i.get_kind_display(),
             i.get_response_display(), i.responded_at, attended]
 
 

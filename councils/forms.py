@@ -6,7 +6,7 @@ from django.utils import timezone
 from municipality.forms import DateInput, EventDateField, JapaneseForm, JapaneseModelForm, max_length_of
 from municipality.once import OnceFormMixin
 
-from .models import ApprovedAs, Meeting, Person, Topic
+from .models import ApprovedAs, CommunityIssue, Council, Meeting, Person, Topic
 
 AGENDA_LINES = 5
 
@@ -148,3 +148,15 @@ class PaperForm(OnceFormMixin, JapaneseForm):
 
 class PaperRemoveForm(JapaneseForm):
     reason = forms.CharField(label="取り下げの理由", max_length=300, required=False)
+class CommunityIssueForm(OnceFormMixin, JapaneseModelForm):
+    """A 地域課題 found at a 地域ケア会議: what it is, where, and the council to take it to."""
+
+    class Meta:
+        model = CommunityIssue
+        fields = ["title", "description", "area", "council"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any council may be named: their names are public (meeting pages); its secretariat then sees the issue.
+        self.fields["council"].queryset = Council.objects.order_by("layer", "name")
+        self.fields["area"].required = False

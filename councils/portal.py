@@ -28,6 +28,7 @@ from reminders.selectors import latest_deliveries
 
 from . import documents, exports, paper_views, selectors, services
 from .forms import (
+    CommunityIssueForm,
     GuestForm,
     MeetingForm,
     MemberForm,
@@ -38,7 +39,7 @@ from .forms import (
     PaperForm,
     PaperRemoveForm,
 )
-from .models import Meeting, MinutesStatus
+from .models import BodyKind, Meeting, MinutesStatus
 
 RUNNING_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.CITY_STAFF)
 
@@ -57,6 +58,38 @@ def council_list(request: HttpRequest) -> HttpResponse:
         councils = councils.filter(name__icontains=query)
     return render(request, "councils/portal_council_list.html", {
         "page": Paginator(councils, 50).get_page(request.GET.get("page")), "query": query,
+        "bodies": selectors.bodies_run_by(request.user).select_related("area", "organiser")[:50],
+    })
+
+
+MEETING_KINDS = {
+    "council": ("協議体", Q(council__isnull=False, working_group__isnull=True)),
+    "working_group": ("作業部会", Q(working_group__isnull=False)),
+    **{kind.value: (kind.label, Q(body__kind=kind.value)) for kind in BodyKind},
+}
+
+
+@role_required(*RUNNING_ROLES)
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    """Every meeting of every body the user runs, newest first, 50 a page, narrowed by the kind of
+    body: the same number of queries whatever the number of meetings."""
+    meetings = selectors.meetings_run_by(request.user).order_by("-date", "-start_time", "-pk")
+    kind = request.GET.get("kind", "")
+    if kind in MEETING_KINDS:
+        meetings = meetings.filter(MEETING_KINDS[kind][1])
+    return render(request, "councils/portal_meeting_list.html", {
+        "page": Paginator(meetings, 50).get_page(request.GET.get("page")), "kind": kind,
+        "kinds": [(value, label) for value, (label, _) in MEETING_KINDS.items()],
+    })
+
+
+@role_required(*RUNNING_ROLES)
+def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A 定例会・連絡会議 or 地域ケア会議: its meetings, its calendar feed."""
+    body = get_visible_or_404(selectors.bodies_run_by(request.user), request.user, pk=pk)
+    return render(request, "councils/portal_body_detail.html", {
+        "body": body, "meetings": body.meetings.order_by("-date", "-start_time")[:20],
+        "feed_url": site_url(reverse("meetings:feed", args=[body.feed_token])),
     })
 
 
@@ -138,17 +171,53 @@ def guest_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*RUNNING_ROLES)
 @require_http_methods(["GET", "POST"])
 @submit_once
-def meeting_create(request: HttpRequest, council_pk: int) -> HttpResponse:
-    council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=council_pk)
+def meeting_create(request: HttpRequest, council_pk: int | None = None, body_pk: int | None = None) -> HttpResponse:
+    council = body = None
+    if body_pk is not None:
+        body = get_visible_or_404(selectors.bodies_run_by(request.user), request.user, pk=body_pk)
+    else:
+        council = get_visible_or_404(selectors.councils_run_by(request.user), request.user, pk=council_pk)
     form = MeetingForm(request.POST or None, initial={"is_public": True})
     if request.method == "POST" and form.is_valid():
-        meeting, invited = services.meeting_create(meeting=form.save(commit=False), council=council,
+        meeting, invited = services.meeting_create(meeting=form.save(commit=False), council=council, body=body,
                                                    agenda=form.agenda(), by=request.user)
-        messages.success(request, f"会議を登録し、構成員 {invited}人を招集者にしました。")
+        if council is not None:
+            messages.success(request, f"会議を登録し、構成員 {invited}人を招集者にしました。")
+        else:
+            messages.success(request, "会議を登録しました。次に招集する人を加えてください。")
         if meeting.date < timezone.localdate():
             messages.warning(request, f"開催日（{format_wareki(meeting.date)}）は過去の日付です。開催通知は送れません。")
         return redirect("councils:meeting", pk=meeting.pk)
-    return render(request, "councils/portal_meeting_form.html", {"form": form, "council": council})
+    return render(request, "councils/portal_meeting_form.html", {"form": form, "council": council, "body": body,
+                                                                  "host": council or body})
+
+
+@role_required(*RUNNING_ROLES)
+@require_http_methods(["GET", "POST"])
+@submit_once
+def issue_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a 地域課題 found at this 地域ケア会議 (no personal data)."""
+    meeting = _meeting(request, pk)
+    if not meeting.is_care_conference:
+        from django.http import Http404
+
+        raise Http404("ページが見つかりません。")
+    form = CommunityIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issue = services.community_issue_raise(
+                meeting=meeting, title=form.cleaned_data["title"], description=form.cleaned_data["description"],
+                area_id=form.cleaned_data["area"].pk if form.cleaned_data["area"] else None,
+                council=form.cleaned_data["council"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"地域課題「{issue.title}」を登録しました。")
+            return redirect("councils:meeting", pk=meeting.pk)
+    return render(request, "form_page.html", {
+        "form": form, "title": f"地域課題の登録（{meeting.title}）", "button": "登録する",
+        "back_url": reverse("councils:meeting", args=[meeting.pk]),
+    })
 
 
 @role_required(*RUNNING_ROLES)
@@ -198,7 +267,9 @@ def _meeting_page(request: HttpRequest, meeting: Meeting, form: MinutesForm, **f
         "approve_form": MinutesApproveForm(), "publish_form": MinutesStepForm(), "correct_form": MinutesStepForm(),
         **forms, "status": MinutesStatus,
         "invitations": invitations,
-        "agenda": meeting.agenda.all(), "held": meeting.date <= timezone.localdate(),
+        "agenda": meeting.agenda.select_related("community_issue"),
+        "issues": meeting.community_issues.all() if meeting.is_care_conference else [],
+        "held": meeting.date <= timezone.localdate(),
         "papers": selectors.papers_history(meeting),
         "export_links": list_exports.export_links(QueryDict(mutable=True)),
     })

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, TextField, Value
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models.functions import Cast, Coalesce, Concat, Substr
 from django.utils import timezone
 
 from municipality.models import User
@@ -123,26 +123,30 @@ def _meeting_sources(scan: Scan, thresholds: list[int], days_setting: str) -> li
         step=scan.sql_step("meeting__date", thresholds),
         subject=sql_text("councils/reminders/meeting_subject.txt", title=F("meeting__title"), when=when),
         body=sql_text("councils/reminders/meeting_body.txt", person=F("invitee_name"),
-                      council=F("meeting__council__name"), title=F("meeting__title"), when=when,
+                      council=Coalesce("meeting__council__name", "meeting__body__name"),
+                      title=F("meeting__title"), when=when,
                       place=F("meeting__place"), left=scan.sql_left("meeting__date", thresholds),
                       attending=Q(response=Response.ATTENDING)),
         url=sql_url("meetings:rsvp", F("token")),
     )
-    # The secretariat of the council, of its own meetings (a notice, and a mail if they have an address).
-    own = Meeting.objects.filter(date__range=scan.window(thresholds), reminders_off=False,
-                                 reminder_days=days_setting, council__secretariat__is_active=True)
+    # The secretariat of the council or other body, of its own meetings (a notice, and a mail if they
+    # have an address): one source per kind of body, each a join on its own secretariat.
     own_when = Concat(scan.sql_wareki("date", thresholds), Value(" "), Substr(Cast("start_time", CharField()), 1, 5),
                       output_field=TextField())
-    secretariat = source(
-        Reason.MEETING, own,
-        email=F("council__secretariat__email"), user_id=F("council__secretariat"),
-        object_key=sql_key("councils.meeting"), step=scan.sql_step("date", thresholds),
-        subject=sql_text("councils/reminders/meeting_subject.txt", title=F("title"), when=own_when),
-        body=sql_text("councils/reminders/meeting_secretariat_body.txt", council=F("council__name"),
-                      title=F("title"), when=own_when, place=F("place"), left=scan.sql_left("date", thresholds)),
-        url=sql_url("councils:meeting", F("pk")),
-    )
-    return [invitees, secretariat]
+    secretariats = []
+    for holder in ("council", "body"):
+        own = Meeting.objects.filter(date__range=scan.window(thresholds), reminders_off=False,
+                                     reminder_days=days_setting, **{f"{holder}__secretariat__is_active": True})
+        secretariats.append(source(
+            Reason.MEETING, own,
+            email=F(f"{holder}__secretariat__email"), user_id=F(f"{holder}__secretariat"),
+            object_key=sql_key("councils.meeting"), step=scan.sql_step("date", thresholds),
+            subject=sql_text("councils/reminders/meeting_subject.txt", title=F("title"), when=own_when),
+            body=sql_text("councils/reminders/meeting_secretariat_body.txt", council=F(f"{holder}__name"),
+                          title=F("title"), when=own_when, place=F("place"), left=scan.sql_left("date", thresholds)),
+            url=sql_url("councils:meeting", F("pk")),
+        ))
+    return [invitees, *secretariats]
 
 
 def meetings(scan: Scan) -> list[Planned]:
@@ -171,8 +175,9 @@ def meeting_still_due(delivery: Delivery, today: dt.date) -> bool:
         return False
     return (Invitation.objects.filter(meeting_id=meeting_id, person__email=delivery.recipient)
             .exclude(response=Response.DECLINED).exists()
-            or meeting.filter(council__secretariat__email=delivery.recipient,
-                              council__secretariat__is_active=True).exists())
+            or meeting.filter(Q(council__secretariat__email=delivery.recipient, council__secretariat__is_active=True)
+                              | Q(body__secretariat__email=delivery.recipient, body__secretariat__is_active=True))
+            .exists())
 
 
 # --- 議事録の承認・公表の遅れ (issue 17) --------------------------------------------------------
@@ -184,17 +189,18 @@ MINUTES_LOOKBACK_DAYS = 365
 
 def minutes_overdue(scan: Scan) -> list[Planned]:
     """Minutes not approved MINUTES_APPROVE_DAYS after the meeting, or not published
-    MINUTES_PUBLISH_DAYS after it: the council's secretariat, once a week while it lasts.
-    Two queries (the meetings, their secretariat), whatever the number of meetings."""
+    MINUTES_PUBLISH_DAYS after it: the secretariat of the council or other body, once a week while
+    it lasts. Three queries (the meetings, each kind of body's secretariat), whatever the number of meetings."""
     today = scan.today
     approve_by = today - dt.timedelta(days=settings.MINUTES_APPROVE_DAYS)
     publish_by = today - dt.timedelta(days=settings.MINUTES_PUBLISH_DAYS)
     meetings = (Meeting.objects.filter(date__range=(today - dt.timedelta(days=MINUTES_LOOKBACK_DAYS), approve_by),
                                        minutes_published=False)
                 .annotate(approved=Exists(MinutesVersion.objects.filter(meeting=OuterRef("pk"))))
-                .select_related("council")
-                .prefetch_related(Prefetch("council__secretariat", to_attr="active_secretariat",
-                                           queryset=User.objects.filter(is_active=True).order_by("pk")))
+                .select_related("council", "body", "working_group")
+                .prefetch_related(*(Prefetch(f"{holder}__secretariat", to_attr="active_secretariat",
+                                             queryset=User.objects.filter(is_active=True).order_by("pk"))
+                                    for holder in ("council", "body")))
                 .order_by("date", "pk"))
     week = iso_week(today)
     found = []
@@ -205,12 +211,12 @@ def minutes_overdue(scan: Scan) -> list[Planned]:
             what, days = "公表", settings.MINUTES_PUBLISH_DAYS
         else:
             continue
-        context = {"council": meeting.council.name, "title": meeting.title, "date": wareki(meeting.date),
+        context = {"council": meeting.host_name, "title": meeting.title, "date": wareki(meeting.date),
                    "what": what, "days": str(days), "today": wareki(today)}
         subject = text("councils/reminders/minutes_overdue_subject.txt", **context)
         body = text("councils/reminders/minutes_overdue_body.txt", **context)
         url = url_for("councils:meeting", meeting.pk)
-        for user in meeting.council.active_secretariat:
+        for user in meeting.host.active_secretariat:
             found.append(Planned(user.email, user.pk, Reason.MINUTES_OVERDUE, f"councils.meeting:{meeting.pk}",
                                  f"{what} {week}", subject, body, url))
     return found

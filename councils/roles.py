@@ -10,10 +10,12 @@ _COUNCIL = [
     "councils.view_meeting", "councils.add_meeting", "councils.change_meeting",
     "councils.view_invitation", "councils.change_invitation",
     "councils.view_paper", "councils.add_paper",
+    "councils.view_body", "councils.change_body",
+    "councils.view_communityissue", "councils.add_communityissue", "councils.change_communityissue",
 ]
 
 PERMISSIONS = {
-    Role.CITY_STAFF: [*_COUNCIL, "councils.add_council"],
+    Role.CITY_STAFF: [*_COUNCIL, "councils.add_council", "councils.add_body"],
     Role.SECRETARIAT: _COUNCIL,
     Role.AUDITOR: [p for p in _COUNCIL if ".view_" in p],
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from municipality.models import User
@@ -12,7 +12,7 @@ from municipality.roles import Role
 from reminders.models import DeliveryStatus, Reason
 from reminders.selectors import latest_deliveries
 
-from .models import Council, Invitation, Meeting, Membership, MinutesConfirmation, Office, OfficeRole, Paper
+from .models import Body, Council, Invitation, Meeting, Membership, MinutesConfirmation, Office, OfficeRole, Paper
 
 
 def councils_run_by(user: User) -> QuerySet[Council]:
@@ -30,8 +30,20 @@ def councils_run_by(user: User) -> QuerySet[Council]:
     return councils.filter(secretariat=user)
 
 
+def bodies_run_by(user: User) -> QuerySet[Body]:
+    """The other bodies (定例会・連絡会議, 地域ケア会議) a user runs: all for city staff, their own
+    for a secretariat."""
+    bodies = Body.objects.visible_to(user)
+    if user.is_city_wide:
+        return bodies
+    return bodies.filter(secretariat=user)
+
+
 def meetings_run_by(user: User) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(council__in=councils_run_by(user)).select_related("council")
+    """The meetings of every body the user runs: their councils' (and working groups') and the others'."""
+    return Meeting.objects.filter(
+        Q(council__in=councils_run_by(user)) | Q(body__in=bodies_run_by(user).values("pk"))
+    ).select_related("council", "working_group", "body")
 
 
 def members_without_pledge(council: Council, day: dt.date) -> QuerySet[Membership]:
@@ -83,7 +95,7 @@ def rsvp_contact(meeting: Meeting) -> dict[str, str]:
     contact = {"name": meeting.contact_name, "phone": meeting.contact_phone, "email": meeting.contact_email}
     if all(contact.values()):
         return contact
-    secretary = (meeting.council.secretariat.filter(is_active=True).select_related("organisation")
+    secretary = (meeting.host.secretariat.filter(is_active=True).select_related("organisation")
                  .order_by("pk").first())
     organisation = secretary.organisation if secretary is not None else None
     if organisation is not None:
@@ -96,4 +108,7 @@ def rsvp_contact(meeting: Meeting) -> dict[str, str]:
 
 
 def current_chair(meeting: Meeting) -> Office | None:
+    """The council's chair now; a meeting of another body has none (its secretariat approves)."""
+    if meeting.council_id is None:
+        return None
     return Office.objects.filter(council_id=meeting.council_id, role=OfficeRole.CHAIR, end__isnull=True).first()

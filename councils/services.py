@@ -36,6 +36,9 @@ from .calendar import meeting_ics
 from .models import (
     AgendaItem,
     ApprovedAs,
+    Body,
+    BodyKind,
+    CommunityIssue,
     ConfirmationAnswer,
     Council,
     Invitation,
@@ -299,8 +302,11 @@ def pledge_record(*, person: Person, council: Council, context: str, signed_on: 
 
 @transaction.atomic
 def meeting_invite_members(*, meeting: Meeting, by: User) -> int:
-    """Invite every member in office on the meeting's day (or the working group's members)."""
+    """Invite every member in office on the meeting's day (or the working group's members). Other
+    bodies have no seats: their invitees are invited by name (meeting_invite_users, guests)."""
     with set_actor(by):
+        if meeting.council_id is None:
+            return 0
         if meeting.working_group is not None:
             people = [m.person for m in Membership.objects.active_on(meeting.date)
                       .filter(working_groups=meeting.working_group).select_related("person")]
@@ -329,14 +335,52 @@ def meeting_invite_new_guest(*, meeting: Meeting, person_values: PersonValues, b
     return meeting_invite_guest(meeting=meeting, person=person, by=by)
 
 
+class UserPerson(TypedDict):
+    """Someone who logs in (a coordinator, city staff) as an invitee: the portal gives these."""
+
+    user: User
+    name: str
+    name_kana: str
+    email: str
+
+
+@transaction.atomic
+def meeting_invite_users(*, meeting: Meeting, people: Iterable[UserPerson], by: User) -> int:
+    """Invite people who log in (e.g. every coordinator of both layers to a 定例会) in one go. Each
+    user has one Person, so their attendance history follows them; those already invited are
+    skipped. Returns how many were added."""
+    with set_actor(by):
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.date < timezone.localdate():
+            raise DomainError("開催日を過ぎた会議には招集できません。")
+        existing = set(meeting.invitations.values_list("person__user_id", flat=True))
+        added = 0
+        for values in people:
+            user = values["user"]
+            if user.pk in existing:
+                continue
+            person, _ = Person.objects.get_or_create(user=user, defaults={
+                "name": values["name"][:100], "name_kana": values["name_kana"][:100], "email": values["email"]})
+            Invitation.objects.create(meeting=meeting, person=person, kind=InviteeKind.MEMBER)
+            existing.add(user.pk)
+            added += 1
+        return added
+
+
 @transaction.atomic
 def meeting_create(
-    *, meeting: Meeting, council: Council, agenda: Iterable[tuple[str, str]], by: User,
+    *, meeting: Meeting, council: Council | None = None, body: Body | None = None,
+    agenda: Iterable[tuple[str, str]], by: User,
 ) -> tuple[Meeting, int]:
-    """Schedule a meeting (an unsaved instance, as a form builds it) with its agenda, and invite
-    the members in office on its day. Returns the meeting and how many were invited."""
+    """Schedule a meeting (an unsaved instance, as a form builds it) of a council or another body,
+    with its agenda, and invite a council's members in office on its day. Returns the meeting and
+    how many were invited."""
+    if (council is None) == (body is None):
+        raise DomainError("会議体は、協議体か協議体以外の会議体のどちらか一つを選んでください。")
     with set_actor(by):
-        meeting.council = council
+        meeting.council, meeting.body = council, body
+        if body is not None:
+            meeting.working_group = None
         meeting.save()
         for order, (title, topic) in enumerate(agenda, start=1):
             AgendaItem.objects.create(meeting=meeting, order=order, title=title, topic=topic)
@@ -715,3 +759,40 @@ def papers_mark_sent(*, meeting: Meeting) -> int:
     """The notice went out (mailed, or printed for the post): its papers are history from now on."""
     return Paper.objects.filter(meeting=meeting, status=PaperStatus.CURRENT, sent_at__isnull=True).update(
         sent_at=timezone.now())
+
+
+# --- 地域課題 (地域ケア会議 → 協議体 → 資源開発, seed 002) ---------------------------------------
+
+@transaction.atomic
+def community_issue_raise(*, meeting: Meeting, title: str, description: str, area_id: int | None,
+                          council: Council | None, by: User) -> CommunityIssue:
+    """Record a 地域課題 found at a 地域ケア会議 (no personal data), optionally naming the council
+    it is taken to."""
+    with set_actor(by):
+        if meeting.body_id is None or meeting.body.kind != BodyKind.CARE_CONFERENCE:  # type: ignore[union-attr]
+            raise DomainError("地域課題は、地域ケア会議の会議から登録します。")
+        if not title.strip():
+            raise DomainError("地域課題を入力してください。")
+        return CommunityIssue.objects.create(meeting=meeting, title=title.strip(), description=description.strip(),
+                                             area_id=area_id, council=council)
+
+
+@transaction.atomic
+def community_issue_to_agenda(*, issue: CommunityIssue, meeting: Meeting, topic: str, by: User) -> AgendaItem:
+    """Take a 地域課題 up as an agenda item of a council's meeting still to come; the notice is
+    mailed again (a new version)."""
+    with set_actor(by):
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.council_id is None:
+            raise DomainError("地域課題は、協議体の会議の議題として取り上げます。")
+        if meeting.date < timezone.localdate():
+            raise DomainError(f"{meeting.title}は開催日（{_w(meeting.date)}）を過ぎているため、議題を加えられません。")
+        if meeting.agenda.filter(community_issue=issue).exists():
+            raise DomainError(f"「{issue.title}」はすでにこの会議の議題です。")
+        order = (meeting.agenda.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+        item = AgendaItem.objects.create(meeting=meeting, order=order, title=issue.title[:300], topic=topic,
+                                         community_issue=issue)
+        if issue.council_id is None:
+            CommunityIssue.objects.filter(pk=issue.pk).update(council=meeting.council_id)
+        Meeting.objects.filter(pk=meeting.pk).update(sequence=F("sequence") + 1)
+        return item

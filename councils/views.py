@@ -18,7 +18,7 @@ from municipality.links import site_url
 from . import paper_views, selectors, services
 from .calendar import council_feed
 from .forms import MinutesAnswerForm
-from .models import Council, Invitation, Meeting, MinutesConfirmation, MinutesStatus, MinutesVersion, Paper
+from .models import Body, Council, Invitation, Meeting, MinutesConfirmation, MinutesStatus, MinutesVersion, Paper
 
 
 # Public information: a browser or calendar app may reuse it for five minutes; no shared proxy
@@ -27,7 +27,7 @@ from .models import Council, Invitation, Meeting, MinutesConfirmation, MinutesSt
 def meeting_public(request: HttpRequest, pk: int) -> HttpResponse:
     """What the public may know of a meeting: date, place, agenda; minutes once published
     (only the outline of a closed meeting)."""
-    meeting = get_object_or_404(Meeting.objects.select_related("council").prefetch_related("agenda"), pk=pk)
+    meeting = get_object_or_404(Meeting.objects.select_related("council", "working_group", "body").prefetch_related("agenda"), pk=pk)
     papers = selectors.papers_current(meeting).filter(is_public=True) if meeting.is_public else []
     current = selectors.current_minutes(meeting) if meeting.minutes_published else None
     return render(request, "councils/meeting_public.html", {
@@ -68,7 +68,7 @@ def minutes_public_pdf(request: HttpRequest, pk: int, number: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def minutes_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """An attendee reads the draft minutes and confirms them or writes a correction (no login)."""
-    confirmation = (MinutesConfirmation.objects.select_related("invitation__meeting__council", "invitation__person")
+    confirmation = (MinutesConfirmation.objects.select_related("invitation__meeting__council", "invitation__meeting__body", "invitation__person")
                     .filter(token=token).first())
     if confirmation is None:
         raise Http404("この確認のリンクは無効です。")
@@ -110,8 +110,8 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
 
 @cache_control(private=True, max_age=300)
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """A council's meetings as an iCalendar feed behind a secret URL that calendar apps subscribe to."""
-    council = Council.objects.filter(feed_token=token).first()
+    """A council's (or another body's) meetings as an iCalendar feed behind a secret URL that calendar apps subscribe to."""
+    council = Council.objects.filter(feed_token=token).first() or Body.objects.filter(feed_token=token).first()
     if council is None:
         raise Http404("カレンダーが見つかりません。")
     content = council_feed(council, lambda m: site_url(reverse("meetings:public", args=[m.pk])))

@@ -44,7 +44,7 @@ class ScopeRule:
 
     organisation: str | None = None
     area: str | None = None
-    user: str | None = None
+    user: str | tuple[str, ...] | None = None  # several paths: a row reached by any of them
     city_wide: bool = True  # False: city-wide roles get no blanket access (need-to-know data)
     organisation_roles: frozenset | None = None
 
@@ -107,9 +107,10 @@ class ScopedQuerySet(models.QuerySet):
             condition |= Q(**{f"{rule.organisation}__in": scope.organisation_ids})
         if rule.area and scope.area_ids:
             condition |= Q(**{f"{rule.area}__in": scope.area_ids})
-        if rule.user:
-            condition |= Q(**{rule.user: scope.user_id})
-        paths = [p for p in (rule.organisation, rule.area, rule.user) if p]
+        user_paths = (rule.user,) if isinstance(rule.user, str) else (rule.user or ())
+        for user_path in user_paths:
+            condition |= Q(**{user_path: scope.user_id})
+        paths = [p for p in (rule.organisation, rule.area, *user_paths) if p]
         if all(_single_valued(self.model, path) for path in paths):
             return self.filter(condition)
         # Paths through many-to-many relations can repeat a row; a subquery keeps the

@@ -30,7 +30,7 @@ from consultations.models import ReferralBasis, Timing
 from coordinators import services as lifecycle
 from councils import services as council_services
 from councils.demo import minutes_to_state
-from councils.models import OfficeRole, PledgeContext
+from councils.models import Body, BodyKind, OfficeRole, Person, PledgeContext
 from municipality.models import Municipality, PlanPeriod, User
 from municipality.roles import Role
 from reminders.models import Notice, Reason
@@ -305,6 +305,30 @@ def build_world() -> World:
                 meeting=upcoming, upload=SimpleUploadedFile(f"公開資料{name}.pdf", pdf), title=f"公開資料（{name}）",
                 is_public=True, by=by), *runs[name])
     w.add("person_unattached", PersonFactory(), *(n for n in w.personas if n != "anonymous"))
+
+    # --- Other bodies (issue 17): the coordinators' 定例会 run by sec_1, a 地域ケア会議 run by sec_2. The
+    # 地域課題 found at the care conference (area A1) went to the 第1層 council's agenda: seen by both
+    # secretariats and by coord_a, whose area it is.
+    regular = Body.objects.create(kind=BodyKind.COORDINATORS, name="推進員定例会", organiser=city_dept)
+    regular.secretariat.add(w.user("sec_1"))
+    w.add("body_regular", regular, "sec_1")
+    care = Body.objects.create(kind=BodyKind.CARE_CONFERENCE, name="汐見中央 地域ケア会議", organiser=city_dept,
+                               area=area_a1)
+    care.secretariat.add(w.user("sec_2"))
+    w.add("body_care", care, "sec_2")
+    meeting_regular = MeetingFactory(council=None, body=regular, title="推進員定例会 11月", date=dt.date(2026, 11, 20))
+    council_services.meeting_invite_users(meeting=meeting_regular, by=w.user("sec_1"), people=[{
+        "user": city, "name": city.name, "name_kana": "", "email": city.email}])
+    w.add("meeting_regular", meeting_regular, "sec_1")
+    w.mark(Person.objects.get(user=city), "sec_1")
+    meeting_care = MeetingFactory(council=None, body=care, title="地域ケア会議 10月", date=dt.date(2026, 10, 15),
+                                  is_public=False, closed_reason="個別事例を扱うため")
+    w.add("meeting_care", meeting_care, "sec_2")
+    issue = council_services.community_issue_raise(
+        meeting=meeting_care, title="坂の上で買い物に行けない", description="移動販売の空白地帯。", area_id=area_a1.pk,
+        council=w["council_c1"], by=w.user("sec_2"))
+    w.add("issue_1", issue, "sec_1", "sec_2", "coord_a")
+    council_services.community_issue_to_agenda(issue=issue, meeting=w["upcoming_c1"], topic="2", by=w.user("sec_1"))
 
     # --- Cases: two teams; each case with an assigned worker, an agency worker under consent,
     # and an outsider (team 1: an agency involved in the case but not covered by consent).

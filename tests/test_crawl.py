@@ -219,7 +219,14 @@ def generated_files(w: World) -> list[Target]:
     return [Target({"pk": generated.pk}, generated), Target({"pk": generated.pk + 1000}, exists=False)]
 
 
-MEETINGS = ["meeting_c1", "meeting_c2a", "meeting_c2b", "upcoming_c2b"]
+MEETINGS = ["meeting_c1", "meeting_c2a", "meeting_c2b", "upcoming_c2b", "meeting_regular", "meeting_care"]
+BODIES = ["body_regular", "body_care"]
+
+
+def care_conference_meetings(w: World) -> list[Target]:
+    """A 地域課題 is raised at a 地域ケア会議 only: the form of any other meeting is 404 for everyone."""
+    return [Target({"pk": w["meeting_care"].pk}, w["meeting_care"]),
+            Target({"pk": w["meeting_regular"].pk}, w["meeting_regular"], exists=False)]
 
 
 def paper_targets(w: World) -> list[Target]:
@@ -227,6 +234,8 @@ def paper_targets(w: World) -> list[Target]:
     papers = ["paper_c1", "paper_c2a", "paper_c2b", "public_paper_c1"]
     return [*(Target({"pk": w[p].meeting_id, "paper_pk": w[p].pk}, w[p]) for p in papers),
             Target({"pk": w["meeting_c1"].pk, "paper_pk": w["paper_c1"].pk}, w["meeting_c1"], exists=False)]
+
+
 COUNCILS = ["council_c1", "council_c2a", "council_c2b"]
 
 # Each portal pattern: who is served (everyone else signed in: 404; anonymous: 302 to login).
@@ -291,6 +300,17 @@ PORTAL: dict[str, Route] = {
     "councils:member_add": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS)),
     "councils:meeting_create": Route(both(role(*RUNNING_ROLES), sees), objs(*COUNCILS, arg="council_pk")),
     "councils:guest_invite": Route(both(role(*RUNNING_ROLES), sees), objs(*MEETINGS)),
+    "councils:meetings": Route(role(*RUNNING_ROLES), lambda w: [Target(query=q) for q in (
+        "", "kind=care_conference", "kind=working_group", "kind=bogus&page=x")]),
+    "councils:body": Route(both(role(*RUNNING_ROLES), sees), objs(*BODIES), note="the body's secretariat"),
+    "councils:body_meeting_create": Route(both(role(*RUNNING_ROLES), sees), objs(*BODIES, arg="body_pk")),
+    "councils:issue_raise": Route(both(role(*RUNNING_ROLES), sees), care_conference_meetings),
+    "portal:invite_coordinators": Route(role(*RUNNING_ROLES), objs("meeting_regular"), ok=405, note="POST only"),
+    "portal:coordinator_meetings": Route(
+        both(role(Role.COORDINATOR, Role.CONTRACTOR, Role.CITY_STAFF, Role.AUDITOR), sees),
+        objs("coordinator_a", "coordinator_b", "coordinator_a2"), note="as the coordinator's page; city-wide"),
+    "portal:issue": Route(both(role(*RUNNING_ROLES, Role.CONTRACTOR, Role.AUDITOR), sees), objs("issue_1"),
+                          note="the bodies' secretariats, coordinators of its area, city-wide"),
     "councils:meeting": Route(both(role(*RUNNING_ROLES), sees), with_queries(objs(*MEETINGS), "", "export=csv")),
     "councils:meeting_pdf": Route(both(role(*RUNNING_ROLES), sees),
                                   kinds(["meeting_c1", "upcoming_c2b"], ["notice", "letters", "minutes"])),
@@ -528,6 +548,8 @@ ADMIN_MODELS: dict[str, AdminRule] = {
     "councils.workinggroup": AdminRule(delete=NEVER),
     "councils.paper": AdminRule(change=NEVER, delete=NEVER, queries=("q=資料", "status__exact=withdrawn"),
                                 note="added through the service; withdrawn by an action, never changed"),
+    "councils.body": AdminRule(delete=NEVER),
+    "councils.communityissue": AdminRule(delete=NEVER),
     "councils.meeting": AdminRule(delete=NEVER, queries=("q=第1回", "date__year=2026", "!date__year=1", "!date__year=9999",
                                                           "!date__year=99999", "_export=xlsx")),
     "consultations.agency": AdminRule(scoped=False, delete=NEVER),

@@ -39,7 +39,7 @@ from consultations.models import (
     TimelineEntry,
 )
 from coordinators.models import AppointmentNotice, DismissalNotice
-from councils.models import Invitation, Meeting, Membership, Paper
+from councils.models import Body, BodyKind, CommunityIssue, Invitation, Meeting, Membership, Paper
 from municipality.models import Area, FormSubmission, Organisation, User
 from municipality.once import ALREADY_DONE, RELOAD, TOKEN_FIELD, parse_token
 from municipality.services import form_submissions_prune
@@ -95,7 +95,19 @@ def build_world(*, contract_a, contractor_a, city_user, areas, periods) -> dict[
     meeting = MeetingFactory(council=council, date=dt.date(2099, 1, 1))
     need = NeedFactory(area=areas[0], recorded_by=coordinator)
     resource = SocialResourceFactory(area=areas[0])
-    return {"coordinator": coordinator, "agency": agency, "worker": worker, "lead": lead, "colleague": colleague, "case": case,
+    # Bodies other than councils (issue 17): a 定例会 and a 地域ケア会議 with a 地域課題 of the coordinator's area.
+    regular_secretary = UserFactory(username="teireikai", roles=["協議体事務局"], is_staff=True)
+    regular_body = Body.objects.create(kind=BodyKind.COORDINATORS, name="推進員定例会", organiser=OrganisationFactory())
+    regular_body.secretariat.add(regular_secretary)
+    care_secretary = UserFactory(username="houkatsu", roles=["協議体事務局"], is_staff=True)
+    care_body = Body.objects.create(kind=BodyKind.CARE_CONFERENCE, name="地域ケア会議", organiser=OrganisationFactory())
+    care_body.secretariat.add(care_secretary)
+    care_meeting = MeetingFactory(council=None, body=care_body, date=dt.date(2099, 1, 1))
+    issue = CommunityIssue.objects.create(meeting=care_meeting, title="買い物の足がない", description="坂の上の地区",
+                                          area=areas[0])
+    return {"regular_secretary": regular_secretary, "regular_body": regular_body, "care_secretary": care_secretary,
+            "care_meeting": care_meeting, "issue": issue,
+            "coordinator": coordinator, "agency": agency, "worker": worker, "lead": lead, "colleague": colleague, "case": case,
             "planned": planned, "evaluated": evaluated, "secretary": secretary, "council": council, "meeting": meeting, "need": need,
             "resource": resource, "contractor": contractor_a, "city_user": city_user, "areas": areas,
             "body": OrganisationFactory()}
@@ -195,6 +207,15 @@ CREATE_FORMS = [
     CreateForm("councils:paper_add", lambda w: w["secretary"], lambda w: [w["meeting"].pk], lambda w: {
         "title": "資料1 活動報告", "file": SimpleUploadedFile("活動報告.pdf", b"%PDF-1.4\nstartxref\n0\n%%EOF\n")},
         lambda: Paper.objects.count()),
+    CreateForm("councils:body_meeting_create", lambda w: w["regular_secretary"], lambda w: [w["regular_body"].pk],
+               lambda w: {"title": "第9回 推進員定例会", "date": "2099-02-10", "start_time": "10:00", "end_time": "11:30",
+                          "place": "市役所", "is_public": "on", "agenda_1": "各地区の活動報告", "topic_1": "1"},
+               lambda: Meeting.objects.count()),
+    CreateForm("councils:issue_raise", lambda w: w["care_secretary"], lambda w: [w["care_meeting"].pk], lambda w: {
+        "title": "通いの場が足りない", "description": "坂の多い地区で集まる場所がない", "area": w["areas"][0].pk,
+        "council": w["council"].pk}, lambda: CommunityIssue.objects.count()),
+    CreateForm("portal:issue", lambda w: w["coordinator"].user, lambda w: [w["issue"].pk], lambda w: {
+        "need": "1", "area": w["areas"][0].pk}, lambda: Need.objects.count()),
 ]
 IDS = [form.url_name for form in CREATE_FORMS]
 
@@ -346,6 +367,7 @@ def test_every_registered_admin_saves_its_add_form_once():
 
 # Views that take a POST but create nothing a second sending could duplicate: each says why.
 POST_WITHOUT_CREATE = {
+    "portal:invite_coordinators": "invites only those not yet invited: a second sending adds no one (test_bodies)",
     "activities:edit": "changes or deletes one activity; a second sending changes nothing more",
     "activities:resource_edit": "same view as resource_create (protected); editing is idempotent",
     "activities:need_edit": "same view as need_create (protected); editing is idempotent",
