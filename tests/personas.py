@@ -200,6 +200,11 @@ def build_world() -> World:
         w.add(f"certificate_{side}", certificate, owner, member)
         w.add(f"certificate_doc_{side}", certificate.document, owner)
         w.add(f"training_{side}", TrainingRecordFactory(coordinator=coordinator, course=course), owner, member)
+        if side == "a":  # B's pledges are missing (flagged on B's pages)
+            w.add("pledge_contract_a", lifecycle.pledge_record(contract=contract, signed_on=CONTRACT_START,
+                                                               signer="理事長 Ａ", by=city), owner)
+            w.add("pledge_coordinator_a", lifecycle.pledge_record(coordinator=coordinator, signed_on=CONTRACT_START,
+                                                                  signer="", by=city), owner, member)
         # The month's work: an activity, a need met by a resource, the report.
         resource = SocialResourceFactory(name=f"サロン{side.upper()}", area=areas[0], registered_by=org)
         w.add(f"resource_{side}", resource, owner, member)
