@@ -115,7 +115,7 @@ def load(out) -> None:
     # Confidentiality pledges (seed 001 第8条): both organisations signed at the start of their
     # contracts, every coordinator in office but 岡田 健太, whose pledge is missing (flagged and reminded).
     # The NPO's last area (南浜地区) has never had a coordinator: flagged as 未配置.
-    for org_name, contract in contracts.items():
+    for contract in contracts.values():
         organisation = contract.organisation
         services.pledge_record(contract=contract, signed_on=start,
                                signer=f"{organisation.representative_title or '代表者'} {organisation.representative_name}".strip(),

@@ -8,7 +8,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('activities', '0006_resource_area_name'),
-        ('coordinators', '0006_rules_pledges'),
         ('municipality', '0012_importjob'),
     ]
 

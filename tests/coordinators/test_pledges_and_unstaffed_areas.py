@@ -175,7 +175,7 @@ def test_an_area_never_staffed_is_flagged_and_reminded_like_a_vacancy(in_office,
     contractor_a.email, city_user.email = "a@example.jp", "city@example.jp"
     contractor_a.save()
     city_user.save()
-    staffed, unstaffed = list(contract_a.areas.order_by("code"))
+    _staffed, unstaffed = list(contract_a.areas.order_by("code"))
     never = selectors.areas_never_covered(day=TODAY)
     assert [(n.area, n.contract) for n in never] == [(unstaffed, contract_a)]
     # Before the contract starts it is not late.

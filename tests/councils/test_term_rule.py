@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from councils import services
 from councils import reminders as council_reminders
+from councils import services
 from councils.models import Council, Membership, TermRule
 from municipality.errors import DomainError
 from reminders import scan
