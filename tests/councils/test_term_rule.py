@@ -142,3 +142,23 @@ def test_the_admin_refuses_a_fixed_rule_without_years(client, council):
     assert saved.status_code == 302
     council.refresh_from_db()
     assert (council.term_rule, council.term_years, council.term_rule_label) == ("fixed_years", 3, "選任から3年")
+
+
+def test_the_council_ledger_sets_the_term_rule_and_members_follow_it(client, periods, body):
+    from tests.factories import AreaFactory, UserFactory
+    from tests.imports.helpers import csv_bytes, import_file
+
+    AreaFactory(code="L1", name="市全域", layer=1, parent=None)
+    city = UserFactory(username="city_import", roles=["市職員"], is_staff=True)
+    client.force_login(city)
+    header = ["名称", "層", "区域コード", "設置の類型", "構成員の定数", "任期の年数"]
+    import_file(client, "councils", csv_bytes(header, [["年数の協議体", "第1層", "L1", "住民・行政等協働型", "", 2],
+                                                      ["計画期間の協議体", "第1層", "L1", "住民・行政等協働型", "", ""]]),
+                "councils.csv")
+    fixed_council = Council.objects.get(name="年数の協議体")
+    assert (fixed_council.term_rule, fixed_council.term_years) == (TermRule.FIXED_YEARS, 2)
+    assert Council.objects.get(name="計画期間の協議体").term_rule == TermRule.PLAN_PERIOD
+    members = ["協議体", "氏名", "ふりがな", "所属団体", "任期の始まり"]
+    import_file(client, "members", csv_bytes(members, [["年数の協議体", "海野 和夫", "うみの かずお", body.name,
+                                                       "令和8年10月1日"]]), "members.csv")
+    assert Membership.objects.get().end == dt.date(2028, 9, 30)
