@@ -31,6 +31,7 @@ from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
 from municipality.terms import localise, term
+from municipality.validators import require_event_dates
 from municipality.wareki import format_wareki
 
 from . import certificates_print, exports, selectors, services
@@ -568,10 +569,14 @@ class PledgeAdminForm(forms.ModelForm):
         data = super().clean()
         if self.errors or self.instance.pk:
             return data
+        request = getattr(self, "request", None)  # set by PledgeAdmin.get_form
         try:
+            require_event_dates({"誓約日": data["signed_on"]})
+            if request is None:
+                return data
             self.saved = services.pledge_record(
                 coordinator=data.get("coordinator"), contract=data.get("contract"), signed_on=data["signed_on"],
-                signer=data.get("signer") or "", by=self.request.user)
+                signer=data.get("signer") or "", by=request.user)
         except DomainError as error:
             raise ValidationError(error.message) from error
         return data
