@@ -34,12 +34,13 @@ class ActivityCategoryAdmin(admin.ModelAdmin):
 @admin.register(Activity)
 class ActivityAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
     export_table = exports.ACTIVITIES
-    list_display = ["date", "coordinator", "area", "function", "category", "minutes", "participants"]
+    list_display = ["date", "coordinator", "area", "cross_area", "function", "category", "minutes", "participants"]
     # Areas are found by name or code (a city has thousands of 第3層 areas), dates by a range: the
     # date drill-down read every activity's date on each request.
-    list_filter = ["function", AreaSearchFilter, ("date", DateRangeListFilter)]
+    list_filter = ["function", "cross_area", AreaSearchFilter, ("date", DateRangeListFilter)]
     search_fields = ["narrative", "coordinator__name"]
     list_select_related = ["coordinator", "area", "category"]
+    readonly_fields = ["home_area"]
     # Newest first, read backwards along the index on (date, id): a page reads its 50 rows.
     ordering = ["-date", "-pk"]
 

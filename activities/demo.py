@@ -81,8 +81,18 @@ def load(out) -> None:
                 resources=[salon] if code == "(1)ケ" else [],
             )
             logged += 1
+    # Cooperation across areas (茅ヶ崎 第8条2項): with the colleague of the neighbouring area, marked,
+    # counted under 南地区 (her own) and shown under the other area too.
+    neighbour = Area.objects.filter(code="L2-03").first()
+    if neighbour is not None:
+        services.activity_log(
+            coordinator=coordinator, by=user, date=start + dt.timedelta(days=21), minutes=90, area=neighbour,
+            cross_area=True, home_area=minami, category=categories["(2)ア"], participants=8, follow_up_on=None,
+            narrative="隣の地区の担当者と合同で、両地区の見守り団体の連絡会を開いた。",
+        )
+        logged += 1
     services.report_submit(coordinator=coordinator, month=start, by=user)
-    out.write(f"活動記録 {logged}件、社会資源 3件、地域ニーズ 2件を登録し、先月の報告を提出済みにしました。")
+    out.write(f"活動記録 {logged}件（うち区域を越えた連携 1件）、社会資源 3件、地域ニーズ 2件を登録し、先月の報告を提出済みにしました。")
     _load_public_directory(out)
 
 

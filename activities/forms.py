@@ -27,6 +27,12 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
     date = EventDateField(label="活動日")
     minutes = forms.TypedChoiceField(label="時間", choices=MINUTE_CHOICES, coerce=int, initial=60)
     area = forms.ModelChoiceField(label="区域", queryset=Area.objects.none(), empty_label=None)
+    cross_area = forms.BooleanField(
+        label="区域を越えた連携", required=False,
+        help_text="担当区域以外の区域で、区域を越えて連携・協力した活動のときに印を付け、その区域を選んでください",
+    )
+    home_area = forms.ModelChoiceField(label="自分の担当区域（連携元）", queryset=Area.objects.none(), required=False,
+                                       empty_label="選んでください")
     category = forms.ModelChoiceField(label="活動の項目", queryset=ActivityCategory.objects.none())
     narrative = forms.CharField(label="内容", max_length=max_length_of(Activity, "narrative"),
                                 widget=forms.Textarea(attrs={"rows": 3}))
@@ -48,7 +54,17 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
     def __init__(self, *args, areas: list[Area], user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
-        self.fields["area"].queryset = Area.objects.filter(pk__in=[a.pk for a in areas])
+        own = [a.pk for a in areas]
+        # Other areas (for cooperation across areas, 茅ヶ崎 第8条2項): the active areas beside the
+        # coordinator's own (under the same parent), not every area of the city.
+        others = list(Area.objects.filter(is_active=True, parent__in=[a.parent_id for a in areas if a.parent_id])
+                      .exclude(pk__in=own).order_by("sort_order", "code"))
+        self.fields["area"].queryset = Area.objects.filter(pk__in=own + [a.pk for a in others])
+        self.fields["area"].choices = [("担当区域", [(a.pk, a.name) for a in areas])] + (
+            [("他の区域（区域を越えた連携のとき）", [(a.pk, a.name) for a in others])] if others else [])
+        self.fields["home_area"].queryset = Area.objects.filter(pk__in=own)
+        if len(areas) < 2:  # the one area they have is filled in by the service
+            del self.fields["home_area"]
         categories = ActivityCategory.objects.filter(is_active=True)
         self.fields["category"].queryset = categories
         self.fields["category"].choices = [("", "選んでください")] + [

@@ -289,6 +289,12 @@ class Activity(models.Model):
     minutes = models.PositiveIntegerField("時間（分）")
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.PROTECT,
                              related_name="activities")
+    # 茅ヶ崎 第8条2項: coordinators work together across their areas. Such an activity is logged in
+    # the other area (``area``), marked, with the coordinator's own area it was done from.
+    cross_area = models.BooleanField("区域を越えた連携", default=False,
+                                     help_text="担当区域以外の区域で、区域を越えて連携・協力した活動")
+    home_area = models.ForeignKey("municipality.Area", verbose_name="自分の担当区域（連携元）", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(ActivityCategory, verbose_name="活動の項目", on_delete=models.PROTECT,
                                  related_name="activities")
     function = models.CharField("機能", max_length=1, choices=Function.choices, editable=False)
@@ -323,10 +329,22 @@ class Activity(models.Model):
         constraints = [
             *text_limits("activity", narrative=4000),
             models.CheckConstraint(condition=Q(minutes__gt=0) & Q(minutes__lte=24 * 60), name="activity_minutes_in_a_day"),
+            models.CheckConstraint(
+                condition=Q(cross_area=False, home_area__isnull=True)
+                | (Q(cross_area=True, home_area__isnull=False) & ~Q(home_area=models.F("area"))),
+                name="activity_cross_area_names_its_home",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{wareki.format_wareki(self.date)} {self.category.code if self.category_id else ''}"
+
+    @property
+    def area_label(self) -> str:
+        """The area as lists and exports show it, with the cross-area mark."""
+        if self.cross_area and self.home_area_id:
+            return f"{self.area.name}（区域を越えた連携：担当 {self.home_area.name}）"
+        return self.area.name
 
 
 # --- 月次報告 ---------------------------------------------------------------------------
@@ -403,12 +421,15 @@ class ReportEvent(models.Model):
 
 class ActivityCount(models.Model):
     """Activities per area, function and month, kept in step by the services, so that the city's
-    dashboard reads a few hundred rows instead of counting hundreds of thousands."""
+    dashboard reads a few hundred rows instead of counting hundreds of thousands. An activity across
+    areas counts once in ``count`` under its coordinator's own area, and in ``cross_count`` under the
+    area where it was done (marked; not added to the totals, so that nothing is counted twice)."""
 
     area = models.ForeignKey("municipality.Area", verbose_name="区域", on_delete=models.CASCADE, related_name="+")
     function = models.CharField("機能", max_length=1, choices=Function.choices)
     month = models.DateField("月", validators=[validate_event_date])
     count = models.IntegerField("件数", default=0)
+    cross_count = models.IntegerField("区域を越えた連携で他の区域から", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "活動件数（集計）"

@@ -79,7 +79,7 @@ def activities_for(user) -> QuerySet[Activity]:
     locking = MonthlyReport.objects.locking().filter(coordinator=OuterRef("coordinator"), month=OuterRef("report_month"))
     return (
         Activity.objects.visible_to(user)
-        .select_related("coordinator", "area", "category")
+        .select_related("coordinator", "area", "home_area", "category")
         .annotate(report_month=TruncMonth("date", output_field=DateField()))
         .annotate(locked=Exists(locking))
         .order_by("-date", "-pk")
@@ -121,7 +121,7 @@ def month_summary(coordinator: Coordinator, month: dt.date) -> MonthSummary:
     ).first()
     activities = list(
         Activity.objects.filter(coordinator=coordinator, date__range=(start, end))
-        .select_related("area", "category")
+        .select_related("area", "home_area", "category")
         .order_by("date", "pk")
     )
     totals: dict[str, list[int]] = {f.value: [0, 0] for f in Function}
@@ -214,24 +214,32 @@ def dashboard(*, today: dt.date) -> Dashboard:
 
 def area_function_rows(areas: list[Area], *, today: dt.date) -> list[dict]:
     """Rows of the area table for these areas (a page of them, or all for a download): the count
-    per function this 年度, the total, and whether anything was recorded this month. One query."""
+    per function this 年度, the total, the activities across areas done here from other areas, and whether
+    anything was recorded this month. One query."""
     start, end = fiscal_year_bounds(fiscal_year(today))
     this_month = month_start(today)
     per_area: dict[int, dict[str, int]] = defaultdict(lambda: {f.value: 0 for f in Function})
     recorded_this_month: set[int] = set()
+    cross: dict[int, int] = defaultdict(int)
     rows = (
-        ActivityCount.objects.filter(area__in=[a.pk for a in areas], month__range=(start, end), count__gt=0)
-        .values_list("area_id", "function").annotate(n=Sum("count"), now=Sum("count", filter=Q(month=this_month)))
+        ActivityCount.objects.filter(Q(count__gt=0) | Q(cross_count__gt=0), area__in=[a.pk for a in areas],
+                                     month__range=(start, end))
+        .values_list("area_id", "function")
+        .annotate(n=Sum("count"), now=Sum("count", filter=Q(month=this_month)), crossing=Sum("cross_count"))
         .order_by()
     )
-    for area_id, function, n, now in rows:
+    for area_id, function, n, now, crossing in rows:
         per_area[area_id][function] += n
+        cross[area_id] += crossing or 0
         if now:
             recorded_this_month.add(area_id)
     table = []
     for area in areas:
         counts = [per_area[area.pk][f.value] for f in Function]
-        table.append({"area": area, "counts": counts, "total": sum(counts), "idle": area.pk not in recorded_this_month})
+        # ``cross``: activities of other areas' coordinators done here across areas (茅ヶ崎 第8条2項),
+        # counted in their own areas' totals and shown here beside them.
+        table.append({"area": area, "counts": counts, "total": sum(counts), "cross": cross[area.pk],
+                      "idle": area.pk not in recorded_this_month})
     return table
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from coordinators.models import Appointment, Coordinator
@@ -38,8 +38,8 @@ from .models import (
     public_listing_problems,
 )
 
-EDITABLE_FIELDS = ("date", "minutes", "area", "category", "participants", "narrative", "follow_up_on",
-                   "community_issue")
+EDITABLE_FIELDS = ("date", "minutes", "area", "cross_area", "home_area", "category", "participants", "narrative",
+                   "follow_up_on", "community_issue")
 
 
 def areas_of(coordinator: Coordinator, day: dt.date) -> list[Area]:
@@ -57,30 +57,79 @@ def locked_message(report: MonthlyReport) -> str:
     return f"{month_label(report.month)}の月次報告は「{report.get_status_display()}」のため、この月の活動は変更できません。"
 
 
-def _bump(area_id: int, function: str, day: dt.date, delta: int) -> None:
-    """Move the dashboard's count for (area, function, month) by ``delta`` in this transaction."""
+def _bump(area_id: int, function: str, day: dt.date, delta: int, *, field: str = "count") -> None:
+    """Move the dashboard's count (or cross-area count) for (area, function, month) by ``delta`` in
+    this transaction."""
     bucket = {"area_id": area_id, "function": function, "month": month_start(day)}
-    if ActivityCount.objects.filter(**bucket).update(count=F("count") + delta):
+    if ActivityCount.objects.filter(**bucket).update(**{field: F(field) + delta}):
         return
     try:
         with transaction.atomic():
-            ActivityCount.objects.create(**bucket, count=delta)
+            ActivityCount.objects.create(**bucket, **{field: delta})
     except IntegrityError:  # created by a parallel transaction meanwhile
-        ActivityCount.objects.filter(**bucket).update(count=F("count") + delta)
+        ActivityCount.objects.filter(**bucket).update(**{field: F(field) + delta})
+
+
+def _count(activity: Activity, delta: int) -> None:
+    """An activity counts under its coordinator's own area; one across areas also, marked, under the
+    area where it was done (``cross_count``, kept out of the totals)."""
+    if activity.cross_area and activity.home_area_id:
+        _bump(activity.home_area_id, activity.function, activity.date, delta)
+        _bump(activity.area_id, activity.function, activity.date, delta, field="cross_count")
+    else:
+        _bump(activity.area_id, activity.function, activity.date, delta)
 
 
 def activity_counts_rebuild() -> int:
     """Recount every bucket from the activities (after a bulk import, or as a repair)."""
     with transaction.atomic():
         ActivityCount.objects.all().delete()
-        rows = (
-            Activity.objects.annotate(month=TruncMonth("date")).values("area_id", "function", "month")
-            .annotate(n=Count("pk")).order_by()
+        buckets: dict[tuple[int, str, dt.date], ActivityCount] = {}
+        own = (
+            Activity.objects.annotate(month=TruncMonth("date"), own_area=Coalesce("home_area_id", "area_id"))
+            .values("own_area", "function", "month").annotate(n=Count("pk")).order_by()
         )
-        ActivityCount.objects.bulk_create(
-            ActivityCount(area_id=r["area_id"], function=r["function"], month=r["month"], count=r["n"]) for r in rows
+        for r in own:
+            key = (r["own_area"], r["function"], r["month"])
+            buckets[key] = ActivityCount(area_id=key[0], function=key[1], month=key[2], count=r["n"])
+        crossing = (
+            Activity.objects.filter(cross_area=True).annotate(month=TruncMonth("date"))
+            .values("area_id", "function", "month").annotate(n=Count("pk")).order_by()
         )
+        for r in crossing:
+            key = (r["area_id"], r["function"], r["month"])
+            bucket = buckets.setdefault(key, ActivityCount(area_id=key[0], function=key[1], month=key[2], count=0))
+            bucket.cross_count = r["n"]
+        ActivityCount.objects.bulk_create(buckets.values())
         return ActivityCount.objects.count()
+
+
+def _check_area(coordinator: Coordinator, values: dict[str, Any], day: dt.date) -> None:
+    """An activity is in one of the coordinator's areas that day, or, marked as cooperation across
+    areas (茅ヶ崎 第8条2項), in another area, done from one of theirs (``home_area``, filled in here
+    when they have only one)."""
+    own = areas_of(coordinator, day)
+    area: Area = values["area"]
+    if not values.get("cross_area"):
+        values["cross_area"], values["home_area"] = False, None
+        if area not in own:
+            raise DomainError(
+                f"{area.name}は、{coordinator.name}さんがその日に担当している区域ではありません。"
+                "区域を越えて連携・協力した活動なら「区域を越えた連携」に印を付けてください。"
+            )
+        return
+    if area in own:
+        raise DomainError(f"{area.name}は担当区域です。「区域を越えた連携」の印は、担当区域以外の区域での活動に付けてください。")
+    if not area.is_active:
+        raise DomainError(f"{area.name}は現在使われていない区域です。")
+    if not own:
+        raise DomainError(f"{coordinator.name}さんはその日に担当している区域がないため、区域を越えた連携として記録できません。")
+    home = values.get("home_area") or (own[0] if len(own) == 1 else None)
+    if home is None:
+        raise DomainError("区域を越えた連携では、連携元の「自分の担当区域」を選んでください。")
+    if home not in own:
+        raise DomainError(f"{home.name}は、{coordinator.name}さんがその日に担当している区域ではありません。")
+    values["home_area"] = home
 
 
 def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
@@ -96,8 +145,7 @@ def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
     follow_up = values.get("follow_up_on")
     if follow_up and follow_up < day:
         raise DomainError("次の対応日が活動日より前です。")
-    if values["area"] not in areas_of(coordinator, day):
-        raise DomainError(f"{values['area'].name}は、{coordinator.name}さんがその日に担当している区域ではありません。")
+    _check_area(coordinator, values, day)
     if not 0 < values["minutes"] <= 24 * 60:
         raise DomainError("時間は1分から1,440分（24時間）の間で入力してください。")
     category: ActivityCategory = values["category"]
@@ -111,7 +159,8 @@ def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
 def activity_log(
     *, coordinator: Coordinator, by: User, organisations: Iterable = (), resources: Iterable = (), **values: Any
 ) -> Activity:
-    """A coordinator records one activity in one of their own areas."""
+    """A coordinator records one activity in one of their own areas (or, marked, in another area
+    across areas)."""
     with set_actor(by):
         coordinator = _serialise(coordinator)
         _check(coordinator, values)
@@ -121,7 +170,7 @@ def activity_log(
         activity.save()
         activity.organisations.set(list(organisations))
         activity.resources.set(list(resources))
-        _bump(activity.area_id, activity.function, activity.date, +1)
+        _count(activity, +1)
         return activity
 
 
@@ -137,7 +186,7 @@ def activity_update(
         if report:
             raise DomainError(locked_message(report))
         _check(activity.coordinator, values)
-        _bump(activity.area_id, activity.function, activity.date, -1)
+        _count(activity, -1)
         for field in EDITABLE_FIELDS:
             setattr(activity, field, values.get(field))
         activity.participants = activity.participants or 0
@@ -145,7 +194,7 @@ def activity_update(
         activity.save()
         activity.organisations.set(list(organisations))
         activity.resources.set(list(resources))
-        _bump(activity.area_id, activity.function, activity.date, +1)
+        _count(activity, +1)
         return activity
 
 
@@ -156,7 +205,7 @@ def activity_delete(*, activity: Activity, by: User) -> None:
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if locking_report(activity.coordinator, activity.date):
             raise DomainError("月次報告を提出した月の活動は削除できません。")
-        _bump(activity.area_id, activity.function, activity.date, -1)
+        _count(activity, -1)
         activity.delete()
 
 

@@ -95,6 +95,7 @@ def _activity_values(form: ActivityForm) -> dict:
     data = form.cleaned_data
     return {
         "date": data["date"], "minutes": data["minutes"], "area": data["area"], "category": data["category"],
+        "cross_area": data["cross_area"], "home_area": data.get("home_area"),
         "participants": data["participants"], "narrative": data["narrative"], "follow_up_on": data["follow_up_on"],
         "community_issue": data.get("community_issue"), "organisations": data["organisations"], "resources": data["resources"],
     }
@@ -233,7 +234,7 @@ def report_detail(request: HttpRequest, coordinator_pk: int, year: int, month: i
 
 
 def _report_rows(summary) -> list[list]:
-    return [[a.date, a.area.name, a.get_function_display(), str(a.category), a.minutes,
+    return [[a.date, a.area_label, a.get_function_display(), str(a.category), a.minutes,
              a.participants, a.narrative, a.follow_up_on]
             for a in summary.activities]
 
@@ -262,7 +263,7 @@ def report_xlsx(request: HttpRequest, coordinator_pk: int, year: int, month: int
 # --- 市のダッシュボード ---------------------------------------------------------------------
 
 IDLE_NAMES = 50  # idle areas named on the dashboard; all of them are in the table filtered to them
-DASHBOARD_AREA_HEADER = ["区域", *Function.labels, "合計", "今月の記録"]
+DASHBOARD_AREA_HEADER = ["区域", *Function.labels, "合計", "今月の記録", "区域を越えた連携（他の区域から）"]
 
 
 @role_required(Role.CITY_STAFF)
@@ -274,7 +275,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     idle_only = request.GET.get("idle") == "1"
     areas = selectors.idle_areas(today) if idle_only else selectors.dashboard_areas()
     if request.GET.get("export") in ("csv", "xlsx"):
-        rows = ([row["area"].name, *row["counts"], row["total"], "なし" if row["idle"] else "あり"]
+        rows = ([row["area"].name, *row["counts"], row["total"], "なし" if row["idle"] else "あり", row["cross"]]
                 for row in selectors.area_function_rows(list(areas), today=today))
         if request.GET["export"] == "csv":
             return exports.csv_response("activities-by-area.csv", DASHBOARD_AREA_HEADER, rows)

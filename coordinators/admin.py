@@ -31,6 +31,7 @@ from municipality.errors import DomainError
 from municipality.forms import max_length_of
 from municipality.models import Area
 from municipality.terms import localise, term
+from municipality.validators import require_event_dates
 from municipality.wareki import format_wareki
 
 from . import certificates_print, exports, selectors, services
@@ -42,6 +43,8 @@ from .models import (
     Contract,
     Coordinator,
     DismissalNotice,
+    Pledge,
+    PledgeKind,
     TrainingCourse,
     TrainingRecord,
 )
@@ -55,6 +58,14 @@ def _pdf_link(document_id: int | None) -> str:
 
 
 # --- 委託契約 ---------------------------------------------------------------------------
+
+def _never_covered_annotation(day) -> Exists:
+    """A contract in force on the day with an area nobody was ever appointed to (on or before it)."""
+    ever = Appointment.areas.through.objects.filter(area_id=OuterRef("area_id"), appointment__start__lte=day)
+    return Exists(Contract.areas.through.objects.filter(
+        contract_id=OuterRef("pk"), contract__status="active", contract__start__lte=day, contract__end__gte=day,
+    ).exclude(Exists(ever)))
+
 
 def _awaiting_successor_annotation(day) -> Exists:
     through = Appointment.areas.through
@@ -98,7 +109,7 @@ class ContractAdminForm(forms.ModelForm):
 class ContractAdmin(ExportAdminMixin, ScopedModelAdmin):
     form = ContractAdminForm
     export_table = exports.CONTRACTS
-    list_display = ["title", "organisation", "layer", "start", "end", "status", "coverage"]
+    list_display = ["title", "organisation", "layer", "start", "end", "status", "coverage", "has_pledge"]
     # Organisations are found by name: a link per organisation (thousands) on every page helps nobody.
     list_filter = ["status", "layer", OrganisationSearchFilter]
     search_fields = ["title", "organisation__name"]
@@ -109,8 +120,11 @@ class ContractAdmin(ExportAdminMixin, ScopedModelAdmin):
     actions = ["cancel_today"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
+        today = timezone.localdate()
         return super().get_queryset(request).annotate(
-            awaiting_successor=_awaiting_successor_annotation(timezone.localdate())
+            awaiting_successor=_awaiting_successor_annotation(today),
+            never_covered=_never_covered_annotation(today),
+            pledged=Exists(Pledge.objects.filter(kind=PledgeKind.ORGANISATION, contract=OuterRef("pk"))),
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -128,9 +142,18 @@ class ContractAdmin(ExportAdminMixin, ScopedModelAdmin):
 
     @admin.display(description="配置状況", boolean=False)
     def coverage(self, obj: Contract) -> str:
+        flags = []
         if getattr(obj, "awaiting_successor", False):
-            return format_html("<strong>{}</strong>", "後任未選任の区域あり")
-        return "—"
+            flags.append("後任未選任の区域あり")
+        if getattr(obj, "never_covered", False):
+            flags.append("未配置の区域あり")
+        if not flags:
+            return "—"
+        return format_html_join("<br>", "<strong>{}</strong>", ((f,) for f in flags))
+
+    @admin.display(description="受託団体の誓約", boolean=True)
+    def has_pledge(self, obj: Contract) -> bool:
+        return bool(getattr(obj, "pledged", False))
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
@@ -227,20 +250,47 @@ class TrainingRecordInline(admin.TabularInline):
     can_delete = False
 
 
+def _coordinator_pledged() -> Exists:
+    return Exists(Pledge.objects.filter(kind=PledgeKind.COORDINATOR, coordinator=OuterRef("pk")))
+
+
+class PledgeFilter(admin.SimpleListFilter):
+    title = "守秘義務の誓約"
+    parameter_name = "pledge"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("missing", "未提出（在任中）"), ("signed", "提出済み")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "missing":
+            return queryset.filter(pk__in=selectors.coordinators_without_pledge(day=timezone.localdate()).values("pk"))
+        if self.value() == "signed":
+            return queryset.filter(_coordinator_pledged())
+        return queryset
+
+
 @admin.register(Coordinator)
 class CoordinatorAdmin(ExportAdminMixin, LargeListAdminMixin, ScopedModelAdmin):
     export_table = exports.COORDINATORS
     form = CoordinatorAdminForm
-    list_display = ["name", "name_kana", "employer", "layer", "has_photo"]
-    list_filter = ["layer", search_filter(OrganisationSearchFilter, "employer", title="雇用する団体", parameter_name="employer")]
+    list_display = ["name", "name_kana", "employer", "layer", "has_photo", "has_pledge"]
+    list_filter = ["layer", search_filter(OrganisationSearchFilter, "employer", title="雇用する団体", parameter_name="employer"),
+                   PledgeFilter]
     search_fields = ["name", "name_kana", "employer__name"]
     list_select_related = ["employer"]
     autocomplete_fields = ["employer", "user"]
     inlines = [AppointmentInline, CertificateInline, TrainingRecordInline]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(pledged=_coordinator_pledged())
+
     @admin.display(description="写真", boolean=True)
     def has_photo(self, obj: Coordinator) -> bool:
         return bool(obj.photo)
+
+    @admin.display(description="守秘義務の誓約", boolean=True)
+    def has_pledge(self, obj: Coordinator) -> bool:
+        return bool(getattr(obj, "pledged", False))
 
     def get_urls(self):
         return [path("<int:pk>/photo/", self.admin_site.admin_view(self.photo_view),
@@ -297,6 +347,9 @@ class AppointmentNoticeAdmin(LargeListAdminMixin, ReadOnlyHistoryAdmin):
             "waiting": selectors.waiting_for_city(),
             "awaiting_successor": selectors.areas_awaiting_successor(day=today),
             "missing_training": selectors.coordinators_missing_required_training(day=today),
+            "never_covered": selectors.areas_never_covered(day=today),
+            "coordinators_without_pledge": selectors.coordinators_without_pledge(day=today),
+            "contracts_without_pledge": selectors.contracts_without_pledge(day=today),
         })
 
     @admin.display(description="担当区域")
@@ -493,3 +546,79 @@ class TrainingRecordAdmin(ExportAdminMixin, ScopedModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # who completed which course is history; a wrong entry is corrected
+
+
+# --- 守秘義務の誓約 -------------------------------------------------------------------------
+
+class PledgeAdminForm(forms.ModelForm):
+    """Records through ``pledge_record`` (one pledge per coordinator and per contract), so that the
+    admin refuses what the service refuses, with its message."""
+
+    class Meta:
+        model = Pledge
+        fields = ["coordinator", "contract", "signed_on", "signer"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "signer" in self.fields:
+            self.fields["signer"].required = False
+            self.fields["signer"].help_text = localise(
+                "受託団体の誓約は代表者の職名と氏名。コーディネーターの誓約は空欄なら本人の氏名")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors or self.instance.pk:
+            return data
+        request = getattr(self, "request", None)  # set by PledgeAdmin.get_form
+        try:
+            require_event_dates({"誓約日": data["signed_on"]})
+            if request is None:
+                return data
+            self.saved = services.pledge_record(
+                coordinator=data.get("coordinator"), contract=data.get("contract"), signed_on=data["signed_on"],
+                signer=data.get("signer") or "", by=request.user)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        return data
+
+
+@admin.register(Pledge)
+class PledgeAdmin(ScopedModelAdmin):
+    """Pledges are recorded here from the signed paper; a recorded pledge is not changed or deleted."""
+
+    form = PledgeAdminForm
+    list_display = ["signed_on", "kind", "organisation", "coordinator", "contract_title", "signer"]
+    list_filter = ["kind", OrganisationSearchFilter]
+    search_fields = ["signer", "coordinator__name", "coordinator__name_kana", "organisation__name"]
+    list_select_related = ["organisation", "coordinator", "contract"]
+    autocomplete_fields = ["coordinator", "contract"]
+
+    @admin.display(description="委託契約")
+    def contract_title(self, obj: Pledge) -> str:
+        return obj.contract.title if obj.contract else "—"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None:
+            return ["kind", "organisation", "coordinator", "contract", "signed_on", "signer", "recorded_by",
+                    "recorded_at"]
+        return []
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request
+        return form
+
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Pledge:
+        return form.saved if not change else form.instance
+
+    def save_model(self, request: HttpRequest, obj: Pledge, form: Any, change: bool) -> None:
+        pass
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # no many-to-many fields; saved by pledge_record
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -112,6 +112,17 @@ def load(out) -> None:
     )
     services.dismissal_notice_accept(notice=dismissal, accepted_by=city)
 
+    # Confidentiality pledges (seed 001 第8条): both organisations signed at the start of their
+    # contracts, every coordinator in office but 岡田 健太, whose pledge is missing (flagged and reminded).
+    # The NPO's last area (南浜地区) has never had a coordinator: flagged as 未配置.
+    for contract in contracts.values():
+        organisation = contract.organisation
+        services.pledge_record(contract=contract, signed_on=start,
+                               signer=f"{organisation.representative_title or '代表者'} {organisation.representative_name}".strip(),
+                               by=city)
+    for coordinator in Coordinator.objects.filter(appointments__end__isnull=True).exclude(name="岡田 健太").distinct():
+        services.pledge_record(coordinator=coordinator, signed_on=start, signer=coordinator.name, by=city)
+
     # A 選任届 for the last area of the NPO, waiting for the city.
     services.appointment_notice_file(
         organisation=contracts[NPO].organisation, contract=contracts[NPO], areas=Area.objects.filter(code="L2-13"),
@@ -122,5 +133,5 @@ def load(out) -> None:
     )
     out.write(
         f"コーディネーター {Coordinator.objects.count()}人、有効な選任 {Appointment.objects.filter(end__isnull=True).count()}件、"
-        "受理待ちの選任届 1件、後任未選任の区域 2区域を登録しました。"
+        "受理待ちの選任届 1件、後任未選任の区域 2区域、守秘義務の誓約（未提出 1人）を登録しました。"
     )

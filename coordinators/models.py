@@ -402,3 +402,53 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coordinator}：{self.course}（{wareki.format_wareki(self.completed_on)}）"
+
+
+# --- 守秘義務の誓約（千葉市 第8条、茅ヶ崎市 第15条） ----------------------------------------------
+
+class PledgeKind(models.TextChoices):
+    COORDINATOR = "coordinator", term("コーディネーター")
+    ORGANISATION = "organisation", "受託団体（契約の開始時）"
+
+
+class PledgeQuerySet(ScopedQuerySet):
+    # The organisation's 受託団体 users see its pledges; a coordinator sees their own.
+    scope_rule = ScopeRule(organisation="organisation", user="coordinator__user", organisation_roles=CONTRACTOR_ONLY)
+
+
+class Pledge(models.Model):
+    """A signed confidentiality pledge: each coordinator's, and the 受託団体's own at the start of a
+    contract. The duty lasts after the contract or the post ends, so a pledge is never deleted."""
+
+    kind = models.CharField("誓約の区分", max_length=20, choices=PledgeKind.choices)
+    organisation = models.ForeignKey("municipality.Organisation", verbose_name="団体", on_delete=models.PROTECT,
+                                     related_name="confidentiality_pledges")
+    coordinator = models.ForeignKey(Coordinator, verbose_name=term("コーディネーター"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="pledges")
+    contract = models.ForeignKey(Contract, verbose_name="委託契約", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="pledges")
+    signed_on = models.DateField("誓約日", validators=[validate_event_date])
+    signer = models.CharField("誓約した人", max_length=100, help_text="受託団体は代表者の職名と氏名")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した職員", on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
+
+    objects = PledgeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = term("守秘義務の誓約（コーディネーター・受託団体）")
+        ordering = ["-signed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="coordinator", coordinator__isnull=False, contract__isnull=True)
+                | Q(kind="organisation", contract__isnull=False, coordinator__isnull=True),
+                name="pledge_names_its_signer",
+            ),
+            models.UniqueConstraint(fields=["coordinator"], condition=Q(kind="coordinator"),
+                                    name="pledge_once_per_coordinator"),
+            models.UniqueConstraint(fields=["contract"], condition=Q(kind="organisation"),
+                                    name="pledge_once_per_contract"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.signer}（{wareki.format_wareki(self.signed_on)}）"

@@ -12,8 +12,15 @@ from reminders.models import Delivery, Reason
 from reminders.registry import DigestCounts, ReminderKind
 from reminders.scan import Planned, Scan, iso_week, object_id, step_day, text, url_for, wareki
 
-from .models import Certificate, CertificateStatus, Contract, ContractStatus
-from .selectors import areas_awaiting_successor, coordinators_missing_required_training, waiting_for_city
+from .models import Certificate, CertificateStatus, Contract, ContractStatus, Pledge, PledgeKind
+from .selectors import (
+    areas_awaiting_successor,
+    areas_never_covered,
+    contracts_without_pledge,
+    coordinators_missing_required_training,
+    coordinators_without_pledge,
+    waiting_for_city,
+)
 
 
 def _organisation_and_city(scan: Scan, organisation_id: int | None, admin_url: str,
@@ -89,7 +96,9 @@ def training(scan: Scan) -> list[Planned]:
 
 
 def vacancies(scan: Scan) -> list[Planned]:
-    """Areas still waiting for a successor coordinator: the city, once a week while it lasts."""
+    """Areas still waiting for a successor coordinator: the city, once a week while it lasts. Areas of
+    a contract in force that nobody was ever appointed to (seed 001 第7条1項 速やかに) likewise, and
+    their organisation's 受託団体 users too."""
     waiting = areas_awaiting_successor(day=scan.today)
     week = iso_week(scan.today)
     planned = []
@@ -101,7 +110,47 @@ def vacancies(scan: Scan) -> list[Planned]:
         for user in scan.city_staff:
             planned.append(Planned(user.email, user.pk, Reason.VACANCY, f"municipality.area:{area.pk}", week,
                                    subject, body, url_for("admin:coordinators_waiting")))
+    for never in areas_never_covered(day=scan.today):
+        area, contract = never.area, never.contract
+        subject = text("coordinators/reminders/never_covered_subject.txt", area=area.name)
+        body = text("coordinators/reminders/never_covered_body.txt", area=area.name, contract=contract.title,
+                    organisation=contract.organisation.name, since=wareki(contract.start), term=scan.term)
+        for user, url in _organisation_and_city(scan, contract.organisation_id, url_for("admin:coordinators_waiting")):
+            planned.append(Planned(user.email, user.pk, Reason.VACANCY, f"municipality.area:{area.pk}", week,
+                                   subject, body, url))
     return planned
+
+
+def pledges(scan: Scan) -> list[Planned]:
+    """Coordinators in office and contracts in force without a confidentiality pledge (seed 001
+    第8条, seed 000 第15条): the organisation's 受託団体 users and the city, once a week while it lasts."""
+    week = iso_week(scan.today)
+    planned = []
+    for c in coordinators_without_pledge(day=scan.today):
+        subject = text("coordinators/reminders/pledge_coordinator_subject.txt", name=c.name)
+        body = text("coordinators/reminders/pledge_coordinator_body.txt", name=c.name,
+                    organisation=c.employer.name, term=scan.term)
+        for user, url in _organisation_and_city(scan, c.employer_id, url_for("admin:coordinators_waiting")):
+            planned.append(Planned(user.email, user.pk, Reason.PLEDGE, f"coordinators.coordinator:{c.pk}", week,
+                                   subject, body, url))
+    for contract in contracts_without_pledge(day=scan.today):
+        subject = text("coordinators/reminders/pledge_contract_subject.txt", organisation=contract.organisation.name)
+        body = text("coordinators/reminders/pledge_contract_body.txt", organisation=contract.organisation.name,
+                    title=contract.title, since=wareki(contract.start))
+        for user, url in _organisation_and_city(scan, contract.organisation_id, url_for("admin:coordinators_waiting")):
+            planned.append(Planned(user.email, user.pk, Reason.PLEDGE, f"coordinators.contract:{contract.pk}", week,
+                                   subject, body, url))
+    return planned
+
+
+def pledge_still_due(delivery: Delivery, today: dt.date) -> bool:
+    """No pledge recorded meanwhile for the coordinator or the contract."""
+    pk = object_id(delivery.object_key)
+    if pk is None:
+        return False
+    if delivery.object_key.startswith("coordinators.contract:"):
+        return not Pledge.objects.filter(kind=PledgeKind.ORGANISATION, contract_id=pk).exists()
+    return not Pledge.objects.filter(kind=PledgeKind.COORDINATOR, coordinator_id=pk).exists()
 
 
 def certificate_still_due(delivery: Delivery, today: dt.date) -> bool:
@@ -135,6 +184,7 @@ KINDS = [
     ReminderKind(Reason.CONTRACT_EXPIRY, due=contracts, still_due=contract_still_due, digest="upcoming"),
     ReminderKind(Reason.TRAINING, due=training, digest="overdue"),
     ReminderKind(Reason.VACANCY, due=vacancies, digest="overdue"),
+    ReminderKind(Reason.PLEDGE, due=pledges, still_due=pledge_still_due, digest="overdue"),
 ]
 
 DIGEST = [DigestCounts(counts=waiting_counts, url_name="admin:coordinators_waiting")]

@@ -21,6 +21,8 @@ PERMISSIONS = {
         "coordinators.view_trainingrecord",
         "coordinators.add_trainingrecord",
         "coordinators.change_trainingrecord",
+        "coordinators.view_pledge",
+        "coordinators.add_pledge",
         "forms_pdf.view_issueddocument",
     ],
     Role.AUDITOR: [
@@ -31,6 +33,7 @@ PERMISSIONS = {
         "coordinators.view_dismissalnotice",
         "coordinators.view_certificate",
         "coordinators.view_trainingrecord",
+        "coordinators.view_pledge",
         "forms_pdf.view_issueddocument",
     ],
 }

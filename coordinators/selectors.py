@@ -19,6 +19,8 @@ from .models import (
     Coordinator,
     DismissalNotice,
     NoticeStatus,
+    Pledge,
+    PledgeKind,
     TrainingCourse,
 )
 
@@ -88,8 +90,10 @@ def _awaiting_successor(areas: QuerySet[Area], day: dt.date) -> QuerySet[Area]:
 
 
 def contracts_with_coverage(*, user, day: dt.date) -> list[tuple[Contract, list[AreaCoverage]]]:
+    pledged = Pledge.objects.filter(kind=PledgeKind.ORGANISATION, contract=OuterRef("pk"))
     contracts = list(
-        Contract.objects.visible_to(user).select_related("organisation").prefetch_related("areas").order_by("-start")
+        Contract.objects.visible_to(user).select_related("organisation").prefetch_related("areas")
+        .annotate(pledged=Exists(pledged)).order_by("-start")
     )
     area_ids = {area.pk for contract in contracts for area in contract.areas.all()}
     coverage = {c.area.pk: c for c in area_coverage(day=day, areas=Area.objects.filter(pk__in=area_ids))}
@@ -100,6 +104,7 @@ def coordinators_for(user, *, day: dt.date) -> QuerySet[Coordinator]:
     """The coordinators a user may see, with what the list shows, in a fixed number of queries."""
     return (
         Coordinator.objects.visible_to(user)
+        .annotate(pledged=Exists(Pledge.objects.filter(kind=PledgeKind.COORDINATOR, coordinator=OuterRef("pk"))))
         .select_related("employer")
         .prefetch_related(
             Prefetch(
@@ -230,3 +235,39 @@ def certificate_issue_preview(appointments: QuerySet[Appointment], *, day: dt.da
             last += 1
             rows.append(IssuePreview(appointment, number=certificate_number(year, last)))
     return rows
+
+
+# --- 守秘義務の誓約・未配置の区域 ------------------------------------------------------------
+
+def coordinators_without_pledge(*, day: dt.date) -> QuerySet[Coordinator]:
+    """Coordinators in office on a day with no confidentiality pledge on record. One query."""
+    in_office = Appointment.objects.active_on(day).filter(coordinator=OuterRef("pk"))
+    pledged = Pledge.objects.filter(kind=PledgeKind.COORDINATOR, coordinator=OuterRef("pk"))
+    return (Coordinator.objects.filter(Exists(in_office)).exclude(Exists(pledged))
+            .select_related("employer").order_by("name_kana", "pk"))
+
+
+def contracts_without_pledge(*, day: dt.date) -> QuerySet[Contract]:
+    """Contracts in force on a day whose 受託団体 has not signed its pledge. One query."""
+    pledged = Pledge.objects.filter(kind=PledgeKind.ORGANISATION, contract=OuterRef("pk"))
+    return (Contract.objects.in_force_on(day).exclude(Exists(pledged))
+            .select_related("organisation").order_by("start", "pk"))
+
+
+@dataclass
+class NeverCovered:
+    """An area of a contract in force that nobody has ever covered (seed 001 第7条1項: 速やかに)."""
+
+    area: Area
+    contract: Contract
+
+
+def areas_never_covered(*, day: dt.date) -> list[NeverCovered]:
+    """Areas of contracts in force on a day in which no coordinator has ever been appointed (on or
+    before that day): flagged and reminded like a vacancy. One query, whatever the areas."""
+    through = Contract.areas.through
+    ever = Appointment.areas.through.objects.filter(area_id=OuterRef("area_id"), appointment__start__lte=day)
+    rows = (through.objects.filter(contract__in=Contract.objects.in_force_on(day)).exclude(Exists(ever))
+            .select_related("area", "contract__organisation").order_by("contract__start", "contract_id",
+                                                                       "area__sort_order", "area__code"))
+    return [NeverCovered(row.area, row.contract) for row in rows]

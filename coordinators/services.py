@@ -45,6 +45,8 @@ from .models import (
     DismissalNotice,
     Layer,
     NoticeStatus,
+    Pledge,
+    PledgeKind,
     TrainingCourse,
     TrainingRecord,
 )
@@ -756,3 +758,43 @@ def training_course_get_or_create(*, name: str, provider: str | None, is_require
         if not provider:
             raise DomainError(f"研修「{name}」は未登録です。新しい研修には「実施主体」を入力してください。")
         return TrainingCourse.objects.create(name=name, provider=provider, is_required=is_required)
+
+
+# --- 守秘義務の誓約 -------------------------------------------------------------------------
+# Seed 001 第8条 (受託団体及びコーディネーター), seed 000 第15条 (推進員): each coordinator signs a
+# pledge, and the 受託団体 itself signs one at the start of each contract. Councils keep their own
+# members' and attendees' pledges (councils.Pledge); this app does not know councils.
+
+@transaction.atomic
+def pledge_record(
+    *, signed_on: dt.date, signer: str, by: User, coordinator: Coordinator | None = None,
+    contract: Contract | None = None,
+) -> Pledge:
+    """Record a signed confidentiality pledge of a coordinator, or of the 受託団体 for a contract."""
+    require_event_dates({"誓約日": signed_on})
+    if (coordinator is None) == (contract is None):
+        raise DomainError(localise("誓約したコーディネーターか、委託契約のどちらか一方を選んでください。"))
+    if signed_on > timezone.localdate():
+        raise DomainError(f"誓約日（{_w(signed_on)}）が未来の日付です。")
+    with set_actor(by):
+        if coordinator is not None:
+            coordinator = Coordinator.objects.select_for_update().get(pk=coordinator.pk)
+            earlier = Pledge.objects.filter(kind=PledgeKind.COORDINATOR, coordinator=coordinator).first()
+            if earlier is not None:
+                raise DomainError(f"{coordinator.name}さんの誓約はすでに記録されています（{_w(earlier.signed_on)}）。")
+            signer = signer.strip() or coordinator.name
+            return Pledge.objects.create(kind=PledgeKind.COORDINATOR, coordinator=coordinator,
+                                         organisation_id=coordinator.employer_id, signed_on=signed_on,
+                                         signer=signer, recorded_by=by)
+        assert contract is not None
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        earlier = Pledge.objects.filter(kind=PledgeKind.ORGANISATION, contract=contract).first()
+        if earlier is not None:
+            raise DomainError(f"委託契約「{contract.title}」の受託団体の誓約はすでに記録されています（{_w(earlier.signed_on)}）。")
+        if contract.status == ContractStatus.CANCELLED:
+            raise DomainError(f"委託契約「{contract.title}」は解除されています。")
+        if not signer.strip():
+            raise DomainError("誓約した人（代表者の職名と氏名）を入力してください。")
+        return Pledge.objects.create(kind=PledgeKind.ORGANISATION, contract=contract,
+                                     organisation_id=contract.organisation_id, signed_on=signed_on,
+                                     signer=signer.strip(), recorded_by=by)

@@ -57,7 +57,7 @@ class OfficeForm(forms.Form):
 
 @admin.register(Council)
 class CouncilAdmin(ScopedModelAdmin):
-    list_display = ["name", "layer", "area", "setup_type", "uses_existing_body", "cap"]
+    list_display = ["name", "layer", "area", "setup_type", "uses_existing_body", "cap", "term"]
     list_filter = ["layer", "setup_type"]
     list_select_related = ["area"]
     filter_horizontal = ["secretariat"]
@@ -68,7 +68,7 @@ class CouncilAdmin(ScopedModelAdmin):
         if not request.user.is_city_wide:
             # The secretariat runs the council; its rules (cap, area, who runs it) are the city's.
             fields += ["name", "layer", "area", "setup_type", "uses_existing_body", "existing_body_name", "cap",
-                       "secretariat"]
+                       "term_rule", "term_years", "secretariat"]
         return fields
 
     def save_model(self, request: HttpRequest, obj: Council, form: Any, change: bool) -> None:
@@ -82,6 +82,10 @@ class CouncilAdmin(ScopedModelAdmin):
                 messages.error(request, f"定数は変更していません：{error.message}")
             return
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="任期")
+    def term(self, obj: Council) -> str:
+        return obj.term_rule_label
 
     @admin.display(description="カレンダー配信のURL（カレンダーアプリで購読。人に知らせないでください）")
     def feed_url(self, obj: Council) -> str:

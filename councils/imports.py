@@ -9,7 +9,7 @@ from municipality.importing import NEW, UPDATE, Column, Ledger, register_ledger
 from municipality.imports import YES_NO, area_by_code, organisation_by_name
 
 from . import services
-from .models import Council, Person, SetupType
+from .models import Council, Person, SetupType, TermRule
 
 
 def _council(name: str) -> Council:
@@ -54,6 +54,9 @@ def _save_council(values: dict[str, Any], by: Any) -> str:
     council.uses_existing_body = bool(values["uses_existing_body"])
     council.existing_body_name = values["existing_body_name"]
     council.cap = values["cap"] or 20
+    years = values.get("term_years")
+    council.term_rule = TermRule.FIXED_YEARS if years else TermRule.PLAN_PERIOD
+    council.term_years = years or None
     services.council_save(council=council, by=by)
     return action
 
@@ -73,6 +76,8 @@ COUNCILS = register_ledger(Ledger(
         Column("既存の会議体を活用", "uses_existing_body", kind="choice", choices=YES_NO, note="空欄は「いいえ」"),
         Column("活用する会議体の名称", "existing_body_name", note="既存の会議体を活用するときは必須"),
         Column("構成員の定数", "cap", kind="int", note="空欄は20", example="20"),
+        Column("任期の年数", "term_years", kind="int",
+               note="空欄は計画期間（任期は計画期間の終わりまで）。選任から2年の任期なら 2"),
     ),
     save=_save_council,
 ))
@@ -88,7 +93,8 @@ MEMBERS = register_ledger(Ledger(
         Column("ふりがな", "name_kana", example="うみの かずお"),
         Column("所属団体", "organisation", required=True, note="団体の名称", example="汐見市社会福祉協議会"),
         Column("任期の始まり", "start", kind="date", required=True, example="令和6年4月1日"),
-        Column("任期の終わり", "end", kind="date", note="空欄は計画期間の終わり", example="令和9年3月31日"),
+        Column("任期の終わり", "end", kind="date", note="空欄は協議体の任期の定め方による（計画期間の終わり、または選任からの年数）",
+               example="令和9年3月31日"),
         Column("メールアドレス", "email", note="通知をメールで送る方"),
     ),
     save=_save_member,

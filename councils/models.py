@@ -40,8 +40,20 @@ class Topic(models.TextChoices):
     T6 = "6", "(6) その他生活支援・介護予防サービスの提供体制の整備"
 
 
+TERM_YEARS_MAX = 6
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+class TermRule(models.TextChoices):
+    """How long a member's term is (SPEC §6): the plan period (茅ヶ崎 第13条3項) or a fixed number of
+    years from appointment (many 要綱: 2 or 3 years). A 補欠 sits for the predecessor's remaining
+    term under both."""
+
+    PLAN_PERIOD = "plan_period", "計画期間（計画期間の終わりまで）"
+    FIXED_YEARS = "fixed_years", "選任からの年数"
 
 
 class CouncilQuerySet(ScopedQuerySet):
@@ -60,6 +72,13 @@ class Council(models.Model):
     )
     existing_body_name = models.CharField("活用する会議体の名称", max_length=200, blank=True)
     cap = models.PositiveSmallIntegerField("構成員の定数", default=20, help_text="第13条2項：20人以内")
+    term_rule = models.CharField(
+        "任期の定め方", max_length=20, choices=TermRule.choices, default=TermRule.PLAN_PERIOD,
+        help_text="変更は、これから始まる任期（追加・補欠・再任）に適用されます。すでにある任期は変わりません。",
+    )
+    term_years = models.PositiveSmallIntegerField(
+        "任期の年数", null=True, blank=True, help_text="「選任からの年数」のときだけ入力（例：2 または 3）",
+    )
     secretariat = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="事務局", blank=True,
                                          related_name="councils_run")
     feed_token = models.CharField("カレンダー配信の鍵", max_length=64, unique=True, default=new_token, editable=False)
@@ -75,10 +94,29 @@ class Council(models.Model):
                 condition=Q(uses_existing_body=False) | ~Q(existing_body_name=""),
                 name="council_existing_body_named",
             ),
+            models.CheckConstraint(
+                condition=Q(term_rule="plan_period", term_years__isnull=True)
+                | Q(term_rule="fixed_years", term_years__gte=1, term_years__lte=TERM_YEARS_MAX),
+                name="council_term_rule_years",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.term_rule == TermRule.FIXED_YEARS and not (self.term_years and 1 <= self.term_years <= TERM_YEARS_MAX):
+            raise ValidationError({"term_years": f"任期の年数を1から{TERM_YEARS_MAX}の間で入力してください。"})
+        if self.term_rule == TermRule.PLAN_PERIOD:
+            self.term_years = None
+
+    @property
+    def term_rule_label(self) -> str:
+        if self.term_rule == TermRule.FIXED_YEARS:
+            return f"選任から{self.term_years}年"
+        return "計画期間"
 
 
 class PersonQuerySet(ScopedQuerySet):

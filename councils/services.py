@@ -55,6 +55,7 @@ from .models import (
     Person,
     Pledge,
     Response,
+    TermRule,
 )
 
 ONE_DAY = dt.timedelta(days=1)
@@ -100,11 +101,32 @@ def _peak(council: Council, start: dt.date, end: dt.date, *, excluding: Iterable
     return best, best_day
 
 
+def term_end(council: Council, start: dt.date, period: PlanPeriod) -> dt.date:
+    """The last day of a full term starting on ``start`` under the council's rule: the plan period's
+    end, or the day before the same date N years later (民法第143条: without that date, the last
+    day of its month, i.e. 28 February for a term from 29 February)."""
+    if council.term_rule != TermRule.FIXED_YEARS:
+        return period.end
+    years = council.term_years or 1
+    try:
+        return start.replace(year=start.year + years) - ONE_DAY
+    except ValueError:  # 29 February
+        return dt.date(start.year + years, 2, 28)
+
+
 def _check_new_term(council: Council, person: Person, start: dt.date, end: dt.date, period: PlanPeriod,
-                    *, excluding: Iterable[int] = ()) -> None:
+                    *, excluding: Iterable[int] = (), latest_end: dt.date | None = None) -> None:
+    """``latest_end``: the end the term may not pass (the plan period's end under the plan-period
+    rule, the N years under the fixed rule, the predecessor's planned end for a 補欠)."""
     if end < start:
         raise DomainError(f"任期の終わり（{_w(end)}）が始まり（{_w(start)}）より前です。")
-    if not (period.start <= start and end <= period.end):
+    if council.term_rule == TermRule.FIXED_YEARS:
+        latest = latest_end or term_end(council, start, period)
+        if end > latest:
+            raise DomainError(
+                f"任期（{_w(start)}〜{_w(end)}）が、この協議体の任期（{council.term_rule_label}、{_w(latest)}まで）を超えています。"
+            )
+    elif not (period.start <= start and end <= period.end):
         raise DomainError(
             f"任期（{_w(start)}〜{_w(end)}）が計画期間 {period}（{_w(period.start)}〜{_w(period.end)}）の外にはみ出しています。"
         )
@@ -129,12 +151,13 @@ def membership_add(
     by: User,
     end: dt.date | None = None,
 ) -> Membership:
-    """A person takes a seat for an organisation; the term is the plan period containing its start."""
+    """A person takes a seat for an organisation; the term follows the council's rule (to the end of
+    the plan period containing its start, or N years from it)."""
     require_event_dates({"任期の始まり": start, "任期の終わり": end})
     with set_actor(by):
         council = _lock_council(council)
         period = plan_period_containing(start)
-        end = end or period.end
+        end = end or term_end(council, start, period)
         _check_new_term(council, person, start, end, period)
         return Membership.objects.create(
             council=council, person=person, organisation=organisation, plan_period=period,
@@ -200,8 +223,8 @@ def membership_replace(
                 )
             _end_term(old, leaves_on, reason.strip())
             start = max(successor_start or leaves_on + ONE_DAY, leaves_on + ONE_DAY)
-        end = old.planned_end
-        _check_new_term(council, successor, start, end, old.plan_period)
+        end = old.planned_end  # the predecessor's remaining term, under either rule
+        _check_new_term(council, successor, start, end, old.plan_period, latest_end=end)
         return Membership.objects.create(
             council=council, person=successor, organisation=organisation or old.organisation,
             plan_period=old.plan_period, start=start, end=end, planned_end=end, replaces=old,
@@ -225,7 +248,8 @@ def membership_leave(*, membership: Membership, leaves_on: dt.date, reason: str,
 
 @transaction.atomic
 def memberships_reappoint(*, memberships: Iterable[Membership], by: User) -> list[Membership]:
-    """再任: the selected members take a new term in the next plan period; the old terms stay."""
+    """再任: the selected members take a new term (the next plan period, or N years from the end of the
+    present term under the fixed rule); the old terms stay."""
     with set_actor(by):
         created = []
         for membership in sorted(memberships, key=lambda m: m.pk):
@@ -233,15 +257,22 @@ def memberships_reappoint(*, memberships: Iterable[Membership], by: User) -> lis
             old = Membership.objects.select_for_update().get(pk=membership.pk)
             if hasattr(old, "reappointed_as"):
                 raise DomainError(f"{old.person.name}さんはすでに再任されています。")
-            next_period = PlanPeriod.objects.filter(start__gt=old.plan_period.end).order_by("start").first()
-            if next_period is None:
-                raise DomainError(f"{old.plan_period}の次の計画期間が登録されていません。")
             if old.end != old.planned_end:
                 raise DomainError(f"{old.person.name}さんは任期の途中で退任しているため再任できません。")
-            _check_new_term(council, old.person, next_period.start, next_period.end, next_period)
+            if council.term_rule == TermRule.FIXED_YEARS:
+                # The next term starts the day after the present one's full end, for N years.
+                start = old.planned_end + ONE_DAY
+                next_period = plan_period_containing(start)
+                end = term_end(council, start, next_period)
+            else:
+                found = PlanPeriod.objects.filter(start__gt=old.plan_period.end).order_by("start").first()
+                if found is None:
+                    raise DomainError(f"{old.plan_period}の次の計画期間が登録されていません。")
+                next_period, start, end = found, found.start, found.end
+            _check_new_term(council, old.person, start, end, next_period)
             created.append(Membership.objects.create(
                 council=council, person=old.person, organisation=old.organisation, plan_period=next_period,
-                start=next_period.start, end=next_period.end, planned_end=next_period.end, reappointed_from=old,
+                start=start, end=end, planned_end=end, reappointed_from=old,
             ))
         return created
 

@@ -27,6 +27,7 @@ class Reason(models.TextChoices):
     CONTRACT_EXPIRY = "contract_expiry", "委託期間の終了"
     TRAINING = "training", "必須研修の未受講"
     VACANCY = "vacancy", "後任未選任"
+    PLEDGE = "pledge", "守秘義務の誓約の未提出"
     MONTHLY_REPORT = "monthly_report", "月次報告の未提出"
     WEEKLY_DIGEST = "weekly_digest", "週のまとめ"
     INVITATION = "invitation", "開催通知"
@@ -45,7 +46,7 @@ class Reason(models.TextChoices):
 REMINDER_REASONS = frozenset({
     Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.EVALUATION, Reason.URGENT_MEETING,
     Reason.TIMELINE_SILENT, Reason.REFERRAL, Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY, Reason.TRAINING,
-    Reason.VACANCY, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST, Reason.MINUTES_OVERDUE,
+    Reason.VACANCY, Reason.PLEDGE, Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST, Reason.MINUTES_OVERDUE,
 })
 # Reminders about cases (need-to-know): only their own workers read them, the city's outbox hides them.
 CASE_REASONS = frozenset({Reason.MONITORING, Reason.EVALUATION, Reason.TIMELINE_SILENT, Reason.REFERRAL,

@@ -201,6 +201,11 @@ def build_world() -> World:
         w.add(f"certificate_{side}", certificate, owner, member)
         w.add(f"certificate_doc_{side}", certificate.document, owner)
         w.add(f"training_{side}", TrainingRecordFactory(coordinator=coordinator, course=course), owner, member)
+        if side == "a":  # B's pledges are missing (flagged on B's pages)
+            w.add("pledge_contract_a", lifecycle.pledge_record(contract=contract, signed_on=CONTRACT_START,
+                                                               signer="理事長 Ａ", by=city), owner)
+            w.add("pledge_coordinator_a", lifecycle.pledge_record(coordinator=coordinator, signed_on=CONTRACT_START,
+                                                                  signer="", by=city), owner, member)
         # The month's work: an activity, a need met by a resource, the report.
         # A's is listed in the public directory (issue 17): its public fields only, never the internal contact.
         listed = {"is_public": True, "public_description": "毎週水曜の茶話会と体操", "public_window": "汐見市社会福祉協議会",

@@ -531,6 +531,7 @@ ADMIN_MODELS: dict[str, AdminRule] = {
     "coordinators.certificate": AdminRule(**READ_ONLY, queries=("q=架空", "status__exact=valid&_export=xlsx")),
     "coordinators.trainingcourse": AdminRule(scoped=False, delete=NEVER),
     "coordinators.trainingrecord": AdminRule(delete=NEVER, queries=("q=架空", "_export=csv")),
+    "coordinators.pledge": AdminRule(change=NEVER, delete=NEVER, queries=("q=架空", "kind__exact=organisation")),
     "activities.activitycategory": AdminRule(scoped=False, delete=NEVER),
     "activities.activity": AdminRule(**READ_ONLY, queries=("date__year=2026&date__month=10", "!date__year=0",
                                                             "_export=csv", "!date__year=0&_export=csv")),

@@ -40,7 +40,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('councils', '0010_papers_paper'),
+        ('councils', '0010_paper'),
         ('forms_pdf', '0006_generated_files'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -93,7 +93,7 @@ def test_the_whole_table_downloads_and_idle_areas_filter_it(client, world, city_
     client.force_login(city_user)
     response = client.get(reverse("activities:dashboard"), {"export": "csv"})
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert table[0] == ["区域", *Function.labels, "合計", "今月の記録"]
+    assert table[0] == ["区域", *Function.labels, "合計", "今月の記録", "区域を越えた連携（他の区域から）"]
     assert [r[0] for r in table[1:]] == [a.name for a in areas]
     first = next(r for r in table[1:] if r[0] == areas[0].name)
     assert first[1:5] == [str(per_area[(areas[0].pk, f.value)]) for f in Function]

@@ -18,7 +18,7 @@ from tests.factories import SocialResourceFactory
 pytestmark = pytest.mark.django_db
 
 HEADER = ["活動日", "記録した人", "区域", "機能", "活動の項目", "時間（分）", "参加人数", "内容", "次の対応日",
-          "関わった団体", "関わった社会資源"]
+          "関わった団体", "関わった社会資源", "区域を越えた連携"]
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +54,7 @@ def test_the_export_holds_what_the_coordinators_list_shows_and_no_other_organisa
     assert {row[7] for row in rows[1:]} == shown == {"サロンの立ち上げ相談", "同僚の記録"}
     own = next(row for row in rows if row[7] == "サロンの立ち上げ相談")
     assert own == ["令和8年11月20日", "松本 さくら", "テスト1地区", Function.A.label, str(categories[Function.A]),
-                   "60", "2", "サロンの立ち上げ相談", "令和8年12月1日", "", "髙橋サロン"]
+                   "60", "2", "サロンの立ち上げ相談", "令和8年12月1日", "", "髙橋サロン", ""]
 
     client.force_login(coord_b.user)
     assert [row[7] for row in rows_of(client.get(reverse("activities:list"), {"export": "csv_cp932"}),

@@ -57,10 +57,17 @@ def test_bad_input_is_refused_in_japanese_and_nothing_is_saved(client, coord_a, 
         "narrative": "x",
     })
     assert "未来の日付" in response.content.decode()
-    response = client.post(reverse("activities:create"), {**once(), "date": "", "minutes": 60, "area": areas[1].pk})
+    response = client.post(reverse("activities:create"), {**once(), "date": "", "minutes": 60, "area": 999999})
     body = response.content.decode()
     assert "このフィールドは必須です" in body
-    assert "正しく選択してください" in body  # areas[1] is not the coordinator's
+    assert "正しく選択してください" in body  # no such area among the choices
+    # areas[1] is not the coordinator's: offered for cooperation across areas only, with the mark.
+    response = client.post(reverse("activities:create"), {**once(),
+        "date": "2026-11-20", "minutes": 60, "area": areas[1].pk, "category": categories[Function.A].pk,
+        "narrative": "x",
+    })
+    assert "担当している区域ではありません。区域を越えて連携・協力した活動なら「区域を越えた連携」に印を付けてください。" in (
+        response.content.decode())
     assert not Activity.objects.exists()
 
 

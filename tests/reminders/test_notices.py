@@ -123,8 +123,8 @@ def test_demo_data_has_a_reminder_of_every_kind(settings):
         reasons = {p.reason for p in scan.due(dt.date(2026, 11, 24))}
     assert reasons == {Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.TIMELINE_SILENT,
                        Reason.EVALUATION, Reason.CERTIFICATE_EXPIRY,
-                       Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
-                       Reason.WEEKLY_DIGEST, Reason.MINUTES_OVERDUE}
+                       Reason.CONTRACT_EXPIRY, Reason.TRAINING, Reason.VACANCY, Reason.PLEDGE,
+                       Reason.MONTHLY_REPORT, Reason.WEEKLY_DIGEST, Reason.MINUTES_OVERDUE}
 
 
 def test_every_demo_notice_links_to_a_page_its_reader_may_open(client):

@@ -32,7 +32,8 @@ def test_each_reminder_kind_is_declared_once_by_the_app_it_is_about():
         Reason.EVALUATION: "consultations.reminders",
         Reason.CERTIFICATE_EXPIRY: "coordinators.reminders",
         Reason.CONTRACT_EXPIRY: "coordinators.reminders", Reason.TRAINING: "coordinators.reminders",
-        Reason.VACANCY: "coordinators.reminders", Reason.MONTHLY_REPORT: "activities.reminders",
+        Reason.VACANCY: "coordinators.reminders", Reason.PLEDGE: "coordinators.reminders",
+        Reason.MONTHLY_REPORT: "activities.reminders",
         Reason.REFERRAL: "consultations.reminders",
         Reason.URGENT_MEETING: "consultations.reminders",
         Reason.MINUTES_OVERDUE: "councils.reminders",
@@ -41,7 +42,7 @@ def test_each_reminder_kind_is_declared_once_by_the_app_it_is_about():
     # Queued in the order of before: the rest, then what is overdue, then what ends soon.
     assert [kind.reason for kind in kinds] == [
         Reason.TERM_EXPIRY, Reason.MEETING, Reason.MONITORING, Reason.TIMELINE_SILENT, Reason.EVALUATION,
-        Reason.REFERRAL, Reason.URGENT_MEETING, Reason.MINUTES_OVERDUE, Reason.TRAINING, Reason.VACANCY, Reason.MONTHLY_REPORT,
+        Reason.REFERRAL, Reason.URGENT_MEETING, Reason.MINUTES_OVERDUE, Reason.TRAINING, Reason.VACANCY, Reason.PLEDGE, Reason.MONTHLY_REPORT,
         Reason.CERTIFICATE_EXPIRY, Reason.CONTRACT_EXPIRY]
 
 

@@ -382,12 +382,15 @@ def test_certificates_contracts_training_and_vacancies(accepted, contractor_a, c
     lifecycle.dismissal_notice_file(organisation=accepted.coordinator.employer, coordinator=accepted.coordinator,
                                     dismissed_on=dt.date(2026, 10, 31), reason="退職", certificate_returned=True,
                                     filed_by=contractor_a, filed_on=dt.date(2026, 11, 2))
+    # Contract A's second area was never staffed (未配置): reminded as well, to the organisation too.
+    vacant = f"municipality.area:{accepted.areas.get().pk}"
     first_week = coordinator_reminders.vacancies(scan.Scan(dt.date(2026, 11, 9)))
-    assert [p.email for p in first_week] == ["city@example.jp"]
-    # Weekly while it lasts: the same week adds nothing, the next week adds one more.
+    assert [p.email for p in first_week if p.object_key == vacant] == ["city@example.jp"]
+    assert sorted(p.email for p in first_week if p.object_key != vacant) == ["city@example.jp", "org@example.jp"]
+    # Weekly while it lasts: the same week adds nothing, the next week adds one more each.
     services.enqueue(first_week)
     assert services.enqueue(coordinator_reminders.vacancies(scan.Scan(dt.date(2026, 11, 13)))) == 0
-    assert services.enqueue(coordinator_reminders.vacancies(scan.Scan(dt.date(2026, 11, 16)))) == 1
+    assert services.enqueue(coordinator_reminders.vacancies(scan.Scan(dt.date(2026, 11, 16)))) == 3
 
 
 def test_an_unsubmitted_report_is_reminded_from_the_due_day(accepted, contractor_a):

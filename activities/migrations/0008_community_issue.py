@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0007_directory_public_listing'),
-        ('councils', '0012_bodies_meeting_bodies'),
+        ('activities', '0007_public_listing'),
+        ('councils', '0012_meeting_bodies'),
     ]
 
     operations = [
