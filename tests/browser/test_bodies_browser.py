@@ -1,6 +1,8 @@
 """The secretariat of the coordinators' 定例会 creates a meeting and invites every coordinator of both
 layers in one click, at phone (390 px) and desktop (1366 px) width: no sideways scrolling, nothing
-serious or critical for axe, no console error; then a coordinator finds the meeting on their page."""
+serious or critical for axe, no console error; the 定例会 is held and its minutes go from the draft
+through the attendees' confirmation and approval to publication; then a coordinator finds the meeting
+on their page."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from councils.models import Body, BodyKind, Meeting
+from councils.models import Body, BodyKind, Meeting, MinutesConfirmation
 from tests.browser.test_daily_screens_browser import coordinator_in, fits_and_passes_axe, log_in
 from tests.conftest import name_city
 from tests.factories import AreaFactory, OrganisationFactory, UserFactory
@@ -65,6 +67,44 @@ def test_the_secretariat_creates_a_regular_meeting_and_invites_all_coordinators(
     fits_and_passes_axe(page, width)
     meeting = Meeting.objects.get(title="令和8年度 第9回 推進員定例会")
     assert meeting.body == body and meeting.invitations.count() == 2
+
+    # The 定例会 is held (moved to today), and its minutes go the whole way: attendance, text, the
+    # attendees' confirmation by their link (no login), the secretariat's approval, publication.
+    Meeting.objects.filter(pk=meeting.pk).update(date=timezone.localdate())
+    page.reload()
+    page.get_by_label(f"{first.name}さんが出席").check()
+    page.get_by_label(f"{second.name}さんが出席").check()
+    page.get_by_role("button", name="出席を記録する").click()
+    expect(page.get_by_role("status")).to_contain_text("出席を記録しました")
+    page.get_by_role("textbox", name="議事録", exact=True).fill("各地区の活動を報告し合った。")
+    page.get_by_label("決定事項").fill("買い物支援の課題を第1層協議体に報告する。")
+    page.get_by_role("button", name="保存する").click()
+    expect(page.get_by_role("status")).to_contain_text("議事録を保存しました")
+    page.get_by_label("確認の期限").fill((timezone.localdate() + dt.timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="出席者に確認を依頼する").click()
+    expect(page.get_by_role("status")).to_contain_text("議事録（案）の確認を")
+    fits_and_passes_axe(page, width)
+    token = MinutesConfirmation.objects.get(invitation__meeting=meeting, invitation__person__user=first.user).token
+    attendee = page.context.browser.new_page(viewport={"width": width, "height": height})
+    attendee.goto(f"{live_server.url}/meetings/minutes/{token}/")
+    expect(attendee.get_by_text("各地区の活動を報告し合った。")).to_be_visible()
+    fits_and_passes_axe(attendee, width)
+    attendee.get_by_role("button", name="回答する").click()
+    expect(attendee.get_by_role("status")).to_contain_text("「確認しました」で受け付けました")
+    attendee.close()
+    page.reload()
+    page.get_by_label("事務局の承認").check()
+    page.get_by_role("button", name="承認してPDFを発行する").click()
+    expect(page.get_by_role("status")).to_contain_text("議事録 第1版を承認し、PDFを発行しました")
+    page.get_by_role("button", name="公表する").click()
+    expect(page.get_by_role("status")).to_contain_text("議事録を公表しました")
+    fits_and_passes_axe(page, width)
+    public = page.context.browser.new_page(viewport={"width": width, "height": height})
+    public.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    expect(public.get_by_text("買い物支援の課題を第1層協議体に報告する。")).to_be_visible()
+    expect(public.get_by_role("link", name="議事録 第1版（PDF）")).to_be_visible()
+    fits_and_passes_axe(public, width)
+    public.close()
 
     # The coordinator sees it on their own page's attendance history.
     page.context.clear_cookies()
