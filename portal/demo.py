@@ -108,4 +108,4 @@ def load(out) -> None:
             coordinator=coordinator, by=coordinator.user, date=today, minutes=60, area=minami, category=category,
             participants=2, narrative="地域ケア会議で挙がった買い物の課題について、移動販売の停車場所を増やせないか生協と協議した。",
             follow_up_on=None, community_issue=issue)
-    out.write("推進員定例会（開催済み 1件・予定 1件）と地域ケア会議（地域課題 1件 → 協議体の議題 → 地域ニーズ・資源開発）を登録しました。")
+    out.write("推進員定例会（開催済み 6件：議事録の承認の各段階、予定 1件）と地域ケア会議（地域課題 1件 → 協議体の議題 → 地域ニーズ・資源開発）を登録しました。")
