@@ -78,7 +78,9 @@ ORGANISATION_DETAILS = {
         "representative_name": "浜田 千春",
         "phone": "0467-00-5678",
     },
-    "汐見市福祉部高齢福祉介護課": {"address": "汐見市汐見中央一丁目1番1号", "representative_title": "課長"},
+    # Its phone and mail are what the notices of its councils and 定例会 print as the RSVP contact.
+    "汐見市福祉部高齢福祉介護課": {"address": "汐見市汐見中央一丁目1番1号", "representative_title": "課長",
+                                 "phone": "0467-00-0100", "email": "koureifukushi@example.jp"},
     "汐見市福祉部福祉政策課": {"address": "汐見市汐見中央一丁目1番1号", "representative_title": "課長"},
 }
 
