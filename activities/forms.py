@@ -81,6 +81,17 @@ class ActivityForm(OnceFormMixin, JapaneseForm):
     def clean_participants(self):
         return self.cleaned_data.get("participants") or 0
 
+    def service_values(self) -> dict:
+        """What ``services.activity_log`` and ``activity_update`` take, from the cleaned form."""
+        data = self.cleaned_data
+        return {
+            "date": data["date"], "minutes": data["minutes"], "area": data["area"], "category": data["category"],
+            "cross_area": data["cross_area"], "home_area": data.get("home_area"),
+            "participants": data["participants"], "narrative": data["narrative"],
+            "follow_up_on": data.get("follow_up_on"), "community_issue": data.get("community_issue"),
+            "organisations": data.get("organisations") or [], "resources": data.get("resources") or [],
+        }
+
 
 class SocialResourceForm(OnceFormMixin, JapaneseModelForm):
     class Meta:

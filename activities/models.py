@@ -160,6 +160,10 @@ class SocialResource(models.Model):
         help_text="団体・窓口の電話番号（携帯電話の番号は公開できません）。",
     )
 
+    # The key the phone gave a record made in the field without signal (activities/field.py): the
+    # database stores each key once, so a resend after a lost answer never makes a second record.
+    client_key = models.UUIDField("端末での記録の識別子", null=True, blank=True, unique=True, editable=False)
+
     objects = SocialResourceQuerySet.as_manager()
 
     class Meta:
@@ -222,6 +226,10 @@ class Need(models.Model):
     # reference, so activities never imports councils.
     community_issue = models.ForeignKey("councils.CommunityIssue", verbose_name="もとになった地域課題", null=True,
                                         blank=True, on_delete=models.PROTECT, related_name="needs")
+
+    # The key the phone gave a record made in the field without signal (activities/field.py): the
+    # database stores each key once, so a resend after a lost answer never makes a second record.
+    client_key = models.UUIDField("端末での記録の識別子", null=True, blank=True, unique=True, editable=False)
 
     objects = NeedQuerySet.as_manager()
 
@@ -310,6 +318,10 @@ class Activity(models.Model):
                                         help_text="資源開発の活動のとき、もとになった地域ケア会議の地域課題")
     created_at = models.DateTimeField("記録日時", auto_now_add=True, validators=[validate_event_date])
     updated_at = models.DateTimeField("更新日時", auto_now=True, validators=[validate_event_date])
+
+    # The key the phone gave a record made in the field without signal (activities/field.py): the
+    # database stores each key once, so a resend after a lost answer never makes a second record.
+    client_key = models.UUIDField("端末での記録の識別子", null=True, blank=True, unique=True, editable=False)
 
     objects = ActivityQuerySet.as_manager()
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from auditlog.context import set_actor
 from django.db import IntegrityError, transaction
@@ -157,14 +158,15 @@ def _check(coordinator: Coordinator, values: dict[str, Any]) -> None:
 
 @transaction.atomic
 def activity_log(
-    *, coordinator: Coordinator, by: User, organisations: Iterable = (), resources: Iterable = (), **values: Any
+    *, coordinator: Coordinator, by: User, organisations: Iterable = (), resources: Iterable = (),
+    client_key: uuid.UUID | None = None, **values: Any
 ) -> Activity:
     """A coordinator records one activity in one of their own areas (or, marked, in another area
     across areas)."""
     with set_actor(by):
         coordinator = _serialise(coordinator)
         _check(coordinator, values)
-        activity = Activity(coordinator=coordinator, function=values["category"].function,
+        activity = Activity(coordinator=coordinator, function=values["category"].function, client_key=client_key,
                             **{k: values.get(k) for k in EDITABLE_FIELDS})
         activity.participants = activity.participants or 0
         activity.save()
@@ -349,3 +351,68 @@ def match_save(*, match: Match, need: Need, coordinator: Coordinator, by: User) 
             need.status = NeedStatus.MET
             need.save(update_fields=["status"])
         return match
+
+
+# --- 現地での記録（電波のない所で端末に保存し、あとで送る: activities/field.py） -----------------------
+
+T = TypeVar("T", Activity, Need, SocialResource)
+
+FIELD_KEY_TAKEN = "この記録は送信できませんでした（識別子が別の記録のものです）。端末の記録を破棄して、入力し直してください。"
+
+
+def _owns(record: Activity | Need | SocialResource, coordinator: Coordinator, by: User) -> bool:
+    """Whether an entry's key names a record of this coordinator (a resource: of their organisation,
+    the only owner a resource records)."""
+    if isinstance(record, Activity):
+        return record.coordinator_id == coordinator.pk
+    if isinstance(record, Need):
+        return record.recorded_by_id == coordinator.pk
+    return by.organisation_id is not None and record.registered_by_id == by.organisation_id
+
+
+def stored_by_key(model: type[T], key: uuid.UUID, *, coordinator: Coordinator, by: User) -> T | None:
+    """The record an earlier sending of this key made, if any; a key of someone else's is refused."""
+    existing = model._default_manager.filter(client_key=key).first()
+    if existing is not None and not _owns(existing, coordinator, by):
+        raise DomainError(FIELD_KEY_TAKEN)
+    return existing
+
+
+def _once_by_key(model: type[T], key: uuid.UUID, create: Callable[[], T], *, coordinator: Coordinator,
+                 by: User) -> tuple[T, bool]:
+    """The record the phone's key names: created now (``True``), or the one an earlier sending of the
+    same key created (``False``): a resend after a lost answer, or two tabs at once. The unique key in
+    the database decides: of two inserts of one key, the second waits for the first and then fails."""
+    existing = stored_by_key(model, key, coordinator=coordinator, by=by)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        existing = stored_by_key(model, key, coordinator=coordinator, by=by)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def activity_log_once(*, key: uuid.UUID, coordinator: Coordinator, by: User, **values: Any) -> tuple[Activity, bool]:
+    return _once_by_key(Activity, key, lambda: activity_log(coordinator=coordinator, by=by, client_key=key, **values),
+                        coordinator=coordinator, by=by)
+
+
+def need_save_once(*, key: uuid.UUID, need: Need, coordinator: Coordinator, by: User) -> tuple[Need, bool]:
+    def create() -> Need:
+        need.client_key = key
+        return need_save(need=need, coordinator=coordinator, by=by)
+
+    return _once_by_key(Need, key, create, coordinator=coordinator, by=by)
+
+
+def resource_save_once(*, key: uuid.UUID, resource: SocialResource, coordinator: Coordinator,
+                       by: User) -> tuple[SocialResource, bool]:
+    def create() -> SocialResource:
+        resource.client_key = key
+        return resource_save(resource=resource, by=by)
+
+    return _once_by_key(SocialResource, key, create, coordinator=coordinator, by=by)

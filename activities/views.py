@@ -91,16 +91,6 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _activity_values(form: ActivityForm) -> dict:
-    data = form.cleaned_data
-    return {
-        "date": data["date"], "minutes": data["minutes"], "area": data["area"], "category": data["category"],
-        "cross_area": data["cross_area"], "home_area": data.get("home_area"),
-        "participants": data["participants"], "narrative": data["narrative"], "follow_up_on": data["follow_up_on"],
-        "community_issue": data.get("community_issue"), "organisations": data["organisations"], "resources": data["resources"],
-    }
-
-
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 @submit_once
@@ -110,7 +100,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     form = ActivityForm(request.POST or None, areas=areas, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.activity_log(coordinator=coordinator, by=request.user, **_activity_values(form))
+            services.activity_log(coordinator=coordinator, by=request.user, **form.service_values())
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -143,7 +133,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("activities:list")
     if request.method == "POST" and form.is_valid():
         try:
-            services.activity_update(activity=activity, by=request.user, **_activity_values(form))
+            services.activity_update(activity=activity, by=request.user, **form.service_values())
         except DomainError as error:
             form.add_error(None, error.message)
         else:

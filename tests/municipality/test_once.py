@@ -371,6 +371,8 @@ POST_WITHOUT_CREATE = {
     "activities:edit": "changes or deletes one activity; a second sending changes nothing more",
     "activities:resource_edit": "same view as resource_create (protected); editing is idempotent",
     "activities:need_edit": "same view as need_create (protected); editing is idempotent",
+    "activities:field_send": "the phone's key per entry, unique in the database, is its one-time token "
+                             "(tests/activities/test_field.py: resends and four requests at once)",
     "activities:report": "submit/confirm/accept/return: the service refuses a step from the wrong state",
     "cases:consent_withdraw": "the service refuses a consent already withdrawn",
     "cases:evacuation_withdraw": "the service refuses an agreement already withdrawn",
