@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import field, views
 
 app_name = "activities"
 
@@ -24,4 +24,10 @@ urlpatterns = [
     path("needs/new/", views.need_edit, name="need_create"),
     path("needs/<int:pk>/edit/", views.need_edit, name="need_edit"),
     path("needs/<int:need_pk>/match/", views.match_create, name="match_create"),
+    # 現地での記録: the installable page that records without signal (activities/field.py).
+    path("field/", field.page, name="field"),
+    path("field/choices/", field.choices, name="field_choices"),
+    path("field/send/", field.send, name="field_send"),
+    path("field/sw.js", field.service_worker, name="field_sw"),
+    path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
 ]

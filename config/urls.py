@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from portal.views import PasswordResetView
+from portal.views import LogoutView, PasswordResetView
 
 urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("img/favicon.svg"))),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("meetings/", include("councils.urls")),
     path("resources/", include("activities.directory_urls")),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

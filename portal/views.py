@@ -87,3 +87,14 @@ class PasswordResetView(auth_views.PasswordResetView):
         services.password_reset_request(email=form.cleaned_data["email"],
                                         client=get_client_ip_address(self.request))
         return HttpResponseRedirect(self.get_success_url())
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, and the browser told to forget what this site kept on the device: the field
+    page's store of entries and choice lists (IndexedDB), its service worker and its cache
+    (activities/field.py). Nothing of the user stays on a shared phone after logging out."""
+
+    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

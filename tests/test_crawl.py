@@ -294,6 +294,13 @@ PORTAL: dict[str, Route] = {
     "activities:need_edit": Route(both(own_work, sees), objs("need_a", "need_b", "need_participation")),
     "activities:match_create": Route(both(own_work, sees), objs("need_a", "need_b", "need_participation",
                                                                  arg="need_pk")),
+    # 現地での記録 (issue 18): the shell, its worker and manifest hold nothing of anyone (the role is
+    # enough); the lists and the sending are the coordinator's own.
+    "activities:field": Route(role(Role.COORDINATOR), note="the same shell for every coordinator"),
+    "activities:field_sw": Route(role(Role.COORDINATOR)),
+    "activities:field_manifest": Route(role(Role.COORDINATOR)),
+    "activities:field_choices": Route(own_coordinator, note="the coordinator's own choice lists"),
+    "activities:field_send": Route(role(Role.COORDINATOR), ok=405, note="POST only"),
     "councils:list": Route(role(*RUNNING_ROLES)),
     "councils:detail": Route(both(role(*RUNNING_ROLES), sees), with_queries(
         objs(*COUNCILS), "", "export=csv_cp932", "list=meetings&export=xlsx"), note="the council's secretariat"),

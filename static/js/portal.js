@@ -60,3 +60,27 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Logging out empties the phone's store of the field page (現地での記録, field_store.js); the server
+// also sends Clear-Site-Data. Entries not yet sent would be lost: the user is asked first.
+document.addEventListener("DOMContentLoaded", () => {
+  const store = window.fieldStore;
+  document.querySelectorAll("form[data-logout]").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      if (!store || form.dataset.cleared === "true") return;
+      event.preventDefault();
+      let waiting = 0;
+      try {
+        waiting = await store.count();
+      } catch {
+        waiting = 0;
+      }
+      if (waiting && !window.confirm(`この端末に未送信の記録が${waiting}件あります。ログアウトすると端末から消えます。ログアウトしますか？\n（送信するには「現地での記録」の画面で「今すぐ送信する」を押してください）`)) return;
+      // A field page open in another tab forgets the user at once (field.js).
+      if (window.BroadcastChannel) new BroadcastChannel("shien-field").postMessage("logout");
+      await store.destroy();
+      form.dataset.cleared = "true";
+      form.submit();
+    });
+  });
+});
