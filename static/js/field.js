@@ -305,12 +305,15 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   const needLogin = (shown) => { $("field-login").hidden = !shown; };
   const LOGIN = "送信するにはログインしてください。記録は端末に残っています。";
+  // Sends what is waiting. Stopped (no signal, signed out) it is not tried again at once: the
+  // connection's return, the page's opening or the button start the next round.
+  const STOPPED = "stopped";
   // Sends what is waiting; returns whether anything was left to try again later.
   const sendOnce = async (fresh) => {
-    if (!(await store.entries()).some((entry) => entry.status === "pending")) return false;
+    if (!(await store.entries()).some((entry) => entry.status === "pending")) return "done";
     const state = fresh ? "ok" : await refresh();
-    if (state === "login") { needLogin(true); say(LOGIN, "error"); return false; }
-    if (state === "offline") { say("電波がないため送信できませんでした。記録は端末に残っています。", "error"); return false; }
+    if (state === "login") { needLogin(true); say(LOGIN, "error"); return STOPPED; }
+    if (state === "offline") { say("電波がないため送信できませんでした。記録は端末に残っています。", "error"); return STOPPED; }
     needLogin(false);
     // Read after the refresh: only this user's entries, oldest first.
     const waiting = (await store.entries()).filter((entry) => entry.status === "pending" && entry.owner === owner);
@@ -325,13 +328,20 @@ document.addEventListener("DOMContentLoaded", () => {
         if (response.status === 403) {
           // A stale token (signed in again elsewhere): new lists and token, and only if it is still this user.
           const before = owner;
-          if ((await refresh()) !== "ok" || owner !== before) break;
+          const state = await refresh();
+          if (state !== "ok" || owner !== before) {
+            // Signed out, no signal, or another user now (whose refresh removed these entries and said so).
+            if (state === "login") { needLogin(true); say(LOGIN, "error"); }
+            if (state === "offline") say("電波が切れたため、残りは電波が戻ったら送信します。", "error");
+            await render();
+            return STOPPED;
+          }
           response = await post(entry);
         }
       } catch {
         say(`${sent}件を送信しました。電波が切れたため、残りは電波が戻ったら送信します。`, "error");
         await render();
-        return false;
+        return STOPPED;
       }
       const answer = await json(response);
       if (response.status === 200 || response.status === 201) {
@@ -344,7 +354,7 @@ document.addEventListener("DOMContentLoaded", () => {
         needLogin(true);
         say(LOGIN, "error");
         await render();
-        return false;
+        return STOPPED;
       } else if (response.status >= 400 && response.status < 500) {
         const reasons = answer && answer.reasons ? answer.reasons
           : [`この記録は受け付けられませんでした（${response.status}）。内容を確かめて直すか、破棄してください。`];
@@ -360,7 +370,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (others) parts.push(`${others}件は別の利用者がこの端末で保存した記録のため、端末から消去しました。`);
     if (later) parts.push(`${later}件はサーバーが応答しなかったため、あとでもう一度送信します。「今すぐ送信する」でも送れます。`);
     say(parts.join(""), refused || later || others ? "error" : "success");
-    return false;
+    return "done";
   };
   // One sending at a time in this browser (two tabs take turns); an entry saved meanwhile is sent
   // by another round. The server stores each key once anyway.
@@ -371,12 +381,13 @@ document.addEventListener("DOMContentLoaded", () => {
     sending = true;
     try {
       let first = fresh;
+      let result;
       do {
         again = false;
-        if (navigator.locks) await navigator.locks.request("shien-field-send", () => sendOnce(first));
-        else await sendOnce(first);
+        result = navigator.locks ? await navigator.locks.request("shien-field-send", () => sendOnce(first))
+          : await sendOnce(first);
         first = false;
-      } while (again && navigator.onLine);
+      } while (again && result !== STOPPED && navigator.onLine);
     } finally {
       sending = false;
     }
