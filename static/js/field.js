@@ -308,7 +308,6 @@ document.addEventListener("DOMContentLoaded", () => {
   // Sends what is waiting. Stopped (no signal, signed out) it is not tried again at once: the
   // connection's return, the page's opening or the button start the next round.
   const STOPPED = "stopped";
-  // Sends what is waiting; returns whether anything was left to try again later.
   const sendOnce = async (fresh) => {
     if (!(await store.entries()).some((entry) => entry.status === "pending")) return "done";
     const state = fresh ? "ok" : await refresh();
