@@ -282,3 +282,36 @@ def test_logging_out_tells_the_browser_to_clear_what_the_site_kept(coord_a):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+@pytest.mark.parametrize("changes", [
+    {"date": "0001-01-01"}, {"date": "9999-12-31"}, {"date": "2026-02-30"}, {"follow_up_on": "9999-12-31"},
+    {"narrative": "あ" * 5000}, {"minutes": "99999"}, {"participants": "-1"}, {"area": "x"},
+])
+def test_bad_input_from_the_phone_is_refused_in_japanese_and_nothing_is_stored(coord_a, categories, areas, changes):
+    response = signed_in(coord_a.user).send(activity_entry(categories, areas[0]) | changes)
+    assert response.status_code == 422
+    reasons = response.json()["reasons"]
+    assert reasons and all(any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in r) for r in reasons)
+    assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize("entry", [
+    {"kind": "need", "title": "買い物", "raised_by": "民生委員", "raised_on": "0001-01-01", "status": "open"},
+    {"kind": "need", "title": "あ" * 300, "raised_by": "民生委員", "raised_on": "2026-11-19", "status": "open"},
+    {"kind": "resource", "name": "サロン", "provider_kind": "salon", "offers": "あ" * 3000, "status": "active"},
+])
+def test_bad_needs_and_notes_are_refused_in_japanese(coord_a, areas, entry):
+    response = signed_in(coord_a.user).send({"key": str(uuid.uuid4()), "area": str(areas[0].pk), **entry})
+    assert response.status_code == 422 and response.json()["reasons"]
+    assert not Need.objects.exists() and not SocialResource.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["narrative", "title", "offers"])
+def test_a_megabyte_of_text_is_the_sites_japanese_400_page_and_nothing_is_stored(coord_a, categories, areas, field):
+    """Over Django's limit on a request's size the body is never read: the portal's own 400 page (the
+    phone marks the entry refused with a general reason, field.js) and no row."""
+    entry = activity_entry(categories, areas[0]) | {field: "あ" * 1_000_000}
+    response = signed_in(coord_a.user).send(entry)
+    assert response.status_code == 400 and "<html lang=\"ja\"" in response.content.decode()
+    assert not Activity.objects.exists() and not Need.objects.exists() and not SocialResource.objects.exists()
