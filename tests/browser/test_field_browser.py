@@ -248,6 +248,10 @@ def test_a_need_and_a_resource_note_are_recorded_offline_too(playwright: Playwri
     expect(page.get_by_role("status")).to_have_text("2件を送信しました。", timeout=15000)
     assert Need.objects.get().title == "坂の上の買い物"
     assert SocialResource.objects.get().is_public is False
+    # On a desk too: no sideways scrolling, nothing serious for axe.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.screenshot(path="test-results/field-desk.png", full_page=True)
+    fits_and_passes_axe(page, 1366)
     context.close()
 
 
